@@ -1,0 +1,1 @@
+# common/media.mk - build fragment (see Makefile.am); owned by the media area

@@ -1,0 +1,26 @@
+/* options.h - what every vkit tool accepts, on popt. */
+#ifndef VK_OPTIONS_H
+#define VK_OPTIONS_H
+
+#include <popt.h>
+#include <stdbool.h>
+
+/* -q/--quiet, -v/--debug, --version (plus popt's --help/--usage through
+ * POPT_AUTOHELP, which the tool adds to its own table). Include with
+ *   { NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_common_options, 0, "Common options:", NULL } */
+extern struct poptOption vk_common_options[];
+extern bool vk_quiet;
+
+/* Parse argv with the tool's table.  Returns 0 when the tool should go on,
+ * 1 when it already did its job (--version printed), -EINVAL after printing
+ * "PROG: message" and a hint to use --help.  *ctx_out receives the context
+ * for poptGetArgs(); free it with poptFreeContext(). */
+int vk_options_parse(int argc, const char **argv, const struct poptOption *table,
+		     const char *other_help, poptContext *ctx_out);
+
+/* Print "PROG: msg" (msg from vk_last_error() when NULL) to stderr. */
+void vk_report(const char *msg);
+/* Print "PROG: object: msg" from vk_last_error(). */
+void vk_report_object(const char *object);
+
+#endif

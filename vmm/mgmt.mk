@@ -1,0 +1,1 @@
+# vmm/mgmt.mk - build fragment (see Makefile.am); owned by the mgmt area
