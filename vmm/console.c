@@ -1,0 +1,117 @@
+/* console.c - the guest's serial console on the user's terminal, a pty or a file. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "vmm/console.h"
+
+static int open_pty(struct vk_console *c)
+{
+	struct termios t;
+	const char *name;
+
+	c->in_fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	if (c->in_fd < 0 || grantpt(c->in_fd) < 0 || unlockpt(c->in_fd) < 0 ||
+	    !(name = ptsname(c->in_fd)))
+		return vk_error(errno, "cannot create a pty for the console");
+	c->pty_slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (c->pty_slave < 0)
+		return vk_error(errno, "%s", name);
+	if (tcgetattr(c->pty_slave, &t) == 0) {
+		cfmakeraw(&t);
+		tcsetattr(c->pty_slave, TCSANOW, &t);
+	}
+	c->out_fd = c->in_fd;
+	fprintf(stderr, "vrun: console is %s\n", name);
+	return 0;
+}
+
+static int open_stdio(struct vk_console *c)
+{
+	struct termios raw;
+
+	c->in_fd = STDIN_FILENO;
+	c->out_fd = STDOUT_FILENO;
+	if (!isatty(STDIN_FILENO))
+		return 0;
+	if (tcgetattr(STDIN_FILENO, &c->saved) < 0)
+		return vk_error(errno, "terminal");
+	raw = c->saved;
+	cfmakeraw(&raw);
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) < 0)
+		return vk_error(errno, "terminal");
+	c->raw = true;
+	c->escapes = true;
+	return 0;
+}
+
+int vk_console_open(struct vk_console *c, const char *spec)
+{
+	memset(c, 0, sizeof(*c));
+	c->in_fd = c->out_fd = c->pty_slave = -1;
+	if (strcmp(spec, "stdio") == 0)
+		return open_stdio(c);
+	if (strcmp(spec, "pty") == 0)
+		return open_pty(c);
+	if (strncmp(spec, "file=", 5) == 0 && spec[5]) {
+		c->out_fd = open(spec + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (c->out_fd < 0)
+			return vk_error(errno, "console file %s", spec + 5);
+		return 0;
+	}
+	return vk_errorx(EINVAL, "--console: '%s' is not stdio, pty or file=PATH", spec);
+}
+
+int vk_console_input(struct vk_console *c, struct vk_serial *s)
+{
+	uint8_t in[128], out[256];
+	size_t space = vk_serial_rx_space(s), n = 0;
+	ssize_t got;
+
+	if (c->in_fd < 0 || space < 2)
+		return 0;
+	got = read(c->in_fd, in, space / 2 < sizeof(in) ? space / 2 : sizeof(in));
+	if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN)) {
+		if (c->pty_slave < 0)
+			c->in_fd = -1;	/* end of input: the guest just runs on */
+		return 0;
+	}
+	for (ssize_t i = 0; i < got; i++) {
+		if (!c->escapes) {
+			out[n++] = in[i];
+		} else if (c->escape_seen) {
+			c->escape_seen = false;
+			if (in[i] == VK_CONSOLE_QUIT)
+				return 1;
+			if (in[i] != VK_CONSOLE_ESCAPE)
+				out[n++] = VK_CONSOLE_ESCAPE;
+			out[n++] = in[i];
+		} else if (in[i] == VK_CONSOLE_ESCAPE) {
+			c->escape_seen = true;
+		} else {
+			out[n++] = in[i];
+		}
+	}
+	vk_serial_receive(s, out, n);
+	return 0;
+}
+
+void vk_console_close(struct vk_console *c)
+{
+	if (c->raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &c->saved);
+	c->raw = false;
+	if (c->pty_slave >= 0) {
+		close(c->pty_slave);
+		close(c->in_fd);
+	} else if (c->out_fd > STDERR_FILENO) {
+		close(c->out_fd);
+	}
+	c->in_fd = c->out_fd = c->pty_slave = -1;
+}

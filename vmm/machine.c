@@ -1,0 +1,257 @@
+/* machine.c - open KVM, check its capabilities, create the VM, its RAM, irqchip and PIT. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "vmm/machine.h"
+
+#define KVM_DEV			"/dev/kvm"
+#define KVM_API_VERSION_WANTED	12
+#define ISA_BIOS_SIZE		(128 * 1024)	/* last 128 KiB of firmware, aliased below 1 MiB */
+#define ISA_BIOS_BASE		0xE0000ull
+#define FIRMWARE_MAX		(16u * 1024 * 1024)
+#define TSS_ADDR		0xFFFBD000ull	/* 3 pages KVM needs on Intel, out of RAM */
+#define IDENTITY_MAP_ADDR	0xFFFBC000ull
+
+static const struct { int cap; const char *name; } required_caps[] = {
+	{ KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP" },
+	{ KVM_CAP_PIT2, "KVM_CAP_PIT2" },
+	{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
+	{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
+	{ KVM_CAP_IRQ_ROUTING, "KVM_CAP_IRQ_ROUTING" },
+	{ KVM_CAP_IRQFD, "KVM_CAP_IRQFD" },
+	{ KVM_CAP_IOEVENTFD, "KVM_CAP_IOEVENTFD" },
+	{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
+};
+
+bool vk_host_is_pvm(void)
+{
+	struct stat st;
+	char line[4096];
+	bool hw_virt = false;
+	FILE *f;
+
+	if (stat("/sys/module/kvm_pvm", &st) < 0)
+		return false;
+	f = fopen("/proc/cpuinfo", "r");
+	if (!f)
+		return true;
+	while (!hw_virt && fgets(line, sizeof(line), f))
+		if (strncmp(line, "flags", 5) == 0)
+			hw_virt = strstr(line, " vmx") || strstr(line, " svm");
+	fclose(f);
+	return !hw_virt;
+}
+
+static int open_kvm(struct vk_machine *m)
+{
+	int version;
+
+	m->kvm_fd = open(KVM_DEV, O_RDWR | O_CLOEXEC);
+	if (m->kvm_fd < 0) {
+		if (errno == ENOENT)
+			return vk_errorx(ENOENT, "%s does not exist: this host has no KVM "
+					 "(load kvm_intel or kvm_amd, or enable virtualization in the firmware)",
+					 KVM_DEV);
+		if (errno == EACCES)
+			return vk_error(errno, "%s (add yourself to the 'kvm' group)", KVM_DEV);
+		return vk_error(errno, "%s", KVM_DEV);
+	}
+	version = ioctl(m->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (version != KVM_API_VERSION_WANTED)
+		return vk_errorx(ENOTSUP, "%s: KVM API version %d, vrun needs %d",
+				 KVM_DEV, version, KVM_API_VERSION_WANTED);
+	for (size_t i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++)
+		if (ioctl(m->kvm_fd, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0)
+			return vk_errorx(ENOTSUP, "%s: KVM lacks %s, which vrun needs (kernel too old?)",
+					 KVM_DEV, required_caps[i].name);
+	m->run_size = ioctl(m->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (m->run_size <= 0)
+		return vk_error(errno, "KVM_GET_VCPU_MMAP_SIZE");
+	return 0;
+}
+
+static int add_slot(struct vk_machine *m, uint64_t gpa, uint64_t size, void *host)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = m->next_slot, .guest_phys_addr = gpa,
+		.memory_size = size, .userspace_addr = (uintptr_t)host,
+	};
+
+	if (ioctl(m->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+		return vk_error(errno, "KVM_SET_USER_MEMORY_REGION at 0x%llx", (unsigned long long)gpa);
+	m->next_slot++;
+	return 0;
+}
+
+static void add_region(struct vk_machine *m, uint64_t gpa, uint64_t size, uint8_t *host)
+{
+	struct vk_mem_region *r = &m->mem.regions[m->mem.n_regions++];
+
+	r->gpa = gpa;
+	r->size = size;
+	r->host = host;
+	m->mem.ram_size += size;
+}
+
+static int setup_ram(struct vk_machine *m, uint64_t ram_mib)
+{
+	uint64_t low, high;
+	int rc;
+
+	m->ram_size = ram_mib << 20;
+	m->ram = mmap(NULL, m->ram_size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m->ram == MAP_FAILED) {
+		m->ram = NULL;
+		return vk_error(errno, "cannot map %llu MiB of guest memory", (unsigned long long)ram_mib);
+	}
+	madvise(m->ram, m->ram_size, MADV_MERGEABLE);
+	low = m->ram_size < VK_PCI_HOLE_START ? m->ram_size : VK_PCI_HOLE_START;
+	high = m->ram_size - low;
+	rc = add_slot(m, 0, low, m->ram);
+	if (rc == 0)
+		add_region(m, 0, low, m->ram);
+	if (rc == 0 && high) {
+		rc = add_slot(m, VK_4GIB, high, m->ram + low);
+		if (rc == 0)
+			add_region(m, VK_4GIB, high, m->ram + low);
+	}
+	return rc;
+}
+
+int vk_machine_init(struct vk_machine *m, uint64_t ram_mib, unsigned ncpus)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	m->kvm_fd = m->vm_fd = m->stop_efd = -1;
+	atomic_init(&m->stop_status, -1);
+	m->ncpus = ncpus;
+	m->pvm = vk_host_is_pvm();
+	rc = open_kvm(m);
+	if (rc < 0)
+		return rc;
+	if ((unsigned)ioctl(m->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS) < ncpus &&
+	    (unsigned)ioctl(m->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS) < ncpus)
+		return vk_errorx(EINVAL, "KVM supports fewer than %u vCPUs", ncpus);
+	m->vm_fd = ioctl(m->kvm_fd, KVM_CREATE_VM, 0);
+	if (m->vm_fd < 0)
+		return vk_error(errno, "KVM_CREATE_VM");
+	m->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (m->stop_efd < 0)
+		return vk_error(errno, "eventfd");
+	/* Intel needs these pages out of RAM before the first vCPU; AMD ignores them. */
+	if (ioctl(m->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)TSS_ADDR) < 0)
+		return vk_error(errno, "KVM_SET_TSS_ADDR");
+	uint64_t idmap = IDENTITY_MAP_ADDR;
+	if (ioctl(m->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0)
+		vk_debug("KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
+	rc = setup_ram(m, ram_mib);
+	if (rc < 0)
+		return rc;
+	if (ioctl(m->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		return vk_error(errno, "KVM_CREATE_IRQCHIP");
+	if (ioctl(m->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
+		return vk_error(errno, "KVM_CREATE_PIT2");
+	return vk_irq_init(m);
+}
+
+int vk_machine_load_firmware(struct vk_machine *m, const char *path)
+{
+	struct stat st;
+	uint64_t size, isa;
+	int fd, rc = 0;
+	ssize_t got;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return vk_error(errno, "%s", path);
+	if (fstat(fd, &st) < 0) {
+		rc = vk_error(errno, "%s", path);
+		goto out;
+	}
+	if (st.st_size <= 0 || st.st_size > FIRMWARE_MAX || st.st_size % 4096) {
+		rc = vk_errorx(EINVAL, "%s: firmware must be a multiple of 4 KiB and at most %u MiB "
+			       "(it is %lld bytes)", path, FIRMWARE_MAX >> 20, (long long)st.st_size);
+		goto out;
+	}
+	size = (uint64_t)st.st_size;
+	m->firmware = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m->firmware == MAP_FAILED) {
+		m->firmware = NULL;
+		rc = vk_error(errno, "%s", path);
+		goto out;
+	}
+	m->firmware_size = size;
+	got = pread(fd, m->firmware, size, 0);
+	if (got != (ssize_t)size) {
+		rc = got < 0 ? vk_error(errno, "%s", path) : vk_errorx(EIO, "%s: short read", path);
+		goto out;
+	}
+	rc = add_slot(m, VK_4GIB - size, size, m->firmware);
+	if (rc < 0)
+		goto out;
+	/* As on a PC (and QEMU -bios): the last 128 KiB also answer below 1 MiB,
+	 * so real-mode code keeps running after a far jump to F000:xxxx. */
+	isa = size < ISA_BIOS_SIZE ? size : ISA_BIOS_SIZE;
+	rc = vk_gpa_write(&m->mem, ISA_BIOS_BASE + ISA_BIOS_SIZE - isa,
+			  m->firmware + size - isa, isa);
+	if (rc < 0)
+		rc = vk_errorx(EINVAL, "%s: the guest needs at least 1 MiB of RAM for the firmware", path);
+out:
+	close(fd);
+	return rc;
+}
+
+void vk_machine_stop(struct vk_machine *m, int status, const char *fmt, ...)
+{
+	int running = -1;
+	uint64_t one = 1;
+	va_list ap;
+
+	if (!atomic_compare_exchange_strong(&m->stop_status, &running, status))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(m->stop_reason, sizeof(m->stop_reason), fmt, ap);
+	va_end(ap);
+	if (write(m->stop_efd, &one, sizeof(one)) < 0)
+		vk_debug("stop eventfd: %s", strerror(errno));
+}
+
+bool vk_machine_stopping(const struct vk_machine *m)
+{
+	return atomic_load(&m->stop_status) != -1;
+}
+
+void vk_machine_free(struct vk_machine *m)
+{
+	vk_bus_free(&m->pio);
+	vk_bus_free(&m->mmio);
+	if (m->routing)
+		vk_irq_free(m);
+	free(m->cpuid);
+	free(m->vcpus);
+	if (m->ram)
+		munmap(m->ram, m->ram_size);
+	if (m->firmware)
+		munmap(m->firmware, m->firmware_size);
+	if (m->stop_efd >= 0)
+		close(m->stop_efd);
+	if (m->vm_fd >= 0)
+		close(m->vm_fd);
+	if (m->kvm_fd >= 0)
+		close(m->kvm_fd);
+}

@@ -1,0 +1,250 @@
+/* vrun.c - run one KVM virtual machine: a Linux bzImage or a raw firmware image, until it powers off. */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <popt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "vmm/console.h"
+#include "vmm/devices/legacy.h"
+#include "vmm/machine.h"
+#include "vmm/x86/boot.h"
+
+#define DEFAULT_MEMORY_MIB	512
+#define MIN_MEMORY_MIB		2
+#define MAX_MEMORY_MIB		(1024 * 1024)
+#define HALT_PROBE_MS		100	/* how often idle vCPUs are asked whether they are dead */
+
+struct vrun_options {
+	char *kernel, *initrd, *cmdline, *console, *bios, *name;
+	int memory_mib, cpus, allow_emulated, debug, version;
+};
+
+struct vrun_devices {
+	struct vk_serial serial;
+	struct vk_i8042 i8042;
+	struct vk_rtc rtc;
+	struct vk_testdev testdev;
+};
+
+static volatile sig_atomic_t got_signal;
+static int signal_efd = -1;
+
+static void on_signal(int sig)
+{
+	uint64_t one = 1;
+
+	got_signal = sig;
+	if (write(signal_efd, &one, sizeof(one)) < 0) {
+		/* nothing more an async signal handler can do */
+	}
+}
+
+static void report(const char *msg)
+{
+	fprintf(stderr, "vrun: %s\n", msg);
+}
+
+static int parse_options(int argc, const char **argv, struct vrun_options *o)
+{
+	struct poptOption table[] = {
+		{ "kernel", '\0', POPT_ARG_STRING, &o->kernel, 0, "Linux bzImage to boot", "FILE" },
+		{ "initrd", '\0', POPT_ARG_STRING, &o->initrd, 0, "initial ramdisk", "FILE" },
+		{ "cmdline", '\0', POPT_ARG_STRING, &o->cmdline, 0, "kernel command line", "STR" },
+		{ "memory", '\0', POPT_ARG_INT, &o->memory_mib, 0, "guest RAM in MiB (default 512)", "MIB" },
+		{ "cpus", '\0', POPT_ARG_INT, &o->cpus, 0, "number of vCPUs (default 1)", "N" },
+		{ "console", '\0', POPT_ARG_STRING, &o->console, 0,
+		  "serial console: stdio (default), pty or file=PATH", "stdio|pty|file=PATH" },
+		{ "bios", '\0', POPT_ARG_STRING, &o->bios, 0,
+		  "raw firmware image, mapped below 4 GiB (as QEMU -bios)", "FILE" },
+		{ "name", '\0', POPT_ARG_STRING, &o->name, 0, "name of the guest (messages)", "NAME" },
+		{ "allow-emulated", '\0', POPT_ARG_NONE, &o->allow_emulated, 0,
+		  "boot Linux even where KVM would emulate every instruction (PVM hosts)", NULL },
+		{ "debug", 'v', POPT_ARG_NONE, &o->debug, 0, "print debug messages", NULL },
+		{ "version", '\0', POPT_ARG_NONE, &o->version, 0, "print the version and exit", NULL },
+		POPT_AUTOHELP
+		POPT_TABLEEND
+	};
+	poptContext ctx = poptGetContext("vrun", argc, argv, table, 0);
+	int rc, ret = 0;
+
+	o->memory_mib = DEFAULT_MEMORY_MIB;
+	o->cpus = 1;
+	while ((rc = poptGetNextOpt(ctx)) > 0)
+		;
+	if (rc < -1) {
+		fprintf(stderr, "vrun: %s: %s (try --help)\n",
+			poptBadOption(ctx, POPT_BADOPTION_NOALIAS), poptStrerror(rc));
+		ret = -EINVAL;
+	} else if (poptPeekArg(ctx)) {
+		fprintf(stderr, "vrun: unexpected argument '%s' (try --help)\n", poptPeekArg(ctx));
+		ret = -EINVAL;
+	}
+	poptFreeContext(ctx);
+	return ret;
+}
+
+static int check_options(const struct vrun_options *o)
+{
+	if (!o->kernel == !o->bios)
+		return vk_errorx(EINVAL, "give exactly one of --kernel FILE and --bios FILE");
+	if (o->bios && (o->initrd || o->cmdline))
+		return vk_errorx(EINVAL, "--initrd and --cmdline go with --kernel, not --bios");
+	if (o->cpus < 1 || o->cpus > VK_MAX_CPUS)
+		return vk_errorx(EINVAL, "--cpus %d: give 1 to %d", o->cpus, VK_MAX_CPUS);
+	if (o->memory_mib < MIN_MEMORY_MIB || o->memory_mib > MAX_MEMORY_MIB)
+		return vk_errorx(EINVAL, "--memory %d: give %d to %d MiB", o->memory_mib,
+				 MIN_MEMORY_MIB, MAX_MEMORY_MIB);
+	return 0;
+}
+
+static int init_devices(struct vk_machine *m, struct vrun_devices *d, int console_fd)
+{
+	int rc = vk_serial_init(&d->serial, m, &m->pio, VK_COM1_PORT, VK_COM1_GSI, console_fd);
+
+	if (rc == 0)
+		rc = vk_i8042_init(&d->i8042, m, &m->pio);
+	if (rc == 0)
+		rc = vk_rtc_init(&d->rtc, &m->pio);
+	if (rc == 0)
+		rc = vk_testdev_init(&d->testdev, m, &m->pio, &m->mmio);
+	if (rc == 0)
+		rc = vk_post_port_init(&m->pio);
+	return rc;
+}
+
+/* The main thread feeds the console and watches for the end: a device or
+ * vCPU stopping the machine, a signal, or every vCPU dead-halted. */
+static void main_loop(struct vk_machine *m, struct vk_console *con, struct vk_serial *serial)
+{
+	while (!vk_machine_stopping(m)) {
+		struct pollfd p[3] = {
+			{ .fd = m->stop_efd, .events = POLLIN },
+			{ .fd = signal_efd, .events = POLLIN },
+			{ .fd = con->in_fd, .events = POLLIN },
+		};
+		int n = poll(p, 3, HALT_PROBE_MS);
+
+		if (n < 0 && errno != EINTR) {
+			vk_machine_stop(m, VK_EXIT_ERROR, "poll: %s", strerror(errno));
+			break;
+		}
+		if (got_signal) {
+			vk_machine_stop(m, VK_EXIT_ERROR, "stopped by signal %d", (int)got_signal);
+			break;
+		}
+		if (n > 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    vk_console_input(con, serial) == 1) {
+			vk_machine_stop(m, VK_EXIT_ERROR, "stopped from the console (Ctrl-] q)");
+			break;
+		}
+		if (n == 0) {
+			if (vk_vcpus_all_dead_halted(m)) {
+				vk_machine_stop(m, VK_EXIT_POWEROFF,
+						"all vCPUs halted with interrupts disabled: guest powered off");
+				break;
+			}
+			vk_vcpus_kick(m, true);
+		}
+	}
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int run(const struct vrun_options *o)
+{
+	struct vk_machine m;
+	struct vk_console con = { .in_fd = -1, .out_fd = -1, .pty_slave = -1 };
+	struct vrun_devices *dev = calloc(1, sizeof(*dev));
+	int rc, status = VK_EXIT_ERROR;
+
+	if (!dev) {
+		report("out of memory");
+		return VK_EXIT_ERROR;
+	}
+	rc = vk_machine_init(&m, (uint64_t)o->memory_mib, (unsigned)o->cpus);
+	if (rc == 0 && m.pvm) {
+		fprintf(stderr, "vrun: warning: KVM on this host is PVM (no VT-x/AMD-V): ordinary guests "
+			"run under instruction emulation, about 1000 times slower\n");
+		if (o->kernel && !o->allow_emulated)
+			rc = vk_errorx(ENOTSUP, "refusing to boot a Linux kernel under emulation "
+				       "(it would not get past its decompressor); "
+				       "give --allow-emulated to try anyway");
+	}
+	if (rc == 0)
+		rc = vk_console_open(&con, o->console ? o->console : "stdio");
+	if (rc == 0)
+		rc = init_devices(&m, dev, con.out_fd);
+	if (rc == 0)
+		rc = vk_vcpus_create(&m);
+	if (rc == 0 && o->bios)
+		rc = vk_machine_load_firmware(&m, o->bios);
+	if (rc == 0 && o->kernel) {
+		struct vk_linux_boot b = { .kernel = o->kernel, .initrd = o->initrd, .cmdline = o->cmdline };
+
+		rc = vk_linux_load(&m, &b);
+	}
+	if (rc == 0)
+		rc = vk_vcpus_start(&m);
+	if (rc == 0) {
+		main_loop(&m, &con, &dev->serial);
+		vk_vcpus_join(&m);
+		status = atomic_load(&m.stop_status);
+	}
+	vk_console_close(&con);
+	if (rc < 0) {
+		report(vk_last_error());
+	} else if (status == VK_EXIT_ERROR || o->debug) {
+		if (o->name)
+			fprintf(stderr, "vrun: %s: %s\n", o->name, m.stop_reason);
+		else
+			report(m.stop_reason);
+	}
+	if (status < 0 || status > 255)
+		status = VK_EXIT_ERROR;
+	vk_machine_free(&m);
+	free(dev);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct vrun_options o = { 0 };
+	int rc;
+
+	if (parse_options(argc, (const char **)argv, &o) < 0)
+		return VK_EXIT_ERROR;
+	if (o.version) {
+		printf("vrun (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+		return 0;
+	}
+	vk_debug_level = o.debug;
+	rc = check_options(&o);
+	if (rc < 0) {
+		report(vk_last_error());
+		return VK_EXIT_ERROR;
+	}
+	signal_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (signal_efd < 0) {
+		perror("vrun: eventfd");
+		return VK_EXIT_ERROR;
+	}
+	install_signals();
+	return run(&o);
+}
