@@ -17,3 +17,51 @@ vmm_libvmm_a_SOURCES = \
 vmm_vrun_SOURCES = vmm/vrun.c
 vmm_vrun_CFLAGS = $(VKIT_CFLAGS)
 vmm_vrun_LDADD = vmm/libvmm.a $(VKIT_LIBS)
+dist_man1_MANS += vmm/vrun.1
+
+# Tiny guests: raw 64 KiB firmware images (GNU as, .code16/.code32), run with
+# vrun --bios by tests/vmm/tiny-guests.sh and bench/bench-exit.
+VK_GUEST_BINS = tests/vmm/guests/hello.bin tests/vmm/guests/io.bin \
+	tests/vmm/guests/reset.bin tests/vmm/guests/triple.bin \
+	tests/vmm/guests/halt.bin tests/vmm/guests/exits-1k.bin \
+	tests/vmm/guests/exits-100k.bin
+VK_GUEST_SRCS = tests/vmm/guests/guest.h tests/vmm/guests/hello.S \
+	tests/vmm/guests/io.S tests/vmm/guests/reset.S tests/vmm/guests/triple.S \
+	tests/vmm/guests/halt.S tests/vmm/guests/exits.S
+EXTRA_DIST += $(VK_GUEST_SRCS)
+CLEANFILES += $(VK_GUEST_BINS)
+VK_GUEST_AS = $(CC) -m32 -c -I$(top_srcdir)/tests/vmm/guests
+VK_GUEST_LINK = ld -m elf_i386 -Ttext=0 --oformat=binary -o
+
+tests/vmm/guests/hello.bin: tests/vmm/guests/hello.S tests/vmm/guests/guest.h
+	$(AM_V_GEN)$(MKDIR_P) tests/vmm/guests && \
+	$(VK_GUEST_AS) -o $@.o $(srcdir)/tests/vmm/guests/hello.S && \
+	$(VK_GUEST_LINK) $@ $@.o && rm -f $@.o
+tests/vmm/guests/io.bin: tests/vmm/guests/io.S tests/vmm/guests/guest.h
+	$(AM_V_GEN)$(MKDIR_P) tests/vmm/guests && \
+	$(VK_GUEST_AS) -o $@.o $(srcdir)/tests/vmm/guests/io.S && \
+	$(VK_GUEST_LINK) $@ $@.o && rm -f $@.o
+tests/vmm/guests/reset.bin: tests/vmm/guests/reset.S tests/vmm/guests/guest.h
+	$(AM_V_GEN)$(MKDIR_P) tests/vmm/guests && \
+	$(VK_GUEST_AS) -o $@.o $(srcdir)/tests/vmm/guests/reset.S && \
+	$(VK_GUEST_LINK) $@ $@.o && rm -f $@.o
+tests/vmm/guests/triple.bin: tests/vmm/guests/triple.S tests/vmm/guests/guest.h
+	$(AM_V_GEN)$(MKDIR_P) tests/vmm/guests && \
+	$(VK_GUEST_AS) -o $@.o $(srcdir)/tests/vmm/guests/triple.S && \
+	$(VK_GUEST_LINK) $@ $@.o && rm -f $@.o
+tests/vmm/guests/halt.bin: tests/vmm/guests/halt.S tests/vmm/guests/guest.h
+	$(AM_V_GEN)$(MKDIR_P) tests/vmm/guests && \
+	$(VK_GUEST_AS) -o $@.o $(srcdir)/tests/vmm/guests/halt.S && \
+	$(VK_GUEST_LINK) $@ $@.o && rm -f $@.o
+tests/vmm/guests/exits-1k.bin: tests/vmm/guests/exits.S tests/vmm/guests/guest.h
+	$(AM_V_GEN)$(MKDIR_P) tests/vmm/guests && \
+	$(VK_GUEST_AS) -DCOUNT=1000 -o $@.o $(srcdir)/tests/vmm/guests/exits.S && \
+	$(VK_GUEST_LINK) $@ $@.o && rm -f $@.o
+tests/vmm/guests/exits-100k.bin: tests/vmm/guests/exits.S tests/vmm/guests/guest.h
+	$(AM_V_GEN)$(MKDIR_P) tests/vmm/guests && \
+	$(VK_GUEST_AS) -DCOUNT=100000 -o $@.o $(srcdir)/tests/vmm/guests/exits.S && \
+	$(VK_GUEST_LINK) $@ $@.o && rm -f $@.o
+
+TESTS += tests/vmm/tiny-guests.sh
+dist_noinst_SCRIPTS += tests/vmm/tiny-guests.sh
+tests/vmm/tiny-guests.log: vmm/vrun $(VK_GUEST_BINS)

@@ -62,12 +62,9 @@ static void command(struct vk_i8042 *k, uint8_t cmd)
 	}
 }
 
-void vk_i8042_io(void *opaque, uint64_t offset, uint8_t *data, unsigned len, bool is_write)
+static void i8042_io(struct vk_i8042 *k, bool cmd_port, uint8_t *data, unsigned len, bool is_write)
 {
-	struct vk_i8042 *k = opaque;
-	bool cmd_port = offset == VK_I8042_CMD_PORT - VK_I8042_DATA_PORT;
-
-	if (len != 1 || (offset != 0 && !cmd_port)) {
+	if (len != 1) {
 		if (!is_write)
 			memset(data, 0xff, len);
 		return;
@@ -86,15 +83,25 @@ void vk_i8042_io(void *opaque, uint64_t offset, uint8_t *data, unsigned len, boo
 	/* Bytes for the keyboard itself are dropped: no keyboard is attached. */
 }
 
+void vk_i8042_data_io(void *opaque, uint64_t offset, uint8_t *data, unsigned len, bool is_write)
+{
+	i8042_io(opaque, false, data, len, is_write);
+}
+
+void vk_i8042_cmd_io(void *opaque, uint64_t offset, uint8_t *data, unsigned len, bool is_write)
+{
+	i8042_io(opaque, true, data, len, is_write);
+}
+
 int vk_i8042_init(struct vk_i8042 *k, struct vk_machine *m, struct vk_bus *pio)
 {
 	memset(k, 0, sizeof(*k));
 	k->m = m;
 	k->ctr = I8042_CTR_DEFAULT;
-	/* 0x60-0x64 as one range: 0x61 (the PIT's speaker port) is KVM's. */
-	int rc = vk_bus_register(pio, VK_I8042_DATA_PORT, 1, vk_i8042_io, k, "i8042 data");
+	/* Two ranges: 0x61 between them is the PIT's speaker port, KVM's. */
+	int rc = vk_bus_register(pio, VK_I8042_DATA_PORT, 1, vk_i8042_data_io, k, "i8042 data");
 
 	if (rc == 0)
-		rc = vk_bus_register(pio, VK_I8042_CMD_PORT, 1, vk_i8042_io, k, "i8042 command");
+		rc = vk_bus_register(pio, VK_I8042_CMD_PORT, 1, vk_i8042_cmd_io, k, "i8042 command");
 	return rc;
 }

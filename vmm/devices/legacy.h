@@ -49,7 +49,8 @@ struct vk_i8042 {
 	unsigned out_len;
 };
 int vk_i8042_init(struct vk_i8042 *k, struct vk_machine *m, struct vk_bus *pio);
-void vk_i8042_io(void *opaque, uint64_t offset, uint8_t *data, unsigned len, bool is_write);
+void vk_i8042_data_io(void *opaque, uint64_t offset, uint8_t *data, unsigned len, bool is_write);
+void vk_i8042_cmd_io(void *opaque, uint64_t offset, uint8_t *data, unsigned len, bool is_write);
 
 /* MC146818 CMOS RTC at 0x70/0x71: the host's UTC time. */
 #define VK_RTC_PORT		0x70

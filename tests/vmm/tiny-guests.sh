@@ -1,0 +1,64 @@
+#!/bin/sh
+# tiny-guests.sh - run the tiny test guests under vrun --bios: serial output,
+# port/MMIO dispatch, and the exit statuses for poweroff, halt, reset and triple fault.
+#
+# Self-contained so the nested sandbox can run it inside its L1 guest:
+# vrun comes from $VRUN, the guest images from $top_builddir/tests/vmm/guests.
+
+. "${top_srcdir:-.}/tests/lib/tap.sh"
+VRUN=${VRUN:-${top_builddir:-.}/vmm/vrun}
+GUESTS=${top_builddir:-.}/tests/vmm/guests
+
+if [ ! -e /dev/kvm ]; then
+	skip_all "/dev/kvm does not exist on this host (the nested sandbox, tests/sandbox, runs these)"
+fi
+if ! { : <>/dev/kvm; } 2>/dev/null; then
+	skip_all "/dev/kvm is not usable by $(id -un)"
+fi
+if grep -qE '^flags.* (vmx|svm)( |$)' /proc/cpuinfo || [ ! -d /sys/module/kvm_pvm ]; then :; else
+	note="(PVM host: guests are emulated, still fine for tiny guests)"
+fi
+tap_setup_tmp
+echo "# vrun: $VRUN ${note:-}"
+
+# run_guest NAME: runs the guest, output in $TMP/NAME.out, status in $status
+run_guest() {
+	timeout 60 "$VRUN" --memory 16 --console "file=$TMP/$1.console" --bios "$GUESTS/$1.bin" \
+		>"$TMP/$1.out" 2>&1 </dev/null
+	status=$?
+}
+
+run_guest hello
+ok $((status != 0)) "hello: power off through the test device exits 0 (got $status)"
+check "hello: serial output reaches the console" grep -q "Hello from a tiny guest" "$TMP/hello.console"
+
+run_guest io
+ok $((status != 0)) "io: port and MMIO checks pass (status $status)"
+for what in "port scratch ok" "unclaimed port ok" "mmio scratch ok" "unclaimed mmio ok"; do
+	check "io: $what" grep -q "$what" "$TMP/io.console"
+done
+
+run_guest reset
+ok $((status != 2)) "reset: i8042 reset pulse exits 2 (got $status)"
+
+run_guest halt
+ok $((status != 0)) "halt: all vCPUs halted with interrupts off exits 0 (got $status)"
+
+run_guest triple
+ok $((status != 1)) "triple: triple fault exits 1 (got $status)"
+check "triple: the message names the triple fault" grep -q "triple-faulted" "$TMP/triple.out"
+
+# stdio console: output on stdout, input from a non-terminal is fine.
+timeout 60 "$VRUN" --memory 16 --bios "$GUESTS/hello.bin" >"$TMP/stdio.out" 2>&1 </dev/null
+ok $? "stdio console: exits 0"
+check "stdio console: output on stdout" grep -q "Hello from a tiny guest" "$TMP/stdio.out"
+
+# SMP: the application processors wait for a SIPI that never comes.
+timeout 60 "$VRUN" --memory 16 --cpus 4 --console "file=$TMP/smp.console" --bios "$GUESTS/halt.bin" \
+	>"$TMP/smp.out" 2>&1 </dev/null
+ok $? "halt with 4 vCPUs exits 0"
+
+expect_fail "a kernel that is not a bzImage is rejected" "not a Linux bzImage" \
+	"$VRUN" --memory 16 --kernel "$GUESTS/hello.bin" --allow-emulated
+
+done_testing
