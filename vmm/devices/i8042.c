@@ -8,6 +8,13 @@
 
 #define I8042_STR_OBF		0x01	/* output buffer full: data for the host */
 #define I8042_STR_SYSFLAG	0x04
+#define I8042_STR_KEYLOCK	0x10	/* set means unlocked */
+#define I8042_CTR_KBDDIS	0x10
+#define I8042_CTR_AUXDIS	0x20
+#define I8042_CMD_AUX_DISABLE	0xa7
+#define I8042_CMD_AUX_ENABLE	0xa8
+#define I8042_CMD_KBD_DISABLE	0xad
+#define I8042_CMD_KBD_ENABLE	0xae
 #define I8042_CMD_CTL_RCTR	0x20
 #define I8042_CMD_CTL_WCTR	0x60
 #define I8042_CMD_AUX_TEST	0xa9
@@ -54,11 +61,23 @@ static void command(struct vk_i8042 *k, uint8_t cmd)
 	case I8042_CMD_AUX_TEST:
 		queue(k, I8042_PORT_TEST_FAIL);
 		break;
+	case I8042_CMD_AUX_DISABLE:
+		k->ctr |= I8042_CTR_AUXDIS;
+		break;
+	case I8042_CMD_AUX_ENABLE:
+		k->ctr &= ~I8042_CTR_AUXDIS;
+		break;
+	case I8042_CMD_KBD_DISABLE:
+		k->ctr |= I8042_CTR_KBDDIS;
+		break;
+	case I8042_CMD_KBD_ENABLE:
+		k->ctr &= ~I8042_CTR_KBDDIS;
+		break;
 	case I8042_CMD_PULSE_RESET:
 		vk_machine_stop(k->m, VK_EXIT_REBOOT, "guest reset through the keyboard controller");
 		break;
 	default:
-		break;	/* enable/disable port commands need no answer */
+		break;
 	}
 }
 
@@ -71,7 +90,7 @@ static void i8042_io(struct vk_i8042 *k, bool cmd_port, uint8_t *data, unsigned 
 	}
 	if (!is_write) {
 		if (cmd_port)
-			data[0] = I8042_STR_SYSFLAG | (k->out_len ? I8042_STR_OBF : 0);
+			data[0] = I8042_STR_SYSFLAG | I8042_STR_KEYLOCK | (k->out_len ? I8042_STR_OBF : 0);
 		else
 			data[0] = read_data(k);
 	} else if (cmd_port) {
