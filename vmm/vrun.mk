@@ -65,3 +65,22 @@ tests/vmm/guests/exits-100k.bin: tests/vmm/guests/exits.S tests/vmm/guests/guest
 TESTS += tests/vmm/tiny-guests.sh
 dist_noinst_SCRIPTS += tests/vmm/tiny-guests.sh
 tests/vmm/tiny-guests.log: vmm/vrun $(VK_GUEST_BINS)
+
+# Unit tests of the machine core (cmocka); the legacy-device test fakes
+# vk_irq_set_level and vk_machine_stop, so it links no KVM code.
+VK_VMM_UNIT_TESTS = tests/unit/test-guest-memory tests/unit/test-bus \
+	tests/unit/test-x86-boot tests/unit/test-legacy-devices
+check_PROGRAMS += $(VK_VMM_UNIT_TESTS)
+TESTS += $(VK_VMM_UNIT_TESTS)
+tests_unit_test_guest_memory_SOURCES = tests/unit/test-guest-memory.c
+tests_unit_test_guest_memory_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_guest_memory_LDADD = vmm/libvmm.a $(UNIT_LIBS)
+tests_unit_test_bus_SOURCES = tests/unit/test-bus.c
+tests_unit_test_bus_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_bus_LDADD = vmm/libvmm.a $(UNIT_LIBS)
+tests_unit_test_x86_boot_SOURCES = tests/unit/test-x86-boot.c
+tests_unit_test_x86_boot_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_x86_boot_LDADD = vmm/libvmm.a $(UNIT_LIBS)
+tests_unit_test_legacy_devices_SOURCES = tests/unit/test-legacy-devices.c
+tests_unit_test_legacy_devices_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_legacy_devices_LDADD = vmm/libvmm.a $(UNIT_LIBS)
