@@ -243,6 +243,12 @@ void vk_machine_free(struct vk_machine *m)
 	if (m->routing)
 		vk_irq_free(m);
 	free(m->cpuid);
+	for (unsigned i = 0; m->vcpus && i < m->ncpus; i++) {
+		if (m->vcpus[i].run)
+			munmap(m->vcpus[i].run, (size_t)m->run_size);
+		if (m->vcpus[i].fd > 0)
+			close(m->vcpus[i].fd);
+	}
 	free(m->vcpus);
 	if (m->ram)
 		munmap(m->ram, m->ram_size);

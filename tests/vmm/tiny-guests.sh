@@ -58,6 +58,16 @@ timeout 60 "$VRUN" --memory 16 --cpus 4 --console "file=$TMP/smp.console" --bios
 	>"$TMP/smp.out" 2>&1 </dev/null
 ok $? "halt with 4 vCPUs exits 0"
 
+# pty console: its name on stderr; nobody reads it, and the guest still runs.
+if [ -c /dev/ptmx ] && grep -q " /dev/pts devpts" /proc/mounts; then
+	timeout 60 "$VRUN" --memory 16 --console pty --bios "$GUESTS/hello.bin" >"$TMP/pty.out" 2>&1 </dev/null
+	ok $? "pty console: exits 0"
+	check "pty console: its name is printed" grep -q "vrun: console is /dev/pts/" "$TMP/pty.out"
+else
+	skip "pty console: no devpts mounted here"
+	skip "pty console: no devpts mounted here"
+fi
+
 expect_fail "a kernel that is not a bzImage is rejected" "not a Linux bzImage" \
 	"$VRUN" --memory 16 --kernel "$GUESTS/hello.bin" --allow-emulated
 
