@@ -223,19 +223,28 @@ static int run(const struct vrun_options *o)
 	return status;
 }
 
-int main(int argc, char **argv)
+static void free_options(struct vrun_options *o)
 {
-	struct vrun_options o = { 0 };
+	free(o->kernel);
+	free(o->initrd);
+	free(o->cmdline);
+	free(o->console);
+	free(o->bios);
+	free(o->name);
+}
+
+static int vrun_main(struct vrun_options *o, int argc, char **argv)
+{
 	int rc;
 
-	if (parse_options(argc, (const char **)argv, &o) < 0)
+	if (parse_options(argc, (const char **)argv, o) < 0)
 		return VK_EXIT_ERROR;
-	if (o.version) {
+	if (o->version) {
 		printf("vrun (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 		return 0;
 	}
-	vk_debug_level = o.debug;
-	rc = check_options(&o);
+	vk_debug_level = o->debug;
+	rc = check_options(o);
 	if (rc < 0) {
 		report(vk_last_error());
 		return VK_EXIT_ERROR;
@@ -246,5 +255,14 @@ int main(int argc, char **argv)
 		return VK_EXIT_ERROR;
 	}
 	install_signals();
-	return run(&o);
+	return run(o);
+}
+
+int main(int argc, char **argv)
+{
+	struct vrun_options o = { 0 };
+	int status = vrun_main(&o, argc, argv);
+
+	free_options(&o);
+	return status;
 }

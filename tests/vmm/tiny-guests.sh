@@ -5,8 +5,9 @@
 # Self-contained so the nested sandbox can run it inside its L1 guest:
 # vrun comes from $VRUN, the guest images from $top_builddir/tests/vmm/guests.
 
-. "${top_srcdir:-.}/tests/lib/tap.sh"
-VRUN=${VRUN:-${top_builddir:-.}/vmm/vrun}
+vrun_from_env=${VRUN:-}
+. "${top_srcdir:-.}/tests/lib/tap.sh"	# sets VRUN to the build tree's
+VRUN=${vrun_from_env:-$VRUN}
 GUESTS=${top_builddir:-.}/tests/vmm/guests
 
 if [ ! -e /dev/kvm ]; then
