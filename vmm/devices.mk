@@ -1,2 +1,27 @@
 # vmm/devices.mk - build fragment (see Makefile.am); owned by the virtio (device models) area
-EXTRA_DIST += vmm/devices.h
+#
+# vmm/libvkdev.a: PCI and virtio device models, linked into vrun after
+# vmm/ objects and before $(VKIT_LIBS) (it uses common/image.h and ids.h).
+noinst_LIBRARIES += vmm/libvkdev.a
+vmm_libvkdev_a_CFLAGS = $(VKIT_CFLAGS)
+vmm_libvkdev_a_SOURCES = vmm/devices.c vmm/devices.h \
+	vmm/pci.c vmm/pci.h vmm/iothread.c vmm/iothread.h \
+	vmm/virtio/queue.c vmm/virtio/queue.h \
+	vmm/virtio/pci.c vmm/virtio/virtio.h \
+	vmm/virtio/blk.c vmm/virtio/rng.c
+
+# Unit tests run the devices against fake guest memory and a fake machine
+# (tests/unit/fake-*.c), so they need no /dev/kvm.
+DEVICE_TEST_FAKES = tests/unit/fake-machine.c tests/unit/fake-machine.h \
+	tests/unit/fake-guest-memory.c tests/unit/fake-bus.c \
+	tests/unit/fake-driver.c tests/unit/fake-driver.h
+DEVICE_TEST_LIBS = vmm/libvkdev.a $(UNIT_LIBS)
+
+DEVICE_UNIT_TESTS = tests/unit/test-virtqueue
+check_PROGRAMS += $(DEVICE_UNIT_TESTS)
+TESTS += $(DEVICE_UNIT_TESTS)
+
+tests_unit_test_virtqueue_SOURCES = tests/unit/test-virtqueue.c $(DEVICE_TEST_FAKES)
+tests_unit_test_virtqueue_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_virtqueue_LDADD = $(DEVICE_TEST_LIBS)
+EXTRA_DIST += docs/devices.md

@@ -436,3 +436,11 @@ void vk_virtio_free(struct vk_virtio_dev *vdev)
 	vk_iothread_free(&vdev->io);
 	vk_pci_dev_free(&vdev->pci);
 }
+
+void vk_virtio_destroy(struct vk_virtio_dev *vdev)
+{
+	if (!vdev)
+		return;
+	vk_virtio_free(vdev);
+	vdev->ops->destroy(vdev);
+}

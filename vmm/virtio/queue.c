@@ -49,6 +49,7 @@ int vk_virtq_enable(struct vk_virtq *q, const struct vk_guest_memory *mem)
 	const char *name = q->name ? q->name : "virtqueue";
 
 	q->mem = mem;
+	q->ready = false;
 	if (q->size == 0 || q->size > VK_VIRTQ_MAX_SIZE || (q->size & (q->size - 1)))
 		return vk_errorx(EINVAL, "%s: queue size %u is not a power of two up to %u",
 				 name, q->size, VK_VIRTQ_MAX_SIZE);

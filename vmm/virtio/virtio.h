@@ -93,6 +93,8 @@ struct vk_virtio_ops {
 	void (*reset)(struct vk_virtio_dev *vdev);
 	/* DRIVER_OK was just set (lock held); may be NULL. */
 	void (*driver_ok)(struct vk_virtio_dev *vdev);
+	/* Release the device's own resources and the struct holding vdev. */
+	void (*destroy)(struct vk_virtio_dev *vdev);
 };
 
 struct vk_virtio_dev {
@@ -141,5 +143,19 @@ void vk_virtio_kick(struct vk_virtio_dev *vdev, unsigned q);
 
 /* The BAR 0 handler (tests drive the transport through it). */
 void vk_virtio_bar_io(void *vdev, uint64_t off, uint8_t *data, unsigned len, bool is_write);
+
+
+/* The device models (each in its own file); *out is ready for
+ * vk_pci_bus_add() and vk_virtio_realize(), freed by vk_virtio_destroy(). */
+struct vk_blk_config;
+struct vk_net_config;
+int vk_virtio_blk_create(const struct vk_guest_memory *mem, const struct vk_blk_config *cfg,
+			 const char *name, struct vk_virtio_dev **out);
+int vk_virtio_net_create(const struct vk_guest_memory *mem, const struct vk_net_config *cfg,
+			 const char *name, struct vk_virtio_dev **out);
+int vk_virtio_rng_create(const struct vk_guest_memory *mem, const char *name,
+			 struct vk_virtio_dev **out);
+/* Free a device made by one of the above (frees the transport too). */
+void vk_virtio_destroy(struct vk_virtio_dev *vdev);
 
 #endif
