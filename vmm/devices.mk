@@ -17,7 +17,8 @@ DEVICE_TEST_FAKES = tests/unit/fake-machine.c tests/unit/fake-machine.h \
 	tests/unit/fake-driver.c tests/unit/fake-driver.h
 DEVICE_TEST_LIBS = vmm/libvkdev.a $(UNIT_LIBS)
 
-DEVICE_UNIT_TESTS = tests/unit/test-virtqueue tests/unit/test-pci
+DEVICE_UNIT_TESTS = tests/unit/test-virtqueue tests/unit/test-pci \
+	tests/unit/test-virtio-pci
 check_PROGRAMS += $(DEVICE_UNIT_TESTS)
 TESTS += $(DEVICE_UNIT_TESTS)
 
@@ -27,5 +28,9 @@ tests_unit_test_virtqueue_LDADD = $(DEVICE_TEST_LIBS)
 tests_unit_test_pci_SOURCES = tests/unit/test-pci.c $(DEVICE_TEST_FAKES)
 tests_unit_test_pci_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_pci_LDADD = $(DEVICE_TEST_LIBS)
+
+tests_unit_test_virtio_pci_SOURCES = tests/unit/test-virtio-pci.c $(DEVICE_TEST_FAKES)
+tests_unit_test_virtio_pci_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_virtio_pci_LDADD = $(DEVICE_TEST_LIBS)
 
 EXTRA_DIST += docs/devices.md
