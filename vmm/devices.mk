@@ -18,7 +18,7 @@ DEVICE_TEST_FAKES = tests/unit/fake-machine.c tests/unit/fake-machine.h \
 DEVICE_TEST_LIBS = vmm/libvkdev.a $(UNIT_LIBS)
 
 DEVICE_UNIT_TESTS = tests/unit/test-virtqueue tests/unit/test-pci \
-	tests/unit/test-virtio-pci
+	tests/unit/test-virtio-pci tests/unit/test-virtio-blk
 check_PROGRAMS += $(DEVICE_UNIT_TESTS)
 TESTS += $(DEVICE_UNIT_TESTS)
 
@@ -32,5 +32,11 @@ tests_unit_test_pci_LDADD = $(DEVICE_TEST_LIBS)
 tests_unit_test_virtio_pci_SOURCES = tests/unit/test-virtio-pci.c $(DEVICE_TEST_FAKES)
 tests_unit_test_virtio_pci_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_virtio_pci_LDADD = $(DEVICE_TEST_LIBS)
+
+# fake-image.c stands in for the image layer (branch image) in this test.
+tests_unit_test_virtio_blk_SOURCES = tests/unit/test-virtio-blk.c tests/unit/fake-image.c \
+	$(DEVICE_TEST_FAKES)
+tests_unit_test_virtio_blk_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_virtio_blk_LDADD = $(DEVICE_TEST_LIBS)
 
 EXTRA_DIST += docs/devices.md
