@@ -8,7 +8,7 @@ vmm_libvkdev_a_SOURCES = vmm/devices.c vmm/devices.h \
 	vmm/pci.c vmm/pci.h vmm/iothread.c vmm/iothread.h \
 	vmm/virtio/queue.c vmm/virtio/queue.h \
 	vmm/virtio/pci.c vmm/virtio/virtio.h \
-	vmm/virtio/blk.c vmm/virtio/rng.c
+	vmm/virtio/blk.c vmm/virtio/rng.c vmm/virtio/net.c vmm/tap.c vmm/tap.h
 
 # Unit tests run the devices against fake guest memory and a fake machine
 # (tests/unit/fake-*.c), so they need no /dev/kvm.
@@ -18,7 +18,7 @@ DEVICE_TEST_FAKES = tests/unit/fake-machine.c tests/unit/fake-machine.h \
 DEVICE_TEST_LIBS = vmm/libvkdev.a $(UNIT_LIBS)
 
 DEVICE_UNIT_TESTS = tests/unit/test-virtqueue tests/unit/test-pci \
-	tests/unit/test-virtio-pci tests/unit/test-virtio-blk
+	tests/unit/test-virtio-pci tests/unit/test-virtio-blk tests/unit/test-virtio-net
 check_PROGRAMS += $(DEVICE_UNIT_TESTS)
 TESTS += $(DEVICE_UNIT_TESTS)
 
@@ -38,5 +38,11 @@ tests_unit_test_virtio_blk_SOURCES = tests/unit/test-virtio-blk.c tests/unit/fak
 	$(DEVICE_TEST_FAKES)
 tests_unit_test_virtio_blk_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_virtio_blk_LDADD = $(DEVICE_TEST_LIBS)
+
+# fake-ids.c stands in for common/ids.c (branch core) in this test.
+tests_unit_test_virtio_net_SOURCES = tests/unit/test-virtio-net.c tests/unit/fake-ids.c \
+	$(DEVICE_TEST_FAKES)
+tests_unit_test_virtio_net_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_virtio_net_LDADD = $(DEVICE_TEST_LIBS)
 
 EXTRA_DIST += docs/devices.md

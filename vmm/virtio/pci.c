@@ -343,6 +343,8 @@ void vk_virtio_kick(struct vk_virtio_dev *vdev, unsigned q)
 	pthread_mutex_lock(&vdev->pci.lock);
 	if ((vdev->status & VIRTIO_CONFIG_S_DRIVER_OK) && !(vdev->status & VIRTIO_CONFIG_S_NEEDS_RESET))
 		vdev->ops->process(vdev, q);
+	else if (q >= VK_VIRTIO_MAX_QUEUES && vdev->ops->backend_stalled)
+		vdev->ops->backend_stalled(vdev, q);
 	pthread_mutex_unlock(&vdev->pci.lock);
 }
 
@@ -425,7 +427,7 @@ int vk_virtio_realize(struct vk_virtio_dev *vdev)
 			return rc;
 	}
 	vdev->pci.bar_moved = bar_moved;
-	return 0;
+	return vdev->ops->realize ? vdev->ops->realize(vdev) : 0;
 }
 
 void vk_virtio_free(struct vk_virtio_dev *vdev)

@@ -93,6 +93,13 @@ struct vk_virtio_ops {
 	void (*reset)(struct vk_virtio_dev *vdev);
 	/* DRIVER_OK was just set (lock held); may be NULL. */
 	void (*driver_ok)(struct vk_virtio_dev *vdev);
+	/* A backend fd (tag >= VK_VIRTIO_MAX_QUEUES) fired while the device
+	 * cannot run (no DRIVER_OK, or NEEDS_RESET): stop watching it so the
+	 * I/O thread does not spin (lock held); may be NULL. */
+	void (*backend_stalled)(struct vk_virtio_dev *vdev, unsigned tag);
+	/* End of vk_virtio_realize(): watch backend fds (tags >=
+	 * VK_VIRTIO_MAX_QUEUES) on vdev->io; may be NULL. */
+	int (*realize)(struct vk_virtio_dev *vdev);
 	/* Release the device's own resources and the struct holding vdev. */
 	void (*destroy)(struct vk_virtio_dev *vdev);
 };
