@@ -90,13 +90,14 @@ int vk_ioeventfd_add(struct vk_machine *m, uint64_t addr, unsigned len, int *eve
 	return 0;
 }
 
-/* Like KVM, removing deregisters; the caller closes its fd. */
+/* Like vmm/irq.c: removing deregisters and closes the eventfd. */
 int vk_ioeventfd_remove(struct vk_machine *m, uint64_t addr, unsigned len, int eventfd)
 {
 	for (unsigned i = 0; i < fake.n_ioeventfd; i++)
 		if (fake.ioeventfd[i].live && fake.ioeventfd[i].fd == eventfd &&
 		    fake.ioeventfd[i].addr == addr) {
 			fake.ioeventfd[i].live = false;
+			close(eventfd);
 			return 0;
 		}
 	return -ENOENT;

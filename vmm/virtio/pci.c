@@ -389,9 +389,11 @@ static void unbind_doorbell(struct vk_virtio_dev *vdev, uint64_t bar, unsigned q
 	if (fd < 0)
 		return;
 	vk_iothread_unwatch(&vdev->io, fd);
+	/* The machine closes an ioeventfd when it removes it (vmm/irq.c). */
 	if (vdev->kick_is_ioeventfd[q])
 		vk_ioeventfd_remove(vdev->pci.m, notify_addr(vdev, bar, q), 2, fd);
-	close(fd);
+	else
+		close(fd);
 	vdev->kick_fd[q] = -1;
 }
 
