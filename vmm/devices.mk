@@ -18,7 +18,8 @@ DEVICE_TEST_FAKES = tests/unit/fake-machine.c tests/unit/fake-machine.h \
 DEVICE_TEST_LIBS = vmm/libvkdev.a $(UNIT_LIBS)
 
 DEVICE_UNIT_TESTS = tests/unit/test-virtqueue tests/unit/test-pci \
-	tests/unit/test-virtio-pci tests/unit/test-virtio-blk tests/unit/test-virtio-net
+	tests/unit/test-virtio-pci tests/unit/test-virtio-blk tests/unit/test-virtio-net \
+	tests/unit/test-devices
 check_PROGRAMS += $(DEVICE_UNIT_TESTS)
 TESTS += $(DEVICE_UNIT_TESTS)
 
@@ -44,5 +45,10 @@ tests_unit_test_virtio_net_SOURCES = tests/unit/test-virtio-net.c tests/unit/fak
 	$(DEVICE_TEST_FAKES)
 tests_unit_test_virtio_net_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_virtio_net_LDADD = $(DEVICE_TEST_LIBS)
+
+tests_unit_test_devices_SOURCES = tests/unit/test-devices.c tests/unit/fake-image.c \
+	tests/unit/fake-ids.c $(DEVICE_TEST_FAKES)
+tests_unit_test_devices_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_devices_LDADD = $(DEVICE_TEST_LIBS)
 
 EXTRA_DIST += docs/devices.md
