@@ -52,3 +52,10 @@ tests_unit_test_devices_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_devices_LDADD = $(DEVICE_TEST_LIBS)
 
 EXTRA_DIST += docs/devices.md
+
+# Benchmark (run by hand: bench/bench-virtqueue); kept in this fragment so
+# the device area does not edit bench/bench.mk, which another area owns.
+noinst_PROGRAMS += bench/bench-virtqueue
+bench_bench_virtqueue_SOURCES = bench/bench-virtqueue.c tests/unit/fake-image.c $(DEVICE_TEST_FAKES)
+bench_bench_virtqueue_CFLAGS = $(VKIT_CFLAGS) -O2
+bench_bench_virtqueue_LDADD = vmm/libvkdev.a $(VKIT_LIBS)
