@@ -51,7 +51,6 @@ tests_unit_test_devices_SOURCES = tests/unit/test-devices.c tests/unit/fake-imag
 tests_unit_test_devices_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_devices_LDADD = $(DEVICE_TEST_LIBS)
 
-EXTRA_DIST += docs/devices.md
 
 # Benchmark (run by hand: bench/bench-virtqueue); kept in this fragment so
 # the device area does not edit bench/bench.mk, which another area owns.
