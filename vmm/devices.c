@@ -1,0 +1,157 @@
+/* devices.c - the device set of one VM: the PCI bus and the virtio devices on it, added, started and freed together. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common/error.h"
+#include "vmm/devices.h"
+#include "vmm/pci.h"
+#include "vmm/virtio/virtio.h"
+
+struct vk_devices {
+	struct vk_machine *m;
+	const struct vk_guest_memory *mem;
+	struct vk_pci_bus pci;
+	struct vk_virtio_dev *virtio[VK_PCI_MAX_SLOTS];
+	unsigned n_virtio;
+	unsigned n_blk, n_net, n_rng;
+	bool started;
+};
+
+int vk_devices_init(struct vk_machine *m, const struct vk_guest_memory *mem,
+		    struct vk_bus *pio, struct vk_bus *mmio, struct vk_devices **out)
+{
+	struct vk_devices *d = calloc(1, sizeof(*d));
+	int rc;
+
+	if (!d)
+		return vk_error(ENOMEM, "devices");
+	d->m = m;
+	d->mem = mem;
+	rc = vk_pci_bus_init(&d->pci, m, pio, mmio);
+	if (rc < 0) {
+		vk_pci_bus_free(&d->pci);
+		free(d);
+		return rc;
+	}
+	*out = d;
+	return 0;
+}
+
+/* Put a created device on the bus; on failure it is destroyed. */
+static int plug(struct vk_devices *d, struct vk_virtio_dev *vdev)
+{
+	int rc = vk_pci_bus_add(&d->pci, &vdev->pci);
+
+	if (rc == 0)
+		rc = vk_virtio_realize(vdev);
+	if (rc < 0) {
+		if (d->pci.devs[vdev->pci.slot] == &vdev->pci && vdev->pci.slot) {
+			d->pci.devs[vdev->pci.slot] = NULL;
+			d->pci.n_devs--;
+		}
+		vk_virtio_destroy(vdev);
+		return rc;
+	}
+	d->virtio[d->n_virtio++] = vdev;
+	return 0;
+}
+
+int vk_virtio_blk_add(struct vk_devices *d, const struct vk_blk_config *cfg)
+{
+	struct vk_virtio_dev *vdev;
+	char name[16];
+	int rc;
+
+	if (d->started)
+		return vk_errorx(EBUSY, "disk %s: devices cannot be added to a running VM", cfg->path);
+	snprintf(name, sizeof(name), "blk%u", d->n_blk);
+	rc = vk_virtio_blk_create(d->mem, cfg, name, &vdev);
+	if (rc < 0)
+		return rc;
+	rc = plug(d, vdev);
+	if (rc == 0)
+		d->n_blk++;
+	return rc;
+}
+
+int vk_virtio_net_add(struct vk_devices *d, const struct vk_net_config *cfg)
+{
+	struct vk_virtio_dev *vdev;
+	char name[16];
+	int rc;
+
+	if (d->started)
+		return vk_errorx(EBUSY, "network: devices cannot be added to a running VM");
+	snprintf(name, sizeof(name), "net%u", d->n_net);
+	rc = vk_virtio_net_create(d->mem, cfg, name, &vdev);
+	if (rc < 0)
+		return rc;
+	rc = plug(d, vdev);
+	if (rc == 0)
+		d->n_net++;
+	return rc;
+}
+
+int vk_virtio_rng_add(struct vk_devices *d)
+{
+	struct vk_virtio_dev *vdev;
+	char name[16];
+	int rc;
+
+	if (d->started)
+		return vk_errorx(EBUSY, "rng: devices cannot be added to a running VM");
+	snprintf(name, sizeof(name), "rng%u", d->n_rng);
+	rc = vk_virtio_rng_create(d->mem, name, &vdev);
+	if (rc < 0)
+		return rc;
+	rc = plug(d, vdev);
+	if (rc == 0)
+		d->n_rng++;
+	return rc;
+}
+
+size_t vk_devices_intx(const struct vk_devices *d, struct vk_pci_intx *out, size_t max)
+{
+	size_t n = 0;
+
+	for (unsigned i = 0; i < d->n_virtio && n < max; i++, n++) {
+		out[n].slot = d->virtio[i]->pci.slot;
+		out[n].pin = 1;
+		out[n].gsi = d->virtio[i]->pci.gsi;
+	}
+	return n;
+}
+
+int vk_devices_start(struct vk_devices *d)
+{
+	for (unsigned i = 0; i < d->n_virtio; i++) {
+		int rc = vk_iothread_start(&d->virtio[i]->io, d->virtio[i]->name);
+
+		if (rc < 0) {
+			vk_devices_stop(d);
+			return rc;
+		}
+	}
+	d->started = true;
+	return 0;
+}
+
+void vk_devices_stop(struct vk_devices *d)
+{
+	for (unsigned i = 0; i < d->n_virtio; i++)
+		vk_iothread_stop(&d->virtio[i]->io);
+}
+
+void vk_devices_free(struct vk_devices *d)
+{
+	if (!d)
+		return;
+	vk_devices_stop(d);
+	for (unsigned i = 0; i < d->n_virtio; i++)
+		vk_virtio_destroy(d->virtio[i]);
+	vk_pci_bus_free(&d->pci);
+	free(d);
+}

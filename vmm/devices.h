@@ -1,0 +1,92 @@
+/* devices.h - the device models of vrun (PCI host bridge, virtio-blk/net/rng) as the machine core sees them. */
+#ifndef VK_DEVICES_H
+#define VK_DEVICES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/image.h"
+#include "vmm/bus.h"
+#include "vmm/guest-memory.h"
+
+/*
+ * Guest-visible layout (the machine core must keep RAM, LAPIC and IOAPIC
+ * out of the PCI window, and describe the INTx lines in its MP table):
+ *
+ *   PCI configuration     port I/O 0xCF8 (address, 4 bytes) and
+ *                         0xCFC..0xCFF (data): configuration mechanism #1,
+ *                         bus 0 only.  00:00.0 is the host bridge.
+ *   PCI MMIO window       [VK_PCI_MMIO_BASE, +VK_PCI_MMIO_SIZE): registered
+ *                         once on the MMIO bus at vk_devices_init(); every
+ *                         BAR is placed inside it and dispatched internally,
+ *                         so a guest that moves a BAR (inside the window)
+ *                         needs no bus registration after the bus is sealed.
+ *                         A BAR moved outside the window stops answering.
+ *   Devices               slot 1, 2, ... in the order they are added;
+ *                         each has one 64-bit memory BAR 0 (virtio-pci modern
+ *                         structures, MSI-X table and PBA).
+ *   Interrupts            MSI-X (vk_msi_* routes, irqfd) first; INTA# of
+ *                         slot S is GSI VK_PCI_INTX_GSI(S), level-triggered,
+ *                         used only while the guest has MSI-X disabled.
+ */
+#define VK_PCI_MMIO_BASE	0xC0000000ull
+#define VK_PCI_MMIO_SIZE	0x10000000ull		/* 256 MiB: 0xC0000000-0xCFFFFFFF */
+#define VK_PCI_CONFIG_ADDR_PORT	0xCF8
+#define VK_PCI_CONFIG_DATA_PORT	0xCFC
+#define VK_PCI_MAX_SLOTS	32
+#define VK_PCI_INTX_GSI(slot)	(16u + ((slot) - 1u) % 8u)	/* IOAPIC pins 16-23 */
+
+struct vk_machine;
+struct vk_devices;
+
+/* What the machine core writes into its MP table (or ACPI) per device. */
+struct vk_pci_intx {
+	unsigned slot;		/* device number on bus 0 */
+	unsigned pin;		/* 1 = INTA# */
+	unsigned gsi;
+};
+
+/*
+ * Create the device set: registers the PCI config ports on pio and the PCI
+ * MMIO window on mmio, so call it before vk_bus_seal().  mem must stay valid
+ * until vk_devices_free().  Returns 0 or -errno with a message (error.h).
+ */
+int vk_devices_init(struct vk_machine *m, const struct vk_guest_memory *mem,
+		    struct vk_bus *pio, struct vk_bus *mmio,
+		    struct vk_devices **out);
+
+struct vk_blk_config {
+	const char *path;
+	enum vk_image_format format;	/* stated, never probed */
+	bool readonly;			/* VIRTIO_BLK_F_RO; writes fail with IOERR */
+	const char *serial;		/* VIRTIO_BLK_T_GET_ID, up to 20 bytes; NULL: none */
+};
+int vk_virtio_blk_add(struct vk_devices *d, const struct vk_blk_config *cfg);
+
+enum vk_net_backend {
+	VK_NET_BRIDGE = 0,	/* create a tap and add it to the bridge `source` */
+	VK_NET_TAP,		/* open the existing (or new) tap named `source` */
+	VK_NET_FD,		/* use `fd` as is (tests: a socketpair; no vnet header) */
+};
+struct vk_net_config {
+	enum vk_net_backend backend;
+	const char *source;	/* bridge or tap name */
+	int fd;			/* VK_NET_FD only; the device takes ownership */
+	const char *mac;	/* "52:54:00:12:34:56"; NULL: generated */
+};
+int vk_virtio_net_add(struct vk_devices *d, const struct vk_net_config *cfg);
+
+int vk_virtio_rng_add(struct vk_devices *d);
+
+/* The INTx lines in use, for the MP table; returns the count (<= max). */
+size_t vk_devices_intx(const struct vk_devices *d, struct vk_pci_intx *out, size_t max);
+
+/* Start the per-device I/O threads (after the last *_add, before vCPUs run). */
+int vk_devices_start(struct vk_devices *d);
+/* Stop and join the I/O threads; in-flight requests complete first. */
+void vk_devices_stop(struct vk_devices *d);
+/* Stop if needed, close images and taps, free everything.  NULL is fine. */
+void vk_devices_free(struct vk_devices *d);
+
+#endif

@@ -1,0 +1,146 @@
+/* pci.h - PCI host bridge (configuration mechanism #1) and a generic PCI function with BARs and MSI-X. */
+#ifndef VK_PCI_H
+#define VK_PCI_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmm/bus.h"
+#include "vmm/devices.h"
+#include "vmm/irq.h"
+
+/* Configuration space header, PCI Local Bus 3.0 section 6.1. */
+#define PCI_VENDOR_ID		0x00
+#define PCI_DEVICE_ID		0x02
+#define PCI_COMMAND		0x04
+#define PCI_STATUS		0x06
+#define PCI_REVISION_ID		0x08
+#define PCI_CLASS_PROG		0x09
+#define PCI_HEADER_TYPE		0x0e
+#define PCI_BASE_ADDRESS_0	0x10
+#define PCI_SUBSYSTEM_VENDOR_ID	0x2c
+#define PCI_SUBSYSTEM_ID	0x2e
+#define PCI_CAPABILITY_LIST	0x34
+#define PCI_INTERRUPT_LINE	0x3c
+#define PCI_INTERRUPT_PIN	0x3d
+#define PCI_CONFIG_SPACE_SIZE	256
+#define PCI_CAP_START		0x40
+
+#define PCI_COMMAND_IO		0x0001
+#define PCI_COMMAND_MEMORY	0x0002
+#define PCI_COMMAND_MASTER	0x0004
+#define PCI_COMMAND_INTX_DISABLE 0x0400
+#define PCI_STATUS_INTERRUPT	0x0008
+#define PCI_STATUS_CAP_LIST	0x0010
+#define PCI_BASE_ADDRESS_MEM_TYPE_64 0x04
+#define PCI_CLASS_BRIDGE_HOST	0x060000
+
+#define PCI_CAP_ID_MSIX		0x11
+#define PCI_CAP_ID_VNDR		0x09
+#define PCI_MSIX_FLAGS		2	/* message control, within the capability */
+#define PCI_MSIX_FLAGS_QSIZE	0x07ff
+#define PCI_MSIX_FLAGS_MASKALL	0x4000
+#define PCI_MSIX_FLAGS_ENABLE	0x8000
+#define PCI_MSIX_TABLE		4
+#define PCI_MSIX_PBA		8
+#define PCI_MSIX_ENTRY_SIZE	16
+#define PCI_MSIX_ENTRY_VECTOR_CTRL 12
+#define PCI_MSIX_ENTRY_CTRL_MASKBIT 1
+
+/* Config mechanism #1 address register (port 0xCF8). */
+#define PCI_CONF1_ENABLE	0x80000000u
+
+#define VK_PCI_VENDOR_REDHAT	0x1b36	/* host bridge IDs as QEMU's generic one */
+#define VK_PCI_DEVICE_HOST	0x0008
+#define VK_PCI_MAX_BARS		3	/* 64-bit BARs at 0, 2 and 4 */
+#define VK_PCI_MAX_MSIX		64
+
+struct vk_pci_dev;
+
+struct vk_pci_bar {
+	uint64_t size;		/* power of two, >= 4 KiB; 0 = unused */
+	uint64_t addr;		/* where the BAR decodes now, if active */
+	uint64_t placed;	/* where the device last put its doorbells */
+	bool active;		/* memory decoding on and inside the window */
+	vk_io_handler handler;	/* called with dev->lock held */
+	void *opaque;
+};
+
+struct vk_pci_msix {
+	unsigned nvec;		/* 0: no MSI-X */
+	unsigned cap;		/* config offset of the capability */
+	unsigned bar;
+	uint32_t table_off, pba_off;
+	uint32_t table[VK_PCI_MAX_MSIX][4];	/* addr_lo, addr_hi, data, ctrl */
+	uint64_t pending;			/* the PBA */
+	struct vk_msi msi[VK_PCI_MAX_MSIX];
+};
+
+struct vk_pci_dev {
+	const char *name;
+	unsigned slot;
+	struct vk_machine *m;
+	pthread_mutex_t lock;	/* config space, BARs, MSI-X and the device behind them */
+	uint8_t cfg[PCI_CONFIG_SPACE_SIZE];
+	uint8_t wmask[PCI_CONFIG_SPACE_SIZE];	/* guest-writable bits */
+	unsigned cap_end;			/* next free capability offset */
+	unsigned last_cap;			/* offset of the last capability, 0 if none */
+	struct vk_pci_bar bars[VK_PCI_MAX_BARS];
+	struct vk_pci_msix msix;
+	unsigned gsi;				/* INTA# line */
+	bool intx_level;
+	/* The guest moved BAR bar (memory decoding on): move doorbells. */
+	void (*bar_moved)(struct vk_pci_dev *dev, unsigned bar, uint64_t old, uint64_t new);
+	/* Called after every config write (lock held), for device-specific caps. */
+	void (*config_written)(struct vk_pci_dev *dev, unsigned off, unsigned len);
+	void *owner;
+};
+
+struct vk_pci_bus {
+	struct vk_machine *m;
+	struct vk_pci_dev host;
+	struct vk_pci_dev *devs[VK_PCI_MAX_SLOTS];
+	unsigned n_devs;
+	uint32_t config_addr;		/* 0xCF8 */
+	uint64_t next_bar;		/* bump allocator inside the window */
+};
+
+/* Register the config ports and the MMIO window; create the host bridge. */
+int vk_pci_bus_init(struct vk_pci_bus *bus, struct vk_machine *m,
+		    struct vk_bus *pio, struct vk_bus *mmio);
+void vk_pci_bus_free(struct vk_pci_bus *bus);
+
+void vk_pci_dev_init(struct vk_pci_dev *dev, const char *name, uint16_t vendor,
+		     uint16_t device, uint32_t class_code, uint16_t subsys_vendor,
+		     uint16_t subsys_id);
+/* Describe a 64-bit memory BAR (index 0, 2 or 4) before vk_pci_bus_add(). */
+int vk_pci_dev_add_bar(struct vk_pci_dev *dev, unsigned bar, uint64_t size,
+		       vk_io_handler handler, void *opaque);
+/* Append a capability (cap[0] = ID; cap[1], the next pointer, is filled in);
+ * returns its config offset or -ENOSPC. */
+int vk_pci_dev_add_cap(struct vk_pci_dev *dev, const void *cap, unsigned len);
+/* Mark bytes of config space guest-writable (for capabilities). */
+void vk_pci_dev_set_wmask(struct vk_pci_dev *dev, unsigned off, unsigned len, uint32_t mask);
+/* MSI-X with nvec vectors, table and PBA at those offsets of BAR bar;
+ * allocates the MSI routes, so after vk_pci_bus_add(). */
+int vk_pci_dev_add_msix(struct vk_pci_dev *dev, unsigned nvec, unsigned bar,
+			uint32_t table_off, uint32_t pba_off);
+/* Give the device a slot and place its BARs; -ENOSPC when full. */
+int vk_pci_bus_add(struct vk_pci_bus *bus, struct vk_pci_dev *dev);
+void vk_pci_dev_free(struct vk_pci_dev *dev);
+
+/* Config space access as the guest makes it (tests call these directly). */
+uint32_t vk_pci_config_read(struct vk_pci_dev *dev, unsigned off, unsigned len);
+void vk_pci_config_write(struct vk_pci_dev *dev, unsigned off, unsigned len, uint32_t val);
+/* The port handlers and the window handler, exposed for tests. */
+void vk_pci_config_io(void *bus, uint64_t offset, uint8_t *data, unsigned len, bool is_write);
+void vk_pci_window_io(void *bus, uint64_t offset, uint8_t *data, unsigned len, bool is_write);
+
+/* With dev->lock held: */
+bool vk_pci_msix_enabled(const struct vk_pci_dev *dev);
+/* Deliver vector (or set its pending bit while masked); -EINVAL if out of range. */
+int vk_pci_msix_notify(struct vk_pci_dev *dev, unsigned vector);
+void vk_pci_intx_set(struct vk_pci_dev *dev, bool level);
+
+#endif
