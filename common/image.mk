@@ -14,3 +14,5 @@ tests_tools_vk_image_tool_LDADD = $(VKIT_LIBS)
 
 TESTS += tests/tools/image-interop.sh
 dist_noinst_SCRIPTS += tests/tools/image-interop.sh
+TESTS += tests/tools/image-crash.sh tests/tools/image-copy.sh
+dist_noinst_SCRIPTS += tests/tools/image-crash.sh tests/tools/image-copy.sh
