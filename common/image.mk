@@ -16,3 +16,9 @@ TESTS += tests/tools/image-interop.sh
 dist_noinst_SCRIPTS += tests/tools/image-interop.sh
 TESTS += tests/tools/image-crash.sh tests/tools/image-copy.sh
 dist_noinst_SCRIPTS += tests/tools/image-crash.sh tests/tools/image-copy.sh
+
+check_PROGRAMS += tests/unit/test-qcow2
+TESTS += tests/unit/test-qcow2
+tests_unit_test_qcow2_SOURCES = tests/unit/test-qcow2.c
+tests_unit_test_qcow2_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_qcow2_LDADD = $(UNIT_LIBS)
