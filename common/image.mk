@@ -22,3 +22,7 @@ TESTS += tests/unit/test-qcow2
 tests_unit_test_qcow2_SOURCES = tests/unit/test-qcow2.c
 tests_unit_test_qcow2_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_qcow2_LDADD = $(UNIT_LIBS)
+
+TESTS += tests/fuzz/fuzz-qcow2.sh
+dist_noinst_SCRIPTS += tests/fuzz/fuzz-qcow2.sh
+EXTRA_DIST += tests/fuzz/fuzz-qcow2.c tests/fuzz/corpus-qcow2
