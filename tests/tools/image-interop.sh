@@ -114,6 +114,22 @@ ok $? "overlay on a 3-deep qemu chain"
 qcheck "qemu-img check of the overlay on the chain" ov2.qcow2
 check "overlay on the chain compares equal" qemu-img compare -q -f raw -F qcow2 m.raw ov2.qcow2
 
+# A version 2 overlay: discards over a backing file become written zeros.
+qemu-img create -q -f qcow2 -o compat=0.10 -b comp4k.qcow2 -F qcow2 ov3.qcow2
+cp ref.raw m.raw
+"$T" random qcow2 ov3.qcow2 11 80 m.raw
+ok $? "version 2 overlay over compressed clusters takes writes and discards"
+qcheck "qemu-img check of the version 2 overlay" ov3.qcow2
+check "version 2 overlay compares equal" qemu-img compare -q -f raw -F qcow2 m.raw ov3.qcow2
+
+# Internal snapshots: the active layer reads, writing is refused.
+qemu-img convert -q -f raw -O qcow2 ref.raw snap.qcow2
+qemu-img snapshot -c before snap.qcow2
+qemu-io -f qcow2 -c "write -P 0x66 0 256k" snap.qcow2 >/dev/null 2>&1
+qemu-img convert -q -f qcow2 -O raw snap.qcow2 snap.raw
+same "image with an internal snapshot reads its active layer" qcow2 snap.qcow2 snap.raw
+expect_fail "writing an image with internal snapshots is refused" "snapshots" "$T" open qcow2 snap.qcow2 rw
+
 # Raw images: create, write, discard.
 "$T" create raw r.raw $SIZE && cp /dev/null m.raw && truncate -s $SIZE m.raw &&
 	"$T" random raw r.raw 9 100 m.raw
