@@ -69,6 +69,9 @@ static int l2_get(struct vk_image *img, uint32_t l1i, bool alloc, uint64_t **tab
 	if (off && (off % q->cluster_size || off + q->cluster_size > q->phys_size))
 		return vk_qcow2_corrupt(img, "L2 table offset 0x%llx (L1 entry %u) is invalid",
 					(unsigned long long)off, l1i);
+	if (off && !(img->flags & VK_IMAGE_RDONLY) &&
+	    (rc = vk_qcow2_check_overlap(img, off, q->cluster_size, "L2 table")) < 0)
+		return rc;
 	if (off && alloc && !(l1e & QCOW2_OFLAG_COPIED))
 		return vk_qcow2_corrupt(img, "L2 table of L1 entry %u is shared; writing needs snapshot support",
 					l1i);
@@ -293,10 +296,14 @@ static int write_in_cluster(struct vk_image *img, const uint8_t *buf, size_t len
 	if (rc < 0)
 		return rc;
 	if (kind == CL_NORMAL && (l2e & QCOW2_OFLAG_COPIED)) {
+		rc = vk_qcow2_check_overlap(img, host, q->cluster_size, "data cluster");
+		if (rc < 0)
+			return rc;
 		rc = vk_qcow2_pwrite(img, buf, len, host + in);
 		return rc < 0 ? vk_error(-rc, "%s: write", img->path) : 0;
 	}
-	if (kind == CL_ZERO && host && (l2e & QCOW2_OFLAG_COPIED)) {
+	if (kind == CL_ZERO && host && (l2e & QCOW2_OFLAG_COPIED) &&
+	    vk_qcow2_check_overlap(img, host, q->cluster_size, "zero cluster") == 0) {
 		newhost = host;	/* a preallocated zero cluster: fill it in place */
 		kind = CL_UNALLOC;
 		zero = true;

@@ -138,14 +138,20 @@ check "raw: contents as written" cmp -s m.raw r.raw
 
 # Refusals.
 expect_fail "refuse to create over an existing file" "already exists" "$T" create raw r.raw 1024
-qemu-img create -q -f qcow2 -o encrypt.format=luks,encrypt.key-secret=s --object secret,id=s,data=x enc.qcow2 1M 2>/dev/null &&
+if qemu-img create -q -f qcow2 -o encrypt.format=luks,encrypt.key-secret=s --object secret,id=s,data=x enc.qcow2 1M 2>/dev/null; then
 	expect_fail "encrypted image is refused" "encrypt" "$T" open qcow2 enc.qcow2
+else
+	skip "this qemu-img cannot create LUKS-encrypted qcow2"
+fi
 qemu-img create -q -f qcow2 -o data_file=ext.raw ext.qcow2 1M
 expect_fail "external data file is refused" "external data file" "$T" open qcow2 ext.qcow2
 qemu-img create -q -f qcow2 -o extended_l2=on xl2.qcow2 1M
 expect_fail "extended L2 is refused" "extended L2" "$T" open qcow2 xl2.qcow2
-qemu-img create -q -f qcow2 -o compression_type=zstd zstd.qcow2 1M 2>/dev/null &&
+if qemu-img create -q -f qcow2 -o compression_type=zstd zstd.qcow2 1M 2>/dev/null; then
 	expect_fail "zstd compression is refused" "zstd" "$T" open qcow2 zstd.qcow2
+else
+	skip "this qemu-img has no zstd"
+fi
 # A backing file with no recorded format that looks like qcow2: no guessing.
 qemu-img create -q -f qcow2 -b q-65536.qcow2 -F qcow2 nofmt.qcow2
 # Rename the backing format extension to an unknown type: no format recorded.
