@@ -15,6 +15,7 @@
 #include "vmm/console.h"
 #include "vmm/devices/legacy.h"
 #include "vmm/machine.h"
+#include "vmm/vrun-devices.h"
 #include "vmm/x86/boot.h"
 
 #define DEFAULT_MEMORY_MIB	512
@@ -24,6 +25,7 @@
 
 struct vrun_options {
 	char *kernel, *initrd, *cmdline, *console, *bios, *name;
+	const char **disks, **nets;	/* NULL-terminated, from popt */
 	int memory_mib, cpus, allow_emulated, debug, version;
 };
 
@@ -60,6 +62,10 @@ static int parse_options(int argc, const char **argv, struct vrun_options *o)
 		{ "cmdline", '\0', POPT_ARG_STRING, &o->cmdline, 0, "kernel command line", "STR" },
 		{ "memory", '\0', POPT_ARG_INT, &o->memory_mib, 0, "guest RAM in MiB (default 512)", "MIB" },
 		{ "cpus", '\0', POPT_ARG_INT, &o->cpus, 0, "number of vCPUs (default 1)", "N" },
+		{ "disk", '\0', POPT_ARG_ARGV, &o->disks, 0,
+		  "virtio-blk disk (repeatable)", "path=FILE[,format=raw|qcow2][,readonly=on]" },
+		{ "net", '\0', POPT_ARG_ARGV, &o->nets, 0,
+		  "virtio-net interface (repeatable)", "bridge=BR|tap=NAME[,mac=MAC]" },
 		{ "console", '\0', POPT_ARG_STRING, &o->console, 0,
 		  "serial console: stdio (default), pty or file=PATH", "stdio|pty|file=PATH" },
 		{ "bios", '\0', POPT_ARG_STRING, &o->bios, 0,
@@ -172,6 +178,10 @@ static int run(const struct vrun_options *o)
 	struct vk_machine m;
 	struct vk_console con = { .in_fd = -1, .out_fd = -1, .pty_slave = -1 };
 	struct vrun_devices *dev = calloc(1, sizeof(*dev));
+	struct vk_devices *pci = NULL;
+	struct vk_pci_intx intx[VK_PCI_MAX_SLOTS];
+	struct vk_mp_intx mp_intx[VK_PCI_MAX_SLOTS];
+	size_t n_intx = 0;
 	int rc, status = VK_EXIT_ERROR;
 
 	if (!dev) {
@@ -192,14 +202,24 @@ static int run(const struct vrun_options *o)
 	if (rc == 0)
 		rc = init_devices(&m, dev, con.out_fd);
 	if (rc == 0)
+		rc = vrun_devices_create(&m, o->disks, o->nets, &pci);
+	if (rc == 0 && pci) {
+		n_intx = vk_devices_intx(pci, intx, VK_PCI_MAX_SLOTS);
+		for (size_t i = 0; i < n_intx; i++)
+			mp_intx[i] = (struct vk_mp_intx){ intx[i].slot, intx[i].pin, intx[i].gsi };
+	}
+	if (rc == 0)
 		rc = vk_vcpus_create(&m);
 	if (rc == 0 && o->bios)
 		rc = vk_machine_load_firmware(&m, o->bios);
 	if (rc == 0 && o->kernel) {
-		struct vk_linux_boot b = { .kernel = o->kernel, .initrd = o->initrd, .cmdline = o->cmdline };
+		struct vk_linux_boot b = { .kernel = o->kernel, .initrd = o->initrd, .cmdline = o->cmdline,
+					   .intx = mp_intx, .n_intx = n_intx };
 
 		rc = vk_linux_load(&m, &b);
 	}
+	if (rc == 0 && pci)
+		rc = vk_devices_start(pci);
 	if (rc == 0)
 		rc = vk_vcpus_start(&m);
 	if (rc == 0) {
@@ -207,6 +227,7 @@ static int run(const struct vrun_options *o)
 		vk_vcpus_join(&m);
 		status = atomic_load(&m.stop_status);
 	}
+	vk_devices_free(pci);	/* stops the I/O threads first */
 	vk_console_close(&con);
 	if (rc < 0) {
 		report(vk_last_error());
@@ -231,6 +252,8 @@ static void free_options(struct vrun_options *o)
 	free(o->console);
 	free(o->bios);
 	free(o->name);
+	free(o->disks);
+	free(o->nets);
 }
 
 static int vrun_main(struct vrun_options *o, int argc, char **argv)

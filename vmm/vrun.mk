@@ -14,10 +14,10 @@ vmm_libvmm_a_SOURCES = \
 	vmm/x86/boot.h vmm/x86/bzimage.c vmm/x86/e820.c vmm/x86/mptable.c vmm/x86/linux.c \
 	vmm/devices/legacy.h vmm/devices/serial.c vmm/devices/i8042.c \
 	vmm/devices/rtc.c vmm/devices/testdev.c
-vmm_vrun_SOURCES = vmm/vrun.c
+vmm_vrun_SOURCES = vmm/vrun.c vmm/vrun-devices.c vmm/vrun-devices.h
 vmm_vrun_CFLAGS = $(VKIT_CFLAGS)
 # Only what vrun uses: every shared library loaded costs start-up time.
-vmm_vrun_LDADD = vmm/libvmm.a common/libvkit.a $(POPT_LIBS)
+vmm_vrun_LDADD = vmm/libvkdev.a vmm/libvmm.a common/libvkit.a $(POPT_LIBS) $(ZLIB_LIBS)
 dist_man1_MANS += vmm/vrun.1
 
 # Tiny guests: raw 64 KiB firmware images (GNU as, .code16/.code32), run with

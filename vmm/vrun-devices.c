@@ -1,0 +1,81 @@
+/* vrun-devices.c - vrun's --disk and --net options turned into the PCI/virtio device models. */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/image.h"
+#include "common/subopt.h"
+#include "vmm/vrun-devices.h"
+
+static const char *const disk_keys[] = { "path", "format", "readonly", NULL };
+static const char *const net_keys[] = { "bridge", "tap", "mac", NULL };
+
+static int add_disk(struct vk_devices *d, const char *spec)
+{
+	struct vk_subopts so = { 0 };
+	struct vk_blk_config cfg = { .format = VK_IMAGE_RAW };
+	const char *format;
+	int rc = vk_subopts_parse(spec, disk_keys, "path", "--disk", &so);
+
+	if (rc < 0)
+		return rc;
+	cfg.path = vk_subopts_get(&so, "path");
+	format = vk_subopts_get(&so, "format");
+	if (!cfg.path || !*cfg.path)
+		rc = vk_errorx(EINVAL, "--disk %s: path=FILE is required", spec);
+	if (rc == 0 && format)
+		rc = vk_image_format_parse(format, &cfg.format);
+	if (rc == 0)
+		rc = vk_subopts_get_bool(&so, "readonly", "--disk", &cfg.readonly);
+	if (rc == 0)
+		rc = vk_virtio_blk_add(d, &cfg);
+	vk_subopts_free(&so);
+	return rc;
+}
+
+static int add_net(struct vk_devices *d, const char *spec)
+{
+	struct vk_subopts so = { 0 };
+	struct vk_net_config cfg = { .fd = -1 };
+	const char *bridge, *tap;
+	int rc = vk_subopts_parse(spec, net_keys, NULL, "--net", &so);
+
+	if (rc < 0)
+		return rc;
+	bridge = vk_subopts_get(&so, "bridge");
+	tap = vk_subopts_get(&so, "tap");
+	cfg.mac = vk_subopts_get(&so, "mac");
+	if (!bridge == !tap) {
+		rc = vk_errorx(EINVAL, "--net %s: give one of bridge=BR and tap=NAME", spec);
+	} else {
+		cfg.backend = bridge ? VK_NET_BRIDGE : VK_NET_TAP;
+		cfg.source = bridge ? bridge : tap;
+		rc = vk_virtio_net_add(d, &cfg);
+	}
+	vk_subopts_free(&so);
+	return rc;
+}
+
+int vrun_devices_create(struct vk_machine *m, const char *const *disks, const char *const *nets,
+			struct vk_devices **out)
+{
+	struct vk_devices *d = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((!disks || !disks[0]) && (!nets || !nets[0]))
+		return 0;	/* no PCI at all: nothing to probe, faster boots */
+	rc = vk_devices_init(m, &m->mem, &m->pio, &m->mmio, &d);
+	for (size_t i = 0; rc == 0 && disks && disks[i]; i++)
+		rc = add_disk(d, disks[i]);
+	for (size_t i = 0; rc == 0 && nets && nets[i]; i++)
+		rc = add_net(d, nets[i]);
+	if (rc < 0) {
+		vk_devices_free(d);
+		return rc;
+	}
+	*out = d;
+	return 0;
+}
