@@ -252,6 +252,10 @@ static void free_options(struct vrun_options *o)
 	free(o->console);
 	free(o->bios);
 	free(o->name);
+	for (size_t i = 0; o->disks && o->disks[i]; i++)
+		free((char *)o->disks[i]);
+	for (size_t i = 0; o->nets && o->nets[i]; i++)
+		free((char *)o->nets[i]);
 	free(o->disks);
 	free(o->nets);
 }
