@@ -91,3 +91,7 @@ tests_unit_test_legacy_devices_LDADD = vmm/libvmm.a $(UNIT_LIBS)
 noinst_PROGRAMS += bench/bench-exit
 bench_bench_exit_SOURCES = bench/bench-exit.c
 bench_bench_exit_CFLAGS = $(VKIT_CFLAGS)
+
+TESTS += tests/vmm/vrun-options.sh
+dist_noinst_SCRIPTS += tests/vmm/vrun-options.sh
+tests/vmm/vrun-options.log: vmm/vrun

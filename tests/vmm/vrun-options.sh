@@ -1,0 +1,29 @@
+#!/bin/sh
+# vrun-options.sh - vrun's command line: bad options and missing pieces fail with status 1 and a clear message.
+. "${top_srcdir:-.}/tests/lib/tap.sh"
+tap_setup_tmp
+
+status_is() {	# status_is WANT "description" command...
+	_want=$1; _desc=$2; shift 2
+	"$@" >"$TMP/out" 2>&1 </dev/null
+	_got=$?
+	ok $((_got != _want)) "$_desc (status $_got)"
+	[ "$_got" = "$_want" ] || sed 's/^/# /' "$TMP/out"
+}
+
+check "--help lists the options" sh -c '"$0" --help | grep -q -- "--allow-emulated"' "$VRUN"
+check "--version names vrun" sh -c '"$0" --version | grep -q "^vrun "' "$VRUN"
+expect_fail "no kernel and no firmware" "give exactly one of --kernel FILE and --bios FILE" "$VRUN"
+expect_fail "both kernel and firmware" "give exactly one of" "$VRUN" --kernel a --bios b
+expect_fail "--initrd without --kernel" "--initrd and --cmdline go with --kernel" "$VRUN" --bios b --initrd i
+expect_fail "--cpus 0" "--cpus 0: give 1 to 64" "$VRUN" --bios b --cpus 0
+expect_fail "--memory 1" "--memory 1: give" "$VRUN" --bios b --memory 1
+expect_fail "unknown option" "--frobnicate" "$VRUN" --frobnicate
+expect_fail "stray argument" "unexpected argument 'extra'" "$VRUN" --bios b extra
+status_is 1 "bad options exit 1" "$VRUN" --cpus 0 --bios b
+if [ ! -e /dev/kvm ]; then
+	expect_fail "missing /dev/kvm is named" "/dev/kvm does not exist" "$VRUN" --bios b
+else
+	skip "missing /dev/kvm: this host has one"
+fi
+done_testing
