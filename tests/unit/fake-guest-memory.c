@@ -1,11 +1,10 @@
-/* fake-guest-memory.c - vmm/guest-memory.h over one calloc'd region, for device unit tests and the fuzzer. */
+/* fake-guest-memory.c - vk_gpa_to_host() and friends for device tests and the fuzzer, until vmm/guest-memory.c lands. */
 #include "config.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/unit/fake-machine.h"
 #include "vmm/guest-memory.h"
 
 void *vk_gpa_to_host(const struct vk_guest_memory *mem, uint64_t gpa, uint64_t len)
@@ -39,28 +38,4 @@ int vk_gpa_write(const struct vk_guest_memory *mem, uint64_t gpa, const void *sr
 		return -EFAULT;
 	memcpy(dst, src, len);
 	return 0;
-}
-
-struct vk_guest_memory *fake_mem_new(uint64_t size)
-{
-	struct vk_guest_memory *mem = calloc(1, sizeof(*mem));
-
-	if (!mem)
-		return NULL;
-	mem->regions[0].host = calloc(1, size);
-	if (!mem->regions[0].host) {
-		free(mem);
-		return NULL;
-	}
-	mem->regions[0].size = size;
-	mem->n_regions = 1;
-	mem->ram_size = size;
-	return mem;
-}
-
-void fake_mem_free(struct vk_guest_memory *mem)
-{
-	if (mem)
-		free(mem->regions[0].host);
-	free(mem);
 }

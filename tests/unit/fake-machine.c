@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -101,4 +102,30 @@ int vk_ioeventfd_remove(struct vk_machine *m, uint64_t addr, unsigned len, int e
 			return 0;
 		}
 	return -ENOENT;
+}
+
+/* Guest RAM for tests; it works with the fake translation
+ * (fake-guest-memory.c) and with the real one (vmm/guest-memory.c). */
+struct vk_guest_memory *fake_mem_new(uint64_t size)
+{
+	struct vk_guest_memory *mem = calloc(1, sizeof(*mem));
+
+	if (!mem)
+		return NULL;
+	mem->regions[0].host = calloc(1, size);
+	if (!mem->regions[0].host) {
+		free(mem);
+		return NULL;
+	}
+	mem->regions[0].size = size;
+	mem->n_regions = 1;
+	mem->ram_size = size;
+	return mem;
+}
+
+void fake_mem_free(struct vk_guest_memory *mem)
+{
+	if (mem)
+		free(mem->regions[0].host);
+	free(mem);
 }
