@@ -8,7 +8,7 @@ common_libvkit_a_SOURCES += common/error.c common/error.h \
 
 core_unit_tests = tests/unit/test-size tests/unit/test-subopt tests/unit/test-ids \
 	tests/unit/test-fileutil tests/unit/test-vmdef tests/unit/test-statedir \
-	tests/unit/test-progress
+	tests/unit/test-progress tests/unit/test-options
 check_PROGRAMS += $(core_unit_tests)
 TESTS += $(core_unit_tests)
 
@@ -26,3 +26,5 @@ tests_unit_test_statedir_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_statedir_LDADD = $(UNIT_LIBS)
 tests_unit_test_progress_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_progress_LDADD = $(UNIT_LIBS)
+tests_unit_test_options_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_options_LDADD = $(UNIT_LIBS)
