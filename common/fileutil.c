@@ -178,12 +178,13 @@ int vk_lock_path(const char *path, int *fd_out)
 
 int vk_mkdir_p(const char *path, mode_t mode)
 {
-	char *copy = strdup(path), *p, saved;
+	char *copy, *p, saved;
 	struct stat st;
 	int rc = 0;
 
 	if (!*path)
 		return vk_errorx(EINVAL, "cannot create a directory with an empty name");
+	copy = strdup(path);
 	if (!copy)
 		return vk_error(ENOMEM, "%s", path);
 	for (p = copy + 1;; p++) {

@@ -855,7 +855,8 @@ char *vk_vm_to_json(const struct vk_vm *vm)
 	json_object_object_add(top, "console", console);
 	json_object_object_add(top, "autostart", json_object_new_boolean(vm->autostart));
 	if (asprintf(&text, "%s\n", json_object_to_json_string_ext(top,
-			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
+			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+			JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
 		text = NULL;
 out:
 	json_object_put(top);
