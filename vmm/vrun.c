@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/options.h"
 #include "vmm/console.h"
 #include "vmm/devices/legacy.h"
 #include "vmm/machine.h"
@@ -26,7 +27,7 @@
 struct vrun_options {
 	char *kernel, *initrd, *cmdline, *console, *bios, *name;
 	const char **disks, **nets;	/* NULL-terminated, from popt */
-	int memory_mib, cpus, allow_emulated, debug, version;
+	int memory_mib, cpus, allow_emulated;
 };
 
 struct vrun_devices {
@@ -49,11 +50,6 @@ static void on_signal(int sig)
 	}
 }
 
-static void report(const char *msg)
-{
-	fprintf(stderr, "vrun: %s\n", msg);
-}
-
 static int parse_options(int argc, const char **argv, struct vrun_options *o)
 {
 	struct poptOption table[] = {
@@ -73,23 +69,19 @@ static int parse_options(int argc, const char **argv, struct vrun_options *o)
 		{ "name", '\0', POPT_ARG_STRING, &o->name, 0, "name of the guest (messages)", "NAME" },
 		{ "allow-emulated", '\0', POPT_ARG_NONE, &o->allow_emulated, 0,
 		  "boot Linux even where KVM would emulate every instruction (PVM hosts)", NULL },
-		{ "debug", 'v', POPT_ARG_NONE, &o->debug, 0, "print debug messages", NULL },
-		{ "version", '\0', POPT_ARG_NONE, &o->version, 0, "print the version and exit", NULL },
+		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_common_options, 0, "Common options:", NULL },
 		POPT_AUTOHELP
 		POPT_TABLEEND
 	};
-	poptContext ctx = poptGetContext("vrun", argc, argv, table, 0);
-	int rc, ret = 0;
+	poptContext ctx;
+	int ret;
 
 	o->memory_mib = DEFAULT_MEMORY_MIB;
 	o->cpus = 1;
-	while ((rc = poptGetNextOpt(ctx)) > 0)
-		;
-	if (rc < -1) {
-		fprintf(stderr, "vrun: %s: %s (try --help)\n",
-			poptBadOption(ctx, POPT_BADOPTION_NOALIAS), poptStrerror(rc));
-		ret = -EINVAL;
-	} else if (poptPeekArg(ctx)) {
+	ret = vk_options_parse(argc, argv, table, NULL, &ctx);
+	if (ret != 0)
+		return ret;	/* 1: --version printed; <0: message printed */
+	if (poptPeekArg(ctx)) {
 		fprintf(stderr, "vrun: unexpected argument '%s' (try --help)\n", poptPeekArg(ctx));
 		ret = -EINVAL;
 	}
@@ -185,7 +177,7 @@ static int run(const struct vrun_options *o)
 	int rc, status = VK_EXIT_ERROR;
 
 	if (!dev) {
-		report("out of memory");
+		vk_report("out of memory");
 		return VK_EXIT_ERROR;
 	}
 	rc = vk_machine_init(&m, (uint64_t)o->memory_mib, (unsigned)o->cpus);
@@ -230,12 +222,12 @@ static int run(const struct vrun_options *o)
 	vk_devices_free(pci);	/* stops the I/O threads first */
 	vk_console_close(&con);
 	if (rc < 0) {
-		report(vk_last_error());
-	} else if (status == VK_EXIT_ERROR || o->debug) {
+		vk_report(NULL);
+	} else if (status == VK_EXIT_ERROR || vk_debug_level) {
 		if (o->name)
 			fprintf(stderr, "vrun: %s: %s\n", o->name, m.stop_reason);
 		else
-			report(m.stop_reason);
+			vk_report(m.stop_reason);
 	}
 	if (status < 0 || status > 255)
 		status = VK_EXIT_ERROR;
@@ -264,16 +256,12 @@ static int vrun_main(struct vrun_options *o, int argc, char **argv)
 {
 	int rc;
 
-	if (parse_options(argc, (const char **)argv, o) < 0)
-		return VK_EXIT_ERROR;
-	if (o->version) {
-		printf("vrun (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-		return 0;
-	}
-	vk_debug_level = o->debug;
+	rc = parse_options(argc, (const char **)argv, o);
+	if (rc != 0)
+		return rc > 0 ? 0 : VK_EXIT_ERROR;
 	rc = check_options(o);
 	if (rc < 0) {
-		report(vk_last_error());
+		vk_report(NULL);
 		return VK_EXIT_ERROR;
 	}
 	signal_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
