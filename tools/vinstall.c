@@ -1541,13 +1541,20 @@ static int run_install(struct plan *p)
 		rc = vk_errorx(EIO, "%s: vrun exited with status %d; the VM is defined and stopped", p->vm->name, status);
 		goto out;
 	}
+	if (status == VRUN_EXIT_POWEROFF) {
+		/* Only a reboot says the installer finished; a power-off may be
+		 * a user or an installer giving up, so the boot is left alone. */
+		printf("Domain %s powered off during the install; it is defined and stopped "
+		       "(it still boots the installer)\n", p->vm->name);
+		goto out;
+	}
 	rc = switch_to_installed(p, true);
 	if (rc < 0) {
 		vk_error_prefix(rc, "%s: installed, but its boot could not be set up; the VM still boots the installer",
 				p->vm->name);
 		goto out;
 	}
-	if (status == VRUN_EXIT_POWEROFF || opt.noreboot) {
+	if (opt.noreboot) {
 		printf("Domain %s is installed and stopped; start it with: vctl start %s\n", p->vm->name, p->vm->name);
 		goto out;
 	}

@@ -7,5 +7,5 @@ dist_man1_MANS += tools/vinstall.1
 
 TESTS += tests/tools/vinstall-options.sh tests/tools/vinstall-media.sh tests/tools/vinstall-flow.sh
 dist_noinst_SCRIPTS += tests/tools/vinstall-options.sh tests/tools/vinstall-media.sh \
-	tests/tools/vinstall-flow.sh tests/tools/vinstall-lib.sh tests/tools/httpserver.py
+	tests/tools/vinstall-flow.sh tests/tools/vinstall-lib.sh tests/tools/httpserver.py scripts/demo
 EXTRA_DIST += tests/expected/vinstall

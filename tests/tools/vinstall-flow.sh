@@ -47,8 +47,8 @@ ok $? "--noreboot: vrun ran once and the VM is left stopped"
 # Power-off during the install leaves the VM defined and stopped.
 run "0" --name f3 --boot kernel="$D/vmlinuz",kernel_args=root=/dev/vda --disk path="$D/f3.img",size=1
 ok $? "installer powers off: exit 0"
-test -f "$VKIT_DIR/vms/f3.json" && test "$(wc -l <"$FAKE_VRUN_LOG")" -eq 1
-ok $? "installer powers off: defined, not started again"
+test -f "$VKIT_DIR/vms/f3.json" && test "$(wc -l <"$FAKE_VRUN_LOG")" -eq 1 && grep -q "powered off during the install" "$TMP/run.out"
+ok $? "installer powers off: defined, stopped, not started again"
 
 # --initrd-inject appends a newc archive holding the file.
 run "1" --name f4 --boot kernel="$D/vmlinuz",initrd="$D/initrd.img" --disk path="$D/f4.img",size=1 \
