@@ -3,3 +3,9 @@ common_libvkit_a_SOURCES += common/media.c common/media.h \
 	common/download.c common/download.h \
 	common/osvariant.c common/osvariant.h \
 	common/bootinspect.c common/bootinspect.h
+
+check_PROGRAMS += tests/unit/test-media
+tests_unit_test_media_SOURCES = tests/unit/test-media.c
+tests_unit_test_media_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_media_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/test-media
