@@ -267,6 +267,8 @@ static int head_once(const char *url, bool ranged_get, long *code, CURLcode *crc
 	char sink[1];
 	CURL *c = new_handle(url, t);
 
+	*crc = CURLE_FAILED_INIT;
+	*code = 0;
 	if (!c)
 		return vk_errorx(ENOMEM, "%s: cannot start libcurl", url);
 	t->buf = sink;
@@ -293,8 +295,8 @@ static int probe(const char *url, struct transfer *t, uint64_t *length)
 {
 	long retries = env_long("VKIT_HTTP_RETRIES", DEFAULT_RETRIES, 0, 100);
 	bool ranged = false;
-	CURLcode crc;
-	long code, attempt;
+	CURLcode crc = CURLE_OK;
+	long code = 0, attempt;
 	int rc;
 
 	for (attempt = 0;; attempt++) {
