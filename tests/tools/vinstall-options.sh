@@ -49,7 +49,8 @@ expect_output console-file base --console file,path="$D/console.log"
 expect_output extra-args base -x "priority=low auto=true"
 expect_output initrd-inject base --initrd-inject "$D/ks.cfg"
 expect_output flags base --autostart --noautoconsole --noreboot --wait 30 --accelerate --force --hvm
-expect_output location-explicit base --location "$D/debian.iso,kernel=install.amd/vmlinuz,initrd=install.amd/initrd.gz"
+expect_output location-explicit "$VINSTALL" --name t1 --os-variant debian12 --dry-run \
+	--location "$D/debian.iso,kernel=install.amd/vmlinuz,initrd=install.amd/initrd.gz"
 expect_output boot-kernel "$VINSTALL" --name t2 --boot kernel="$D/vmlinuz",initrd="$D/initrd.img",kernel_args="console=ttyS0 root=/dev/vda1" \
 	--disk size=1 --dry-run
 expect_output import "$VINSTALL" --name t3 --import --disk "$D/existing.img" --boot kernel="$D/vmlinuz",kernel_args=root=/dev/vda --dry-run
