@@ -84,4 +84,35 @@ else
 fi
 chmod 0755 "$D"
 
+# The real second phase: the "installed" disk holds an ext4 root with two
+# kernels; libguestfs finds the newest, its initrd and the root's UUID.
+if command -v mkfs.ext4 >/dev/null && [ -z "${VK_SKIP_GUESTFS:-}" ]; then
+	mkdir -p "$TMP/root/boot" "$TMP/root/etc"
+	echo new-kernel >"$TMP/root/boot/vmlinuz-6.1.0-18-amd64"
+	echo old-kernel >"$TMP/root/boot/vmlinuz-5.10.0-1-amd64"
+	echo new-initrd >"$TMP/root/boot/initrd.img-6.1.0-18-amd64"
+	printf 'ID=debian\nVERSION_ID="12"\nNAME="Debian GNU/Linux"\n' >"$TMP/root/etc/os-release"
+	truncate -s 64M "$D/installed.img"
+	mkfs.ext4 -q -F -d "$TMP/root" "$D/installed.img"
+	uuid=$(blkid -o value -s UUID "$D/installed.img" 2>/dev/null || true)
+	export LIBGUESTFS_BACKEND=direct
+	run "2 0" --name g1 --os-variant debian12 --location "$D/debian.iso" --disk path="$D/installed.img"
+	if grep -q "libguestfs:" "$TMP/run.out"; then
+		skip "libguestfs cannot start its appliance here: $(grep libguestfs: "$TMP/run.out" | head -n1)"
+	else
+		second=$(sed -n 2p "$FAKE_VRUN_LOG")
+		echo "$second" | grep -q -- "--kernel $VKIT_DIR/boot/g1/kernel --initrd $VKIT_DIR/boot/g1/initrd" &&
+			! echo "$second" | grep -q debian.iso
+		ok $? "phase two boots the installed kernel, without the installer ISO"
+		grep -qx new-kernel "$VKIT_DIR/boot/g1/kernel" && grep -qx new-initrd "$VKIT_DIR/boot/g1/initrd"
+		ok $? "inspection picked the newest kernel and its initrd"
+		echo "$second" | grep -q -- "--cmdline root=UUID=$uuid console=ttyS0"
+		ok $? "the root is given by its filesystem UUID"
+		grep -q "root=UUID=$uuid" "$VKIT_DIR/vms/g1.json" && test ! -e "$VKIT_DIR/boot/g1/installer-kernel"
+		ok $? "the definition records the installed boot; installer files are gone"
+	fi
+else
+	skip "mkfs.ext4 missing or VK_SKIP_GUESTFS set: libguestfs phase two not tested"
+fi
+
 done_testing
