@@ -58,6 +58,10 @@ expect_output osinfo-list "$VINSTALL" --osinfo list
 expect_output os-variant-list "$VINSTALL" --os-variant=list
 
 # --print-config prints our JSON definition and creates nothing.
+expect_output print-config-elk01 "$VINSTALL" --name=elk01 --uuid 11111111-2222-4333-8444-555555555555 \
+	--memory=2048,maxmemory=3072 --vcpus=2,maxvcpus=2 --os-type=linux --os-variant=rhel6 --location="$ISO" \
+	--disk path="$D/elk01.img",size=30 --bridge=br0 --graphics=none --console=pty,target_type=serial \
+	--extra-args="console=tty0 console=ttyS0" --print-config
 if "$VINSTALL" --name pc1 --os-variant debian12 --location "$D/debian.iso" --disk size=1 \
 	--print-config >"$TMP/pc.json" 2>"$TMP/pc.err" &&
    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["name"]=="pc1", d' "$TMP/pc.json" 2>>"$TMP/pc.err"; then
