@@ -401,6 +401,22 @@ static void test_compressed_garbage(void **state)
 	(void)state;
 }
 
+static void test_write_over_metadata_refused(void **state)
+{
+	uint64_t l2 = peek64(3 * CS) & QCOW2_L1E_OFFSET_MASK;
+	struct vk_image *img;
+	uint8_t b = 1;
+
+	/* A data cluster "at" the L1 table: writing must not clobber it. */
+	poke64(l2, 3 * CS | QCOW2_OFLAG_COPIED);
+	assert_int_equal(vk_image_open(path, VK_IMAGE_QCOW2, 0, &img), 0);
+	assert_int_equal(vk_image_write(img, &b, 1, 0), -EIO);
+	assert_non_null(strstr(vk_last_error(), "overlaps"));
+	vk_image_close(img);
+	assert_int_equal(peek64(3 * CS) & QCOW2_L1E_OFFSET_MASK, l2);
+	(void)state;
+}
+
 static void test_refblock_unaligned(void **state)
 {
 	poke64(CS, 2 * CS + 512);
@@ -472,7 +488,7 @@ int main(void)
 		IMG(test_reads_back), IMG(test_l1_entry_past_eof), IMG(test_l1_entry_reserved),
 		IMG(test_l2_entry_unaligned), IMG(test_l2_entry_reserved),
 		IMG(test_l2_entry_past_eof_reads_zeros), IMG(test_compressed_garbage),
-		IMG(test_refblock_unaligned), IMG(test_dirty_refused_rw),
+		IMG(test_refblock_unaligned), IMG(test_write_over_metadata_refused), IMG(test_dirty_refused_rw),
 		IMG(test_write_read_only), IMG(test_beyond_size),
 		cmocka_unit_test(test_format_names),
 	};
