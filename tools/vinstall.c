@@ -1225,7 +1225,11 @@ static void created_add(struct created *c, const char *path)
 /* Step 5: a failure before the guest starts removes what this run made. */
 static void rollback(struct created *c, const struct plan *p)
 {
+	char reason[VK_ERRMSG_MAX];
 	size_t i;
+
+	/* Undoing must not replace the message that says why. */
+	snprintf(reason, sizeof(reason), "%s", vk_last_error());
 
 	for (i = c->n; i-- > 0;) {
 		if (c->paths[i] && unlink(c->paths[i]) < 0 && errno != ENOENT)
@@ -1237,6 +1241,7 @@ static void rollback(struct created *c, const struct plan *p)
 		vk_vm_undefine(p->vm->name);
 	if (c->boot_dir)
 		rmdir(p->boot_dir);
+	vk_errorx(EIO, "%s", reason);
 }
 
 static void created_forget(struct created *c)

@@ -53,8 +53,8 @@ ok $? "installer powers off: defined, stopped, not started again"
 # --initrd-inject appends a newc archive holding the file.
 run "1" --name f4 --boot kernel="$D/vmlinuz",initrd="$D/initrd.img" --disk path="$D/f4.img",size=1 \
 	--initrd-inject "$D/ks.cfg" --noautoconsole --wait 1
-test $? -ne 0
-ok $? "vrun failing is an error"
+test $? -ne 0 && grep -q "vrun failed" "$TMP/run.out"
+ok $? "vrun failing is an error, and says so after the rollback"
 test ! -e "$D/f4.img" && test ! -e "$VKIT_DIR/vms/f4.json" && test ! -e "$VKIT_DIR/boot/f4"
 ok $? "vrun failing removes the disk, definition and boot files of this run"
 
