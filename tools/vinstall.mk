@@ -1,1 +1,12 @@
 # tools/vinstall.mk - build fragment (see Makefile.am); owned by the vinstall area
+bin_PROGRAMS += tools/vinstall
+tools_vinstall_SOURCES = tools/vinstall.c
+tools_vinstall_CFLAGS = $(VKIT_CFLAGS)
+tools_vinstall_LDADD = $(VKIT_LIBS)
+dist_man1_MANS += tools/vinstall.1
+
+TESTS += tests/tools/vinstall-options.sh tests/tools/vinstall-media.sh tests/tools/vinstall-flow.sh \
+	tests/tools/vinstall-virtinst.sh
+dist_noinst_SCRIPTS += tests/tools/vinstall-options.sh tests/tools/vinstall-media.sh \
+	tests/tools/vinstall-flow.sh tests/tools/vinstall-virtinst.sh tests/tools/vinstall-lib.sh tests/tools/httpserver.py scripts/demo
+EXTRA_DIST += tests/expected/vinstall

@@ -1,0 +1,118 @@
+#!/bin/sh
+# vinstall-flow.sh - the real run with a scripted vrun: phases, final boot, rollback.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/tools/vinstall-lib.sh"
+
+command -v xorriso >/dev/null || skip_all "xorriso is needed to build ISO fixtures"
+vi_setup
+cd "$TMP" || exit 99
+D="$TMP/data"
+echo kernel >"$D/vmlinuz"; echo initrd >"$D/initrd.img"; echo ks >"$D/ks.cfg"
+mkiso "$D/debian.iso" "Debian 12" install.amd/vmlinuz install.amd/initrd.gz
+
+# A vrun that logs its arguments and exits with the next status of $FAKE_EXITS.
+cat >"$TMP/fake-vrun" <<'FAKE'
+#!/bin/sh
+echo "$*" >>"$FAKE_VRUN_LOG"
+n=$(wc -l <"$FAKE_VRUN_LOG")
+code=$(echo "$FAKE_EXITS" | cut -d' ' -f"$n")
+exit "${code:-1}"
+FAKE
+chmod +x "$TMP/fake-vrun"
+export VKIT_VRUN="$TMP/fake-vrun" FAKE_VRUN_LOG="$TMP/vrun.log"
+run() { rm -f "$FAKE_VRUN_LOG"; FAKE_EXITS=$1; export FAKE_EXITS; shift; "$VINSTALL" "$@" >"$TMP/run.out" 2>&1; }
+
+# Install with a direct kernel; the installer reboots, the system then powers off.
+run "2 0" --name f1 --boot kernel="$D/vmlinuz",initrd="$D/initrd.img",kernel_args="root=/dev/vda console=ttyS0" \
+	--disk path="$D/f1.img",size=1 --noautoconsole --wait -1
+ok $? "install, reboot, first boot: exit 0"
+test "$(wc -l <"$FAKE_VRUN_LOG")" -eq 2
+ok $? "vrun ran twice (installer, then the installed system)"
+test -f "$D/f1.img" && test -f "$VKIT_DIR/vms/f1.json"
+ok $? "the disk and the definition exist"
+grep -q -- "--cmdline root=/dev/vda console=ttyS0" "$FAKE_VRUN_LOG"
+ok $? "the kernel arguments reach vrun"
+grep -q -- "--console pty" "$FAKE_VRUN_LOG"
+ok $? "--noautoconsole gives vrun a pty console"
+grep -q "root=/dev/vda" "$VKIT_DIR/vms/f1.json"
+ok $? "the definition records the final boot"
+
+# --noreboot: the installer reboots, vinstall does not boot the result.
+run "2" --name f2 --boot kernel="$D/vmlinuz",initrd="$D/initrd.img",kernel_args=root=/dev/vda \
+	--disk path="$D/f2.img",size=1 --noreboot
+ok $? "--noreboot: exit 0"
+test "$(wc -l <"$FAKE_VRUN_LOG")" -eq 1 && grep -q "installed and stopped" "$TMP/run.out"
+ok $? "--noreboot: vrun ran once and the VM is left stopped"
+
+# Power-off during the install leaves the VM defined and stopped.
+run "0" --name f3 --boot kernel="$D/vmlinuz",kernel_args=root=/dev/vda --disk path="$D/f3.img",size=1
+ok $? "installer powers off: exit 0"
+test -f "$VKIT_DIR/vms/f3.json" && test "$(wc -l <"$FAKE_VRUN_LOG")" -eq 1 && grep -q "powered off during the install" "$TMP/run.out"
+ok $? "installer powers off: defined, stopped, not started again"
+
+# --initrd-inject appends a newc archive holding the file.
+run "1" --name f4 --boot kernel="$D/vmlinuz",initrd="$D/initrd.img" --disk path="$D/f4.img",size=1 \
+	--initrd-inject "$D/ks.cfg" --noautoconsole --wait 1
+test $? -ne 0 && grep -q "vrun failed" "$TMP/run.out"
+ok $? "vrun failing is an error, and says so after the rollback"
+test ! -e "$D/f4.img" && test ! -e "$VKIT_DIR/vms/f4.json" && test ! -e "$VKIT_DIR/boot/f4"
+ok $? "vrun failing removes the disk, definition and boot files of this run"
+
+# --location: the installer files come out of the ISO; the ISO is attached read-only.
+run "0" --name f5 --os-variant debian12 --location "$D/debian.iso" --disk path="$D/f5.img",size=1
+grep -q -- "--kernel $VKIT_DIR/boot/f5/installer-kernel" "$FAKE_VRUN_LOG" &&
+	grep -q -- "--disk path=$D/debian.iso,format=raw,readonly=on" "$FAKE_VRUN_LOG"
+ok $? "--location: kernel extracted into boot/NAME, ISO attached read-only"
+grep -qx "file install.amd/vmlinuz" "$VKIT_DIR/boot/f5/installer-kernel"
+ok $? "--location: the extracted kernel is the ISO's file"
+
+# Failures before the guest starts undo everything.
+VKIT_VRUN=/nonexistent/vrun run "0" --name f6 --boot kernel="$D/vmlinuz" --disk path="$D/f6.img",size=1
+grep -q "VKIT_VRUN=/nonexistent/vrun" "$TMP/run.out" && test ! -e "$D/f6.img" && test ! -e "$VKIT_DIR/vms/f6.json"
+ok $? "no vrun: refused before anything is created"
+export VKIT_VRUN="$TMP/fake-vrun"
+run "0" --name f1 --boot kernel="$D/vmlinuz" --disk path="$D/other.img",size=1
+grep -q "a VM of that name exists already" "$TMP/run.out" && test ! -e "$D/other.img"
+ok $? "a taken name is refused before any disk is created"
+chmod 0555 "$D"
+if [ "$(id -u)" -ne 0 ]; then
+	run "0" --name f7 --boot kernel="$D/vmlinuz" --disk path="$D/f7.img",size=1
+	test ! -e "$VKIT_DIR/vms/f7.json"
+	ok $? "an unwritable disk directory is refused before anything is created"
+else
+	skip "root can write anywhere; unwritable directory not testable"
+fi
+chmod 0755 "$D"
+
+# The real second phase: the "installed" disk holds an ext4 root with two
+# kernels; libguestfs finds the newest, its initrd and the root's UUID.
+if command -v mkfs.ext4 >/dev/null && [ -z "${VK_SKIP_GUESTFS:-}" ]; then
+	mkdir -p "$TMP/root/boot" "$TMP/root/etc"
+	echo new-kernel >"$TMP/root/boot/vmlinuz-6.1.0-18-amd64"
+	echo old-kernel >"$TMP/root/boot/vmlinuz-5.10.0-1-amd64"
+	echo new-initrd >"$TMP/root/boot/initrd.img-6.1.0-18-amd64"
+	printf 'ID=debian\nVERSION_ID="12"\nNAME="Debian GNU/Linux"\n' >"$TMP/root/etc/os-release"
+	truncate -s 64M "$D/installed.img"
+	mkfs.ext4 -q -F -d "$TMP/root" "$D/installed.img"
+	uuid=$(blkid -o value -s UUID "$D/installed.img" 2>/dev/null || true)
+	export LIBGUESTFS_BACKEND=direct
+	run "2 0" --name g1 --os-variant debian12 --location "$D/debian.iso" --disk path="$D/installed.img"
+	if grep -q "libguestfs:" "$TMP/run.out"; then
+		skip "libguestfs cannot start its appliance here: $(grep libguestfs: "$TMP/run.out" | head -n1)"
+	else
+		second=$(sed -n 2p "$FAKE_VRUN_LOG")
+		echo "$second" | grep -q -- "--kernel $VKIT_DIR/boot/g1/kernel --initrd $VKIT_DIR/boot/g1/initrd" &&
+			! echo "$second" | grep -q debian.iso
+		ok $? "phase two boots the installed kernel, without the installer ISO"
+		grep -qx new-kernel "$VKIT_DIR/boot/g1/kernel" && grep -qx new-initrd "$VKIT_DIR/boot/g1/initrd"
+		ok $? "inspection picked the newest kernel and its initrd"
+		echo "$second" | grep -q -- "--cmdline root=UUID=$uuid console=ttyS0"
+		ok $? "the root is given by its filesystem UUID"
+		grep -q "root=UUID=$uuid" "$VKIT_DIR/vms/g1.json" && test ! -e "$VKIT_DIR/boot/g1/installer-kernel"
+		ok $? "the definition records the installed boot; installer files are gone"
+	fi
+else
+	skip "mkfs.ext4 missing or VK_SKIP_GUESTFS set: libguestfs phase two not tested"
+fi
+
+done_testing

@@ -1,0 +1,47 @@
+# vinstall-lib.sh - shared fixture helpers for the vinstall tests (sourced, after tap.sh).
+
+# A fake /sys/class/net holding bridge br0, so bridge checks pass without root.
+vi_setup() {
+	tap_setup_tmp
+	mkdir -p "$TMP/net/br0/bridge" "$TMP/net/tap0" "$TMP/data/iso" "$TMP/cache"
+	export VKIT_SYSFS_NET="$TMP/net"
+	export VKIT_CACHE_DIR="$TMP/cache"
+	export VKIT_TEMPLATEDIR="$top_srcdir/templates"
+	export VKIT_HTTP_RETRIES=1
+	unset VKIT_VRUN
+}
+
+# mkiso OUT VOLID PATH... : an ISO holding small files at PATH (Rock Ridge).
+mkiso() {
+	_out=$1 _vol=$2; shift 2
+	_tree="$TMP/isotree.$$"
+	rm -rf "$_tree"
+	for _p in "$@"; do
+		mkdir -p "$_tree/$(dirname "$_p")"
+		echo "file $_p" >"$_tree/$_p"
+	done
+	xorriso -as mkisofs -quiet -R -J -V "$_vol" -o "$_out" "$_tree" >/dev/null 2>&1
+	_rc=$?
+	rm -rf "$_tree"
+	return $_rc
+}
+
+# normalize FILE: paths, UUIDs and random MACs vary from run to run.
+vi_normalize() {
+	sed -e "s|$TMP|@TMP@|g" \
+	    -e 's/[0-9a-f]\{8\}-[0-9a-f]\{4\}-[0-9a-f]\{4\}-[0-9a-f]\{4\}-[0-9a-f]\{12\}/@UUID@/g' \
+	    -e 's/52:54:00:[0-9a-f][0-9a-f]:[0-9a-f][0-9a-f]:[0-9a-f][0-9a-f]/@MAC@/g' "$1"
+}
+
+# expect_output NAME command...: stdout+stderr and the exit status, against
+# tests/expected/vinstall/NAME (VKIT_REGEN=1 rewrites the expected file).
+expect_output() {
+	_name=$1; shift
+	"$@" >"$TMP/raw.out" 2>&1
+	echo "exit $?" >>"$TMP/raw.out"
+	vi_normalize "$TMP/raw.out" >"$TMP/$_name.out"
+	if [ -n "$VKIT_REGEN" ]; then
+		cp "$TMP/$_name.out" "$top_srcdir/tests/expected/vinstall/$_name"
+	fi
+	diff_ok "$_name" "$top_srcdir/tests/expected/vinstall/$_name" "$TMP/$_name.out"
+}

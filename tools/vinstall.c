@@ -1,0 +1,1671 @@
+/* vinstall.c - create a VM and run its OS installer, with virt-install's options and spellings. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <popt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/bootinspect.h"
+#include "common/download.h"
+#include "common/error.h"
+#include "common/fileutil.h"
+#include "common/ids.h"
+#include "common/image.h"
+#include "common/media.h"
+#include "common/options.h"
+#include "common/osvariant.h"
+#include "common/size.h"
+#include "common/statedir.h"
+#include "common/subopt.h"
+#include "common/vmdef.h"
+
+#define VRUN_EXIT_POWEROFF 0
+#define VRUN_EXIT_ERROR 1
+#define VRUN_EXIT_REBOOT 2
+#define QCOW2_MAGIC "QFI\xfb"
+#define MAX_REFUSALS 16
+
+/* What the command line asked for, as typed. */
+static struct {
+	char *name, *ram, *memory, *vcpus, *os_type, *os_variant, *location, *cdrom, *boot;
+	char *graphics, *vncport, *vnclisten, *console, *extra_args, *wait, *uuid;
+	char **disks, **networks, **bridges, **injects;
+	int import, vnc, nographics, autostart, noautoconsole, noreboot, dry_run, print_config;
+	int force, accelerate, hvm;
+} opt;
+
+static struct poptOption vinstall_options[] = {
+	{ "name", 'n', POPT_ARG_STRING, &opt.name, 0, "name of the new VM", "NAME" },
+	{ "ram", 'r', POPT_ARG_STRING, &opt.ram, 0, "memory in MiB (old spelling of --memory)", "MIB" },
+	{ "memory", '\0', POPT_ARG_STRING, &opt.memory, 0, "memory in MiB", "MIB[,maxmemory=MIB]" },
+	{ "vcpus", '\0', POPT_ARG_STRING, &opt.vcpus, 0, "virtual CPUs", "N[,maxvcpus=N]" },
+	{ "os-type", '\0', POPT_ARG_STRING, &opt.os_type, 0, "linux or windows", "TYPE" },
+	{ "os-variant", '\0', POPT_ARG_STRING, &opt.os_variant, 0, "OS variant template ('list' shows them)", "VARIANT" },
+	{ "osinfo", '\0', POPT_ARG_STRING, &opt.os_variant, 0, "same as --os-variant", "VARIANT" },
+	{ "location", 'l', POPT_ARG_STRING, &opt.location, 0, "install media: ISO, directory or URL tree",
+	  "LOCATION[,kernel=PATH,initrd=PATH]" },
+	{ "cdrom", 'c', POPT_ARG_STRING, &opt.cdrom, 0, "boot a CD (refused: use --location)", "ISO" },
+	{ "import", '\0', POPT_ARG_NONE, &opt.import, 0, "boot an existing disk, skip the install", NULL },
+	{ "boot", '\0', POPT_ARG_STRING, &opt.boot, 0, "direct kernel boot", "kernel=PATH,initrd=PATH,kernel_args=STR" },
+	{ "disk", '\0', POPT_ARG_ARGV, &opt.disks, 0, "a disk (repeatable)",
+	  "path=PATH,size=GIB,format=raw|qcow2,bus=virtio,cache=MODE,device=disk|cdrom,readonly=on,sparse=yes,backing_store=PATH" },
+	{ "network", 'w', POPT_ARG_ARGV, &opt.networks, 0, "a NIC (repeatable)", "bridge=BR|tap=NAME|none[,mac=MAC,model=virtio]" },
+	{ "bridge", 'b', POPT_ARG_ARGV, &opt.bridges, 0, "a NIC on bridge BR (old spelling)", "BR" },
+	{ "graphics", '\0', POPT_ARG_STRING, &opt.graphics, 0, "only 'none' (serial console)", "none" },
+	{ "nographics", '\0', POPT_ARG_NONE, &opt.nographics, 0, "same as --graphics none", NULL },
+	{ "vnc", '\0', POPT_ARG_NONE, &opt.vnc, 0, "VNC graphics (refused: no graphics in vrun)", NULL },
+	{ "vncport", '\0', POPT_ARG_STRING, &opt.vncport, 0, "VNC port (refused)", "PORT" },
+	{ "vnclisten", '\0', POPT_ARG_STRING, &opt.vnclisten, 0, "VNC address (refused)", "ADDR" },
+	{ "console", '\0', POPT_ARG_STRING, &opt.console, 0, "serial console", "pty|file,path=PATH|none[,target_type=serial]" },
+	{ "extra-args", 'x', POPT_ARG_STRING, &opt.extra_args, 0, "more installer kernel arguments", "ARGS" },
+	{ "initrd-inject", '\0', POPT_ARG_ARGV, &opt.injects, 0, "add FILE to the installer's initrd root", "FILE" },
+	{ "autostart", '\0', POPT_ARG_NONE, &opt.autostart, 0, "start the VM when the host boots", NULL },
+	{ "noautoconsole", '\0', POPT_ARG_NONE, &opt.noautoconsole, 0, "do not attach the console; return at once", NULL },
+	{ "wait", '\0', POPT_ARG_STRING, &opt.wait, 0, "minutes to wait for the install (-1: forever)", "MINUTES" },
+	{ "noreboot", '\0', POPT_ARG_NONE, &opt.noreboot, 0, "do not boot the installed system", NULL },
+	{ "dry-run", '\0', POPT_ARG_NONE, &opt.dry_run, 0, "check everything and show the plan; create nothing", NULL },
+	{ "print-config", '\0', POPT_ARG_NONE, &opt.print_config, 0, "print the VM definition (JSON) and stop", NULL },
+	{ "print-xml", '\0', POPT_ARG_NONE | POPT_ARGFLAG_DOC_HIDDEN, &opt.print_config, 0, "same as --print-config", NULL },
+	{ "uuid", 'u', POPT_ARG_STRING, &opt.uuid, 0, "UUID of the new VM", "UUID" },
+	{ "force", '\0', POPT_ARG_NONE, &opt.force, 0, "answer yes to every question", NULL },
+	{ "accelerate", '\0', POPT_ARG_NONE, &opt.accelerate, 0, "accepted; KVM is always used", NULL },
+	{ "hvm", '\0', POPT_ARG_NONE, &opt.hvm, 0, "accepted; guests are always fully virtualized", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_common_options, 0, "Common options:", NULL },
+	POPT_AUTOHELP
+	POPT_TABLEEND
+};
+
+enum install_kind { INSTALL_NONE = 0, INSTALL_LOCATION, INSTALL_KERNEL, INSTALL_IMPORT };
+
+/* One disk of the plan: what exists, what this run creates. */
+struct planned_disk {
+	struct vk_disk disk;
+	bool create;
+	uint64_t size;
+	bool sparse;
+	char *backing;
+	bool size_from_variant;
+	bool installer_medium;	/* the --location ISO, detached after the install */
+};
+
+struct plan {
+	struct vk_vm *vm;
+	struct vk_osvariant *variant;
+	bool variant_defaulted;
+	enum install_kind kind;
+	struct vk_media *media;
+	char *media_kernel, *media_initrd;	/* paths on the medium */
+	char *kernel_src, *initrd_src;		/* --boot files on the host */
+	char *boot_dir;
+	char *cmdline;
+	char *final_cmdline;			/* --boot kernel_args for the installed system */
+	struct planned_disk *disks;
+	size_t n_disks;
+	int wait_minutes;			/* -1 forever */
+	char *refusals[MAX_REFUSALS];
+	size_t n_refusals;
+};
+
+static void refuse(struct plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void refuse(struct plan *p, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	if (p->n_refusals == MAX_REFUSALS)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) >= 0)
+		p->refusals[p->n_refusals++] = msg;
+	va_end(ap);
+}
+
+static void plan_free(struct plan *p)
+{
+	size_t i;
+
+	vk_vm_free(p->vm);
+	vk_osvariant_free(p->variant);
+	vk_media_close(p->media);
+	free(p->media_kernel);
+	free(p->media_initrd);
+	free(p->kernel_src);
+	free(p->initrd_src);
+	free(p->boot_dir);
+	free(p->cmdline);
+	free(p->final_cmdline);
+	for (i = 0; i < p->n_disks; i++) {
+		free(p->disks[i].disk.path);
+		free(p->disks[i].backing);
+	}
+	free(p->disks);
+	for (i = 0; i < p->n_refusals; i++)
+		free(p->refusals[i]);
+}
+
+static const char *const memory_keys[] = { "memory", "maxmemory", "currentMemory", NULL };
+static const char *const vcpus_keys[] = { "vcpus", "maxvcpus", "sockets", "cores", "threads", NULL };
+static const char *const location_keys[] = { "location", "kernel", "initrd", NULL };
+static const char *const boot_keys[] = { "kernel", "initrd", "kernel_args", "cmdline", "hd", "cdrom", "network",
+					 "menu", "uefi", "loader", NULL };
+static const char *const disk_keys[] = { "path", "size", "format", "bus", "cache", "device", "readonly",
+					 "sparse", "backing_store", "serial", "shareable", "pool", "vol", NULL };
+static const char *const network_keys[] = { "bridge", "tap", "network", "type", "mac", "model", "none", NULL };
+static const char *const console_keys[] = { "type", "path", "target_type", NULL };
+static const char *const graphics_keys[] = { "type", "port", "listen", "password", "keymap", NULL };
+
+/* Definitions hold absolute paths: the VM may be started from anywhere. */
+static char *absolute(const char *path)
+{
+	char cwd[PATH_MAX], *out;
+
+	if (path[0] == '/' || vk_url_is_remote(path))
+		return strdup(path);
+	if (!getcwd(cwd, sizeof(cwd)))
+		return NULL;
+	if (asprintf(&out, "%s/%s", cwd, path[0] == '.' && path[1] == '/' ? path + 2 : path) < 0)
+		return NULL;
+	return out;
+}
+
+static int parse_mib(const char *text, const char *what, uint64_t *out)
+{
+	uint64_t bytes;
+	int rc = vk_size_parse(text, VK_MiB, what, &bytes);
+
+	if (rc < 0)
+		return rc;
+	if (bytes < VK_MiB)
+		return vk_errorx(EINVAL, "%s: '%s' is less than 1 MiB", what, text);
+	*out = bytes / VK_MiB;
+	return 0;
+}
+
+static int plan_memory(struct plan *p)
+{
+	struct vk_subopts so = { 0 };
+	const char *v;
+	int rc = 0;
+
+	p->vm->memory_mib = p->variant->memory_mib;
+	p->vm->max_memory_mib = 0;
+	if (opt.ram && opt.memory)
+		return vk_errorx(EINVAL, "--ram and --memory both given; use one (--memory MIB)");
+	if (opt.ram)
+		rc = parse_mib(opt.ram, "--ram", &p->vm->memory_mib);
+	if (opt.memory) {
+		rc = vk_subopts_parse(opt.memory, memory_keys, "memory", "--memory", &so);
+		if (rc < 0)
+			return rc;
+		if ((v = vk_subopts_get(&so, "memory")) || (v = vk_subopts_get(&so, "currentMemory")))
+			rc = parse_mib(v, "--memory", &p->vm->memory_mib);
+		if (rc == 0 && (v = vk_subopts_get(&so, "maxmemory")))
+			rc = parse_mib(v, "--memory maxmemory", &p->vm->max_memory_mib);
+		vk_subopts_free(&so);
+	}
+	if (rc < 0)
+		return rc;
+	if (!p->vm->max_memory_mib)
+		p->vm->max_memory_mib = p->vm->memory_mib;
+	if (p->vm->max_memory_mib < p->vm->memory_mib)
+		return vk_errorx(EINVAL, "--memory: maxmemory=%" PRIu64 " is below memory=%" PRIu64 " MiB",
+				 p->vm->max_memory_mib, p->vm->memory_mib);
+	return 0;
+}
+
+static int parse_count(const char *text, const char *what, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (errno || end == text || *end || text[0] == '-' || v < 1 || v > 255)
+		return vk_errorx(EINVAL, "%s: '%s' is not a number of CPUs (1-255)", what, text);
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int plan_vcpus(struct plan *p)
+{
+	struct vk_subopts so = { 0 };
+	unsigned topo = 1, n;
+	const char *v;
+	size_t i;
+	int rc = 0;
+
+	p->vm->vcpus = p->variant->vcpus;
+	p->vm->max_vcpus = 0;
+	if (opt.vcpus) {
+		rc = vk_subopts_parse(opt.vcpus, vcpus_keys, "vcpus", "--vcpus", &so);
+		if (rc < 0)
+			return rc;
+		if ((v = vk_subopts_get(&so, "vcpus")))
+			rc = parse_count(v, "--vcpus", &p->vm->vcpus);
+		if (rc == 0 && (v = vk_subopts_get(&so, "maxvcpus")))
+			rc = parse_count(v, "--vcpus maxvcpus", &p->vm->max_vcpus);
+		for (i = 2; rc == 0 && vcpus_keys[i]; i++) {
+			if ((v = vk_subopts_get(&so, vcpus_keys[i]))) {
+				rc = parse_count(v, "--vcpus", &n);
+				topo *= n;
+			}
+		}
+		vk_subopts_free(&so);
+	}
+	if (rc < 0)
+		return rc;
+	if (!p->vm->max_vcpus)
+		p->vm->max_vcpus = topo > p->vm->vcpus ? topo : p->vm->vcpus;
+	if (p->vm->max_vcpus < p->vm->vcpus)
+		return vk_errorx(EINVAL, "--vcpus: maxvcpus=%u is below vcpus=%u", p->vm->max_vcpus, p->vm->vcpus);
+	if (topo > 1 && topo != p->vm->max_vcpus)
+		return vk_errorx(EINVAL, "--vcpus: sockets*cores*threads=%u does not match maxvcpus=%u",
+				 topo, p->vm->max_vcpus);
+	return 0;
+}
+
+static int plan_variant(struct plan *p)
+{
+	const char *name = opt.os_variant;
+
+	if (opt.os_type && strcasecmp(opt.os_type, "linux") && strcasecmp(opt.os_type, "windows") &&
+	    strcasecmp(opt.os_type, "unix"))
+		return vk_errorx(EINVAL, "--os-type: unknown type '%s'; use linux or windows", opt.os_type);
+	if (name && (!strncmp(name, "detect=", 7) || !strcmp(name, "auto") || !strcmp(name, "generic")))
+		name = NULL;
+	if (name && !strncmp(name, "name=", 5))
+		name += 5;
+	else if (name && !strncmp(name, "short-id=", 9))
+		name += 9;
+	if (!name) {
+		name = opt.os_type && !strcasecmp(opt.os_type, "windows") ? "windows" : "linux";
+		p->variant_defaulted = true;
+	}
+	if (vk_osvariant_load(name, &p->variant) < 0)
+		return -ENOENT;
+	if (opt.os_type && !strcasecmp(opt.os_type, "windows") && strcmp(p->variant->family, "windows"))
+		return vk_errorx(EINVAL, "--os-type windows does not match --os-variant %s (%s)", p->variant->name,
+				 p->variant->description);
+	if (!p->variant->supported)
+		refuse(p, "%s (%s): %s", p->variant->name, p->variant->description, p->variant->unsupported_reason);
+	return 0;
+}
+
+static int plan_graphics(struct plan *p)
+{
+	struct vk_subopts so = { 0 };
+	const char *type = NULL;
+	int rc;
+
+	if (opt.vnc || opt.vncport || opt.vnclisten)
+		type = "vnc";
+	if (opt.graphics) {
+		rc = vk_subopts_parse(opt.graphics, graphics_keys, "type", "--graphics", &so);
+		if (rc < 0)
+			return rc;
+		type = vk_subopts_get(&so, "type");
+		if (!type || !*type) {
+			vk_subopts_free(&so);
+			return vk_errorx(EINVAL, "--graphics: give a type: none");
+		}
+		if (strcmp(type, "none") && strcmp(type, "vnc") && strcmp(type, "spice")) {
+			rc = vk_errorx(EINVAL, "--graphics: unknown type '%s'; vrun knows only 'none'", type);
+			vk_subopts_free(&so);
+			return rc;
+		}
+		if (!strcmp(type, "none") && (opt.vnc || opt.vncport || opt.vnclisten)) {
+			vk_subopts_free(&so);
+			return vk_errorx(EINVAL, "--graphics none conflicts with --vnc/--vncport/--vnclisten");
+		}
+	}
+	if (type && strcmp(type, "none"))
+		refuse(p, "%s graphics: vrun has no graphical display; use --graphics none and the serial "
+			  "console (--console pty, with console=ttyS0 in --extra-args)", type);
+	if (opt.vncport) {
+		char *end;
+		long port = strtol(opt.vncport, &end, 10);
+
+		if (*end || end == opt.vncport || port < -1 || port > 65535) {
+			vk_subopts_free(&so);
+			return vk_errorx(EINVAL, "--vncport: '%s' is not a port number", opt.vncport);
+		}
+	}
+	vk_subopts_free(&so);
+	return 0;
+}
+
+static int plan_console(struct plan *p)
+{
+	struct vk_subopts so = { 0 };
+	const char *type, *target, *path;
+	int rc;
+
+	p->vm->console.kind = VK_CONSOLE_PTY;
+	if (!opt.console)
+		return 0;
+	rc = vk_subopts_parse(opt.console, console_keys, "type", "--console", &so);
+	if (rc < 0)
+		return rc;
+	type = vk_subopts_get(&so, "type");
+	target = vk_subopts_get(&so, "target_type");
+	path = vk_subopts_get(&so, "path");
+	if (!type || !strcmp(type, "pty")) {
+		p->vm->console.kind = VK_CONSOLE_PTY;
+	} else if (!strcmp(type, "file")) {
+		if (!path || !*path) {
+			rc = vk_errorx(EINVAL, "--console file needs path=FILE");
+			goto out;
+		}
+		p->vm->console.kind = VK_CONSOLE_FILE;
+		p->vm->console.path = absolute(path);
+	} else if (!strcmp(type, "none")) {
+		p->vm->console.kind = VK_CONSOLE_NONE;
+	} else if (!strcmp(type, "stdio")) {
+		p->vm->console.kind = VK_CONSOLE_STDIO;
+	} else {
+		rc = vk_errorx(EINVAL, "--console: unknown type '%s'; use pty, file,path=FILE or none", type);
+		goto out;
+	}
+	if (path && p->vm->console.kind != VK_CONSOLE_FILE) {
+		rc = vk_errorx(EINVAL, "--console: path= only goes with the file type");
+		goto out;
+	}
+	if (target && strcmp(target, "serial"))
+		refuse(p, "--console target_type=%s: vrun has a serial console only; use target_type=serial", target);
+out:
+	vk_subopts_free(&so);
+	return rc;
+}
+
+static int add_nic(struct plan *p, enum vk_nic_kind kind, const char *source, const char *mac, const char *model)
+{
+	struct vk_nic nic = { .kind = kind, .source = (char *)source, .model = (char *)model };
+	int rc;
+
+	if (mac)
+		rc = vk_mac_parse(mac, nic.mac);
+	else
+		rc = vk_mac_generate(nic.mac);
+	if (rc < 0)
+		return vk_error_prefix(rc, "--network mac");
+	if (strcmp(model, "virtio") && p->variant->supported)
+		refuse(p, "--network model=%s: vrun emulates virtio-net only; use model=virtio "
+			  "(every current Linux installer has the driver)", model);
+	return vk_vm_add_nic(p->vm, &nic);
+}
+
+static int plan_networks(struct plan *p)
+{
+	struct vk_subopts so = { 0 };
+	const char *bridge, *tap, *mac, *model, *net, *type;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; opt.bridges && opt.bridges[i]; i++) {
+		if (!*opt.bridges[i])
+			return vk_errorx(EINVAL, "--bridge: give a bridge name");
+		rc = add_nic(p, VK_NIC_BRIDGE, opt.bridges[i], NULL, p->variant->nic_model);
+		if (rc < 0)
+			return rc;
+	}
+	for (i = 0; opt.networks && opt.networks[i]; i++) {
+		if (!strcmp(opt.networks[i], "none")) {
+			if (p->vm->n_nics || (opt.networks[1] && i == 0) || i > 0)
+				return vk_errorx(EINVAL, "--network none cannot be combined with other NICs");
+			continue;
+		}
+		rc = vk_subopts_parse(opt.networks[i], network_keys, NULL, "--network", &so);
+		if (rc < 0)
+			return rc;
+		bridge = vk_subopts_get(&so, "bridge");
+		tap = vk_subopts_get(&so, "tap");
+		net = vk_subopts_get(&so, "network");
+		type = vk_subopts_get(&so, "type");
+		mac = vk_subopts_get(&so, "mac");
+		model = vk_subopts_get(&so, "model");
+		if (!model)
+			model = p->variant->nic_model;
+		if (type && strcmp(type, "bridge") && strcmp(type, "tap"))
+			refuse(p, "--network type=%s: vrun connects NICs to a bridge or a tap only; "
+				  "use --network bridge=BR", type);
+		if (net || vk_subopts_get(&so, "none"))
+			refuse(p, "--network network=%s: there are no libvirt networks here; create a bridge "
+				  "(ip link add br0 type bridge) and use --network bridge=br0", net ? net : "");
+		if (bridge && tap) {
+			rc = vk_errorx(EINVAL, "--network: bridge= and tap= are exclusive");
+		} else if (bridge || tap) {
+			if (!*(bridge ? bridge : tap))
+				rc = vk_errorx(EINVAL, "--network: %s= needs a name", bridge ? "bridge" : "tap");
+			else
+				rc = add_nic(p, bridge ? VK_NIC_BRIDGE : VK_NIC_TAP, bridge ? bridge : tap, mac, model);
+		} else if (!net && !type) {
+			rc = vk_errorx(EINVAL, "--network %s: say where the NIC goes: bridge=BR or tap=NAME",
+				       opt.networks[i]);
+		}
+		vk_subopts_free(&so);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static bool is_qcow2_file(const char *path)
+{
+	char magic[4];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool yes;
+
+	if (fd < 0)
+		return false;
+	yes = read(fd, magic, 4) == 4 && !memcmp(magic, QCOW2_MAGIC, 4);
+	close(fd);
+	return yes;
+}
+
+static int plan_add_disk(struct plan *p, const struct planned_disk *d)
+{
+	struct planned_disk *bigger = realloc(p->disks, (p->n_disks + 1) * sizeof(*bigger));
+
+	if (!bigger)
+		return vk_error(ENOMEM, "disk");
+	p->disks = bigger;
+	p->disks[p->n_disks++] = *d;
+	return 0;
+}
+
+static int default_disk_path(struct plan *p, char **out)
+{
+	char name[VK_NAME_MAX + 16];
+
+	if (p->n_disks)
+		snprintf(name, sizeof(name), "%s-%zu.qcow2", p->vm->name, p->n_disks + 1);
+	else
+		snprintf(name, sizeof(name), "%s.qcow2", p->vm->name);
+	return vk_state_path(out, "images", name);
+}
+
+static int plan_one_disk(struct plan *p, const char *text)
+{
+	struct planned_disk d = { .sparse = true };
+	struct vk_subopts so = { 0 };
+	const char *v, *path;
+	bool fmt_given = false;
+	struct stat st;
+	int rc;
+
+	rc = vk_subopts_parse(text, disk_keys, "path", "--disk", &so);
+	if (rc < 0)
+		return rc;
+	if ((v = vk_subopts_get(&so, "pool")) || (v = vk_subopts_get(&so, "vol")))
+		refuse(p, "--disk pool=/vol=: there are no storage pools here; give path=FILE");
+	if ((v = vk_subopts_get(&so, "device"))) {
+		if (!strcmp(v, "cdrom")) {
+			d.disk.device = VK_DEVICE_CDROM;
+			d.disk.readonly = true;
+		} else if (strcmp(v, "disk")) {
+			rc = vk_errorx(EINVAL, "--disk device=%s: use disk or cdrom", v);
+			goto out;
+		}
+	}
+	d.disk.bus = VK_BUS_VIRTIO;
+	if (!(v = vk_subopts_get(&so, "bus")) && d.disk.device == VK_DEVICE_DISK)
+		v = p->variant->supported ? NULL : p->variant->disk_bus;
+	if (v && (rc = vk_disk_bus_parse(v, &d.disk.bus)) < 0)
+		goto out;
+	if (d.disk.bus != VK_BUS_VIRTIO && vk_subopts_get(&so, "bus"))
+		refuse(p, "--disk bus=%s: vrun emulates virtio-blk only; use bus=virtio", v);
+	d.disk.bus = VK_BUS_VIRTIO;
+	if ((v = vk_subopts_get(&so, "cache")) && (rc = vk_disk_cache_parse(v, &d.disk.cache)) < 0)
+		goto out;
+	if ((v = vk_subopts_get(&so, "format"))) {
+		rc = vk_image_format_parse(v, &d.disk.format);
+		if (rc < 0)
+			goto out;
+		fmt_given = true;
+	}
+	rc = vk_subopts_get_bool(&so, "readonly", "--disk readonly", &d.disk.readonly);
+	if (rc == 0)
+		rc = vk_subopts_get_bool(&so, "sparse", "--disk sparse", &d.sparse);
+	if (rc == 0)
+		rc = vk_subopts_get_bool(&so, "shareable", "--disk shareable", &d.disk.shareable);
+	if (rc < 0)
+		goto out;
+	if (d.disk.device == VK_DEVICE_CDROM)
+		d.disk.readonly = true;
+	if ((v = vk_subopts_get(&so, "serial")) && !(d.disk.serial = strdup(v))) {
+		rc = vk_error(ENOMEM, "--disk");
+		goto out;
+	}
+	if ((v = vk_subopts_get(&so, "size"))) {
+		rc = vk_size_parse(v, VK_GiB, "--disk size", &d.size);
+		if (rc < 0)
+			goto out;
+		if (d.size < VK_MiB) {
+			rc = vk_errorx(EINVAL, "--disk size=%s: too small (sizes are in GiB; 1M is the least)", v);
+			goto out;
+		}
+	}
+	path = vk_subopts_get(&so, "path");
+	if (path && !*path) {
+		rc = vk_errorx(EINVAL, "--disk: path= is empty");
+		goto out;
+	}
+	if (path)
+		d.disk.path = absolute(path);
+	else if ((rc = default_disk_path(p, &d.disk.path)) < 0)
+		goto out;
+	if (!d.disk.path) {
+		rc = vk_error(ENOMEM, "--disk");
+		goto out;
+	}
+	if ((v = vk_subopts_get(&so, "backing_store"))) {
+		if (fmt_given && d.disk.format != VK_IMAGE_QCOW2) {
+			rc = vk_errorx(EINVAL, "--disk backing_store= needs format=qcow2");
+			goto out;
+		}
+		d.disk.format = VK_IMAGE_QCOW2;
+		fmt_given = true;
+		d.backing = absolute(v);
+		if (access(v, R_OK) < 0) {
+			rc = vk_error(errno, "--disk backing_store=%s", v);
+			goto out;
+		}
+	}
+	if (stat(d.disk.path, &st) == 0) {
+		if (d.backing) {
+			rc = vk_errorx(EEXIST, "--disk %s: exists; backing_store= creates a new overlay", d.disk.path);
+			goto out;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			rc = vk_errorx(EISDIR, "--disk %s: is a directory; name an image file", d.disk.path);
+			goto out;
+		}
+		if (access(d.disk.path, d.disk.readonly ? R_OK : R_OK | W_OK) < 0) {
+			rc = vk_error(errno, "--disk %s", d.disk.path);
+			goto out;
+		}
+		/* An existing image is used as it is; its format is read once
+		 * here and recorded, never guessed again later. */
+		if (!fmt_given && is_qcow2_file(d.disk.path))
+			d.disk.format = VK_IMAGE_QCOW2;
+	} else if (errno != ENOENT) {
+		rc = vk_error(errno, "--disk %s", d.disk.path);
+		goto out;
+	} else {
+		if (d.disk.device == VK_DEVICE_CDROM || d.disk.readonly) {
+			rc = vk_errorx(ENOENT, "--disk %s: does not exist (a cdrom or read-only disk must)", d.disk.path);
+			goto out;
+		}
+		d.create = true;
+		if (!fmt_given && !path)
+			d.disk.format = VK_IMAGE_QCOW2;
+		if (!d.size && !d.backing) {
+			d.size = p->variant->disk_size_gib * VK_GiB;
+			d.size_from_variant = true;
+		}
+	}
+	if (!vk_subopts_get(&so, "path") && !vk_subopts_get(&so, "size") && !d.create) {
+		rc = vk_errorx(EINVAL, "--disk %s: give path= and/or size=", text);
+		goto out;
+	}
+	rc = plan_add_disk(p, &d);
+	if (rc == 0)
+		memset(&d, 0, sizeof(d));
+out:
+	free(d.disk.path);
+	free(d.disk.serial);
+	free(d.backing);
+	vk_subopts_free(&so);
+	return rc;
+}
+
+static int plan_disks(struct plan *p)
+{
+	size_t i, j;
+	int rc;
+
+	for (i = 0; opt.disks && opt.disks[i]; i++) {
+		if (!strcmp(opt.disks[i], "none"))
+			continue;
+		rc = plan_one_disk(p, opt.disks[i]);
+		if (rc < 0)
+			return rc;
+	}
+	for (i = 0; i < p->n_disks; i++)
+		for (j = i + 1; j < p->n_disks; j++)
+			if (!strcmp(p->disks[i].disk.path, p->disks[j].disk.path))
+				return vk_errorx(EINVAL, "--disk %s: given twice", p->disks[i].disk.path);
+	return 0;
+}
+
+static int plan_boot_option(struct plan *p)
+{
+	struct vk_subopts so = { 0 };
+	const char *k, *r, *args;
+	int rc;
+
+	if (!opt.boot)
+		return 0;
+	rc = vk_subopts_parse(opt.boot, boot_keys, NULL, "--boot", &so);
+	if (rc < 0)
+		return rc;
+	if (vk_subopts_get(&so, "cdrom"))
+		refuse(p, "--boot cdrom: vrun boots a kernel directly and has no firmware to boot a CD; "
+			  "use --location ISO, which takes the kernel and initrd out of it");
+	if (vk_subopts_get(&so, "network"))
+		refuse(p, "--boot network: vrun has no PXE firmware; use --location URL of the install tree");
+	if (vk_subopts_get(&so, "uefi") || vk_subopts_get(&so, "loader"))
+		refuse(p, "--boot uefi/loader: vrun boots Linux kernels directly without firmware; "
+			  "use --boot kernel=,initrd=");
+	k = vk_subopts_get(&so, "kernel");
+	r = vk_subopts_get(&so, "initrd");
+	args = vk_subopts_get(&so, "kernel_args");
+	if (!args)
+		args = vk_subopts_get(&so, "cmdline");
+	if ((r || args) && !k) {
+		rc = vk_errorx(EINVAL, "--boot: initrd= and kernel_args= need kernel=");
+		goto out;
+	}
+	if (k) {
+		if (access(k, R_OK) < 0 || (r && access(r, R_OK) < 0)) {
+			rc = vk_error(errno, "--boot %s", access(k, R_OK) < 0 ? k : r);
+			goto out;
+		}
+		p->kernel_src = absolute(k);
+		p->initrd_src = r ? absolute(r) : NULL;
+	}
+	if (args)
+		p->final_cmdline = strdup(args);
+out:
+	vk_subopts_free(&so);
+	return rc;
+}
+
+/* Substitute %L (volume label, blanks escaped) and %U (tree URL). */
+static char *expand_repo_arg(const char *pattern, const struct vk_media *m)
+{
+	size_t cap = strlen(pattern) + 4 * strlen(vk_media_location(m)) + 4 * 64 + 1, n = 0;
+	char *out = malloc(cap);
+	const char *s, *sub;
+
+	if (!out)
+		return NULL;
+	for (; *pattern; pattern++) {
+		if (pattern[0] == '%' && (pattern[1] == 'L' || pattern[1] == 'U')) {
+			sub = pattern[1] == 'L' ? vk_media_volume_id(m) : vk_media_location(m);
+			for (s = sub; *s && n + 5 < cap; s++) {
+				if (*s == ' ' && pattern[1] == 'L')
+					n += (size_t)snprintf(out + n, cap - n, "\\x20");
+				else
+					out[n++] = *s;
+			}
+			pattern++;
+		} else if (n + 1 < cap) {
+			out[n++] = *pattern;
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* Variant arguments first, then the repository argument, then --extra-args,
+ * leaving out variant words the user already gave. */
+static int build_cmdline(struct plan *p)
+{
+	const char *repo_pattern = "";
+	char *repo = NULL, *copy = NULL, *word, *save = NULL;
+	size_t cap;
+	int rc = 0;
+
+	if (p->kind == INSTALL_LOCATION) {
+		if (vk_media_kind(p->media) == VK_MEDIA_ISO)
+			repo_pattern = p->variant->repo_arg_cdrom;
+		else if (vk_media_kind(p->media) == VK_MEDIA_URL)
+			repo_pattern = p->variant->repo_arg_url;
+		repo = expand_repo_arg(repo_pattern, p->media);
+	} else {
+		repo = strdup("");
+	}
+	copy = strdup(p->variant->kernel_args);
+	cap = strlen(p->variant->kernel_args) + (repo ? strlen(repo) : 0) +
+	      (opt.extra_args ? strlen(opt.extra_args) : 0) + 4;
+	p->cmdline = calloc(1, cap);
+	if (!repo || !copy || !p->cmdline) {
+		rc = vk_error(ENOMEM, "kernel command line");
+		goto out;
+	}
+	for (word = strtok_r(copy, " ", &save); word; word = strtok_r(NULL, " ", &save)) {
+		const char *extra = opt.extra_args ? strstr(opt.extra_args, word) : NULL;
+		size_t wl = strlen(word);
+
+		if (extra && (extra == opt.extra_args || extra[-1] == ' ') && (extra[wl] == ' ' || !extra[wl]))
+			continue;
+		if (*p->cmdline)
+			strcat(p->cmdline, " ");
+		strcat(p->cmdline, word);
+	}
+	if (*repo) {
+		if (*p->cmdline)
+			strcat(p->cmdline, " ");
+		strcat(p->cmdline, repo);
+	}
+	if (opt.extra_args && *opt.extra_args) {
+		if (*p->cmdline)
+			strcat(p->cmdline, " ");
+		strcat(p->cmdline, opt.extra_args);
+	}
+out:
+	free(repo);
+	free(copy);
+	return rc;
+}
+
+static int plan_install(struct plan *p)
+{
+	struct vk_subopts so = { 0 };
+	const char *loc, *k, *r;
+	int methods = !!opt.location + !!opt.cdrom + !!opt.import;
+	int rc;
+
+	if (methods > 1)
+		return vk_errorx(EINVAL, "--location, --cdrom and --import are exclusive; give one");
+	if (opt.cdrom)
+		refuse(p, "--cdrom %s: vrun has no firmware to boot a CD; use --location %s instead "
+			  "(vinstall takes the kernel and initrd out of the ISO and attaches it read-only)",
+		       opt.cdrom, opt.cdrom);
+	if (opt.extra_args && !opt.location && !p->kernel_src)
+		return vk_errorx(EINVAL, "--extra-args only works with --location or --boot kernel=");
+	if (opt.injects && !opt.location && !p->kernel_src)
+		return vk_errorx(EINVAL, "--initrd-inject only works with --location or --boot kernel=,initrd=");
+	if (opt.import) {
+		p->kind = INSTALL_IMPORT;
+		if (!p->n_disks || p->disks[0].create)
+			return vk_errorx(EINVAL, "--import needs an existing disk: --disk path=FILE");
+		return 0;
+	}
+	if (!opt.location) {
+		if (p->kernel_src) {
+			p->kind = INSTALL_KERNEL;
+			return build_cmdline(p);
+		}
+		if (opt.cdrom)
+			return 0;
+		return vk_errorx(EINVAL, "an install method is needed: --location MEDIA, --import, or --boot kernel=PATH");
+	}
+	p->kind = INSTALL_LOCATION;
+	rc = vk_subopts_parse(opt.location, location_keys, "location", "--location", &so);
+	if (rc < 0)
+		return rc;
+	loc = vk_subopts_get(&so, "location");
+	k = vk_subopts_get(&so, "kernel");
+	r = vk_subopts_get(&so, "initrd");
+	if (!loc || !*loc) {
+		rc = vk_errorx(EINVAL, "--location: give the ISO, directory or URL");
+		goto out;
+	}
+	if (!p->variant->supported)
+		goto out;	/* refused already; do not touch the medium */
+	rc = vk_media_open(loc, &p->media);
+	if (rc < 0) {
+		vk_error_prefix(rc, "--location");
+		goto out;
+	}
+	rc = vk_media_find_boot(p->media, k, r, p->variant->layouts, p->variant->n_layouts,
+				&p->media_kernel, &p->media_initrd);
+	if (rc == -ENOENT && !k && !r && p->variant->n_layouts) {
+		/* The variant's layouts may be wrong for this medium (--os-variant
+		 * rhel6 with a Debian ISO): the generic list knows them all. */
+		struct vk_osvariant *generic = NULL;
+		char saved[VK_ERRMSG_MAX];
+
+		snprintf(saved, sizeof(saved), "%s", vk_last_error());
+		if (strcmp(p->variant->name, "linux") && vk_osvariant_load("linux", &generic) == 0) {
+			rc = vk_media_find_boot(p->media, NULL, NULL, generic->layouts, generic->n_layouts,
+						&p->media_kernel, &p->media_initrd);
+			vk_osvariant_free(generic);
+		}
+		if (rc < 0)
+			vk_errorx(ENOENT, "%s", saved);
+	}
+	if (rc < 0) {
+		vk_error_prefix(rc, "--location");
+		goto out;
+	}
+	if (vk_media_kind(p->media) == VK_MEDIA_ISO) {
+		struct planned_disk d = { .installer_medium = true };
+
+		d.disk.path = absolute(loc);
+		d.disk.device = VK_DEVICE_CDROM;
+		d.disk.readonly = true;
+		d.disk.format = VK_IMAGE_RAW;
+		rc = d.disk.path ? plan_add_disk(p, &d) : vk_error(ENOMEM, "--location");
+		if (rc < 0)
+			goto out;
+	}
+	rc = build_cmdline(p);
+out:
+	vk_subopts_free(&so);
+	return rc;
+}
+
+static int plan_wait(struct plan *p)
+{
+	char *end;
+	long v;
+
+	p->wait_minutes = -1;
+	if (!opt.wait)
+		return 0;
+	errno = 0;
+	v = strtol(opt.wait, &end, 10);
+	if (errno || end == opt.wait || *end || v < -1 || v > 100000)
+		return vk_errorx(EINVAL, "--wait: '%s' is not a number of minutes (-1 waits forever)", opt.wait);
+	p->wait_minutes = (int)v;
+	return 0;
+}
+
+static const char *net_sysfs(void)
+{
+	const char *env = getenv("VKIT_SYSFS_NET");
+
+	return env && *env ? env : "/sys/class/net";
+}
+
+/* Step 1 of the flow: everything is checked before anything is created. */
+static int plan_check_host(struct plan *p)
+{
+	char path[PATH_MAX], *dir;
+	size_t i;
+	int rc;
+
+	if (vk_vm_exists(p->vm->name))
+		return vk_errorx(EEXIST, "%s: a VM of that name exists already; pick another --name "
+				 "(or remove it: vctl undefine %s)", p->vm->name, p->vm->name);
+	for (i = 0; i < p->vm->n_nics; i++) {
+		const struct vk_nic *nic = &p->vm->nics[i];
+
+		if (nic->kind != VK_NIC_BRIDGE)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/bridge", net_sysfs(), nic->source);
+		if (access(path, F_OK) < 0)
+			return vk_errorx(ENODEV, "bridge %s: no such bridge on this host; create it "
+					 "(ip link add %s type bridge; ip link set %s up) or name another",
+					 nic->source, nic->source, nic->source);
+	}
+	for (i = 0; i < p->n_disks; i++) {
+		const struct planned_disk *d = &p->disks[i];
+
+		if (!d->create)
+			continue;
+		dir = strdup(d->disk.path);
+		if (!dir)
+			return vk_error(ENOMEM, "disk");
+		snprintf(path, sizeof(path), "%s", dirname(dir));
+		free(dir);
+		if (access(path, W_OK | X_OK) < 0)
+			return vk_error(errno, "--disk %s: cannot create it in %s", d->disk.path, path);
+		rc = vk_image_check_space(path, d->sparse ? 0 : d->size);
+		if (rc < 0)
+			return vk_error_prefix(rc, "--disk %s", d->disk.path);
+	}
+	return 0;
+}
+
+static int plan_build(struct plan *p)
+{
+	int rc;
+
+	if (!opt.name)
+		return vk_errorx(EINVAL, "--name is required");
+	rc = vk_name_check(opt.name);
+	if (rc < 0)
+		return vk_error_prefix(rc, "--name");
+	p->vm = vk_vm_new(opt.name);
+	if (!p->vm)
+		return vk_error(errno ? errno : ENOMEM, "%s", opt.name);
+	if (opt.uuid) {
+		if (!vk_uuid_valid(opt.uuid))
+			return vk_errorx(EINVAL, "--uuid: '%s' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", opt.uuid);
+		snprintf(p->vm->uuid, sizeof(p->vm->uuid), "%s", opt.uuid);
+	}
+	p->vm->autostart = opt.autostart;
+	if ((rc = plan_variant(p)) < 0 || (rc = plan_memory(p)) < 0 || (rc = plan_vcpus(p)) < 0 ||
+	    (rc = plan_graphics(p)) < 0 || (rc = plan_console(p)) < 0 || (rc = plan_networks(p)) < 0 ||
+	    (rc = plan_boot_option(p)) < 0 || (rc = plan_disks(p)) < 0 || (rc = plan_wait(p)) < 0 ||
+	    (rc = plan_install(p)) < 0)
+		return rc;
+	p->vm->os_variant = strdup(p->variant->name);
+	return vk_state_path(&p->boot_dir, "boot", p->vm->name);
+}
+
+static int boot_file(const struct plan *p, const char *name, char **out)
+{
+	if (asprintf(out, "%s/%s", p->boot_dir, name) < 0) {
+		*out = NULL;
+		return vk_error(ENOMEM, "%s", name);
+	}
+	return 0;
+}
+
+/* The definition as it is saved for the install: the installer's kernel. */
+static int plan_definition(struct plan *p)
+{
+	struct vk_boot *b = &p->vm->boot;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < p->n_disks; i++) {
+		rc = vk_vm_add_disk(p->vm, &p->disks[i].disk);
+		if (rc < 0)
+			return rc;
+	}
+	if (p->kind == INSTALL_IMPORT && !p->kernel_src) {
+		b->kind = VK_BOOT_DISK;
+		return 0;
+	}
+	b->kind = VK_BOOT_KERNEL;
+	if ((rc = boot_file(p, p->kind == INSTALL_IMPORT ? "kernel" : "installer-kernel", &b->kernel)) < 0)
+		return rc;
+	if ((p->media_initrd || p->initrd_src) &&
+	    (rc = boot_file(p, p->kind == INSTALL_IMPORT ? "initrd" : "installer-initrd", &b->initrd)) < 0)
+		return rc;
+	if (p->kind == INSTALL_IMPORT)
+		b->cmdline = strdup(p->final_cmdline ? p->final_cmdline : p->variant->kernel_args);
+	else
+		b->cmdline = strdup(p->cmdline);
+	return b->cmdline ? 0 : vk_error(ENOMEM, "cmdline");
+}
+
+static char *shell_quote(const char *s)
+{
+	size_t n = 3;
+	const char *c;
+	char *out, *o;
+
+	if (*s && !strpbrk(s, " \t\n'\"\\$`*?[]{}()<>|;&#~"))
+		return strdup(s);
+	for (c = s; *c; c++)
+		n += *c == '\'' ? 4 : 1;
+	o = out = malloc(n);
+	if (!out)
+		return NULL;
+	*o++ = '\'';
+	for (c = s; *c; c++) {
+		if (*c == '\'') {
+			memcpy(o, "'\\''", 4);
+			o += 4;
+		} else {
+			*o++ = *c;
+		}
+	}
+	*o++ = '\'';
+	*o = '\0';
+	return out;
+}
+
+/* vrun's argument vector for the definition as it stands. */
+struct argv_buf {
+	char *v[64];
+	size_t n;
+};
+
+static void argv_add(struct argv_buf *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void argv_add(struct argv_buf *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (a->n >= sizeof(a->v) / sizeof(a->v[0]) - 1)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&a->v[a->n], fmt, ap) >= 0)
+		a->n++;
+	va_end(ap);
+	a->v[a->n] = NULL;
+}
+
+static void argv_free(struct argv_buf *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->v[i]);
+	a->n = 0;
+}
+
+static void vrun_argv(const struct vk_vm *vm, const char *vrun, const char *console, struct argv_buf *a)
+{
+	size_t i;
+
+	argv_add(a, "%s", vrun);
+	argv_add(a, "--name");
+	argv_add(a, "%s", vm->name);
+	argv_add(a, "--kernel");
+	argv_add(a, "%s", vm->boot.kernel);
+	if (vm->boot.initrd) {
+		argv_add(a, "--initrd");
+		argv_add(a, "%s", vm->boot.initrd);
+	}
+	if (vm->boot.cmdline && *vm->boot.cmdline) {
+		argv_add(a, "--cmdline");
+		argv_add(a, "%s", vm->boot.cmdline);
+	}
+	argv_add(a, "--memory");
+	argv_add(a, "%" PRIu64, vm->memory_mib);
+	argv_add(a, "--cpus");
+	argv_add(a, "%u", vm->vcpus);
+	for (i = 0; i < vm->n_disks; i++) {
+		argv_add(a, "--disk");
+		argv_add(a, "path=%s,format=%s%s", vm->disks[i].path, vk_image_format_name(vm->disks[i].format),
+			 vm->disks[i].readonly ? ",readonly=on" : "");
+	}
+	for (i = 0; i < vm->n_nics; i++) {
+		argv_add(a, "--net");
+		argv_add(a, "%s=%s,mac=%s", vm->nics[i].kind == VK_NIC_TAP ? "tap" : "bridge", vm->nics[i].source,
+			 vm->nics[i].mac);
+	}
+	argv_add(a, "--console");
+	argv_add(a, "%s", console);
+}
+
+static void print_argv(const struct argv_buf *a)
+{
+	size_t i;
+	char *q;
+
+	for (i = 0; i < a->n; i++) {
+		q = shell_quote(a->v[i]);
+		printf("%s%s", i ? " " : "    ", q ? q : "?");
+		free(q);
+	}
+	printf("\n");
+}
+
+static const char *console_for_install(const struct plan *p)
+{
+	return opt.noautoconsole ? "pty" : "stdio";
+}
+
+/* The disk the installed system lives on: the first that is not the installer medium. */
+static const struct planned_disk *target_disk(const struct plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_disks; i++)
+		if (!p->disks[i].installer_medium && p->disks[i].disk.device == VK_DEVICE_DISK)
+			return &p->disks[i];
+	return NULL;
+}
+
+static void print_plan(const struct plan *p)
+{
+	const struct vk_vm *vm = p->vm;
+	struct argv_buf a = { .n = 0 };
+	char sz[32];
+	size_t i, step = 1;
+
+	printf("Name:        %s\n", vm->name);
+	printf("UUID:        %s\n", vm->uuid);
+	printf("OS variant:  %s (%s)%s\n", p->variant->name, p->variant->description,
+	       p->variant_defaulted ? ", the default; name one with --os-variant" : "");
+	printf("Memory:      %" PRIu64 " MiB (maximum %" PRIu64 " MiB)\n", vm->memory_mib, vm->max_memory_mib);
+	printf("vCPUs:       %u (maximum %u)\n", vm->vcpus, vm->max_vcpus);
+	switch (p->kind) {
+	case INSTALL_LOCATION:
+		printf("Install:     %s (%s", vk_media_location(p->media), vk_media_kind_name(vk_media_kind(p->media)));
+		if (*vk_media_volume_id(p->media))
+			printf(", volume '%s'", vk_media_volume_id(p->media));
+		printf(")\nInstaller:   %s, %s\n", p->media_kernel, p->media_initrd);
+		break;
+	case INSTALL_KERNEL:
+		printf("Install:     kernel %s%s%s\n", p->kernel_src, p->initrd_src ? ", initrd " : "",
+		       p->initrd_src ? p->initrd_src : "");
+		break;
+	case INSTALL_IMPORT:
+		printf("Install:     none (--import)\n");
+		break;
+	case INSTALL_NONE:
+		break;
+	}
+	if (p->kind != INSTALL_IMPORT)
+		printf("Cmdline:     %s\n", p->cmdline);
+	for (i = 0; i < p->n_disks; i++) {
+		const struct planned_disk *d = &p->disks[i];
+
+		printf("Disk %zu:      %s, %s, %s", i + 1, d->disk.path, vk_image_format_name(d->disk.format),
+		       vk_disk_bus_name(d->disk.bus));
+		if (d->installer_medium)
+			printf(", installer medium, read-only, detached after the install");
+		else if (d->disk.device == VK_DEVICE_CDROM)
+			printf(", cdrom, read-only");
+		else if (d->disk.readonly)
+			printf(", read-only");
+		if (d->create)
+			printf(", new: %s%s%s%s%s", d->size ? vk_size_format(d->size, sz, sizeof(sz)) : "size of the backing file",
+			       d->size_from_variant ? " (size from the OS variant)" : "",
+			       d->sparse ? ", sparse" : ", fully allocated", d->backing ? ", backing " : "",
+			       d->backing ? d->backing : "");
+		else if (!d->installer_medium)
+			printf(", existing");
+		printf("\n");
+	}
+	if (!p->n_disks)
+		printf("Disks:       none\n");
+	for (i = 0; i < vm->n_nics; i++)
+		printf("NIC %zu:       %s %s, mac %s, %s\n", i + 1, vm->nics[i].kind == VK_NIC_TAP ? "tap" : "bridge",
+		       vm->nics[i].source, vm->nics[i].mac, vm->nics[i].model);
+	if (!vm->n_nics)
+		printf("NICs:        none\n");
+	printf("Console:     serial, %s\n", opt.noautoconsole ? "not attached (--noautoconsole)" : "attached");
+	printf("Autostart:   %s\n", vm->autostart ? "yes" : "no");
+	printf("Steps:\n");
+	for (i = 0; i < p->n_disks; i++)
+		if (p->disks[i].create)
+			printf("  %zu. create %s\n", step++, p->disks[i].disk.path);
+	if (p->kind == INSTALL_LOCATION || p->kernel_src)
+		printf("  %zu. copy the %skernel%s into %s/\n", step++,
+		       p->kind == INSTALL_IMPORT ? "" : "installer ", p->media_initrd || p->initrd_src ? " and initrd" : "", p->boot_dir);
+	if (opt.injects)
+		printf("  %zu. add %s%s to the installer initrd\n", step++, opt.injects[0], opt.injects[1] ? ", ..." : "");
+	printf("  %zu. define %s\n", step++, vm->name);
+	if (p->kind == INSTALL_IMPORT) {
+		if (!p->kernel_src)
+			printf("  %zu. find the kernel, initrd and root on %s (libguestfs inspection)\n", step++,
+			       p->disks[0].disk.path);
+		printf("  %zu. boot it:\n", step++);
+		vrun_argv(vm, "vrun", console_for_install(p), &a);
+		print_argv(&a);
+		argv_free(&a);
+	} else {
+		printf("  %zu. run the installer:\n", step++);
+		vrun_argv(vm, "vrun", console_for_install(p), &a);
+		print_argv(&a);
+		argv_free(&a);
+		if (opt.noreboot)
+			printf("  %zu. when it reboots: record the installed system's boot, leave %s stopped (--noreboot)\n",
+			       step++, vm->name);
+		else if (!target_disk(p))
+			printf("  %zu. when it reboots: nothing to boot (no disk); %s stays defined and stopped\n",
+			       step++, vm->name);
+		else
+			printf("  %zu. when it reboots: boot the installed system from %s (%s)\n", step++,
+			       target_disk(p)->disk.path,
+			       p->kind == INSTALL_KERNEL && p->final_cmdline ? "same kernel, --boot kernel_args"
+									: "kernel found by inspection");
+	}
+	printf("Dry run: nothing was created.\n");
+}
+
+/* --- the real run --------------------------------------------------- */
+
+struct created {
+	char *paths[40];
+	size_t n;
+	bool defined;
+	bool boot_dir;
+};
+
+static void created_add(struct created *c, const char *path)
+{
+	if (c->n < sizeof(c->paths) / sizeof(c->paths[0]))
+		c->paths[c->n++] = strdup(path);
+}
+
+/* Step 5: a failure before the guest starts removes what this run made. */
+static void rollback(struct created *c, const struct plan *p)
+{
+	char reason[VK_ERRMSG_MAX];
+	size_t i;
+
+	/* Undoing must not replace the message that says why. */
+	snprintf(reason, sizeof(reason), "%s", vk_last_error());
+
+	for (i = c->n; i-- > 0;) {
+		if (c->paths[i] && unlink(c->paths[i]) < 0 && errno != ENOENT)
+			fprintf(stderr, "vinstall: rollback: %s: %s\n", c->paths[i], strerror(errno));
+		free(c->paths[i]);
+	}
+	c->n = 0;
+	if (c->defined)
+		vk_vm_undefine(p->vm->name);
+	if (c->boot_dir)
+		rmdir(p->boot_dir);
+	vk_errorx(EIO, "%s", reason);
+}
+
+static void created_forget(struct created *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->paths[i]);
+	c->n = 0;
+}
+
+static int create_disks(const struct plan *p, struct created *c)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < p->n_disks && rc == 0; i++) {
+		const struct planned_disk *d = &p->disks[i];
+		struct vk_image_create_opts co = {
+			.path = d->disk.path, .format = d->disk.format, .size = d->size,
+			.prealloc = d->sparse ? VK_PREALLOC_OFF : VK_PREALLOC_FULL,
+		};
+
+		if (!d->create)
+			continue;
+		if (d->backing) {
+			co.backing_file = d->backing;
+			co.backing_format = is_qcow2_file(d->backing) ? VK_IMAGE_QCOW2 : VK_IMAGE_RAW;
+		}
+		rc = vk_image_create(&co);
+		if (rc < 0)
+			return vk_error_prefix(rc, "creating disk %s", d->disk.path);
+		created_add(c, d->disk.path);
+	}
+	return rc;
+}
+
+static int copy_host_file(const char *src, const char *dest)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	/* Kernels and initrds fit in memory (max 2 GiB here). */
+	rc = vk_read_file(src, (size_t)2 << 30, &buf, &len);
+	if (rc == 0)
+		rc = vk_write_file_atomic(dest, buf, len, 0644);
+	free(buf);
+	return rc;
+}
+
+static int fetch_installer(const struct plan *p, struct created *c)
+{
+	const struct vk_boot *b = &p->vm->boot;
+	int rc;
+
+	if (mkdir(p->boot_dir, 0755) == 0)
+		c->boot_dir = true;
+	else if (errno != EEXIST)
+		return vk_error(errno, "%s", p->boot_dir);
+	if (p->kind == INSTALL_LOCATION) {
+		rc = vk_media_fetch(p->media, p->media_kernel, b->kernel, vk_quiet);
+		if (rc < 0)
+			return rc;
+		created_add(c, b->kernel);
+		rc = vk_media_fetch(p->media, p->media_initrd, b->initrd, vk_quiet);
+	} else {
+		rc = copy_host_file(p->kernel_src, b->kernel);
+		if (rc < 0)
+			return rc;
+		created_add(c, b->kernel);
+		rc = b->initrd ? copy_host_file(p->initrd_src, b->initrd) : 0;
+	}
+	if (rc < 0)
+		return rc;
+	if (b->initrd)
+		created_add(c, b->initrd);
+	if (opt.injects) {
+		size_t n = 0;
+
+		while (opt.injects[n])
+			n++;
+		if (!b->initrd)
+			return vk_errorx(EINVAL, "--initrd-inject needs an initrd");
+		rc = vk_initrd_inject(b->initrd, opt.injects, n);
+	}
+	return rc;
+}
+
+static int find_vrun(char **out)
+{
+	const char *env = getenv("VKIT_VRUN");
+	char exe[PATH_MAX], cand[PATH_MAX + 16];
+	ssize_t n;
+
+	if (env && *env) {
+		if (access(env, X_OK) < 0)
+			return vk_error(errno, "VKIT_VRUN=%s", env);
+		*out = strdup(env);
+		return *out ? 0 : -ENOMEM;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		*strrchr(exe, '/') = '\0';
+		snprintf(cand, sizeof(cand), "%s/vrun", exe);
+		if (access(cand, X_OK) == 0)
+			return (*out = strdup(cand)) ? 0 : -ENOMEM;
+		snprintf(cand, sizeof(cand), "%s/../vmm/vrun", exe);
+		if (access(cand, X_OK) == 0)
+			return (*out = strdup(cand)) ? 0 : -ENOMEM;
+	}
+	return vk_errorx(ENOENT, "vrun not found next to vinstall; install it or set VKIT_VRUN=/path/to/vrun");
+}
+
+static volatile sig_atomic_t wait_expired;
+
+static void on_alarm(int sig)
+{
+	wait_expired = 1;
+}
+
+/* Run vrun for the definition; returns its exit status or -errno. */
+static int run_vrun(const struct plan *p, const char *vrun, const char *console)
+{
+	struct argv_buf a = { .n = 0 };
+	struct sigaction sa = { .sa_handler = on_alarm };
+	pid_t pid;
+	int status, rc;
+
+	vrun_argv(p->vm, vrun, console, &a);
+	if (a.n < 2) {
+		argv_free(&a);
+		return vk_error(ENOMEM, "vrun");
+	}
+	pid = fork();
+	if (pid < 0) {
+		rc = vk_error(errno, "fork");
+		goto out;
+	}
+	if (pid == 0) {
+		execv(vrun, a.v);
+		fprintf(stderr, "vinstall: %s: %s\n", vrun, strerror(errno));
+		_exit(127);
+	}
+	if (p->wait_minutes > 0) {
+		sigaction(SIGALRM, &sa, NULL);
+		alarm((unsigned)p->wait_minutes * 60);
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			rc = vk_error(errno, "waiting for vrun");
+			goto out;
+		}
+		if (wait_expired) {
+			kill(pid, SIGTERM);
+			wait_expired = 0;
+			fprintf(stderr, "vinstall: %s: --wait %d minutes passed; stopping the guest\n",
+				p->vm->name, p->wait_minutes);
+		}
+	}
+	alarm(0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		rc = vk_errorx(ENOEXEC, "%s: could not be run", vrun);
+	else if (WIFEXITED(status))
+		rc = WEXITSTATUS(status);
+	else
+		rc = vk_errorx(EINTR, "vrun was killed by signal %d", WTERMSIG(status));
+out:
+	argv_free(&a);
+	return rc;
+}
+
+/* After the install: the definition boots the installed system. */
+static int switch_to_installed(struct plan *p, bool save)
+{
+	struct vk_installed_boot ib = { 0 };
+	struct vk_vm *vm = p->vm;
+	char *cmdline = NULL;
+	size_t i, keep = 0;
+	int rc;
+
+	if (p->kernel_src && p->kind != INSTALL_LOCATION &&
+	    (p->final_cmdline || p->kind == INSTALL_IMPORT)) {
+		/* --boot kernel= is the final boot as well. */
+		free(vm->boot.cmdline);
+		vm->boot.cmdline = strdup(p->final_cmdline);
+	} else {
+		const struct planned_disk *t = target_disk(p);
+
+		if (!t)
+			return vk_errorx(ENOENT, "no disk to boot the installed system from");
+		rc = vk_inspect_installed_boot(t->disk.path, t->disk.format, p->boot_dir, &ib);
+		if (rc < 0)
+			return rc;
+		if (asprintf(&cmdline, "%s %s%s%s", ib.root_arg, p->variant->kernel_args,
+			     p->final_cmdline ? " " : "", p->final_cmdline ? p->final_cmdline : "") < 0) {
+			vk_installed_boot_free(&ib);
+			return vk_error(ENOMEM, "cmdline");
+		}
+		free(vm->boot.kernel);
+		free(vm->boot.initrd);
+		free(vm->boot.cmdline);
+		vm->boot.kind = VK_BOOT_KERNEL;
+		vm->boot.kernel = ib.kernel;
+		vm->boot.initrd = ib.initrd;
+		vm->boot.cmdline = cmdline;
+		ib.kernel = ib.initrd = NULL;
+		vk_installed_boot_free(&ib);
+	}
+	/* The installer medium was only for the install. */
+	for (i = 0; i < vm->n_disks; i++) {
+		if (i < p->n_disks && p->disks[i].installer_medium) {
+			free(vm->disks[i].path);
+			free(vm->disks[i].serial);
+			continue;
+		}
+		vm->disks[keep++] = vm->disks[i];
+	}
+	vm->n_disks = keep;
+	rc = save ? vk_vm_define(vm, true) : 0;
+	if (rc == 0 && p->kind == INSTALL_LOCATION) {
+		char *k = NULL;
+
+		/* The installer's files are no use any more. */
+		if (asprintf(&k, "%s/installer-kernel", p->boot_dir) > 0)
+			unlink(k);
+		free(k);
+		if (asprintf(&k, "%s/installer-initrd", p->boot_dir) > 0)
+			unlink(k);
+		free(k);
+	}
+	return rc;
+}
+
+static int run_install(struct plan *p)
+{
+	struct created c = { .n = 0 };
+	char *vrun = NULL;
+	int rc, status;
+
+	rc = plan_check_host(p);
+	if (rc < 0)
+		goto out;
+	rc = find_vrun(&vrun);
+	if (rc < 0)
+		goto out;
+	rc = create_disks(p, &c);
+	if (rc == 0 && (p->kind != INSTALL_IMPORT || p->kernel_src))
+		rc = fetch_installer(p, &c);
+	if (rc == 0 && p->kind == INSTALL_IMPORT && !p->kernel_src) {
+		if (mkdir(p->boot_dir, 0755) == 0)
+			c.boot_dir = true;
+		rc = switch_to_installed(p, false);
+		if (rc == 0) {
+			created_add(&c, p->vm->boot.kernel);
+			if (p->vm->boot.initrd)
+				created_add(&c, p->vm->boot.initrd);
+		}
+	}
+	if (rc == 0) {
+		rc = vk_vm_define(p->vm, false);
+		c.defined = rc == 0;
+	}
+	if (rc < 0) {
+		rollback(&c, p);
+		goto out;
+	}
+	if (!vk_quiet)
+		fprintf(stderr, "Starting install of %s...\n", p->vm->name);
+	if (opt.noautoconsole && p->wait_minutes < 0 && !opt.wait) {
+		/* virt-install returns at once here; we keep supervising the
+		 * install in the background so the second phase still happens. */
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			rc = vk_error(errno, "fork");
+			rollback(&c, p);
+			goto out;
+		}
+		if (pid > 0) {
+			printf("Domain installation still in progress. Watch it with: vctl console %s\n", p->vm->name);
+			created_forget(&c);
+			goto out;
+		}
+		setsid();
+	}
+	status = run_vrun(p, vrun, console_for_install(p));
+	if (status < 0 || status == VRUN_EXIT_ERROR) {
+		/* The installer never completed, so the new disks hold nothing. */
+		if (status == VRUN_EXIT_ERROR)
+			vk_errorx(EIO, "%s: vrun failed (see its message above); removed what this run created",
+				  p->vm->name);
+		rc = status < 0 ? status : -EIO;
+		rollback(&c, p);
+		goto out;
+	}
+	created_forget(&c);
+	if (p->kind == INSTALL_IMPORT)
+		goto out;
+	if (status != VRUN_EXIT_REBOOT && status != VRUN_EXIT_POWEROFF) {
+		rc = vk_errorx(EIO, "%s: vrun exited with status %d; the VM is defined and stopped", p->vm->name, status);
+		goto out;
+	}
+	if (status == VRUN_EXIT_POWEROFF) {
+		/* Only a reboot says the installer finished; a power-off may be
+		 * a user or an installer giving up, so the boot is left alone. */
+		printf("Domain %s powered off during the install; it is defined and stopped "
+		       "(it still boots the installer)\n", p->vm->name);
+		goto out;
+	}
+	rc = switch_to_installed(p, true);
+	if (rc < 0) {
+		vk_error_prefix(rc, "%s: installed, but its boot could not be set up; the VM still boots the installer",
+				p->vm->name);
+		goto out;
+	}
+	if (opt.noreboot) {
+		printf("Domain %s is installed and stopped; start it with: vctl start %s\n", p->vm->name, p->vm->name);
+		goto out;
+	}
+	if (!vk_quiet)
+		fprintf(stderr, "Install finished; booting %s from its disk...\n", p->vm->name);
+	status = run_vrun(p, vrun, console_for_install(p));
+	if (status < 0)
+		rc = status;
+	else if (status == VRUN_EXIT_ERROR)
+		rc = vk_errorx(EIO, "%s: the installed system did not run (vrun failed)", p->vm->name);
+out:
+	free(vrun);
+	return rc;
+}
+
+static int list_variants(void)
+{
+	struct vk_osvariant **list = NULL;
+	size_t n = 0, i;
+	int rc = vk_osvariant_list(&list, &n);
+
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < n; i++)
+		printf("%-16s %s%s\n", list[i]->name, list[i]->description,
+		       list[i]->supported ? "" : " (not supported by vrun)");
+	vk_osvariant_list_free(list, n);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct plan p = { 0 };
+	poptContext ctx = NULL;
+	const char **rest;
+	char *json;
+	size_t i;
+	int rc;
+
+	rc = vk_options_parse(argc, (const char **)argv, vinstall_options, "[OPTION...]", &ctx);
+	if (rc != 0) {
+		poptFreeContext(ctx);
+		return rc > 0 ? 0 : 1;
+	}
+	rest = poptGetArgs(ctx);
+	if (rest && rest[0]) {
+		fprintf(stderr, "vinstall: unexpected argument '%s'; see vinstall --help\n", rest[0]);
+		rc = 1;
+		goto out;
+	}
+	if (opt.os_variant && !strcmp(opt.os_variant, "list")) {
+		rc = list_variants() < 0 ? 1 : 0;
+		if (rc)
+			vk_report(NULL);
+		goto out;
+	}
+	rc = plan_build(&p);
+	if (p.n_refusals) {
+		/* What vrun cannot do matters more than a missing file. */
+		fprintf(stderr, "vinstall: %s: refused before anything was created; vrun cannot do this:\n", opt.name);
+		for (i = 0; i < p.n_refusals; i++)
+			fprintf(stderr, "  - %s\n", p.refusals[i]);
+		if (rc < 0)
+			fprintf(stderr, "  and also: %s\n", vk_last_error());
+		rc = 1;
+		goto out;
+	}
+	if (rc < 0) {
+		vk_report(NULL);
+		rc = 1;
+		goto out;
+	}
+	if (plan_definition(&p) < 0 || vk_vm_validate(p.vm) < 0) {
+		vk_report(NULL);
+		rc = 1;
+		goto out;
+	}
+	if (opt.print_config) {
+		json = vk_vm_to_json(p.vm);
+		if (!json) {
+			vk_report(NULL);
+			rc = 1;
+			goto out;
+		}
+		fputs(json, stdout);
+		if (!*json || json[strlen(json) - 1] != '\n')
+			putchar('\n');
+		free(json);
+		rc = 0;
+		goto out;
+	}
+	if (opt.dry_run) {
+		if (plan_check_host(&p) < 0) {
+			vk_report(NULL);
+			rc = 1;
+			goto out;
+		}
+		print_plan(&p);
+		rc = 0;
+		goto out;
+	}
+	rc = run_install(&p) < 0 ? 1 : 0;
+	if (rc)
+		vk_report(NULL);
+out:
+	plan_free(&p);
+	poptFreeContext(ctx);
+	return rc;
+}
