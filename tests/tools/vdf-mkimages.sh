@@ -80,21 +80,21 @@ place p-fat16.fs mbr.img 26
 place p-ext2-2k.fs mbr.img 61
 place p-swap.fs mbr.img 78
 
-# 3. GPT: XFS, Btrfs, ext3 (4 KiB), with an unused slot before ext3.
+# 3. GPT: XFS in slot 1, ext3 (4 KiB) in slot 3, slot 2 unused.
 mkxfs p-xfs.fs 320
-mkbtrfs p-btrfs.fs 128
 mkext p-ext3.fs 16 ext3 4096
-sparse gpt.img 480
+sparse gpt.img 340
 sfdisk -q gpt.img <<EOT
 label: gpt
 label-id: 5C7A1E3B-0000-4000-8000-00000000ABCD
-start=2048, size=$((320 * 2048)), type=0FC63DAF-8483-4772-8E79-3D69D8477DE4
-start=$((322 * 2048)), size=$((128 * 2048)), type=0FC63DAF-8483-4772-8E79-3D69D8477DE4
-start=$((452 * 2048)), size=$((16 * 2048)), type=0FC63DAF-8483-4772-8E79-3D69D8477DE4
+gpt.img1 : start=2048, size=$((320 * 2048)), type=0FC63DAF-8483-4772-8E79-3D69D8477DE4
+gpt.img3 : start=$((322 * 2048)), size=$((16 * 2048)), type=0FC63DAF-8483-4772-8E79-3D69D8477DE4
 EOT
 place p-xfs.fs gpt.img 1
-place p-btrfs.fs gpt.img 322
-place p-ext3.fs gpt.img 452
+place p-ext3.fs gpt.img 322
+
+# 3b. Whole-disk Btrfs (single device).
+mkbtrfs btrfs.img 128
 
 # 4. Whole-disk FAT32.
 mkvfat fat32.img 64 32
