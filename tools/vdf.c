@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/blockdev.h"
 #include "common/df-format.h"
@@ -378,7 +379,9 @@ static bool appliance_may_know_better(int rc)
 	return rc == -EOPNOTSUPP || rc == -EUCLEAN || rc == -EIO;
 }
 
-static int df_guest(const struct guest *g)
+/* title: print the column titles first, as virt-df does once its
+ * appliance is up: a guest that cannot be read gets no title. */
+static int df_guest(const struct guest *g, bool title)
 {
 	struct found_fs *list = NULL;
 	size_t n = 0, i;
@@ -396,6 +399,8 @@ static int df_guest(const struct guest *g)
 			rc = df_guestfs(g, &list, &n);
 		}
 	}
+	if (rc == 0 && title)
+		vk_df_print_title(stdout, out_flags);
 	if (rc == 0)
 		for (i = 0; i < n; i++)
 			vk_df_print_row(stdout, out_flags, opt_uuid && g->uuid ? g->uuid : g->name,
@@ -442,6 +447,7 @@ static int guest_from_vm(const struct vk_vm *vm, struct guest *g)
 	return 0;
 }
 
+/* all_mode: one of every VM, title already printed; else -d NAME. */
 static int df_domain(const char *name, bool all_mode)
 {
 	struct vk_vm *vm = NULL;
@@ -454,7 +460,7 @@ static int df_domain(const char *name, bool all_mode)
 	if (rc == 0) {
 		if (all_mode)
 			g.uuid = vm->uuid;
-		rc = df_guest(&g);
+		rc = df_guest(&g, !all_mode);
 		if (rc < 0)
 			rc = vk_error_prefix(rc, "%s", name);
 	}
@@ -482,6 +488,35 @@ static int df_all_domains(void)
 	}
 	vk_strv_free(names);
 	return err;
+}
+
+/*
+ * virt-df's old syntax, kept by virt-df itself: with no -a or -d, each
+ * argument that names a file (or has a '/') is a disk, anything else the
+ * name of a virtual machine.
+ */
+static int old_style_arguments(poptContext ctx)
+{
+	const char *arg;
+
+	if (n_cmdline_disks || opt_domain)
+		return vk_errorx(EINVAL, "unexpected argument '%s': use -a IMAGE or -d NAME",
+				 poptPeekArg(ctx));
+	while ((arg = poptGetArg(ctx)) != NULL) {
+		if (strchr(arg, '/') || access(arg, F_OK) == 0) {
+			struct poptOption add = { .val = 'a' };
+
+			option_callback(ctx, POPT_CALLBACK_REASON_OPTION, &add, arg, NULL);
+		} else if (!opt_domain) {
+			opt_domain = arg;
+		} else {
+			return vk_errorx(EINVAL, "'%s' and '%s': only one virtual machine at a time",
+					 opt_domain, arg);
+		}
+	}
+	if (opt_domain && n_cmdline_disks)
+		return vk_errorx(EINVAL, "give either disk images or one virtual machine name");
+	return 0;
 }
 
 int main(int argc, const char **argv)
@@ -520,8 +555,11 @@ int main(int argc, const char **argv)
 		goto out;
 	}
 	if (poptPeekArg(ctx)) {
-		fprintf(stderr, "vdf: unexpected argument '%s': use -a IMAGE or -d NAME\n", poptPeekArg(ctx));
-		goto out;
+		rc = old_style_arguments(ctx);
+		if (rc < 0) {
+			vk_report(NULL);
+			goto out;
+		}
 	}
 	if (human && csv) {
 		vk_report("you cannot use -h and --csv options together");
@@ -552,15 +590,13 @@ int main(int argc, const char **argv)
 			vk_report("out of memory");
 			goto out;
 		}
-		vk_df_print_title(stdout, out_flags);
-		rc = df_guest(&g);
+		rc = df_guest(&g, true);
 		free(g.name);
 		if (rc < 0) {
 			vk_report(NULL);
 			goto out;
 		}
 	} else if (opt_domain) {
-		vk_df_print_title(stdout, out_flags);
 		rc = df_domain(opt_domain, false);
 		if (rc < 0) {
 			vk_report(NULL);

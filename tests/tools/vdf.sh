@@ -42,7 +42,13 @@ sed -n 2p "$TMP/out.long" | grep -qx 'a-disk-image-with-a-really-long-file-name.
 ok $? "a long name:device goes on a line of its own"
 sed -n 3p "$TMP/out.long" | grep -q '^ \{36\} *57300 '; ok $? "figures follow on the next line, indented"
 
+"$VDF" --engine=fast mbr.img ./fat32.img > "$TMP/out.old"
+"$VDF" --engine=fast -a mbr.img -a ./fat32.img > "$TMP/out.new"
+diff_ok "virt-df's old syntax: file arguments are disks" "$TMP/out.new" "$TMP/out.old"
+
 # 4. Usage errors, with virt-df's wording where it has one.
+"$VDF" --engine=fast -a no-such.img > "$TMP/out.missing" 2>/dev/null
+[ ! -s "$TMP/out.missing" ]; ok $? "an unreadable guest gets no title line"
 expect_fail "-h with --csv is refused" "cannot use -h and --csv" "$VDF" -h --csv -a mbr.img
 expect_fail "a missing image is named" "no-such.img" "$VDF" --engine=fast -a no-such.img
 expect_fail "bad --engine" "not auto, fast or guestfs" "$VDF" --engine=turbo -a mbr.img
