@@ -522,7 +522,8 @@ static int old_style_arguments(poptContext ctx)
 int main(int argc, const char **argv)
 {
 	int human = 0, inodes = 0, csv = 0, uuid = 0, one_per_guest = 0, threads = 0;
-	const char *engine = "auto", *connect_uri = NULL;
+	/* popt stores POPT_ARG_STRING values malloc'd; freed at the end. */
+	char *engine = NULL, *connect_uri = NULL, *domain_arg = NULL;
 	struct poptOption disk_options[] = {
 		{ NULL, '\0', POPT_ARG_CALLBACK, (void *)option_callback, 0, NULL, NULL },
 		{ "add", 'a', POPT_ARG_STRING, NULL, 'a', "Add a disk image", "IMAGE" },
@@ -532,7 +533,7 @@ int main(int argc, const char **argv)
 	};
 	struct poptOption table[] = {
 		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, disk_options, 0, "Disks:", NULL },
-		{ "domain", 'd', POPT_ARG_STRING, &opt_domain, 0, "Show the VM named NAME", "NAME" },
+		{ "domain", 'd', POPT_ARG_STRING, &domain_arg, 0, "Show the VM named NAME", "NAME" },
 		{ "connect", 'c', POPT_ARG_STRING, &connect_uri, 0, "Accepted for virt-df compatibility; ignored", "URI" },
 		{ "human-readable", 'h', POPT_ARG_NONE, &human, 0, "Sizes like 1.5G", NULL },
 		{ "inodes", 'i', POPT_ARG_NONE, &inodes, 0, "Show inodes instead of blocks", NULL },
@@ -554,6 +555,7 @@ int main(int argc, const char **argv)
 		status = rc > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 		goto out;
 	}
+	opt_domain = domain_arg;
 	if (poptPeekArg(ctx)) {
 		rc = old_style_arguments(ctx);
 		if (rc < 0) {
@@ -565,7 +567,7 @@ int main(int argc, const char **argv)
 		vk_report("you cannot use -h and --csv options together");
 		goto out;
 	}
-	if (!strcmp(engine, "auto"))
+	if (!engine || !strcmp(engine, "auto"))
 		opt_engine = ENGINE_AUTO;
 	else if (!strcmp(engine, "fast"))
 		opt_engine = ENGINE_FAST;
@@ -616,5 +618,8 @@ out:
 		free(cmdline_disks[i].path);
 	free(cmdline_disks);
 	free(pending_format);
+	free(engine);
+	free(connect_uri);
+	free(domain_arg);
 	return status;
 }
