@@ -69,6 +69,9 @@ static int l2_get(struct vk_image *img, uint32_t l1i, bool alloc, uint64_t **tab
 	if (off && (off % q->cluster_size || off + q->cluster_size > q->phys_size))
 		return vk_qcow2_corrupt(img, "L2 table offset 0x%llx (L1 entry %u) is invalid",
 					(unsigned long long)off, l1i);
+	if (off && !(img->flags & VK_IMAGE_RDONLY) &&
+	    (rc = vk_qcow2_check_overlap(img, off, q->cluster_size, "L2 table")) < 0)
+		return rc;
 	if (off && alloc && !(l1e & QCOW2_OFLAG_COPIED))
 		return vk_qcow2_corrupt(img, "L2 table of L1 entry %u is shared; writing needs snapshot support",
 					l1i);
@@ -182,59 +185,82 @@ static int read_backing(struct vk_image *img, void *buf, size_t len, uint64_t of
 	return 0;
 }
 
-/* Read len bytes at off that all lie inside one guest cluster. */
-static int read_in_cluster(struct vk_image *img, uint8_t *buf, size_t len, uint64_t off)
+/* The decoded L2 entry of the guest cluster holding off. */
+static int lookup(struct vk_image *img, uint64_t off, enum cluster_kind *kind,
+		  uint64_t *host, uint64_t *l2e)
 {
 	struct qcow2 *q = qcow2_of(img);
-	uint64_t vcl = off >> q->h.cluster_bits, l2e = 0, host;
-	uint32_t in = (uint32_t)(off & (q->cluster_size - 1));
-	enum cluster_kind kind;
+	uint64_t vcl = off >> q->h.cluster_bits;
 	uint64_t *table;
 	int rc;
 
+	*l2e = 0;
 	rc = l2_get(img, (uint32_t)(vcl >> q->l2_bits), false, &table);
 	if (rc < 0)
 		return rc;
 	if (table)
-		l2e = be64toh(table[vcl & ((1u << q->l2_bits) - 1)]);
-	rc = l2_decode(img, l2e, &kind, &host);
+		*l2e = be64toh(table[vcl & ((1u << q->l2_bits) - 1)]);
+	return l2_decode(img, *l2e, kind, host);
+}
+
+/* Read up to len bytes at off, at least to the end of off's cluster and
+ * further while the host clusters stay contiguous (one pread for a
+ * sequential run).  Returns the bytes read or -errno. */
+static int64_t read_run(struct vk_image *img, uint8_t *buf, size_t len, uint64_t off)
+{
+	struct qcow2 *q = qcow2_of(img);
+	uint32_t in = (uint32_t)(off & (q->cluster_size - 1));
+	size_t n = q->cluster_size - in, more;
+	uint64_t l2e, host, next_host, next_l2e;
+	enum cluster_kind kind, next_kind;
+	int rc;
+
+	if (n > len)
+		n = len;
+	rc = lookup(img, off, &kind, &host, &l2e);
 	if (rc < 0)
 		return rc;
 	switch (kind) {
 	case CL_UNALLOC:
-		return read_backing(img, buf, len, off);
+		rc = read_backing(img, buf, n, off);
+		return rc < 0 ? rc : (int64_t)n;
 	case CL_ZERO:
-		memset(buf, 0, len);
-		return 0;
+		memset(buf, 0, n);
+		return (int64_t)n;
 	case CL_COMPRESSED:
 		rc = read_compressed(img, l2e);
 		if (rc < 0)
 			return rc;
-		memcpy(buf, q->zbuf + in, len);
-		return 0;
+		memcpy(buf, q->zbuf + in, n);
+		return (int64_t)n;
 	default:
-		rc = vk_pread_full(img->fd, buf, len, host + in);
-		return rc < 0 ? vk_error(-rc, "%s: read", img->path) : 0;
+		break;
 	}
+	while (n < len) {
+		rc = lookup(img, off + n, &next_kind, &next_host, &next_l2e);
+		if (rc < 0)
+			return rc;
+		if (next_kind != CL_NORMAL || next_host != host + in + n)
+			break;
+		more = len - n < q->cluster_size ? len - n : q->cluster_size;
+		n += more;
+	}
+	rc = vk_pread_full(img->fd, buf, n, host + in);
+	return rc < 0 ? vk_error(-rc, "%s: read", img->path) : (int64_t)n;
 }
 
 int vk_qcow2_read(struct vk_image *img, void *buf, size_t len, uint64_t off)
 {
-	struct qcow2 *q = qcow2_of(img);
 	uint8_t *p = buf;
-	int rc;
+	int64_t n;
 
 	while (len) {
-		size_t n = q->cluster_size - (off & (q->cluster_size - 1));
-
-		if (n > len)
-			n = len;
-		rc = read_in_cluster(img, p, n, off);
-		if (rc < 0)
-			return rc;
+		n = read_run(img, p, len, off);
+		if (n < 0)
+			return (int)n;
 		p += n;
-		off += n;
-		len -= n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
 	}
 	return 0;
 }
@@ -293,10 +319,14 @@ static int write_in_cluster(struct vk_image *img, const uint8_t *buf, size_t len
 	if (rc < 0)
 		return rc;
 	if (kind == CL_NORMAL && (l2e & QCOW2_OFLAG_COPIED)) {
+		rc = vk_qcow2_check_overlap(img, host, q->cluster_size, "data cluster");
+		if (rc < 0)
+			return rc;
 		rc = vk_qcow2_pwrite(img, buf, len, host + in);
 		return rc < 0 ? vk_error(-rc, "%s: write", img->path) : 0;
 	}
-	if (kind == CL_ZERO && host && (l2e & QCOW2_OFLAG_COPIED)) {
+	if (kind == CL_ZERO && host && (l2e & QCOW2_OFLAG_COPIED) &&
+	    vk_qcow2_check_overlap(img, host, q->cluster_size, "zero cluster") == 0) {
 		newhost = host;	/* a preallocated zero cluster: fill it in place */
 		kind = CL_UNALLOC;
 		zero = true;

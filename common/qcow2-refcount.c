@@ -30,6 +30,9 @@ int vk_qcow2_refcount_load(struct vk_image *img)
 		if (q->reftable[i] % q->cluster_size)
 			return vk_qcow2_corrupt(img, "refcount block %llu is not cluster aligned",
 						(unsigned long long)i);
+		if (q->reftable[i] && !(img->flags & VK_IMAGE_RDONLY) &&
+		    (rc = vk_qcow2_check_overlap(img, q->reftable[i], q->cluster_size, "refcount block")) < 0)
+			return rc;
 	}
 	return 0;
 }

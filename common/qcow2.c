@@ -30,6 +30,24 @@ int vk_qcow2_corrupt(struct vk_image *img, const char *fmt, ...)
 			 img->path, msg);
 }
 
+static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+int vk_qcow2_check_overlap(struct vk_image *img, uint64_t off, uint64_t len, const char *what)
+{
+	struct qcow2 *q = qcow2_of(img);
+
+	if (overlaps(off, len, 0, q->cluster_size) ||
+	    overlaps(off, len, q->h.l1_table_offset, (uint64_t)q->l1_size * 8) ||
+	    overlaps(off, len, q->h.refcount_table_offset,
+		     (uint64_t)q->h.refcount_table_clusters * q->cluster_size))
+		return vk_qcow2_corrupt(img, "%s at 0x%llx overlaps the header, L1 or refcount table",
+					what, (unsigned long long)off);
+	return 0;
+}
+
 int vk_qcow2_pwrite(struct vk_image *img, const void *buf, size_t len, uint64_t off)
 {
 	struct qcow2 *q = qcow2_of(img);

@@ -149,6 +149,8 @@ int vk_qcow2_peek(const char *path, struct qcow2_header *h);
  * raw where qemu would probe raw; refused where qemu would probe qcow2. */
 int vk_qcow2_backing_format(const char *image, const struct qcow2_header *h,
 			    const char *path, enum vk_image_format *fmt);
+/* Refuse to write what a corrupt table points at over our own metadata. */
+int vk_qcow2_check_overlap(struct vk_image *img, uint64_t off, uint64_t len, const char *what);
 /* pwrite that keeps phys_size current. */
 int vk_qcow2_pwrite(struct vk_image *img, const void *buf, size_t len, uint64_t off);
 int vk_qcow2_flush(struct vk_image *img);
