@@ -107,4 +107,21 @@ debugfs -w -R "write tree/data/big big2" chain-top.raw >/dev/null 2>&1
 debugfs -w -R "mkdir newdir" chain-top.raw >/dev/null 2>&1
 qemu-img convert -q -f raw -O qcow2 -B chain-base.qcow2 -F qcow2 chain-top.raw chain-top.qcow2
 rm -f chain-base.raw chain-top.raw p-*.fs
+
+# 6. Geometry variations, whole disks (checked against virt-df once, no
+# partitions): many ext4 groups with backups, ext3 1 KiB blocks, meta_bg,
+# 32-bit ext4 without reserve, XFS 1 KiB blocks, XFS 7 AGs, a larger
+# Btrfs, FAT12, FAT32 with 4 KiB clusters, ext2 with 4 KiB blocks.
+mkdir -p more
+head -c 5000000 /dev/zero | tr '\0' 'r' > tree/data/rand
+sparse more/e4big.img 1024; mke2fs -q -F -t ext4 -d tree more/e4big.img
+sparse more/e3k1.img 200; mke2fs -q -F -t ext3 -b 1024 -d tree more/e3k1.img
+sparse more/e4meta.img 300; mke2fs -q -F -t ext4 -O meta_bg,^resize_inode -d tree more/e4meta.img
+sparse more/e4no64.img 300; mke2fs -q -F -t ext4 -O ^64bit,^metadata_csum -m 0 -d tree more/e4no64.img
+sparse more/xfs1k.img 1024; mkfs.xfs -q -f -b size=1024 more/xfs1k.img
+sparse more/xfsbig.img 2048; mkfs.xfs -q -f -d agcount=7 more/xfsbig.img
+sparse more/btr.img 600; mkfs.btrfs -q -f -r tree more/btr.img >/dev/null
+sparse more/fat12.img 4; mkfs.vfat more/fat12.img >/dev/null; mcopy -i more/fat12.img tree/etc/motd ::/
+sparse more/fat32b.img 1024; mkfs.vfat -F 32 -s 8 more/fat32b.img >/dev/null; mcopy -i more/fat32b.img tree/data/rand ::/
+sparse more/e2k4.img 40; mke2fs -q -F -t ext2 -b 4096 -i 4096 more/e2k4.img
 rm -rf tree

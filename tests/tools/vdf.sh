@@ -28,6 +28,10 @@ for variant in plain h i csv; do
 	diff_ok "vdf $opt equals virt-df's output" "$expected/all.$variant" "$TMP/out.$variant"
 done
 
+# shellcheck disable=SC2086
+"$VDF" --engine=fast $VDF_MORE_DISKS > "$TMP/out.more" 2>&1
+diff_ok "geometry variations equal virt-df's output" "$expected/more.plain" "$TMP/out.more"
+
 # 2. The default engine needs no appliance for these images.
 # shellcheck disable=SC2086
 LIBGUESTFS_BACKEND=none-such "$VDF" $VDF_TEST_DISKS > "$TMP/out.auto" 2>&1
@@ -45,6 +49,27 @@ sed -n 3p "$TMP/out.long" | grep -q '^ \{36\} *57300 '; ok $? "figures follow on
 "$VDF" --engine=fast mbr.img ./fat32.img > "$TMP/out.old"
 "$VDF" --engine=fast -a mbr.img -a ./fat32.img > "$TMP/out.new"
 diff_ok "virt-df's old syntax: file arguments are disks" "$TMP/out.new" "$TMP/out.old"
+
+# 3b. Virtual machines: -d NAME, and every VM when no disk is named.
+DEFINE="$top_builddir/tests/tools/vdf-define-vm"
+U1=6b1d0e3a-5d36-4c3f-9f2b-000000000001
+U2=6b1d0e3a-5d36-4c3f-9f2b-000000000002
+check "define web01" "$DEFINE" web01 $U1 "raw:$img/mbr.img" "qcow2:$img/chain-top.qcow2"
+check "define db01" "$DEFINE" db01 $U2 "raw:$img/fat32.img"
+"$VDF" --engine=fast --csv -a mbr.img --format=qcow2 -a chain-top.qcow2 |
+	sed 's/^mbr\.img+,/web01,/' > "$TMP/web01.want"
+"$VDF" --engine=fast --csv -d web01 > "$TMP/web01.got"
+diff_ok "-d web01 reads the VM's disks, with their formats" "$TMP/web01.want" "$TMP/web01.got"
+{
+	"$VDF" --engine=fast --csv -a fat32.img | sed 's/^fat32\.img,/db01,/'
+	sed 1d "$TMP/web01.want"
+} > "$TMP/all.want"
+"$VDF" --engine=fast --csv > "$TMP/all.got"
+diff_ok "no argument: every VM, by name" "$TMP/all.want" "$TMP/all.got"
+sed "s/^db01,/$U2,/; s/^web01,/$U1,/" "$TMP/all.want" > "$TMP/uuid.want"
+"$VDF" --engine=fast --csv --uuid > "$TMP/uuid.got"
+diff_ok "--uuid names VMs by UUID" "$TMP/uuid.want" "$TMP/uuid.got"
+expect_fail "-d with an unknown VM" "not found" "$VDF" -d nosuch
 
 # 4. Usage errors, with virt-df's wording where it has one.
 "$VDF" --engine=fast -a no-such.img > "$TMP/out.missing" 2>/dev/null
