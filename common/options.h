@@ -14,7 +14,10 @@ extern bool vk_quiet;
 /* Parse argv with the tool's table.  Returns 0 when the tool should go on,
  * 1 when it already did its job (--version printed), -EINVAL after printing
  * "PROG: message" and a hint to use --help.  *ctx_out receives the context
- * for poptGetArgs(); free it with poptFreeContext(). */
+ * for poptGetArgs(); free it with poptFreeContext().  On 1 and on errors
+ * *ctx_out is NULL.  Options in the tool's table must store their value
+ * through arg pointers (POPT_ARG_ARGV for repeated ones such as --disk):
+ * values returned by poptGetNextOpt() are consumed here. */
 int vk_options_parse(int argc, const char **argv, const struct poptOption *table,
 		     const char *other_help, poptContext *ctx_out);
 

@@ -3,6 +3,7 @@
 #define VK_PROGRESS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct vk_progress;
@@ -16,5 +17,10 @@ void vk_progress_update(struct vk_progress *p, uint64_t done);
 void vk_progress_finish(struct vk_progress *p, bool ok);
 /* Adapter for vk_progress_fn callbacks (opaque = struct vk_progress *). */
 int vk_progress_callback(void *opaque, uint64_t done, uint64_t total);
+
+/* The bar's text for width columns, into buf (what a redraw prints, without
+ * the carriage return); returns snprintf's count.  Exposed for tests. */
+int vk_progress_render(char *buf, size_t len, int width, const char *label, uint64_t done,
+		       uint64_t total, double elapsed_s);
 
 #endif

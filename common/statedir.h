@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "common/vmdef.h"
 
@@ -21,6 +22,9 @@
  * (default ~/.local/share/vkit) otherwise.
  */
 
+/* Where the state directory is for euid, from the environment; creates
+ * nothing (vk_state_dir() uses it with geteuid()). */
+int vk_state_dir_resolve(uid_t euid, char *buf, size_t len);
 /* The state directory (created with its subdirectories on first use). */
 int vk_state_dir(const char **out);
 /* malloc'd "$DIR/sub/name" (name may be NULL); creates $DIR/sub. */

@@ -87,6 +87,10 @@ char *vk_vm_to_json(const struct vk_vm *vm);	/* pretty, NUL-terminated, malloc'd
  * exclusive lock on path's directory lock file. */
 int vk_vm_load(const char *path, struct vk_vm **out);
 int vk_vm_save(const struct vk_vm *vm, const char *path);
+/* The same for a caller that already holds the lock (vk_vm_define). */
+int vk_vm_save_unlocked(const struct vk_vm *vm, const char *path);
+/* Exclusive flock on "dirname(path)/.lock"; close the fd to release it. */
+int vk_lock_dir_of(const char *path, int *fd_out);
 
 const char *vk_disk_bus_name(enum vk_disk_bus bus);
 int vk_disk_bus_parse(const char *s, enum vk_disk_bus *out);
