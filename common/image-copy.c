@@ -212,8 +212,12 @@ int vk_image_copy(const struct vk_image_copy_opts *o)
 		goto out;
 	if (!(o->flags & (VK_COPY_NO_REFLINK | VK_COPY_NONSPARSE)) && same && !has_backing(src)) {
 		rc = try_reflink(src, tmp);
-		if (rc == 0 || (o->flags & VK_COPY_REFLINK))
+		if (rc == 0) {
+			rc = progress(o, src->size, src->size);
 			goto publish;
+		}
+		if (o->flags & VK_COPY_REFLINK)
+			goto out;
 	} else if (o->flags & VK_COPY_REFLINK) {
 		rc = vk_errorx(EINVAL, "%s: a reflink copy needs the same format, no backing file and sparse allocation",
 			       o->dst);
