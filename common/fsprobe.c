@@ -32,8 +32,7 @@ static const struct foreign_sig foreign_sigs[] = {
 	{ "crypto_LUKS", 0, 6, "SKUL\xba\xbe" },
 	{ "linux_raid_member", 0, 4, "\xfc\x4e\x2b\xa9" },	/* md 1.1 */
 	{ "linux_raid_member", 4096, 4, "\xfc\x4e\x2b\xa9" },	/* md 1.2 */
-	{ "iso9660", 32769, 5, "CD001" },
-	{ "udf", 32769, 5, "BEA01" },
+	{ "udf", 32769, 5, "BEA01" },	/* pure UDF; ISO 9660 bridges: fs-iso9660.c */
 	{ "squashfs", 0, 4, "hsqs" },
 	{ "f2fs", 1024, 4, "\x10\x20\xf5\xf2" },
 	{ "jfs", 32768, 4, "JFS1" },
@@ -105,6 +104,7 @@ static const fs_probe_fn parsers[] = {
 	vk_fs_xfs_probe,
 	vk_fs_vfat_probe,
 	vk_fs_btrfs_probe,
+	vk_fs_iso9660_probe,
 };
 
 int vk_fsprobe(const struct vk_blockdev *dev, struct vk_fs_probe *out)

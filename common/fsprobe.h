@@ -47,5 +47,6 @@ int vk_fs_ext_probe(const struct vk_blockdev *dev, struct vk_fs_probe *out);
 int vk_fs_xfs_probe(const struct vk_blockdev *dev, struct vk_fs_probe *out);
 int vk_fs_vfat_probe(const struct vk_blockdev *dev, struct vk_fs_probe *out);
 int vk_fs_btrfs_probe(const struct vk_blockdev *dev, struct vk_fs_probe *out);
+int vk_fs_iso9660_probe(const struct vk_blockdev *dev, struct vk_fs_probe *out);
 
 #endif

@@ -4,7 +4,7 @@ common_libvkit_a_SOURCES += \
 	common/blockdev.c common/blockdev.h \
 	common/partition.c common/partition.h \
 	common/fsprobe.c common/fsprobe.h \
-	common/fs-ext.c common/fs-xfs.c common/fs-vfat.c common/fs-btrfs.c \
+	common/fs-ext.c common/fs-xfs.c common/fs-vfat.c common/fs-btrfs.c common/fs-iso9660.c \
 	common/df-format.c common/df-format.h
 
 check_PROGRAMS += tests/unit/test-fsprobe

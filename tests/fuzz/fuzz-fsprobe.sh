@@ -15,7 +15,8 @@ check "fuzz-fsprobe builds" clang -g -O1 -fsanitize=fuzzer,address,undefined \
 	"$top_srcdir/common/blockdev.c" "$top_srcdir/common/partition.c" \
 	"$top_srcdir/common/fsprobe.c" "$top_srcdir/common/fs-ext.c" \
 	"$top_srcdir/common/fs-xfs.c" "$top_srcdir/common/fs-vfat.c" \
-	"$top_srcdir/common/fs-btrfs.c" "$top_srcdir/common/error.c" -lz
+	"$top_srcdir/common/fs-btrfs.c" "$top_srcdir/common/fs-iso9660.c" \
+	"$top_srcdir/common/error.c" -lz
 
 # The seed corpus is read-only in the source tree; new inputs go to TMP.
 mkdir -p "$TMP/corpus"

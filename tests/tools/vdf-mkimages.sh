@@ -111,7 +111,8 @@ rm -f chain-base.raw chain-top.raw p-*.fs
 # 6. Geometry variations, whole disks (checked against virt-df once, no
 # partitions): many ext4 groups with backups, ext3 1 KiB blocks, meta_bg,
 # 32-bit ext4 without reserve, XFS 1 KiB blocks, XFS 7 AGs, a larger
-# Btrfs, FAT12, FAT32 with 4 KiB clusters, ext2 with 4 KiB blocks.
+# Btrfs, FAT12, FAT32 with 4 KiB clusters, ext2 with 4 KiB blocks, and
+# an ISO 9660 image (install media attached to a VM).
 mkdir -p more
 head -c 5000000 /dev/zero | tr '\0' 'r' > tree/data/rand
 sparse more/e4big.img 1024; mke2fs -q -F -t ext4 -d tree more/e4big.img
@@ -124,4 +125,5 @@ sparse more/btr.img 600; mkfs.btrfs -q -f -r tree more/btr.img >/dev/null
 sparse more/fat12.img 4; mkfs.vfat more/fat12.img >/dev/null; mcopy -i more/fat12.img tree/etc/motd ::/
 sparse more/fat32b.img 1024; mkfs.vfat -F 32 -s 8 more/fat32b.img >/dev/null; mcopy -i more/fat32b.img tree/data/rand ::/
 sparse more/e2k4.img 40; mke2fs -q -F -t ext2 -b 4096 -i 4096 more/e2k4.img
+xorriso -as mkisofs -quiet -R -J -V VDFTEST -o more/media.iso tree 2>/dev/null
 rm -rf tree

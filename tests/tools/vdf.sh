@@ -3,7 +3,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 tap_setup_tmp
 
-for t in mke2fs mkfs.xfs mkfs.vfat mkfs.btrfs mkswap mcopy sfdisk debugfs qemu-img; do
+for t in mke2fs mkfs.xfs mkfs.vfat mkfs.btrfs mkswap mcopy sfdisk debugfs qemu-img xorriso; do
 	command -v "$t" >/dev/null 2>&1 || PATH=$PATH:/sbin:/usr/sbin
 	command -v "$t" >/dev/null 2>&1 ||
 		skip_all "$t is not installed (see scripts/deps/reference-tools.txt)"
