@@ -14,7 +14,7 @@ dist_noinst_SCRIPTS += tests/tools/vdf.sh tests/tools/vdf-mkimages.sh \
 	tests/tools/vdf-record-expected.sh tests/tools/vdf-disks.sh \
 	bench/vdf-bench.sh
 dist_noinst_DATA += tests/expected/vdf/all.plain tests/expected/vdf/all.h \
-	tests/expected/vdf/all.i tests/expected/vdf/all.csv
+	tests/expected/vdf/all.i tests/expected/vdf/all.csv tests/expected/vdf/more.plain
 
 # Defines VMs for the -d tests through the core library.
 check_PROGRAMS += tests/tools/vdf-define-vm
