@@ -1,0 +1,10 @@
+Filesystem                                Size       Used  Available  Use%
+ext4-4k.img+++++:/dev/sda                  56M       3.1M        48M    6%
+ext4-4k.img+++++:/dev/sdd                  63M       2.9M        60M    5%
+ext4-4k.img+++++:/dev/sde                 128M       8.7M        44M    7%
+ext4-4k.img+++++:/dev/sdf                  40M       5.8M        31M   15%
+ext4-4k.img+++++:/dev/sdb1                 21M       2.9M        17M   14%
+ext4-4k.img+++++:/dev/sdb2                 32M       2.9M        29M   10%
+ext4-4k.img+++++:/dev/sdb5                 15M       3.0M        11M   20%
+ext4-4k.img+++++:/dev/sdc1                256M       3.2M       253M    2%
+ext4-4k.img+++++:/dev/sdc3                 11M       3.1M       7.1M   28%

@@ -1,0 +1,10 @@
+Filesystem                              Inodes      IUsed      IFree IUse%
+ext4-4k.img+++++:/dev/sda                16384         55      16329    1%
+ext4-4k.img+++++:/dev/sdd                    0          0          0    0%
+ext4-4k.img+++++:/dev/sde                    0          0          0    0%
+ext4-4k.img+++++:/dev/sdf                12288         57      12231    1%
+ext4-4k.img+++++:/dev/sdb1                6144         55       6089    1%
+ext4-4k.img+++++:/dev/sdb2                   0          0          0    0%
+ext4-4k.img+++++:/dev/sdb5                4096         55       4041    2%
+ext4-4k.img+++++:/dev/sdc1              163840          7     163833    1%
+ext4-4k.img+++++:/dev/sdc3                4096         55       4041    2%
