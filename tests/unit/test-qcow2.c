@@ -1,0 +1,497 @@
+/* test-qcow2.c - qcow2 header validation (each rejection) and corrupt tables met at I/O time. */
+#include "config.h"
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "common/error.h"
+#include "common/image.h"
+#include "common/qcow2.h"
+
+#define CS 65536u
+#define FILE_SIZE (4 * CS)
+
+static uint8_t hdr[CS];
+
+static void put32(unsigned off, uint32_t v)
+{
+	v = htobe32(v);
+	memcpy(hdr + off, &v, 4);
+}
+
+static void put64(unsigned off, uint64_t v)
+{
+	v = htobe64(v);
+	memcpy(hdr + off, &v, 8);
+}
+
+/* A valid version 3 header: 1 GiB, 64 KiB clusters, tables in clusters 1-3. */
+static int make_header(void **state)
+{
+	memset(hdr, 0, sizeof(hdr));
+	put32(QCOW2_HDR_MAGIC, QCOW2_MAGIC);
+	put32(QCOW2_HDR_VERSION, 3);
+	put32(QCOW2_HDR_CLUSTER_BITS, 16);
+	put64(QCOW2_HDR_SIZE, 1ull << 30);
+	put32(QCOW2_HDR_L1_SIZE, 2);
+	put64(QCOW2_HDR_L1_TABLE_OFFSET, 3 * CS);
+	put64(QCOW2_HDR_REFCOUNT_TABLE_OFFSET, CS);
+	put32(QCOW2_HDR_REFCOUNT_TABLE_CLUSTERS, 1);
+	put32(QCOW2_HDR_REFCOUNT_ORDER, 4);
+	put32(QCOW2_HDR_HEADER_LENGTH, 104);
+	(void)state;
+	return 0;
+}
+
+static int parse(void)
+{
+	struct qcow2_header h;
+
+	return vk_qcow2_parse_header(hdr, sizeof(hdr), FILE_SIZE, &h);
+}
+
+static void expect_reject(int want, const char *msg)
+{
+	assert_int_equal(parse(), want);
+	assert_non_null(strstr(vk_last_error(), msg));
+}
+
+static void test_valid(void **state)
+{
+	struct qcow2_header h;
+
+	assert_int_equal(vk_qcow2_parse_header(hdr, sizeof(hdr), FILE_SIZE, &h), 0);
+	assert_int_equal(h.cluster_bits, 16);
+	assert_int_equal(h.size, 1ull << 30);
+	(void)state;
+}
+
+static void test_bad_magic(void **state)
+{
+	put32(QCOW2_HDR_MAGIC, 0x12345678);
+	expect_reject(-EINVAL, "bad magic");
+	(void)state;
+}
+
+static void test_short_buffer(void **state)
+{
+	struct qcow2_header h;
+
+	assert_int_equal(vk_qcow2_parse_header(hdr, 40, FILE_SIZE, &h), -EINVAL);
+	(void)state;
+}
+
+static void test_version(void **state)
+{
+	put32(QCOW2_HDR_VERSION, 4);
+	expect_reject(-ENOTSUP, "version 4");
+	(void)state;
+}
+
+static void test_cluster_bits_low(void **state)
+{
+	put32(QCOW2_HDR_CLUSTER_BITS, 8);
+	expect_reject(-EINVAL, "cluster size");
+	(void)state;
+}
+
+static void test_cluster_bits_high(void **state)
+{
+	put32(QCOW2_HDR_CLUSTER_BITS, 22);
+	expect_reject(-EINVAL, "cluster size");
+	(void)state;
+}
+
+static void test_encrypted(void **state)
+{
+	put32(QCOW2_HDR_CRYPT_METHOD, 1);
+	expect_reject(-ENOTSUP, "encrypted");
+	(void)state;
+}
+
+static void test_header_length(void **state)
+{
+	put32(QCOW2_HDR_HEADER_LENGTH, 100);
+	expect_reject(-EINVAL, "header length");
+	put32(QCOW2_HDR_HEADER_LENGTH, 108);
+	expect_reject(-EINVAL, "header length");
+	(void)state;
+}
+
+static void test_refcount_order(void **state)
+{
+	put32(QCOW2_HDR_REFCOUNT_ORDER, 7);
+	expect_reject(-EINVAL, "refcount order");
+	(void)state;
+}
+
+static void test_external_data_file(void **state)
+{
+	put64(QCOW2_HDR_INCOMPATIBLE_FEATURES, QCOW2_INCOMPAT_DATA_FILE);
+	expect_reject(-ENOTSUP, "external data file");
+	(void)state;
+}
+
+static void test_extended_l2(void **state)
+{
+	put64(QCOW2_HDR_INCOMPATIBLE_FEATURES, QCOW2_INCOMPAT_EXTL2);
+	expect_reject(-ENOTSUP, "extended L2");
+	(void)state;
+}
+
+static void test_unknown_incompatible_named(void **state)
+{
+	/* The image's feature table names the bit: the message uses it. */
+	put64(QCOW2_HDR_INCOMPATIBLE_FEATURES, 1ull << 40);
+	put32(104, QCOW2_EXT_FEATURE_TABLE);
+	put32(108, 48);
+	hdr[112] = QCOW2_FEAT_TYPE_INCOMPATIBLE;
+	hdr[113] = 40;
+	memcpy(hdr + 114, "time travel", 11);
+	put32(QCOW2_HDR_HEADER_LENGTH, 104);
+	expect_reject(-ENOTSUP, "time travel");
+	(void)state;
+}
+
+static void test_zstd(void **state)
+{
+	put32(QCOW2_HDR_HEADER_LENGTH, 112);
+	put64(QCOW2_HDR_INCOMPATIBLE_FEATURES, QCOW2_INCOMPAT_COMPRESSION);
+	hdr[QCOW2_HDR_COMPRESSION_TYPE] = QCOW2_COMPRESSION_ZSTD;
+	expect_reject(-ENOTSUP, "zstd");
+	(void)state;
+}
+
+static void test_crypto_extension(void **state)
+{
+	put32(104, QCOW2_EXT_CRYPTO);
+	put32(108, 16);
+	expect_reject(-ENOTSUP, "encrypted");
+	(void)state;
+}
+
+static void test_extension_overrun(void **state)
+{
+	put32(104, QCOW2_EXT_BACKING_FORMAT);
+	put32(108, CS);
+	expect_reject(-EINVAL, "runs past");
+	(void)state;
+}
+
+static void test_l1_too_small(void **state)
+{
+	put32(QCOW2_HDR_L1_SIZE, 1);
+	expect_reject(-EINVAL, "L1 table too small");
+	(void)state;
+}
+
+static void test_l1_past_eof(void **state)
+{
+	put64(QCOW2_HDR_L1_TABLE_OFFSET, 100 * CS);
+	expect_reject(-EINVAL, "L1 table offset");
+	(void)state;
+}
+
+static void test_l1_unaligned(void **state)
+{
+	put64(QCOW2_HDR_L1_TABLE_OFFSET, 3 * CS + 512);
+	expect_reject(-EINVAL, "L1 table offset");
+	(void)state;
+}
+
+static void test_reftable_zero(void **state)
+{
+	put32(QCOW2_HDR_REFCOUNT_TABLE_CLUSTERS, 0);
+	expect_reject(-EINVAL, "refcount table size");
+	(void)state;
+}
+
+static void test_reftable_past_eof(void **state)
+{
+	put64(QCOW2_HDR_REFCOUNT_TABLE_OFFSET, 4 * CS);
+	expect_reject(-EINVAL, "refcount table offset");
+	(void)state;
+}
+
+static void test_huge_size(void **state)
+{
+	put64(QCOW2_HDR_SIZE, UINT64_MAX);
+	expect_reject(-EINVAL, "too large");
+	(void)state;
+}
+
+static void test_snapshots(void **state)
+{
+	put32(QCOW2_HDR_NB_SNAPSHOTS, 70000);
+	expect_reject(-EINVAL, "too many snapshots");
+	(void)state;
+}
+
+static void test_backing_name_outside(void **state)
+{
+	put64(QCOW2_HDR_BACKING_FILE_OFFSET, CS - 4);
+	put32(QCOW2_HDR_BACKING_FILE_SIZE, 16);
+	expect_reject(-EINVAL, "backing file name");
+	(void)state;
+}
+
+static void test_backing_name_too_long(void **state)
+{
+	put64(QCOW2_HDR_BACKING_FILE_OFFSET, 512);
+	put32(QCOW2_HDR_BACKING_FILE_SIZE, 2000);
+	expect_reject(-EINVAL, "backing file name");
+	(void)state;
+}
+
+static void test_backing_name_ok(void **state)
+{
+	struct qcow2_header h;
+
+	put64(QCOW2_HDR_BACKING_FILE_OFFSET, 512);
+	put32(QCOW2_HDR_BACKING_FILE_SIZE, 8);
+	memcpy(hdr + 512, "base.img", 8);
+	assert_int_equal(vk_qcow2_parse_header(hdr, sizeof(hdr), FILE_SIZE, &h), 0);
+	assert_string_equal(h.backing_file, "base.img");
+	(void)state;
+}
+
+static void test_v2_ignores_v3_fields(void **state)
+{
+	struct qcow2_header h;
+
+	put32(QCOW2_HDR_VERSION, 2);
+	put32(QCOW2_HDR_REFCOUNT_ORDER, 7);	/* past the v2 header: ignored */
+	assert_int_equal(vk_qcow2_parse_header(hdr, sizeof(hdr), FILE_SIZE, &h), 0);
+	assert_int_equal(h.refcount_order, 4);
+	(void)state;
+}
+
+/* --- corrupt tables met at I/O time, on an image we create --- */
+
+static char path[64];
+
+static int make_image(void **state)
+{
+	struct vk_image_create_opts o = { .format = VK_IMAGE_QCOW2, .size = 4 << 20 };
+	struct vk_image *img;
+	uint8_t buf[4096];
+
+	snprintf(path, sizeof(path), "/tmp/test-qcow2.%d.qcow2", (int)getpid());
+	unlink(path);
+	o.path = path;
+	assert_int_equal(vk_image_create(&o), 0);
+	assert_int_equal(vk_image_open(path, VK_IMAGE_QCOW2, 0, &img), 0);
+	memset(buf, 0xab, sizeof(buf));
+	assert_int_equal(vk_image_write(img, buf, sizeof(buf), 0), 0);
+	vk_image_close(img);
+	(void)state;
+	return 0;
+}
+
+static int remove_image(void **state)
+{
+	unlink(path);
+	(void)state;
+	return 0;
+}
+
+/* Overwrite 8 bytes at off with v (big-endian). */
+static void poke64(uint64_t off, uint64_t v)
+{
+	int fd = open(path, O_WRONLY);
+
+	v = htobe64(v);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, &v, 8, (off_t)off), 8);
+	close(fd);
+}
+
+static uint64_t peek64(uint64_t off)
+{
+	int fd = open(path, O_RDONLY);
+	uint64_t v = 0;
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &v, 8, (off_t)off), 8);
+	close(fd);
+	return be64toh(v);
+}
+
+static int read_first(void)
+{
+	struct vk_image *img;
+	uint8_t buf[512];
+	int rc = vk_image_open(path, VK_IMAGE_QCOW2, VK_IMAGE_RDONLY, &img);
+
+	if (rc < 0)
+		return rc;
+	rc = vk_image_read(img, buf, sizeof(buf), 0);
+	vk_image_close(img);
+	return rc;
+}
+
+static void test_reads_back(void **state)
+{
+	assert_int_equal(read_first(), 0);
+	(void)state;
+}
+
+static void test_l1_entry_past_eof(void **state)
+{
+	poke64(3 * CS, (1ull << 40) | QCOW2_OFLAG_COPIED);
+	assert_int_equal(read_first(), -EIO);
+	assert_non_null(strstr(vk_last_error(), "L2 table offset"));
+	(void)state;
+}
+
+static void test_l1_entry_reserved(void **state)
+{
+	poke64(3 * CS, peek64(3 * CS) | 1);
+	assert_int_equal(read_first(), -EIO);
+	assert_non_null(strstr(vk_last_error(), "reserved"));
+	(void)state;
+}
+
+static void test_l2_entry_unaligned(void **state)
+{
+	uint64_t l2 = peek64(3 * CS) & QCOW2_L1E_OFFSET_MASK;
+
+	poke64(l2, peek64(l2) + 512);
+	assert_int_equal(read_first(), -EIO);
+	assert_non_null(strstr(vk_last_error(), "not cluster aligned"));
+	(void)state;
+}
+
+static void test_l2_entry_reserved(void **state)
+{
+	uint64_t l2 = peek64(3 * CS) & QCOW2_L1E_OFFSET_MASK;
+
+	poke64(l2, peek64(l2) | (1ull << 60));
+	assert_int_equal(read_first(), -EIO);
+	(void)state;
+}
+
+static void test_l2_entry_past_eof_reads_zeros(void **state)
+{
+	/* Data past the end of the file reads as zeros (as qemu does). */
+	uint64_t l2 = peek64(3 * CS) & QCOW2_L1E_OFFSET_MASK;
+
+	poke64(l2, (1ull << 40) | QCOW2_OFLAG_COPIED);
+	assert_int_equal(read_first(), 0);
+	(void)state;
+}
+
+static void test_compressed_garbage(void **state)
+{
+	uint64_t l2 = peek64(3 * CS) & QCOW2_L1E_OFFSET_MASK;
+
+	/* A "compressed" descriptor pointing at the (non-deflate) header. */
+	poke64(l2, QCOW2_OFLAG_COMPRESSED | 0);
+	assert_int_equal(read_first(), -EIO);
+	assert_non_null(strstr(vk_last_error(), "inflate"));
+	(void)state;
+}
+
+static void test_write_over_metadata_refused(void **state)
+{
+	uint64_t l2 = peek64(3 * CS) & QCOW2_L1E_OFFSET_MASK;
+	struct vk_image *img;
+	uint8_t b = 1;
+
+	/* A data cluster "at" the L1 table: writing must not clobber it. */
+	poke64(l2, 3 * CS | QCOW2_OFLAG_COPIED);
+	assert_int_equal(vk_image_open(path, VK_IMAGE_QCOW2, 0, &img), 0);
+	assert_int_equal(vk_image_write(img, &b, 1, 0), -EIO);
+	assert_non_null(strstr(vk_last_error(), "overlaps"));
+	vk_image_close(img);
+	assert_int_equal(peek64(3 * CS) & QCOW2_L1E_OFFSET_MASK, l2);
+	(void)state;
+}
+
+static void test_refblock_unaligned(void **state)
+{
+	poke64(CS, 2 * CS + 512);
+	assert_int_equal(read_first(), -EIO);
+	(void)state;
+}
+
+static void test_dirty_refused_rw(void **state)
+{
+	struct vk_image *img;
+
+	poke64(QCOW2_HDR_INCOMPATIBLE_FEATURES, QCOW2_INCOMPAT_DIRTY);
+	assert_int_equal(vk_image_open(path, VK_IMAGE_QCOW2, 0, &img), -EROFS);
+	assert_non_null(strstr(vk_last_error(), "qemu-img check -r all"));
+	assert_int_equal(read_first(), 0);	/* read-only is fine */
+	(void)state;
+}
+
+static void test_write_read_only(void **state)
+{
+	struct vk_image *img;
+	uint8_t b = 1;
+
+	assert_int_equal(vk_image_open(path, VK_IMAGE_QCOW2, VK_IMAGE_RDONLY, &img), 0);
+	assert_int_equal(vk_image_write(img, &b, 1, 0), -EROFS);
+	vk_image_close(img);
+	(void)state;
+}
+
+static void test_beyond_size(void **state)
+{
+	struct vk_image *img;
+	uint8_t b[2];
+
+	assert_int_equal(vk_image_open(path, VK_IMAGE_QCOW2, 0, &img), 0);
+	assert_int_equal(vk_image_read(img, b, 2, (4 << 20) - 1), -EINVAL);
+	assert_int_equal(vk_image_write(img, b, 1, UINT64_MAX), -EINVAL);
+	assert_int_equal(vk_image_discard(img, 1, UINT64_MAX), -EINVAL);
+	vk_image_close(img);
+	(void)state;
+}
+
+static void test_format_names(void **state)
+{
+	enum vk_image_format f;
+
+	assert_int_equal(vk_image_format_parse("qcow2", &f), 0);
+	assert_int_equal(f, VK_IMAGE_QCOW2);
+	assert_int_equal(vk_image_format_parse("vmdk", &f), -EINVAL);
+	assert_string_equal(vk_image_format_name(VK_IMAGE_RAW), "raw");
+	(void)state;
+}
+
+#define HDR(t) cmocka_unit_test_setup(t, make_header)
+#define IMG(t) cmocka_unit_test_setup_teardown(t, make_image, remove_image)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		HDR(test_valid), HDR(test_bad_magic), HDR(test_short_buffer), HDR(test_version),
+		HDR(test_cluster_bits_low), HDR(test_cluster_bits_high), HDR(test_encrypted),
+		HDR(test_header_length), HDR(test_refcount_order), HDR(test_external_data_file),
+		HDR(test_extended_l2), HDR(test_unknown_incompatible_named), HDR(test_zstd),
+		HDR(test_crypto_extension), HDR(test_extension_overrun), HDR(test_l1_too_small),
+		HDR(test_l1_past_eof), HDR(test_l1_unaligned), HDR(test_reftable_zero),
+		HDR(test_reftable_past_eof), HDR(test_huge_size), HDR(test_snapshots),
+		HDR(test_backing_name_outside), HDR(test_backing_name_too_long),
+		HDR(test_backing_name_ok), HDR(test_v2_ignores_v3_fields),
+		IMG(test_reads_back), IMG(test_l1_entry_past_eof), IMG(test_l1_entry_reserved),
+		IMG(test_l2_entry_unaligned), IMG(test_l2_entry_reserved),
+		IMG(test_l2_entry_past_eof_reads_zeros), IMG(test_compressed_garbage),
+		IMG(test_refblock_unaligned), IMG(test_write_over_metadata_refused), IMG(test_dirty_refused_rw),
+		IMG(test_write_read_only), IMG(test_beyond_size),
+		cmocka_unit_test(test_format_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
