@@ -115,29 +115,34 @@ define two 11111111-2222-4333-8444-000000000022 \
 expect_fail "a failed second copy" "nodir" "$VCLONE" -o two -n two2 -f "$D/two2-a.img" -f "$D/nodir/two2-b.qcow2"
 test ! -e "$D/two2-a.img" && test ! -e "$VKIT_DIR/vms/two2.json" && ! ls "$D" | grep -q vclone; ok $? "the first disk was removed"
 
-# kill -9 at random points: a clone is whole or absent.
-n=0; bad=0
+# kill -9 at random points: a clone is whole or absent.  A qcow2 full of
+# data copies slowly enough for the kills to land mid-copy.
+qemu-img create -q -f qcow2 "$D/big.qcow2" 256M
+qemu-io -f qcow2 -c 'write -P 0x33 0 200M' "$D/big.qcow2" >/dev/null 2>&1
+define big 11111111-2222-4333-8444-000000000033 "{\"path\":\"$D/big.qcow2\",\"format\":\"qcow2\"}" ''
+n=0; bad=0; whole=0
 while [ $n -lt 10 ]; do
 	n=$((n + 1))
-	"$VCLONE" -q -o elk04 -n k$n -f "$D/k$n.img" --nonsparse &
+	"$VCLONE" -q -o big -n k$n -f "$D/k$n.qcow2" &
 	pid=$!
-	sleep "0.0$(od -An -N1 -tu1 /dev/urandom | tr -d ' ' | cut -c1)"
+	sleep "0.$(od -An -N2 -tu2 /dev/urandom | tr -d ' ' | cut -c1-2)"
 	kill -9 $pid 2>/dev/null
 	wait $pid 2>/dev/null
-	flock "$VKIT_DIR/run/elk04.lock" true	# the guardian holds it until cleanup ends
+	flock "$VKIT_DIR/run/big.lock" true	# the guardian holds it until cleanup ends
 	if [ -e "$VKIT_DIR/vms/k$n.json" ]; then
-		qemu-img compare -q -f raw -F raw "$D/elk04.img" "$D/k$n.img" || bad=$((bad + 1))
+		whole=$((whole + 1))
+		qemu-img compare -q "$D/big.qcow2" "$D/k$n.qcow2" || bad=$((bad + 1))
 	else
-		ls "$D" | grep -q "^k$n\.img" && bad=$((bad + 1))
+		ls "$D" | grep -q "^k$n\." && bad=$((bad + 1))
 	fi
 done
-ok $bad "kill -9 at random points leaves a whole clone or nothing ($bad bad of $n)"
+ok $bad "kill -9 at random points leaves a whole clone or nothing ($bad bad; $whole of $n finished first)"
 
 # SIGTERM during a copy removes everything.
-"$VCLONE" -q -o elk04 -n t1 -f "$D/t1.img" --nonsparse & pid=$!
+"$VCLONE" -q -o big -n t1 -f "$D/t1.qcow2" & pid=$!
 sleep 0.05; kill -TERM $pid; wait $pid; rc=$?
 if [ $rc -ne 0 ]; then
-	test ! -e "$VKIT_DIR/vms/t1.json" && ! ls "$D" | grep -q '^t1\.img'; ok $? "SIGTERM leaves nothing"
+	test ! -e "$VKIT_DIR/vms/t1.json" && ! ls "$D" | grep -q '^t1\.'; ok $? "SIGTERM leaves nothing"
 else
 	skip "the copy finished before SIGTERM"
 fi
