@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <guestfs.h>
+
 #include "common/error.h"
 #include "common/fileutil.h"
 #include "common/ids.h"
@@ -569,6 +571,100 @@ static int publish_disk(const struct vk_vm *clone, struct disk_plan *p, size_t d
 	return 0;
 }
 
+/* KVM that is PVM or absent hangs libguestfs' QEMU: use TCG when the CPU
+ * lacks vmx/svm (shared/docs/ENVIRONMENT.md). */
+static bool host_has_hw_virt(void)
+{
+	char line[4096];
+	bool yes = false;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	while (f && !yes && fgets(line, sizeof(line), f))
+		yes = strncmp(line, "flags", 5) == 0 && (strstr(line, " vmx") || strstr(line, " svm"));
+	if (f)
+		fclose(f);
+	return yes;
+}
+
+/* What virt-sysprep's machine-id, ssh-hostkeys, net-hostname and
+ * udev-persistent-net operations do, on each filesystem holding /etc. */
+static int reset_fs_identity(guestfs_h *g, const char *hostname)
+{
+	char **keys;
+	int rc = 0;
+
+	if (guestfs_is_file(g, "/etc/machine-id") > 0 && guestfs_truncate(g, "/etc/machine-id") < 0)
+		rc = -EIO;
+	if (guestfs_is_file(g, "/var/lib/dbus/machine-id") > 0)
+		guestfs_rm_f(g, "/var/lib/dbus/machine-id");
+	keys = guestfs_glob_expand(g, "/etc/ssh/ssh_host_*");
+	for (size_t i = 0; keys && keys[i]; i++) {
+		if (guestfs_rm_f(g, keys[i]) < 0)
+			rc = -EIO;
+		free(keys[i]);
+	}
+	free(keys);
+	if (guestfs_rm_f(g, "/etc/udev/rules.d/70-persistent-net.rules") < 0)
+		rc = -EIO;
+	if (guestfs_is_file(g, "/etc/hostname") > 0) {
+		char *text;
+
+		if (asprintf(&text, "%s\n", hostname) < 0)
+			return -ENOMEM;
+		if (guestfs_write(g, "/etc/hostname", text, strlen(text)) < 0)
+			rc = -EIO;
+		free(text);
+	}
+	return rc;
+}
+
+static int reset_identity(const struct vk_vm *clone, const struct disk_plan *plan)
+{
+	guestfs_h *g = guestfs_create();
+	char **fss = NULL;
+	int rc = 0, roots = 0;
+
+	if (!g)
+		return vk_errorx(EIO, "--reset-identity: cannot start libguestfs");
+	if (!host_has_hw_virt()) {
+		char *settings[] = { "force_tcg", NULL };
+
+		guestfs_set_backend(g, "direct");
+		guestfs_set_backend_settings(g, settings);
+	}
+	for (size_t d = 0; d < clone->n_disks && rc == 0; d++)
+		if (plan[d].action == DISK_COPY || plan[d].action == DISK_LINK)
+			if (guestfs_add_drive_opts(g, plan[d].stage, GUESTFS_ADD_DRIVE_OPTS_FORMAT,
+						   vk_image_format_name(clone->disks[d].format), -1) < 0)
+				rc = vk_errorx(EIO, "--reset-identity: %s: %s", plan[d].stage, guestfs_last_error(g));
+	if (rc == 0 && guestfs_launch(g) < 0)
+		rc = vk_errorx(EIO, "--reset-identity: %s", guestfs_last_error(g));
+	if (rc == 0 && !(fss = guestfs_list_filesystems(g)))
+		rc = vk_errorx(EIO, "--reset-identity: %s", guestfs_last_error(g));
+	/* fss alternates device and filesystem type. */
+	for (size_t i = 0; rc == 0 && fss && fss[i] && fss[i + 1]; i += 2) {
+		if (strcmp(fss[i + 1], "swap") == 0 || strcmp(fss[i + 1], "unknown") == 0)
+			continue;
+		if (guestfs_mount(g, fss[i], "/") < 0)
+			continue;
+		if (guestfs_is_dir(g, "/etc") > 0) {
+			roots++;
+			if (reset_fs_identity(g, clone->name) < 0)
+				rc = vk_errorx(EIO, "--reset-identity: %s: %s", fss[i], guestfs_last_error(g));
+		}
+		guestfs_umount_all(g);
+	}
+	if (rc == 0 && roots == 0)
+		rc = vk_errorx(ENOENT, "--reset-identity: no filesystem with /etc in the clone's disks");
+	if (rc == 0 && guestfs_shutdown(g) < 0)
+		rc = vk_errorx(EIO, "--reset-identity: %s", guestfs_last_error(g));
+	for (size_t i = 0; fss && fss[i]; i++)
+		free(fss[i]);
+	free(fss);
+	guestfs_close(g);
+	return rc;
+}
+
 static int lock_source(const char *name, int *fd)
 {
 	char file[VK_NAME_MAX + 8], *path = NULL;
@@ -591,6 +687,10 @@ static int do_clone(struct vk_vm *orig, struct vk_vm *clone, struct disk_plan *p
 	for (size_t d = 0; d < clone->n_disks && rc == 0; d++)
 		if (plan[d].action == DISK_COPY || plan[d].action == DISK_LINK)
 			rc = create_disk(clone, &plan[d], d);
+	if (rc == 0 && opt.reset_identity)
+		rc = reset_identity(clone, plan);
+	if (rc == 0)
+		rc = check_interrupted();
 	for (size_t d = 0; d < clone->n_disks && rc == 0; d++)
 		if (plan[d].action == DISK_COPY || plan[d].action == DISK_LINK) {
 			if (path_exists(clone->disks[d].path))
@@ -650,10 +750,6 @@ int main(int argc, char **argv)
 	}
 	if (opt.check && *opt.check && strcmp(opt.check, "all=on") != 0 && strcmp(opt.check, "all=off") != 0) {
 		vk_report("--check takes no value here (virt-clone's path_in_use=off etc. are not supported)");
-		goto out;
-	}
-	if (opt.reset_identity) {
-		vk_report("--reset-identity is not available in this build yet; use virt-sysprep on the clone");
 		goto out;
 	}
 	signal(SIGINT, on_signal);
