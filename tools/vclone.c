@@ -416,7 +416,9 @@ static void guardian_remove_prefix(const char *prefix)
 	}
 	d = opendir(dir);
 	while (d && (e = readdir(d)))
-		if (strncmp(e->d_name, base, strlen(base)) == 0) {
+		/* The stage itself and the image layer's "STAGE.tmp.*", nothing else. */
+		if (strncmp(e->d_name, base, strlen(base)) == 0 &&
+		    (e->d_name[strlen(base)] == '\0' || e->d_name[strlen(base)] == '.')) {
 			char *p;
 
 			if (asprintf(&p, "%s/%s", dir, e->d_name) >= 0) {

@@ -124,7 +124,8 @@ while [ $n -lt 10 ]; do
 	n=$((n + 1))
 	"$VCLONE" -q -o big -n k$n -f "$D/k$n.qcow2" &
 	pid=$!
-	sleep "0.$(od -An -N2 -tu2 /dev/urandom | tr -d ' ' | cut -c1-2)"
+	r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+	sleep "0.$((r % 30 / 10))$((r % 10))"	# 0 to 0.29 s: most kills land mid-copy
 	kill -9 $pid 2>/dev/null
 	wait $pid 2>/dev/null
 	flock "$VKIT_DIR/run/big.lock" true	# the guardian holds it until cleanup ends
