@@ -1,0 +1,185 @@
+#!/bin/sh
+# vclone.sh - vclone as a user runs it: clones, refusals, plans, rollback.
+. "$top_srcdir/tests/lib/tap.sh"
+tap_setup_tmp
+command -v qemu-img >/dev/null || skip_all "qemu-img is not installed"
+EXP="$top_srcdir/tests/expected/vclone"
+D="$TMP/data"
+mkdir -p "$D" "$VKIT_DIR/vms"
+
+# define NAME DISKS_JSON NICS_JSON: write a definition straight into the state dir
+define() {
+	cat >"$VKIT_DIR/vms/$1.json" <<JSON
+{"version":1,"name":"$1","uuid":"$2","memory":512,"vcpus":1,
+ "boot":{"kind":"disk"},"disks":[$3],"nics":[$4]}
+JSON
+}
+
+# A raw disk with data and holes, a qcow2 with a backing chain, a CD-ROM.
+qemu-img create -q -f raw "$D/elk04.img" 64M
+printf 'vkit-raw-data' | dd of="$D/elk04.img" bs=1 seek=1048576 conv=notrunc 2>/dev/null
+printf 'tail' | dd of="$D/elk04.img" bs=1 seek=40000000 conv=notrunc 2>/dev/null
+qemu-img create -q -f qcow2 "$D/base.qcow2" 32M
+qemu-io -f qcow2 -c 'write -P 0x5a 0 1M' "$D/base.qcow2" >/dev/null 2>&1
+qemu-img create -q -f qcow2 -b "$D/base.qcow2" -F qcow2 "$D/web.qcow2"
+qemu-io -f qcow2 -c 'write -P 0xa5 4M 64k' "$D/web.qcow2" >/dev/null 2>&1
+: >"$D/install.iso"
+
+define elk04 11111111-2222-4333-8444-555555555555 \
+	"{\"path\":\"$D/elk04.img\",\"format\":\"raw\"}" \
+	'{"type":"user","mac":"52:54:00:00:00:04"}'
+define web01 11111111-2222-4333-8444-000000000001 \
+	"{\"path\":\"$D/web.qcow2\",\"format\":\"qcow2\"},{\"path\":\"$D/install.iso\",\"format\":\"raw\",\"device\":\"cdrom\",\"bus\":\"sata\",\"readonly\":true}" \
+	'{"type":"user","mac":"52:54:00:00:01:01"},{"type":"user","mac":"52:54:00:00:01:02"}'
+
+# The classic form.
+check "vclone -o elk04 -n elk05 -f elk05.img" "$VCLONE" -o elk04 -n elk05 -f "$D/elk05.img"
+check "elk05's disk equals elk04's (qemu-img compare)" qemu-img compare -q -f raw -F raw "$D/elk04.img" "$D/elk05.img"
+test -f "$VKIT_DIR/vms/elk05.json"; ok $? "elk05 is defined"
+grep -q "\"$D/elk05.img\"" "$VKIT_DIR/vms/elk05.json"; ok $? "elk05's definition names the new disk"
+! grep -q '11111111-2222-4333-8444-555555555555' "$VKIT_DIR/vms/elk05.json"; ok $? "elk05 has a new UUID"
+! grep -q '52:54:00:00:00:04' "$VKIT_DIR/vms/elk05.json"; ok $? "elk05 has a new MAC"
+a=$(du -k "$D/elk04.img" | cut -f1); b=$(du -k "$D/elk05.img" | cut -f1)
+[ "$b" -le $((a + 64)) ]; ok $? "holes are kept ($a KiB -> $b KiB)"
+
+# qcow2 with a backing chain; the CD-ROM is shared, not copied.
+check "qcow2 clone with a fixed MAC and UUID" "$VCLONE" -o web01 -n web02 -f "$D/web02.qcow2" \
+	-u 11111111-2222-4333-8444-000000000002 --mac 52:54:00:aa:bb:cc -m RANDOM
+check "web02's disk equals web01's chain" qemu-img compare -q "$D/web.qcow2" "$D/web02.qcow2"
+grep -q "\"$D/install.iso\"" "$VKIT_DIR/vms/web02.json"; ok $? "the CD-ROM is shared"
+grep -q '52:54:00:aa:bb:cc' "$VKIT_DIR/vms/web02.json"; ok $? "--mac sets the first NIC"
+check "--linked makes an overlay" "$VCLONE" -o web01 -n web03 --linked -f "$D/web03.qcow2"
+qemu-img info "$D/web03.qcow2" | grep -q "backing file: $D/web.qcow2"; ok $? "web03's backing file is web01's disk"
+check "the linked clone reads like the original" qemu-img compare -q "$D/web.qcow2" "$D/web03.qcow2"
+
+# --auto-clone names, as virt-clone derives them.
+check "--auto-clone" "$VCLONE" -o elk04 --auto-clone
+test -f "$VKIT_DIR/vms/elk04-clone.json" && test -f "$D/elk04-clone.img"; ok $? "elk04-clone with elk04-clone.img"
+check "--auto-clone again" "$VCLONE" -o elk04 --auto-clone
+test -f "$VKIT_DIR/vms/elk04-clone-1.json" && test -f "$D/elk04-clone-1.img"; ok $? "then elk04-clone-1 with elk04-clone-1.img"
+check "--auto-clone of web01" "$VCLONE" -o web01 --auto-clone
+test -f "$D/web-clone.qcow2"; ok $? "web.qcow2 becomes web-clone.qcow2"
+
+# Plans and configs, changing nothing.
+U=11111111-2222-4333-8444-00000000000a
+"$VCLONE" -o web01 -n web09 -f /srv/web09.qcow2 -u $U -m 52:54:00:00:09:01 -m 52:54:00:00:09:02 \
+	--check 2>&1 | sed "s|$D|DATA|g" >"$TMP/check.out"
+diff_ok "--check prints the plan" "$EXP/check.out" "$TMP/check.out"
+"$VCLONE" -o web01 -n web09 -f /srv/web09.qcow2 -u $U -m 52:54:00:00:09:01 -m 52:54:00:00:09:02 \
+	--print-config 2>&1 | sed "s|$D|DATA|g" >"$TMP/print.out"
+diff_ok "--print-config prints the definition" "$EXP/print-config.json" "$TMP/print.out"
+test ! -e "$VKIT_DIR/vms/web09.json" && test ! -e /srv/web09.qcow2; ok $? "--check and --print-config create nothing"
+"$VCLONE" --original-config "$VKIT_DIR/vms/web01.json" -n web09 -f /srv/web09.qcow2 -u $U \
+	-m 52:54:00:00:09:01 -m 52:54:00:00:09:02 --print-config 2>&1 | sed "s|$D|DATA|g" >"$TMP/print2.out"
+diff_ok "--original-config reads a definition file" "$EXP/print-config.json" "$TMP/print2.out"
+
+# Every refusal, with its message.
+expect_fail "no original" "give exactly one of --original" "$VCLONE" -n x
+expect_fail "no name" "a --name for the clone is required" "$VCLONE" -o elk04 -f "$D/x.img"
+expect_fail "unknown original" "not found" "$VCLONE" -o nosuch -n x -f "$D/x.img"
+expect_fail "name taken" "already exists; choose another --name" "$VCLONE" -o elk04 -n elk05 -f "$D/x.img"
+expect_fail "bad name" "x/y" "$VCLONE" -o elk04 -n x/y -f "$D/x.img"
+expect_fail "no disk path" "needs a new path" "$VCLONE" -o elk04 -n elk06
+expect_fail "disk exists" "already exists; remove it" "$VCLONE" -o elk04 -n elk06 -f "$D/elk05.img"
+expect_fail "too many -f" "--file options but" "$VCLONE" -o elk04 -n elk06 -f "$D/a.img" -f "$D/b.img"
+expect_fail "bad MAC" "52:54:zz" "$VCLONE" -o elk04 -n elk06 -f "$D/a.img" --mac 52:54:zz:00:00:01
+expect_fail "original's MAC" "the original uses that address" "$VCLONE" -o elk04 -n elk06 -f "$D/a.img" --mac 52:54:00:00:00:04
+expect_fail "too many --mac" "--mac options but" "$VCLONE" -o elk04 -n elk06 -f "$D/a.img" -m RANDOM -m RANDOM
+expect_fail "bad UUID" "not a UUID" "$VCLONE" -o elk04 -n elk06 -f "$D/a.img" -u nope
+expect_fail "original's UUID" "the original has that UUID" "$VCLONE" -o elk04 -n elk06 -f "$D/a.img" -u 11111111-2222-4333-8444-555555555555
+expect_fail "unknown --skip-copy" "has no such disk" "$VCLONE" -o elk04 -n elk06 -f "$D/a.img" --skip-copy vdq
+expect_fail "--preserve-data needs a file" "needs an existing file" "$VCLONE" -o elk04 -n elk06 -f "$D/a.img" --preserve-data
+expect_fail "--linked with --nonsparse" "exclude each other" "$VCLONE" -o elk04 -n elk06 -f "$D/a.img" --linked --nonsparse
+expect_fail "virt-clone --check values" "--check takes no value" "$VCLONE" -o elk04 -n elk06 -f "$D/a.img" --check path_in_use=off
+expect_fail "stray argument" "unexpected argument" "$VCLONE" -o elk04 -n elk06 -f "$D/a.img" extra
+# A stand-in runner: what vrun's pid file names is a process called vrun.
+mkdir -p "$VKIT_DIR/run"; cp "$(command -v sleep)" "$TMP/vrun"; "$TMP/vrun" 300 & SLEEPER=$!
+echo $SLEEPER >"$VKIT_DIR/run/elk04.pid"
+expect_fail "running original" "is running; shut it down first" "$VCLONE" -o elk04 -n elk06 -f "$D/a.img"
+expect_fail "running original with --force" "pause it through vrun's control socket" "$VCLONE" -o elk04 -n elk06 -f "$D/a.img" --force
+kill $SLEEPER 2>/dev/null; wait $SLEEPER 2>/dev/null; rm -f "$VKIT_DIR/run/elk04.pid"
+test ! -e "$D/a.img" && test ! -e "$VKIT_DIR/vms/elk06.json"; ok $? "refusals create nothing"
+
+# Other options that change the copy.
+check "--skip-copy keeps the path" "$VCLONE" -o elk04 -n elk07 --skip-copy vda
+grep -q "\"$D/elk04.img\"" "$VKIT_DIR/vms/elk07.json"; ok $? "elk07 uses elk04's disk"
+cp "$D/elk04.img" "$D/kept.img"
+check "--preserve-data uses the given file" "$VCLONE" -o elk04 -n elk08 -f "$D/kept.img" --preserve-data
+check "--nonsparse" "$VCLONE" -o elk04 -n elk10 -f "$D/elk10.img" --nonsparse
+[ "$(du -k "$D/elk10.img" | cut -f1)" -ge 60000 ]; ok $? "--nonsparse allocates every byte"
+
+# A failure in the middle leaves nothing: the second disk's directory is not writable.
+define two 11111111-2222-4333-8444-000000000022 \
+	"{\"path\":\"$D/elk04.img\",\"format\":\"raw\"},{\"path\":\"$D/web.qcow2\",\"format\":\"qcow2\"}" ''
+expect_fail "a failed second copy" "nodir" "$VCLONE" -o two -n two2 -f "$D/two2-a.img" -f "$D/nodir/two2-b.qcow2"
+test ! -e "$D/two2-a.img" && test ! -e "$VKIT_DIR/vms/two2.json" && ! ls "$D" | grep -q vclone; ok $? "the first disk was removed"
+
+# kill -9 at random points: a clone is whole or absent.  A qcow2 full of
+# data copies slowly enough for the kills to land mid-copy.
+qemu-img create -q -f qcow2 "$D/big.qcow2" 256M
+qemu-io -f qcow2 -c 'write -P 0x33 0 200M' "$D/big.qcow2" >/dev/null 2>&1
+define big 11111111-2222-4333-8444-000000000033 "{\"path\":\"$D/big.qcow2\",\"format\":\"qcow2\"}" ''
+n=0; bad=0; whole=0
+while [ $n -lt 10 ]; do
+	n=$((n + 1))
+	"$VCLONE" -q -o big -n k$n -f "$D/k$n.qcow2" &
+	pid=$!
+	r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+	sleep "0.$((r % 30 / 10))$((r % 10))"	# 0 to 0.29 s: most kills land mid-copy
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	flock "$VKIT_DIR/run/big.lock" true	# the guardian holds it until cleanup ends
+	if [ -e "$VKIT_DIR/vms/k$n.json" ]; then
+		whole=$((whole + 1))
+		qemu-img compare -q "$D/big.qcow2" "$D/k$n.qcow2" || bad=$((bad + 1))
+	else
+		ls "$D" | grep -q "^k$n\." && bad=$((bad + 1))
+	fi
+done
+ok $bad "kill -9 at random points leaves a whole clone or nothing ($bad bad; $whole of $n finished first)"
+
+# SIGTERM during a copy removes everything.
+"$VCLONE" -q -o big -n t1 -f "$D/t1.qcow2" & pid=$!
+sleep 0.05; kill -TERM $pid; wait $pid; rc=$?
+if [ $rc -ne 0 ]; then
+	test ! -e "$VKIT_DIR/vms/t1.json" && ! ls "$D" | grep -q '^t1\.'; ok $? "SIGTERM leaves nothing"
+else
+	skip "the copy finished before SIGTERM"
+fi
+
+# --reset-identity on a small ext4 image (one libguestfs run, ~15 s under TCG).
+if command -v mkfs.ext4 >/dev/null && command -v debugfs >/dev/null && command -v guestfish >/dev/null; then
+	mkdir -p "$TMP/root/etc/ssh"
+	echo 0123456789abcdef0123456789abcdef >"$TMP/root/etc/machine-id"
+	echo elk04 >"$TMP/root/etc/hostname"
+	echo key >"$TMP/root/etc/ssh/ssh_host_ed25519_key"
+	mkfs.ext4 -q -F -d "$TMP/root" "$D/sys.img" 32M
+	define sys 11111111-2222-4333-8444-000000000044 "{\"path\":\"$D/sys.img\",\"format\":\"raw\"}" ''
+	check "--reset-identity" "$VCLONE" -q -o sys -n sys2 -f "$D/sys2.img" --reset-identity
+	[ "$(debugfs -R 'cat /etc/hostname' "$D/sys2.img" 2>/dev/null)" = sys2 ]; ok $? "the clone's hostname is its name"
+	[ -z "$(debugfs -R 'cat /etc/machine-id' "$D/sys2.img" 2>/dev/null)" ]; ok $? "the clone's machine-id is empty (new on first boot)"
+	! debugfs -R 'ls /etc/ssh' "$D/sys2.img" 2>/dev/null | grep -q ssh_host; ok $? "SSH host keys are gone"
+	[ "$(debugfs -R 'cat /etc/hostname' "$D/sys.img" 2>/dev/null)" = elk04 ]; ok $? "the original is untouched"
+else
+	skip "libguestfs or e2fsprogs missing: --reset-identity not tested"
+fi
+
+# virt-clone compatibility: every long option of virt-clone that vclone shares is accepted.
+if command -v virt-clone >/dev/null; then
+	ours=$("$VCLONE" --help)
+	miss=
+	for o in original auto-clone name reflink file skip-copy nonsparse preserve-data mac print-xml check quiet debug; do
+		case $o in print-xml) o=print-config ;; esac
+		echo "$ours" | grep -q -- "--$o" || miss="$miss $o"
+		virt-clone --help 2>&1 | grep -q -- "--${o%-config}" || true
+	done
+	[ -z "$miss" ]; ok $? "virt-clone's options are spelled the same (missing:$miss)"
+	for s in o n f m; do
+		virt-clone --help 2>&1 | grep -q -- "-$s " && echo "$ours" | grep -q -- "-$s, "
+		ok $? "short option -$s as in virt-clone"
+	done
+else
+	skip "virt-clone is not installed"
+fi
+
+done_testing

@@ -1,0 +1,826 @@
+/* vclone.c - clone a VM definition and its disks, virt-clone style. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <dirent.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <guestfs.h>
+
+#include "common/error.h"
+#include "common/fileutil.h"
+#include "common/ids.h"
+#include "common/image.h"
+#include "common/options.h"
+#include "common/progress.h"
+#include "common/statedir.h"
+#include "common/vmdef.h"
+
+#define MAX_LIST 64
+
+/* What happens to one disk of the original. */
+enum disk_action {
+	DISK_COPY,	/* copied to a new path through the image layer */
+	DISK_LINK,	/* --linked: a qcow2 overlay on the original */
+	DISK_SHARE,	/* read-only or CD-ROM: both VMs use the same file */
+	DISK_SKIP,	/* --skip-copy: the clone keeps the original's path */
+	DISK_PRESERVE,	/* --preserve-data: the given path is used as it is */
+};
+
+static const char *const action_names[] = {
+	[DISK_COPY] = "copy", [DISK_LINK] = "linked overlay", [DISK_SHARE] = "share",
+	[DISK_SKIP] = "skip (keep path)", [DISK_PRESERVE] = "preserve (use existing)",
+};
+
+struct disk_plan {
+	char target[8];
+	enum disk_action action;
+	char *src;
+	enum vk_image_format src_format;
+	char *stage;		/* where the copy is built before it gets its name */
+	bool published;
+};
+
+static struct {
+	const char *original, *original_config, *name, *uuid;
+	const char *files[MAX_LIST], *macs[MAX_LIST], *skip[MAX_LIST];
+	int n_files, n_macs, n_skip;
+	int auto_clone, reflink, nonsparse, preserve, print_config, linked, force;
+	int reset_identity;
+	const char *check;
+} opt;
+
+static volatile sig_atomic_t interrupted;
+static int guardian_fd = -1;
+static pid_t guardian_pid;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+static int list_option(const char *arg, const char **list, int *n, const char *what)
+{
+	if (*n >= MAX_LIST)
+		return vk_errorx(E2BIG, "too many %s options (at most %d)", what, MAX_LIST);
+	/* popt reuses arg's storage: keep a copy (freed at exit). */
+	if (!(list[*n] = strdup(arg)))
+		return vk_error(ENOMEM, "%s", what);
+	(*n)++;
+	return 0;
+}
+
+/* popt callback collecting the repeatable options (-f, --mac, --skip-copy). */
+enum { OPT_FILE = 1, OPT_MAC, OPT_SKIP, OPT_CHECK };
+static void collect(poptContext ctx, enum poptCallbackReason reason, const struct poptOption *o,
+		    const char *arg, void *data)
+{
+	int rc = 0;
+
+	if (reason != POPT_CALLBACK_REASON_OPTION)
+		return;
+	if (o->val == OPT_FILE)
+		rc = list_option(arg, opt.files, &opt.n_files, "--file");
+	else if (o->val == OPT_MAC)
+		rc = list_option(arg, opt.macs, &opt.n_macs, "--mac");
+	else if (o->val == OPT_SKIP)
+		rc = list_option(arg, opt.skip, &opt.n_skip, "--skip-copy");
+	else if (o->val == OPT_CHECK && !(opt.check = strdup(arg ? arg : "")))
+		rc = vk_error(ENOMEM, "--check");
+	if (rc < 0) {
+		vk_report(NULL);
+		exit(1);
+	}
+}
+
+static struct poptOption repeat_options[] = {
+	{ NULL, '\0', POPT_ARG_CALLBACK, (void *)collect, 0, NULL, NULL },
+	{ "file", 'f', POPT_ARG_STRING, NULL, OPT_FILE, "new disk image file (once per disk)", "FILE" },
+	{ "mac", 'm', POPT_ARG_STRING, NULL, OPT_MAC, "new MAC address (once per NIC; RANDOM)", "MAC" },
+	{ "skip-copy", '\0', POPT_ARG_STRING, NULL, OPT_SKIP, "keep this disk's path (vda, sdb, ...)", "TARGET" },
+	{ "check", '\0', POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL, NULL, OPT_CHECK,
+	  "print the plan and check it, changing nothing", NULL },
+	POPT_TABLEEND
+};
+
+static struct poptOption options[] = {
+	{ "original", 'o', POPT_ARG_STRING, &opt.original, 0, "name of the VM to clone", "NAME" },
+	{ "original-config", '\0', POPT_ARG_STRING, &opt.original_config, 0,
+	  "JSON definition file to clone instead of a defined VM", "FILE" },
+	{ "name", 'n', POPT_ARG_STRING, &opt.name, 0, "name of the clone", "NAME" },
+	{ "uuid", 'u', POPT_ARG_STRING, &opt.uuid, 0, "UUID of the clone (default random)", "UUID" },
+	{ "auto-clone", '\0', POPT_ARG_NONE, &opt.auto_clone, 0, "generate the name and disk paths", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, repeat_options, 0, NULL, NULL },
+	{ "reflink", '\0', POPT_ARG_NONE, &opt.reflink, 0, "require a copy-on-write (reflink) copy", NULL },
+	{ "nonsparse", '\0', POPT_ARG_NONE, &opt.nonsparse, 0, "allocate every byte of the new disks", NULL },
+	{ "preserve-data", '\0', POPT_ARG_NONE, &opt.preserve, 0,
+	  "do not copy: use the existing files given with -f", NULL },
+	{ "linked", '\0', POPT_ARG_NONE, &opt.linked, 0, "new disks are qcow2 overlays on the original's", NULL },
+	{ "reset-identity", '\0', POPT_ARG_NONE, &opt.reset_identity, 0,
+	  "reset machine-id, SSH host keys, hostname inside the clone", NULL },
+	{ "force", '\0', POPT_ARG_NONE, &opt.force, 0, "clone even a running VM (pausing it)", NULL },
+	{ "print-config", '\0', POPT_ARG_NONE, &opt.print_config, 0,
+	  "print the clone's definition instead of creating it", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_common_options, 0, "Common options:", NULL },
+	POPT_AUTOHELP
+	POPT_TABLEEND
+};
+
+/* libvirt's target names: vda, vdb ... per bus prefix, in definition order. */
+static void name_targets(const struct vk_vm *vm, struct disk_plan *plan)
+{
+	unsigned vd = 0, sd = 0, hd = 0;
+
+	for (size_t i = 0; i < vm->n_disks; i++) {
+		const char *prefix = "sd";
+		unsigned *n = &sd;
+
+		if (vm->disks[i].bus == VK_BUS_VIRTIO) {
+			prefix = "vd";
+			n = &vd;
+		} else if (vm->disks[i].bus == VK_BUS_IDE) {
+			prefix = "hd";
+			n = &hd;
+		}
+		if (*n < 26)
+			snprintf(plan[i].target, sizeof(plan[i].target), "%s%c", prefix, 'a' + *n);
+		else
+			snprintf(plan[i].target, sizeof(plan[i].target), "%s%u", prefix, *n);
+		(*n)++;
+	}
+}
+
+static bool path_exists(const char *p)
+{
+	struct stat st;
+
+	return lstat(p, &st) == 0;
+}
+
+static bool path_used_by_vm(const char *path)
+{
+	char **names = NULL;
+	size_t n = 0;
+	bool used = false;
+
+	if (vk_vm_list(&names, &n) < 0)
+		return false;
+	for (size_t i = 0; i < n && !used; i++) {
+		struct vk_vm *vm;
+
+		if (vk_vm_lookup(names[i], &vm) < 0)
+			continue;
+		for (size_t d = 0; d < vm->n_disks && !used; d++)
+			used = strcmp(vm->disks[d].path, path) == 0;
+		vk_vm_free(vm);
+	}
+	vk_strv_free(names);
+	return used;
+}
+
+/* virt-clone's name rule with the issue's spelling: NAME-clone, then
+ * NAME-clone-1, -2 ...; cloning "x-clone-3" gives "x-clone-4". */
+static int auto_clone_name(const char *orig, char out[VK_NAME_MAX + 1])
+{
+	char base[VK_NAME_MAX + 1];
+	unsigned long start = 0;
+	char *p;
+
+	snprintf(base, sizeof(base), "%s", orig);
+	p = strstr(base, "-clone");
+	if (p && (p[6] == '\0' || p[6] == '-')) {
+		start = p[6] == '-' ? strtoul(p + 7, NULL, 10) + 1 : 1;
+		*p = '\0';
+	}
+	for (unsigned long i = start; i < start + 10000; i++) {
+		int len = i ? snprintf(out, VK_NAME_MAX + 1, "%s-clone-%lu", base, i)
+			    : snprintf(out, VK_NAME_MAX + 1, "%s-clone", base);
+		if (len > VK_NAME_MAX)
+			return vk_errorx(ENAMETOOLONG, "%s: name too long to derive a clone name", orig);
+		if (!vk_vm_exists(out))
+			return 0;
+	}
+	return vk_errorx(EEXIST, "%s: no free clone name", orig);
+}
+
+/* virt-clone's disk path rule: split an extension of up to 7 characters,
+ * "elk04.img" of VM elk04 becomes "NEW.img", any other "x.img" "x-clone.img",
+ * then -1, -2 ... until the path is free. */
+static int auto_clone_path(const char *orig_name, const char *new_name, const char *src, char **out)
+{
+	char *copy = strdup(src), *dot, *slash, *suffix = "", *base;
+	char *stem = NULL;
+	int rc = 0;
+
+	if (!copy)
+		return vk_error(ENOMEM, "%s", src);
+	dot = strrchr(copy, '.');
+	slash = strrchr(copy, '/');
+	if (dot && (!slash || dot > slash) && strlen(dot + 1) <= 7) {
+		suffix = strdup(dot);
+		*dot = '\0';
+	} else {
+		suffix = strdup("");
+	}
+	base = slash ? slash + 1 : copy;
+	if (strcmp(base, orig_name) == 0)
+		rc = asprintf(&stem, "%.*s%s", (int)(base - copy), copy, new_name);
+	else
+		rc = asprintf(&stem, "%s-clone", copy);
+	if (rc < 0 || !suffix) {
+		rc = vk_error(ENOMEM, "%s", src);
+		goto out;
+	}
+	rc = -EEXIST;
+	for (unsigned i = 0; i < 100000; i++) {
+		char *try = NULL;
+
+		if ((i ? asprintf(&try, "%s-%u%s", stem, i, suffix) : asprintf(&try, "%s%s", stem, suffix)) < 0) {
+			rc = vk_error(ENOMEM, "%s", src);
+			break;
+		}
+		if (!path_exists(try) && !path_used_by_vm(try)) {
+			*out = try;
+			rc = 0;
+			break;
+		}
+		free(try);
+	}
+	if (rc == -EEXIST)
+		vk_errorx(EEXIST, "%s: no free path for the clone's disk", src);
+out:
+	free(stem);
+	free(suffix);
+	free(copy);
+	return rc;
+}
+
+static bool skipped(const struct disk_plan *d)
+{
+	for (int i = 0; i < opt.n_skip; i++)
+		if (strcmp(opt.skip[i], d->target) == 0 || strcmp(opt.skip[i], d->src) == 0)
+			return true;
+	return false;
+}
+
+/* The pure part: decide the clone's name, UUID, MACs and each disk's fate. */
+static int make_plan(const struct vk_vm *orig, struct vk_vm *clone, struct disk_plan *plan)
+{
+	int next_file = 0, rc;
+
+	if (opt.name)
+		snprintf(clone->name, sizeof(clone->name), "%s", opt.name);
+	else if ((rc = auto_clone_name(orig->name, clone->name)) < 0)
+		return rc;
+	if ((rc = vk_name_check(clone->name)) < 0)
+		return rc;
+	if (strcmp(clone->name, orig->name) == 0 || vk_vm_exists(clone->name))
+		return vk_errorx(EEXIST, "%s: a domain of that name already exists; choose another --name",
+				 clone->name);
+	if (opt.uuid) {
+		if (!vk_uuid_valid(opt.uuid))
+			return vk_errorx(EINVAL, "--uuid %s: not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+					 opt.uuid);
+		snprintf(clone->uuid, sizeof(clone->uuid), "%s", opt.uuid);
+	} else if ((rc = vk_uuid_generate(clone->uuid)) < 0) {
+		return rc;
+	}
+	if (strcmp(clone->uuid, orig->uuid) == 0)
+		return vk_errorx(EINVAL, "--uuid %s: the original has that UUID", opt.uuid);
+
+	if ((size_t)opt.n_macs > orig->n_nics)
+		return vk_errorx(EINVAL, "%d --mac options but %s has %zu network interface(s)",
+				 opt.n_macs, orig->name, orig->n_nics);
+	for (size_t i = 0; i < clone->n_nics; i++) {
+		const char *m = (int)i < opt.n_macs ? opt.macs[i] : "RANDOM";
+
+		if (strcmp(m, "RANDOM") == 0)
+			rc = vk_mac_generate(clone->nics[i].mac);
+		else if ((rc = vk_mac_parse(m, clone->nics[i].mac)) == 0)
+			for (size_t j = 0; j < orig->n_nics && rc == 0; j++)
+				if (strcmp(orig->nics[j].mac, clone->nics[i].mac) == 0)
+					rc = vk_errorx(EINVAL, "--mac %s: the original uses that address", m);
+		if (rc < 0)
+			return rc;
+	}
+
+	name_targets(orig, plan);
+	for (int i = 0; i < opt.n_skip; i++) {
+		bool known = false;
+
+		for (size_t d = 0; d < orig->n_disks; d++)
+			known |= strcmp(opt.skip[i], plan[d].target) == 0 || strcmp(opt.skip[i], orig->disks[d].path) == 0;
+		if (!known)
+			return vk_errorx(ENOENT, "--skip-copy %s: %s has no such disk", opt.skip[i], orig->name);
+	}
+	for (size_t d = 0; d < orig->n_disks; d++) {
+		struct disk_plan *p = &plan[d];
+		struct vk_disk *cd = &clone->disks[d];
+		char *dst = NULL;
+
+		p->src = orig->disks[d].path;
+		p->src_format = orig->disks[d].format;
+		if (orig->disks[d].device == VK_DEVICE_CDROM || orig->disks[d].readonly || orig->disks[d].shareable) {
+			p->action = DISK_SHARE;
+			continue;
+		}
+		if (skipped(p)) {
+			p->action = DISK_SKIP;
+			continue;
+		}
+		p->action = opt.preserve ? DISK_PRESERVE : opt.linked ? DISK_LINK : DISK_COPY;
+		if (next_file < opt.n_files) {
+			dst = strdup(opt.files[next_file++]);
+			if (!dst)
+				return vk_error(ENOMEM, "--file");
+		} else if (opt.auto_clone && !opt.preserve) {
+			if ((rc = auto_clone_path(orig->name, clone->name, p->src, &dst)) < 0)
+				return rc;
+		} else {
+			return vk_errorx(EINVAL, "disk %s (%s) needs a new path: give one -f/--file per disk, "
+					 "--auto-clone, or --skip-copy %s", p->target, p->src, p->target);
+		}
+		free(cd->path);
+		cd->path = dst;
+		if (p->action == DISK_LINK)
+			cd->format = VK_IMAGE_QCOW2;
+		if (strcmp(dst, p->src) == 0)
+			return vk_errorx(EINVAL, "%s: the clone's disk cannot be the original's", dst);
+		if (p->action == DISK_PRESERVE && !path_exists(dst))
+			return vk_errorx(ENOENT, "%s: --preserve-data needs an existing file", dst);
+		if (p->action != DISK_PRESERVE && path_exists(dst))
+			return vk_errorx(EEXIST, "%s: already exists; remove it, choose another path, "
+					 "or use --preserve-data to use it as it is", dst);
+		if (p->action != DISK_PRESERVE && path_used_by_vm(dst))
+			return vk_errorx(EEXIST, "%s: in use by another domain", dst);
+	}
+	if (next_file < opt.n_files)
+		return vk_errorx(EINVAL, "%d --file options but %s has %d disk(s) to copy",
+				 opt.n_files, orig->name, next_file);
+	for (size_t a = 0; a < clone->n_disks; a++)
+		for (size_t b = a + 1; b < clone->n_disks; b++)
+			if (plan[a].action != DISK_SHARE && plan[a].action != DISK_SKIP &&
+			    strcmp(clone->disks[a].path, clone->disks[b].path) == 0)
+				return vk_errorx(EINVAL, "%s: given for two disks", clone->disks[a].path);
+	return 0;
+}
+
+static void print_plan(const struct vk_vm *orig, const struct vk_vm *clone, const struct disk_plan *plan)
+{
+	printf("original: %s\nclone: %s\nuuid: %s\n", orig->name, clone->name, clone->uuid);
+	for (size_t d = 0; d < clone->n_disks; d++) {
+		printf("disk %s: %s", plan[d].target, action_names[plan[d].action]);
+		if (plan[d].action == DISK_SHARE || plan[d].action == DISK_SKIP)
+			printf(" %s\n", clone->disks[d].path);
+		else
+			printf(" %s (%s) -> %s (%s)\n", plan[d].src, vk_image_format_name(plan[d].src_format),
+			       clone->disks[d].path, vk_image_format_name(clone->disks[d].format));
+	}
+	for (size_t i = 0; i < clone->n_nics; i++)
+		printf("nic %zu: %s -> %s\n", i, orig->nics[i].mac, clone->nics[i].mac);
+	if (opt.reset_identity)
+		printf("reset identity: machine-id, SSH host keys, persistent net rules, hostname\n");
+}
+
+/*
+ * The guardian: a child forked before anything is created, told through a
+ * pipe what the clone creates ("F" staged files and their name prefix,
+ * "P" published disks, "V" the definition) and "C" on success.  When the
+ * pipe closes without "C" -- a failure, a signal, even kill -9 of vclone --
+ * it removes all of it, so nothing of a failed clone remains.
+ */
+static void guardian_remove_prefix(const char *prefix)
+{
+	char *copy = strdup(prefix), *dir, *base;
+	struct dirent *e;
+	DIR *d;
+
+	if (!copy)
+		return;
+	base = strrchr(copy, '/');
+	if (base) {
+		*base++ = '\0';
+		dir = *copy ? copy : "/";
+	} else {
+		base = copy;
+		dir = ".";
+	}
+	d = opendir(dir);
+	while (d && (e = readdir(d)))
+		/* The stage itself and the image layer's "STAGE.tmp.*", nothing else. */
+		if (strncmp(e->d_name, base, strlen(base)) == 0 &&
+		    (e->d_name[strlen(base)] == '\0' || e->d_name[strlen(base)] == '.')) {
+			char *p;
+
+			if (asprintf(&p, "%s/%s", dir, e->d_name) >= 0) {
+				unlink(p);
+				free(p);
+			}
+		}
+	if (d)
+		closedir(d);
+	free(copy);
+}
+
+static void guardian_run(int fd)
+{
+	static char buf[1 << 16];
+	size_t len = 0;
+	ssize_t n;
+
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	/* Records are NUL-terminated "Xpath"; a final "C" commits. */
+	for (size_t off = 0; off < len; off += strlen(buf + off) + 1)
+		if (strcmp(buf + off, "C") == 0 && off + 2 >= len)
+			_exit(0);
+	for (size_t off = 0; off < len; off += strlen(buf + off) + 1) {
+		const char *rec = buf + off;
+
+		if (rec[0] == 'F')
+			guardian_remove_prefix(rec + 1);
+		else if (rec[0] == 'P')
+			unlink(rec + 1);
+		else if (rec[0] == 'V')
+			vk_vm_undefine(rec + 1);
+	}
+	_exit(0);
+}
+
+static int guardian_start(int lock_fd)
+{
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return vk_error(errno, "pipe");
+	guardian_pid = fork();
+	if (guardian_pid < 0)
+		return vk_error(errno, "fork");
+	if (guardian_pid == 0) {
+		close(fds[1]);
+		(void)lock_fd;	/* inherited: the source stays locked until cleanup ends */
+		guardian_run(fds[0]);
+	}
+	close(fds[0]);
+	guardian_fd = fds[1];
+	return 0;
+}
+
+static int guardian_tell(char kind, const char *what)
+{
+	char rec[PATH_MAX + 2];
+	size_t len = (size_t)snprintf(rec, sizeof(rec), "%c%s", kind, what) + 1;
+
+	if (len > sizeof(rec))
+		return vk_errorx(ENAMETOOLONG, "%s: path too long", what);
+	if (write(guardian_fd, rec, len) != (ssize_t)len)
+		return vk_error(errno, "guardian pipe");
+	return 0;
+}
+
+/* Ends the guardian; without commit it rolls everything back before we return. */
+static void guardian_finish(bool commit)
+{
+	if (guardian_fd < 0)
+		return;
+	if (commit)
+		guardian_tell('C', "");
+	close(guardian_fd);
+	guardian_fd = -1;
+	while (waitpid(guardian_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+static int copy_progress(void *opaque, uint64_t done, uint64_t total)
+{
+	if (interrupted)
+		return 1;
+	return vk_progress_callback(opaque, done, total);
+}
+
+static int check_interrupted(void)
+{
+	if (interrupted)
+		return vk_errorx(EINTR, "interrupted by signal %d; the clone was removed", (int)interrupted);
+	return 0;
+}
+
+static int create_disk(const struct vk_vm *clone, struct disk_plan *p, size_t d)
+{
+	const char *dst = clone->disks[d].path;
+	char label[PATH_MAX + 16];
+	struct vk_progress *bar;
+	int rc;
+
+	if (asprintf(&p->stage, "%s.vclone-%d", dst, (int)getpid()) < 0)
+		return vk_error(ENOMEM, "%s", dst);
+	if ((rc = guardian_tell('F', p->stage)) < 0)
+		return rc;
+	if (p->action == DISK_LINK) {
+		char *abs = realpath(p->src, NULL);
+
+		if (!abs)
+			return vk_error(errno, "%s", p->src);
+		rc = vk_image_create_overlay(p->stage, abs, p->src_format);
+		free(abs);
+	} else {
+		struct vk_image_copy_opts co = {
+			.src = p->src, .src_format = p->src_format,
+			.dst = p->stage, .dst_format = clone->disks[d].format,
+			.flags = (opt.reflink ? VK_COPY_REFLINK : 0) | (opt.nonsparse ? VK_COPY_NONSPARSE : 0),
+			.progress = copy_progress,
+		};
+
+		snprintf(label, sizeof(label), "Cloning %s", p->target);
+		bar = vk_progress_new(label, 0, vk_quiet);
+		co.opaque = bar;
+		rc = vk_image_copy(&co);
+		vk_progress_finish(bar, rc == 0);
+		if (rc == -ECANCELED)
+			rc = check_interrupted();
+	}
+	if (rc < 0)
+		return vk_error_prefix(rc, "disk %s", p->target);
+	return check_interrupted();
+}
+
+/* Give a finished copy its name; refuses to replace anything there. */
+static int publish_disk(const struct vk_vm *clone, struct disk_plan *p, size_t d)
+{
+	const char *dst = clone->disks[d].path;
+	int rc;
+
+	if (link(p->stage, dst) < 0)
+		return vk_error(errno, "%s", dst);
+	/* Named only once it is ours, so a rollback never removes another's file. */
+	if ((rc = guardian_tell('P', dst)) < 0)
+		return rc;
+	p->published = true;
+	unlink(p->stage);
+	return 0;
+}
+
+/* KVM that is PVM or absent hangs libguestfs' QEMU: use TCG when the CPU
+ * lacks vmx/svm (shared/docs/ENVIRONMENT.md). */
+static bool host_has_hw_virt(void)
+{
+	char line[4096];
+	bool yes = false;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	while (f && !yes && fgets(line, sizeof(line), f))
+		yes = strncmp(line, "flags", 5) == 0 && (strstr(line, " vmx") || strstr(line, " svm"));
+	if (f)
+		fclose(f);
+	return yes;
+}
+
+/* What virt-sysprep's machine-id, ssh-hostkeys, net-hostname and
+ * udev-persistent-net operations do, on each filesystem holding /etc. */
+static int reset_fs_identity(guestfs_h *g, const char *hostname)
+{
+	char **keys;
+	int rc = 0;
+
+	if (guestfs_is_file(g, "/etc/machine-id") > 0 && guestfs_truncate(g, "/etc/machine-id") < 0)
+		rc = -EIO;
+	if (guestfs_is_file(g, "/var/lib/dbus/machine-id") > 0)
+		guestfs_rm_f(g, "/var/lib/dbus/machine-id");
+	keys = guestfs_glob_expand(g, "/etc/ssh/ssh_host_*");
+	for (size_t i = 0; keys && keys[i]; i++) {
+		if (guestfs_rm_f(g, keys[i]) < 0)
+			rc = -EIO;
+		free(keys[i]);
+	}
+	free(keys);
+	if (guestfs_rm_f(g, "/etc/udev/rules.d/70-persistent-net.rules") < 0)
+		rc = -EIO;
+	if (guestfs_is_file(g, "/etc/hostname") > 0) {
+		char *text;
+
+		if (asprintf(&text, "%s\n", hostname) < 0)
+			return -ENOMEM;
+		if (guestfs_write(g, "/etc/hostname", text, strlen(text)) < 0)
+			rc = -EIO;
+		free(text);
+	}
+	return rc;
+}
+
+static int reset_identity(const struct vk_vm *clone, const struct disk_plan *plan)
+{
+	guestfs_h *g = guestfs_create();
+	char **fss = NULL;
+	int rc = 0, roots = 0;
+
+	if (!g)
+		return vk_errorx(EIO, "--reset-identity: cannot start libguestfs");
+	if (!host_has_hw_virt()) {
+		char *settings[] = { "force_tcg", NULL };
+
+		guestfs_set_backend(g, "direct");
+		guestfs_set_backend_settings(g, settings);
+	}
+	for (size_t d = 0; d < clone->n_disks && rc == 0; d++)
+		if (plan[d].action == DISK_COPY || plan[d].action == DISK_LINK)
+			if (guestfs_add_drive_opts(g, plan[d].stage, GUESTFS_ADD_DRIVE_OPTS_FORMAT,
+						   vk_image_format_name(clone->disks[d].format), -1) < 0)
+				rc = vk_errorx(EIO, "--reset-identity: %s: %s", plan[d].stage, guestfs_last_error(g));
+	if (rc == 0 && guestfs_launch(g) < 0)
+		rc = vk_errorx(EIO, "--reset-identity: %s", guestfs_last_error(g));
+	if (rc == 0 && !(fss = guestfs_list_filesystems(g)))
+		rc = vk_errorx(EIO, "--reset-identity: %s", guestfs_last_error(g));
+	/* fss alternates device and filesystem type. */
+	for (size_t i = 0; rc == 0 && fss && fss[i] && fss[i + 1]; i += 2) {
+		if (strcmp(fss[i + 1], "swap") == 0 || strcmp(fss[i + 1], "unknown") == 0)
+			continue;
+		if (guestfs_mount(g, fss[i], "/") < 0)
+			continue;
+		if (guestfs_is_dir(g, "/etc") > 0) {
+			roots++;
+			if (reset_fs_identity(g, clone->name) < 0)
+				rc = vk_errorx(EIO, "--reset-identity: %s: %s", fss[i], guestfs_last_error(g));
+		}
+		guestfs_umount_all(g);
+	}
+	if (rc == 0 && roots == 0)
+		rc = vk_errorx(ENOENT, "--reset-identity: no filesystem with /etc in the clone's disks");
+	if (rc == 0 && guestfs_shutdown(g) < 0)
+		rc = vk_errorx(EIO, "--reset-identity: %s", guestfs_last_error(g));
+	for (size_t i = 0; fss && fss[i]; i++)
+		free(fss[i]);
+	free(fss);
+	guestfs_close(g);
+	return rc;
+}
+
+static int lock_source(const char *name, int *fd)
+{
+	char file[VK_NAME_MAX + 8], *path = NULL;
+	int rc;
+
+	snprintf(file, sizeof(file), "%s.lock", name);
+	rc = vk_state_path(&path, "run", file);
+	if (rc == 0)
+		rc = vk_lock_path(path, fd);
+	free(path);
+	return rc;
+}
+
+static int do_clone(struct vk_vm *orig, struct vk_vm *clone, struct disk_plan *plan, int lock_fd)
+{
+	int rc;
+
+	if ((rc = guardian_start(lock_fd)) < 0)
+		return rc;
+	for (size_t d = 0; d < clone->n_disks && rc == 0; d++)
+		if (plan[d].action == DISK_COPY || plan[d].action == DISK_LINK)
+			rc = create_disk(clone, &plan[d], d);
+	if (rc == 0 && opt.reset_identity)
+		rc = reset_identity(clone, plan);
+	if (rc == 0)
+		rc = check_interrupted();
+	for (size_t d = 0; d < clone->n_disks && rc == 0; d++)
+		if (plan[d].action == DISK_COPY || plan[d].action == DISK_LINK) {
+			if (path_exists(clone->disks[d].path))
+				rc = vk_errorx(EEXIST, "%s: appeared while copying; not replaced",
+					       clone->disks[d].path);
+			else
+				rc = publish_disk(clone, &plan[d], d);
+		}
+	if (rc == 0)
+		rc = check_interrupted();
+	if (rc == 0 && (rc = guardian_tell('V', clone->name)) == 0)
+		rc = vk_vm_define(clone, false);
+	if (rc == 0)
+		rc = check_interrupted();
+	guardian_finish(rc == 0);
+	(void)orig;
+	return rc;
+}
+
+static int load_original(struct vk_vm **out)
+{
+	if (opt.original_config)
+		return vk_vm_load(opt.original_config, out);
+	return vk_vm_lookup(opt.original, out);
+}
+
+int main(int argc, char **argv)
+{
+	struct vk_vm *orig = NULL, *clone = NULL;
+	struct disk_plan *plan = NULL;
+	poptContext ctx = NULL;
+	int rc, lock_fd = -1;
+	bool dry = false;
+
+	rc = vk_options_parse(argc, (const char **)argv, options, "--original NAME --name NEW --file PATH...",
+			      &ctx);
+	if (rc != 0)
+		return rc > 0 ? 0 : 1;
+	rc = -EINVAL;
+	if (poptPeekArg(ctx)) {
+		fprintf(stderr, "vclone: unexpected argument '%s'\n", poptPeekArg(ctx));
+		goto out;
+	}
+	dry = opt.print_config || opt.check;
+	if (!opt.original == !opt.original_config) {
+		vk_report("give exactly one of --original NAME and --original-config FILE");
+		goto out;
+	}
+	if (!opt.name && !opt.auto_clone) {
+		vk_report("a --name for the clone is required (or --auto-clone to generate one)");
+		goto out;
+	}
+	if ((opt.linked && (opt.preserve || opt.reflink || opt.nonsparse)) || (opt.reflink && opt.nonsparse)) {
+		vk_report("--linked, --preserve-data, --reflink and --nonsparse exclude each other "
+			  "(except --reflink with --preserve-data, which does nothing)");
+		goto out;
+	}
+	if (opt.check && *opt.check && strcmp(opt.check, "all=on") != 0 && strcmp(opt.check, "all=off") != 0) {
+		vk_report("--check takes no value here (virt-clone's path_in_use=off etc. are not supported)");
+		goto out;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	if ((rc = load_original(&orig)) < 0) {
+		vk_report(NULL);
+		goto out;
+	}
+	if (opt.original && !dry) {
+		if ((rc = lock_source(orig->name, &lock_fd)) < 0) {
+			vk_report_object(orig->name);
+			goto out;
+		}
+		if (vk_vm_running_pid(orig->name) > 0) {
+			rc = -EBUSY;
+			if (opt.force)
+				fprintf(stderr, "vclone: %s: is running; --force would pause it through vrun's control "
+					"socket, which vclone cannot use yet: shut it down first\n", orig->name);
+			else
+				fprintf(stderr, "vclone: %s: is running; shut it down first (or --force to pause "
+					"it during the copy)\n", orig->name);
+			goto out;
+		}
+	}
+	clone = vk_vm_dup(orig);
+	plan = calloc(orig->n_disks + 1, sizeof(*plan));
+	if (!clone || !plan) {
+		rc = -ENOMEM;
+		vk_report("out of memory");
+		goto out;
+	}
+	if ((rc = make_plan(orig, clone, plan)) < 0 || (rc = vk_vm_validate(clone)) < 0) {
+		vk_report_object(orig->name);
+		goto out;
+	}
+	if (opt.check) {
+		print_plan(orig, clone, plan);
+		goto out;
+	}
+	if (opt.print_config) {
+		char *json = vk_vm_to_json(clone);
+
+		if (!json) {
+			rc = -errno;
+			vk_report(NULL);
+			goto out;
+		}
+		fputs(json, stdout);
+		if (!*json || json[strlen(json) - 1] != '\n')
+			putchar('\n');
+		free(json);
+		goto out;
+	}
+	rc = do_clone(orig, clone, plan, lock_fd);
+	if (rc < 0) {
+		vk_report_object(clone->name);
+		goto out;
+	}
+	if (!vk_quiet)
+		printf("Clone '%s' created successfully.\n", clone->name);
+out:
+	for (size_t d = 0; plan && orig && d < orig->n_disks; d++)
+		free(plan[d].stage);
+	free(plan);
+	vk_vm_free(clone);
+	vk_vm_free(orig);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	poptFreeContext(ctx);
+	return rc < 0 ? 1 : 0;
+}
