@@ -3,7 +3,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 tap_setup_tmp
 
-FUZZ_SECONDS=${VK_FUZZ_SECONDS:-60}
+FUZZ_SECONDS=${VK_FUZZ_SECONDS:-20}
 command -v clang >/dev/null 2>&1 || skip_all "clang is not installed (apt-get install clang)"
 printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { return 0; }\n' > "$TMP/probe.c"
 clang -fsanitize=fuzzer "$TMP/probe.c" -o "$TMP/probe" >/dev/null 2>&1 ||
