@@ -13,3 +13,8 @@ TESTS += tests/tools/vinstall-options.sh tests/tools/vinstall-media.sh tests/too
 dist_noinst_SCRIPTS += tests/tools/vinstall-options.sh tests/tools/vinstall-media.sh \
 	tests/tools/vinstall-flow.sh tests/tools/vinstall-virtinst.sh tests/tools/vinstall-lib.sh tests/tools/httpserver.py scripts/demo
 EXTRA_DIST += tests/expected/vinstall
+
+# End to end in the nested sandbox (two L2 boots): skips when run-l1.sh
+# says the sandbox cannot run, or with --disable-sandbox-tests.
+TESTS += tests/sandbox/vinstall-e2e.sh
+dist_noinst_SCRIPTS += tests/sandbox/vinstall-e2e.sh scripts/mk-demo-media
