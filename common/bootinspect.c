@@ -158,6 +158,14 @@ static int extfs_boot(struct vk_extfs *fs, unsigned partno, const char *dest_dir
 			continue;
 		rc = extfs_copy(fs, st.ino, dest_dir, "initrd", &out->initrd);
 	}
+	if (rc == -EUCLEAN || rc == -EOPNOTSUPP || rc == -EFBIG) {
+		/* A kernel or initrd we cannot read: libguestfs may. */
+		vk_debug("%s: %s", dev, vk_last_error());
+		if (out->kernel)
+			unlink(out->kernel);
+		vk_installed_boot_free(out);
+		return 0;
+	}
 	if (rc < 0)
 		return rc;
 	/* vinstall boots the first disk, which the guest sees as vda. */

@@ -96,20 +96,27 @@ expect_fail "a file in the middle of a path is not a directory" "not a directory
 expect_fail "symbolic links are not followed" "symbolic link in the path" "$T" ext4.img ls /boot/vmlinuz/x
 expect_fail "cat of a directory is refused" "not a regular file" "$T" ext4.img cat /boot
 
+# inode_at IMG PATH: byte offset of PATH's inode (group 0 only), from
+# debugfs's inode number and group 0's inode table.
+inode_at() {
+	_ino=$(debugfs -R "stat $2" "$1" 2>/dev/null | sed -n 's/^Inode: *\([0-9]*\).*/\1/p')
+	_bs=$(debugfs -R stats "$1" 2>/dev/null | sed -n 's/^Block size: *//p')
+	_is=$(debugfs -R stats "$1" 2>/dev/null | sed -n 's/^Inode size: *//p')
+	_it=$(debugfs -R stats "$1" 2>/dev/null | sed -n 's/^ *Group  0: .*inode table at \([0-9]*\).*/\1/p')
+	echo $((_it * _bs + (_ino - 1) * _is))
+}
+
 # Hostile images: damaged structures are reported, never followed.
 cp ext4-1k.img bad.img
-loc=$(debugfs -R "imap /sparse" bad.img 2>/dev/null | sed -n 's/.*located at block \([0-9]*\), offset \(0x[0-9a-f]*\).*/\1 \2/p')
-set -- $loc
-printf '\377\377' | dd of=bad.img bs=1 seek=$(($1 * 1024 + $2 + 0x28)) conv=notrunc 2>/dev/null
+at=$(inode_at bad.img /sparse)
+printf '\377\377' | dd of=bad.img bs=1 seek=$((at + 0x28)) conv=notrunc 2>/dev/null
 expect_fail "a damaged extent header is corruption" "bad extent header" "$T" bad.img cat /sparse
 cp ext4-1k.img bad2.img
 # The first index entry of the root node points far beyond the filesystem.
-printf '\377\377\377\177' | dd of=bad2.img bs=1 seek=$(($1 * 1024 + $2 + 0x28 + 12 + 4)) conv=notrunc 2>/dev/null
+printf '\377\377\377\177' | dd of=bad2.img bs=1 seek=$((at + 0x28 + 12 + 4)) conv=notrunc 2>/dev/null
 expect_fail "an extent index beyond the filesystem is corruption" "beyond the filesystem" "$T" bad2.img cat /sparse
 cp ext2-1k.img bad3.img
-loc=$(debugfs -R "imap /boot" bad3.img 2>/dev/null | sed -n 's/.*located at block \([0-9]*\), offset \(0x[0-9a-f]*\).*/\1 \2/p')
-set -- $loc
-blk=$(od -An -tu4 -j $(($1 * 1024 + $2 + 0x28)) -N4 bad3.img | tr -d ' ')
+blk=$(od -An -tu4 -j $(($(inode_at bad3.img /boot) + 0x28)) -N4 bad3.img | tr -d ' ')
 # The first directory record of /boot claims a length of 2.
 printf '\002\000' | dd of=bad3.img bs=1 seek=$((blk * 1024 + 4)) conv=notrunc 2>/dev/null
 expect_fail "a directory record shorter than its header is corruption" "bad directory record length" \
@@ -152,5 +159,12 @@ ok $? "find-boot: no /boot/vmlinuz-* means libguestfs must look"
 "$T" bad3.img find-boot "$TMP/dest" >"$TMP/found" 2>&1
 test $? -eq 3
 ok $? "find-boot: an unreadable /boot is left to libguestfs, not an error"
+cp ext4.img badkernel.img
+at=$(inode_at badkernel.img /boot/vmlinuz-6.1.0-18-amd64)
+printf '\377\377' | dd of=badkernel.img bs=1 seek=$((at + 0x28)) conv=notrunc 2>/dev/null
+rm -rf dest && mkdir dest
+"$T" badkernel.img find-boot "$TMP/dest" >"$TMP/found" 2>&1
+test $? -eq 3 && test -z "$(ls -A dest)"
+ok $? "find-boot: an unreadable kernel is left to libguestfs, and nothing stays behind"
 
 done_testing
