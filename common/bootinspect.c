@@ -1,6 +1,7 @@
 /* bootinspect.c - boot files of an installed guest (ext read directly, else libguestfs), and initrd injection (cpio newc). */
 #include "config.h"
 
+#include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -45,11 +46,18 @@ static const char *const initrd_suffixes[] = { "", ".img", "", "" };
 #define N_INITRD_NAMES (sizeof(initrd_prefixes) / sizeof(initrd_prefixes[0]))
 
 /* Is name a kernel newer than best (NULL or "": none yet)?  Versions are
- * compared as strverscmp does; rescue kernels never win. */
+ * compared as strverscmp does; rescue kernels and names with control
+ * characters never win. */
 static bool newer_kernel(const char *name, const char *best)
 {
+	const char *p;
+
 	if (strncmp(name, "vmlinuz-", 8) || strstr(name, "rescue"))
 		return false;
+	/* The name reaches messages and initrd paths: printable, one component. */
+	for (p = name; *p; p++)
+		if (*p == '/' || !isprint((unsigned char)*p))
+			return false;
 	return !best || !*best || strverscmp(name, best) > 0;
 }
 
