@@ -1,18 +1,24 @@
-/* bootinspect.c - boot files of an installed guest (libguestfs), and initrd injection (cpio newc). */
+/* bootinspect.c - boot files of an installed guest (ext read directly, else libguestfs), and initrd injection (cpio newc). */
 #include "config.h"
 
+#include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <guestfs.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/blockdev.h"
 #include "common/bootinspect.h"
 #include "common/error.h"
+#include "common/extfs.h"
+#include "common/partition.h"
 
 /* cpio "newc" (SVR4 without CRC), the format the kernel's initramfs reads. */
 #define CPIO_NEWC_MAGIC "070701"
@@ -20,6 +26,8 @@
 #define CPIO_ALIGN 4
 #define CPIO_MODE_REG 0100644
 #define INJECT_MAX_FILE (1u << 30)
+/* The largest kernel or initrd copied out of an installed system. */
+#define VK_BOOT_FILE_MAX (1ull << 30)
 
 void vk_installed_boot_free(struct vk_installed_boot *b)
 {
@@ -28,7 +36,286 @@ void vk_installed_boot_free(struct vk_installed_boot *b)
 	free(b->kernel);
 	free(b->initrd);
 	free(b->root_arg);
-	b->kernel = b->initrd = b->root_arg = NULL;
+	free(b->found_on);
+	b->kernel = b->initrd = b->root_arg = b->found_on = NULL;
+}
+
+/* Debian/Ubuntu, Fedora/RHEL, SUSE, Alpine names of a kernel's initrd. */
+static const char *const initrd_prefixes[] = { "initrd.img-", "initramfs-", "initrd-", "initramfs-" };
+static const char *const initrd_suffixes[] = { "", ".img", "", "" };
+#define N_INITRD_NAMES (sizeof(initrd_prefixes) / sizeof(initrd_prefixes[0]))
+
+/* Is name a kernel newer than best (NULL or "": none yet)?  Versions are
+ * compared as strverscmp does; rescue kernels and names with control
+ * characters never win. */
+static bool newer_kernel(const char *name, const char *best)
+{
+	const char *p;
+
+	if (strncmp(name, "vmlinuz-", 8) || strstr(name, "rescue"))
+		return false;
+	/* The name reaches messages and initrd paths: printable, one component. */
+	for (p = name; *p; p++)
+		if (*p == '/' || !isprint((unsigned char)*p))
+			return false;
+	return !best || !*best || strverscmp(name, best) > 0;
+}
+
+static int boot_file_paths(const char *dest_dir, const char *name, char **dest, char **tmp)
+{
+	*dest = *tmp = NULL;
+	if (asprintf(dest, "%s/%s", dest_dir, name) < 0 || asprintf(tmp, "%s/.%s.tmp", dest_dir, name) < 0) {
+		free(*dest);
+		*dest = NULL;
+		return vk_error(ENOMEM, "%s", name);
+	}
+	return 0;
+}
+
+/* --- The direct path: ext2/3/4 read straight from the image ----------- */
+
+static int read_image(void *opaque, void *buf, size_t len, uint64_t offset)
+{
+	return vk_image_read(opaque, buf, len, offset);
+}
+
+struct kernel_pick {
+	struct vk_extfs *fs;
+	char name[256];
+	uint32_t ino;
+};
+
+static int pick_kernel(void *opaque, const char *name, uint32_t ino)
+{
+	struct kernel_pick *k = opaque;
+	struct vk_extfs_stat st;
+	int rc;
+
+	if (!newer_kernel(name, k->name))
+		return 0;
+	rc = vk_extfs_stat(k->fs, ino, &st);
+	if (rc < 0)
+		return rc;
+	if (S_ISREG(st.mode)) {
+		snprintf(k->name, sizeof k->name, "%s", name);
+		k->ino = ino;
+	}
+	return 0;
+}
+
+/* Copy inode ino out as dest_dir/name: temp name, fsync, rename. */
+static int extfs_copy(struct vk_extfs *fs, uint32_t ino, const char *dest_dir, const char *name, char **out)
+{
+	char *dest = NULL, *tmp = NULL;
+	int fd = -1, rc;
+
+	rc = boot_file_paths(dest_dir, name, &dest, &tmp);
+	if (rc < 0)
+		return rc;
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = vk_error(errno, "%s", tmp);
+		goto out;
+	}
+	rc = vk_extfs_copy_out(fs, ino, fd, VK_BOOT_FILE_MAX);
+	if (rc == 0 && fsync(fd) < 0)
+		rc = vk_error(errno, "%s", tmp);
+	if (rc == 0 && rename(tmp, dest) < 0)
+		rc = vk_error(errno, "%s", dest);
+	if (rc == 0) {
+		*out = dest;
+		dest = NULL;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0 && tmp)
+		unlink(tmp);
+	free(dest);
+	free(tmp);
+	return rc;
+}
+
+/* 1: fs holds /boot/vmlinuz-*, copied out with its initrd; 0: it does not. */
+static int extfs_boot(struct vk_extfs *fs, unsigned partno, const char *dest_dir, struct vk_installed_boot *out)
+{
+	struct kernel_pick k = { .fs = fs };
+	struct vk_extfs_stat st;
+	char uuid[37], path[512], dev[16];
+	size_t i;
+	int rc;
+
+	if (partno)
+		snprintf(dev, sizeof dev, "vda%u", partno);
+	else
+		snprintf(dev, sizeof dev, "vda");
+	/* What we cannot read here is left to libguestfs, which may. */
+	rc = vk_extfs_lookup(fs, "/boot", &st);
+	if (rc == 0 && S_ISDIR(st.mode))
+		rc = vk_extfs_readdir(fs, st.ino, pick_kernel, &k);
+	if (rc < 0)
+		vk_debug("%s: /boot: %s", dev, vk_last_error());
+	if (rc < 0 || !k.name[0])
+		return 0;
+	rc = extfs_copy(fs, k.ino, dest_dir, "kernel", &out->kernel);
+	for (i = 0; rc == 0 && i < N_INITRD_NAMES && !out->initrd; i++) {
+		snprintf(path, sizeof path, "/boot/%s%s%s", initrd_prefixes[i], k.name + strlen("vmlinuz-"),
+			 initrd_suffixes[i]);
+		if (vk_extfs_lookup(fs, path, &st) < 0 || !S_ISREG(st.mode))
+			continue;
+		rc = extfs_copy(fs, st.ino, dest_dir, "initrd", &out->initrd);
+	}
+	if (rc == -EUCLEAN || rc == -EOPNOTSUPP || rc == -EFBIG) {
+		/* A kernel or initrd we cannot read: libguestfs may. */
+		vk_debug("%s: %s", dev, vk_last_error());
+		if (out->kernel)
+			unlink(out->kernel);
+		vk_installed_boot_free(out);
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	/* vinstall boots the first disk, which the guest sees as vda. */
+	vk_extfs_uuid(fs, uuid);
+	if (uuid[0])
+		rc = asprintf(&out->root_arg, "root=UUID=%s", uuid);
+	else if (partno)
+		rc = asprintf(&out->root_arg, "root=/dev/vda%u", partno);
+	else
+		rc = asprintf(&out->root_arg, "root=/dev/vda");
+	if (rc < 0 || asprintf(&out->found_on, "/boot/%s on %s (%s, read directly)", k.name, dev,
+			       vk_extfs_type(fs)) < 0) {
+		out->found_on = NULL;
+		return vk_error(ENOMEM, "root");
+	}
+	return 1;
+}
+
+int vk_find_installed_boot_direct(const char *disk, enum vk_image_format fmt, const char *dest_dir,
+				  struct vk_installed_boot *out)
+{
+	struct vk_image *img = NULL;
+	struct vk_ptable *pt = NULL;
+	struct vk_blockdev dev, part;
+	struct vk_extfs *fs = NULL;
+	size_t i, n;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = vk_image_open(disk, fmt, VK_IMAGE_RDONLY, &img);
+	if (rc < 0)
+		return rc;
+	pt = calloc(1, sizeof *pt);
+	if (!pt) {
+		rc = vk_error(ENOMEM, "%s", disk);
+		goto out;
+	}
+	dev = (struct vk_blockdev){ .read = read_image, .opaque = img, .size = vk_image_virtual_size(img) };
+	rc = vk_ptable_read(&dev, pt);
+	if (rc < 0) {
+		/* libguestfs may still make sense of it. */
+		vk_debug("%s: partition table: %s", disk, vk_last_error());
+		rc = 0;
+		goto out;
+	}
+	/* The whole disk when it has no partition table, else each partition
+	 * in order: the first filesystem with /boot/vmlinuz-* is the root. */
+	n = pt->count ? pt->count : 1;
+	for (i = 0; i < n && rc == 0; i++) {
+		unsigned partno = pt->count ? pt->parts[i].number : 0;
+
+		part = dev;
+		if (pt->count && vk_blockdev_sub(&dev, pt->parts[i].start, pt->parts[i].size, &part) < 0)
+			continue;
+		rc = vk_extfs_open(&part, &fs);
+		if (rc <= 0) {
+			if (rc < 0)
+				vk_debug("%s: partition %u: %s", disk, partno, vk_last_error());
+			rc = 0;
+			continue;
+		}
+		rc = extfs_boot(fs, partno, dest_dir, out);
+		if (rc < 0)
+			rc = vk_error_prefix(rc, "%s: partition %u", disk, partno);
+		vk_extfs_close(fs);
+		fs = NULL;
+	}
+out:
+	if (rc <= 0)
+		vk_installed_boot_free(out);
+	free(pt);
+	vk_image_close(img);
+	return rc;
+}
+
+/* --- The general path: libguestfs inspection ------------------------- */
+
+/*
+ * libguestfs is loaded only when the direct path found nothing: linked
+ * in, it brings some sixty libraries (libvirt, glib, ICU, ...) into every
+ * vinstall run, and into the nested sandbox's initramfs.
+ */
+#define LIBGUESTFS_SONAME "libguestfs.so.0"
+static struct {
+	__typeof__(guestfs_create) *create;
+	__typeof__(guestfs_close) *close;
+	__typeof__(guestfs_set_backend) *set_backend;
+	__typeof__(guestfs_set_backend_settings) *set_backend_settings;
+	__typeof__(guestfs_add_drive_opts_argv) *add_drive_opts_argv;
+	__typeof__(guestfs_last_error) *last_error;
+	__typeof__(guestfs_launch) *launch;
+	__typeof__(guestfs_inspect_os) *inspect_os;
+	__typeof__(guestfs_inspect_get_mountpoints) *inspect_get_mountpoints;
+	__typeof__(guestfs_list_filesystems) *list_filesystems;
+	__typeof__(guestfs_mount_ro) *mount_ro;
+	__typeof__(guestfs_umount_all) *umount_all;
+	__typeof__(guestfs_is_dir) *is_dir;
+	__typeof__(guestfs_is_file) *is_file;
+	__typeof__(guestfs_ls) *ls;
+	__typeof__(guestfs_download) *download;
+	__typeof__(guestfs_vfs_uuid) *vfs_uuid;
+} gfs;
+
+static int load_guestfs(void)
+{
+	static void *lib;
+	const struct { const char *name; void **slot; } syms[] = {
+		{ "guestfs_create", (void **)&gfs.create },
+		{ "guestfs_close", (void **)&gfs.close },
+		{ "guestfs_set_backend", (void **)&gfs.set_backend },
+		{ "guestfs_set_backend_settings", (void **)&gfs.set_backend_settings },
+		{ "guestfs_add_drive_opts_argv", (void **)&gfs.add_drive_opts_argv },
+		{ "guestfs_last_error", (void **)&gfs.last_error },
+		{ "guestfs_launch", (void **)&gfs.launch },
+		{ "guestfs_inspect_os", (void **)&gfs.inspect_os },
+		{ "guestfs_inspect_get_mountpoints", (void **)&gfs.inspect_get_mountpoints },
+		{ "guestfs_list_filesystems", (void **)&gfs.list_filesystems },
+		{ "guestfs_mount_ro", (void **)&gfs.mount_ro },
+		{ "guestfs_umount_all", (void **)&gfs.umount_all },
+		{ "guestfs_is_dir", (void **)&gfs.is_dir },
+		{ "guestfs_is_file", (void **)&gfs.is_file },
+		{ "guestfs_ls", (void **)&gfs.ls },
+		{ "guestfs_download", (void **)&gfs.download },
+		{ "guestfs_vfs_uuid", (void **)&gfs.vfs_uuid },
+	};
+	size_t i;
+
+	if (lib)
+		return 0;
+	lib = dlopen(LIBGUESTFS_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!lib)
+		return vk_errorx(ENOENT, "cannot load %s (%s): install the Debian package libguestfs0",
+				 LIBGUESTFS_SONAME, dlerror());
+	for (i = 0; i < sizeof syms / sizeof syms[0]; i++) {
+		*syms[i].slot = dlsym(lib, syms[i].name);
+		if (!*syms[i].slot) {
+			dlclose(lib);
+			lib = NULL;
+			return vk_errorx(ENOENT, "%s lacks %s", LIBGUESTFS_SONAME, syms[i].name);
+		}
+	}
+	return 0;
 }
 
 static bool host_has_hw_virt(void)
@@ -46,20 +333,17 @@ static bool host_has_hw_virt(void)
 	return found && access("/dev/kvm", R_OK | W_OK) == 0;
 }
 
-/* Newest of /boot/vmlinuz-*: version strings compared as strverscmp does. */
+/* Newest of /boot/vmlinuz-*. */
 static char *newest_kernel(guestfs_h *g)
 {
-	char **names = guestfs_ls(g, "/boot"), *best = NULL;
+	char **names = gfs.ls(g, "/boot"), *best = NULL;
 	size_t i;
 
 	if (!names)
 		return NULL;
-	for (i = 0; names[i]; i++) {
-		if (strncmp(names[i], "vmlinuz-", 8) || strstr(names[i], "rescue"))
-			continue;
-		if (!best || strverscmp(names[i], best) > 0)
+	for (i = 0; names[i]; i++)
+		if (newer_kernel(names[i], best))
 			best = names[i];
-	}
 	best = best ? strdup(best) : NULL;
 	for (i = 0; names[i]; i++)
 		free(names[i]);
@@ -69,16 +353,12 @@ static char *newest_kernel(guestfs_h *g)
 
 static char *initrd_for(guestfs_h *g, const char *version)
 {
-	/* Debian/Ubuntu, Fedora/RHEL, SUSE, Alpine-style names. */
-	static const char *const prefixes[] = { "/boot/initrd.img-", "/boot/initramfs-", "/boot/initrd-",
-						"/boot/initramfs-" };
-	static const char *const suffixes[] = { "", ".img", "", "" };
 	char path[512];
 	size_t i;
 
-	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s%s", prefixes[i], version, suffixes[i]);
-		if (guestfs_is_file(g, path) > 0)
+	for (i = 0; i < N_INITRD_NAMES; i++) {
+		snprintf(path, sizeof(path), "/boot/%s%s%s", initrd_prefixes[i], version, initrd_suffixes[i]);
+		if (gfs.is_file(g, path) > 0)
 			return strdup(path);
 	}
 	return NULL;
@@ -87,14 +367,13 @@ static char *initrd_for(guestfs_h *g, const char *version)
 static int download(guestfs_h *g, const char *src, const char *dest_dir, const char *name, char **out)
 {
 	char *dest = NULL, *tmp = NULL;
-	int rc = 0;
+	int rc;
 
-	if (asprintf(&dest, "%s/%s", dest_dir, name) < 0 || asprintf(&tmp, "%s/.%s.tmp", dest_dir, name) < 0) {
-		free(dest);
-		return vk_error(ENOMEM, "%s", name);
-	}
-	if (guestfs_download(g, src, tmp) < 0) {
-		rc = vk_errorx(EIO, "copying %s out of the guest: %s", src, guestfs_last_error(g));
+	rc = boot_file_paths(dest_dir, name, &dest, &tmp);
+	if (rc < 0)
+		return rc;
+	if (gfs.download(g, src, tmp) < 0) {
+		rc = vk_errorx(EIO, "copying %s out of the guest: %s", src, gfs.last_error(g));
 		unlink(tmp);
 		goto out;
 	}
@@ -114,7 +393,7 @@ out:
 /* Mount root's filesystems the way inspection says the guest does. */
 static void mount_inspected(guestfs_h *g, const char *root)
 {
-	char **mps = guestfs_inspect_get_mountpoints(g, root);
+	char **mps = gfs.inspect_get_mountpoints(g, root);
 	size_t i, j, n = 0;
 
 	if (!mps)
@@ -125,7 +404,7 @@ static void mount_inspected(guestfs_h *g, const char *root)
 	for (j = 1; j <= 64; j++)
 		for (i = 0; i < n; i += 2)
 			if (strlen(mps[i]) == j)
-				guestfs_mount_ro(g, mps[i + 1], mps[i]);
+				gfs.mount_ro(g, mps[i + 1], mps[i]);
 	for (i = 0; i < n; i++)
 		free(mps[i]);
 	free(mps);
@@ -139,9 +418,9 @@ static int try_root(guestfs_h *g, const char *root, bool inspected, const char *
 
 	if (inspected)
 		mount_inspected(g, root);
-	else if (guestfs_mount_ro(g, root, "/") < 0)
+	else if (gfs.mount_ro(g, root, "/") < 0)
 		return 0;
-	if (guestfs_is_dir(g, "/boot") <= 0 || !(kname = newest_kernel(g)))
+	if (gfs.is_dir(g, "/boot") <= 0 || !(kname = newest_kernel(g)))
 		goto none;
 	if (asprintf(&kpath, "/boot/%s", kname) < 0) {
 		kpath = NULL;
@@ -154,13 +433,14 @@ static int try_root(guestfs_h *g, const char *root, bool inspected, const char *
 		rc = download(g, initrd, dest_dir, "initrd", &out->initrd);
 	if (rc < 0)
 		goto out;
-	uuid = guestfs_vfs_uuid(g, root);
+	uuid = gfs.vfs_uuid(g, root);
 	if (uuid && *uuid)
 		rc = asprintf(&out->root_arg, "root=UUID=%s", uuid);
 	else
 		rc = asprintf(&out->root_arg, "root=%s", root);	/* /dev/sda1 in the appliance */
-	if (rc < 0) {
-		out->root_arg = NULL;
+	if (rc < 0 || asprintf(&out->found_on, "%s on %s, libguestfs %s", kpath, root,
+			       inspected ? "inspection" : "filesystem search") < 0) {
+		out->root_arg = out->found_on = NULL;
 		rc = vk_error(ENOMEM, "root");
 		goto out;
 	}
@@ -172,7 +452,7 @@ static int try_root(guestfs_h *g, const char *root, bool inspected, const char *
 none:
 	rc = 0;
 out:
-	guestfs_umount_all(g);
+	gfs.umount_all(g);
 	free(kname);
 	free(kpath);
 	free(initrd);
@@ -180,55 +460,69 @@ out:
 	return rc;
 }
 
-int vk_inspect_installed_boot(const char *disk, enum vk_image_format fmt, const char *dest_dir,
-			      struct vk_installed_boot *out)
+static int inspect_guestfs(const char *disk, enum vk_image_format fmt, const char *dest_dir,
+			   struct vk_installed_boot *out)
 {
+	struct guestfs_add_drive_opts_argv opts = {
+		.bitmask = GUESTFS_ADD_DRIVE_OPTS_READONLY_BITMASK | GUESTFS_ADD_DRIVE_OPTS_FORMAT_BITMASK,
+		.readonly = 1,
+		.format = vk_image_format_name(fmt),
+	};
 	char **roots = NULL, **fss = NULL;
 	guestfs_h *g;
 	size_t i;
-	int rc = 0;
+	int rc;
 
-	memset(out, 0, sizeof(*out));
-	g = guestfs_create();
+	rc = load_guestfs();
+	if (rc < 0)
+		return rc;
+	g = gfs.create();
 	if (!g)
 		return vk_error(errno ? errno : ENOMEM, "libguestfs");
 	if (!getenv("LIBGUESTFS_BACKEND"))
-		guestfs_set_backend(g, "direct");
+		gfs.set_backend(g, "direct");
 	if (!host_has_hw_virt() && !getenv("LIBGUESTFS_BACKEND_SETTINGS")) {
 		char *settings[] = { (char *)"force_tcg", NULL };
 
-		guestfs_set_backend_settings(g, settings);
+		gfs.set_backend_settings(g, settings);
 	}
-	if (guestfs_add_drive_opts(g, disk, GUESTFS_ADD_DRIVE_OPTS_READONLY, 1,
-				   GUESTFS_ADD_DRIVE_OPTS_FORMAT, vk_image_format_name(fmt), -1) < 0 ||
-	    guestfs_launch(g) < 0) {
-		rc = vk_errorx(EIO, "%s: libguestfs: %s", disk, guestfs_last_error(g));
+	if (gfs.add_drive_opts_argv(g, disk, &opts) < 0 || gfs.launch(g) < 0) {
+		rc = vk_errorx(EIO, "%s: libguestfs: %s", disk, gfs.last_error(g));
 		goto out;
 	}
-	roots = guestfs_inspect_os(g);
+	roots = gfs.inspect_os(g);
 	for (i = 0; roots && roots[i] && rc == 0; i++)
 		rc = try_root(g, roots[i], true, dest_dir, out);
 	if (rc == 0) {
-		fss = guestfs_list_filesystems(g);
+		fss = gfs.list_filesystems(g);
 		for (i = 0; fss && fss[i] && rc == 0; i += 2)
 			rc = try_root(g, fss[i], false, dest_dir, out);
 	}
-	if (rc == 0)
-		rc = vk_errorx(ENOENT, "%s: no installed Linux with /boot/vmlinuz-* found; "
-			       "give the kernel with --boot kernel=,initrd=,kernel_args=", disk);
 out:
-	if (rc > 0)
-		rc = 0;
-	if (rc < 0)
-		vk_installed_boot_free(out);
 	for (i = 0; roots && roots[i]; i++)
 		free(roots[i]);
 	free(roots);
 	for (i = 0; fss && fss[i]; i++)
 		free(fss[i]);
 	free(fss);
-	guestfs_close(g);
+	gfs.close(g);
 	return rc;
+}
+
+int vk_inspect_installed_boot(const char *disk, enum vk_image_format fmt, const char *dest_dir,
+			      struct vk_installed_boot *out)
+{
+	int rc;
+
+	rc = vk_find_installed_boot_direct(disk, fmt, dest_dir, out);
+	if (rc == 0)
+		rc = inspect_guestfs(disk, fmt, dest_dir, out);
+	if (rc == 0)
+		rc = vk_errorx(ENOENT, "%s: no installed Linux with /boot/vmlinuz-* found; "
+			       "give the kernel with --boot kernel=,initrd=,kernel_args=", disk);
+	if (rc < 0)
+		vk_installed_boot_free(out);
+	return rc < 0 ? rc : 0;
 }
 
 static int write_all(int fd, const void *buf, size_t len, const char *what)

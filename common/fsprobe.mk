@@ -4,8 +4,19 @@ common_libvkit_a_SOURCES += \
 	common/blockdev.c common/blockdev.h \
 	common/partition.c common/partition.h \
 	common/fsprobe.c common/fsprobe.h \
-	common/fs-ext.c common/fs-xfs.c common/fs-vfat.c common/fs-btrfs.c common/fs-iso9660.c \
+	common/fs-ext.c common/fs-ext-layout.h common/extfs.c common/extfs.h \
+	common/fs-xfs.c common/fs-vfat.c common/fs-btrfs.c common/fs-iso9660.c \
 	common/df-format.c common/df-format.h
+
+# The direct ext reader (common/extfs.c) against mkfs -d images.
+check_PROGRAMS += tests/tools/vk-extfs-tool
+tests_tools_vk_extfs_tool_SOURCES = tests/tools/vk-extfs-tool.c
+tests_tools_vk_extfs_tool_CFLAGS = $(VKIT_CFLAGS)
+tests_tools_vk_extfs_tool_LDFLAGS = $(AM_LDFLAGS) -Wl,--as-needed
+tests_tools_vk_extfs_tool_LDADD = $(VKIT_LIBS)
+TESTS += tests/tools/extfs.sh tests/fuzz/fuzz-extfs.sh
+dist_noinst_SCRIPTS += tests/tools/extfs.sh tests/fuzz/fuzz-extfs.sh
+EXTRA_DIST += tests/fuzz/fuzz-extfs.c
 
 check_PROGRAMS += tests/unit/test-fsprobe
 tests_unit_test_fsprobe_SOURCES = tests/unit/test-fsprobe.c

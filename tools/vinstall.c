@@ -1437,6 +1437,8 @@ static int switch_to_installed(struct plan *p, bool save)
 		rc = vk_inspect_installed_boot(t->disk.path, t->disk.format, p->boot_dir, &ib);
 		if (rc < 0)
 			return rc;
+		if (!vk_quiet)
+			fprintf(stderr, "Installed system: %s, %s\n", ib.found_on, ib.root_arg);
 		if (asprintf(&cmdline, "%s %s%s%s", ib.root_arg, p->variant->kernel_args,
 			     p->final_cmdline ? " " : "", p->final_cmdline ? p->final_cmdline : "") < 0) {
 			vk_installed_boot_free(&ib);

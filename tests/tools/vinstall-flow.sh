@@ -84,35 +84,59 @@ else
 fi
 chmod 0755 "$D"
 
-# The real second phase: the "installed" disk holds an ext4 root with two
-# kernels; libguestfs finds the newest, its initrd and the root's UUID.
-if command -v mkfs.ext4 >/dev/null && [ -z "${VK_SKIP_GUESTFS:-}" ]; then
-	mkdir -p "$TMP/root/boot" "$TMP/root/etc"
-	echo new-kernel >"$TMP/root/boot/vmlinuz-6.1.0-18-amd64"
-	echo old-kernel >"$TMP/root/boot/vmlinuz-5.10.0-1-amd64"
-	echo new-initrd >"$TMP/root/boot/initrd.img-6.1.0-18-amd64"
-	printf 'ID=debian\nVERSION_ID="12"\nNAME="Debian GNU/Linux"\n' >"$TMP/root/etc/os-release"
+# The real second phase: the "installed" disk holds a root with two
+# kernels; the newest, its initrd and the root's UUID are found.  An ext4
+# root is read directly (no appliance); a Btrfs one through libguestfs.
+mkdir -p "$TMP/root/boot" "$TMP/root/etc"
+echo new-kernel >"$TMP/root/boot/vmlinuz-6.1.0-18-amd64"
+echo old-kernel >"$TMP/root/boot/vmlinuz-5.10.0-1-amd64"
+echo new-initrd >"$TMP/root/boot/initrd.img-6.1.0-18-amd64"
+printf 'ID=debian\nVERSION_ID="12"\nNAME="Debian GNU/Linux"\n' >"$TMP/root/etc/os-release"
+
+# phase_two NAME: checks on a run whose installer "rebooted".
+phase_two() {
+	second=$(sed -n 2p "$FAKE_VRUN_LOG")
+	echo "$second" | grep -q -- "--kernel $VKIT_DIR/boot/$1/kernel --initrd $VKIT_DIR/boot/$1/initrd" &&
+		! echo "$second" | grep -q debian.iso
+	ok $? "$1: phase two boots the installed kernel, without the installer ISO"
+	grep -qx new-kernel "$VKIT_DIR/boot/$1/kernel" && grep -qx new-initrd "$VKIT_DIR/boot/$1/initrd"
+	ok $? "$1: the newest kernel and its initrd were picked"
+	echo "$second" | grep -q -- "--cmdline root=UUID=$uuid console=ttyS0"
+	ok $? "$1: the root is given by its filesystem UUID"
+	grep -q "root=UUID=$uuid" "$VKIT_DIR/vms/$1.json" && test ! -e "$VKIT_DIR/boot/$1/installer-kernel"
+	ok $? "$1: the definition records the installed boot; installer files are gone"
+}
+
+if command -v mkfs.ext4 >/dev/null; then
 	truncate -s 64M "$D/installed.img"
 	mkfs.ext4 -q -F -d "$TMP/root" "$D/installed.img"
 	uuid=$(blkid -o value -s UUID "$D/installed.img" 2>/dev/null || true)
+	# No appliance may start: the direct reader must do it alone.
+	LIBGUESTFS_BACKEND=none run "2 0" --name g1 --os-variant debian12 --location "$D/debian.iso" \
+		--disk path="$D/installed.img"
+	ok $? "g1: install, reboot, phase two: exit 0"
+	grep -q "^Installed system: /boot/vmlinuz-6.1.0-18-amd64 on vda (ext4, read directly), root=UUID=$uuid" "$TMP/run.out"
+	ok $? "g1: an ext4 root is read directly, and vinstall says so"
+	phase_two g1
+else
+	skip "mkfs.ext4 missing: the direct phase two not tested"
+fi
+
+if command -v mkfs.btrfs >/dev/null && [ -z "${VK_SKIP_GUESTFS:-}" ]; then
+	truncate -s 128M "$D/btrfs.img"
+	mkfs.btrfs -q -f --rootdir "$TMP/root" "$D/btrfs.img" >/dev/null
+	uuid=$(blkid -o value -s UUID "$D/btrfs.img" 2>/dev/null || true)
 	export LIBGUESTFS_BACKEND=direct
-	run "2 0" --name g1 --os-variant debian12 --location "$D/debian.iso" --disk path="$D/installed.img"
+	run "2 0" --name g2 --os-variant debian12 --location "$D/debian.iso" --disk path="$D/btrfs.img"
 	if grep -q "libguestfs:" "$TMP/run.out"; then
 		skip "libguestfs cannot start its appliance here: $(grep libguestfs: "$TMP/run.out" | head -n1)"
 	else
-		second=$(sed -n 2p "$FAKE_VRUN_LOG")
-		echo "$second" | grep -q -- "--kernel $VKIT_DIR/boot/g1/kernel --initrd $VKIT_DIR/boot/g1/initrd" &&
-			! echo "$second" | grep -q debian.iso
-		ok $? "phase two boots the installed kernel, without the installer ISO"
-		grep -qx new-kernel "$VKIT_DIR/boot/g1/kernel" && grep -qx new-initrd "$VKIT_DIR/boot/g1/initrd"
-		ok $? "inspection picked the newest kernel and its initrd"
-		echo "$second" | grep -q -- "--cmdline root=UUID=$uuid console=ttyS0"
-		ok $? "the root is given by its filesystem UUID"
-		grep -q "root=UUID=$uuid" "$VKIT_DIR/vms/g1.json" && test ! -e "$VKIT_DIR/boot/g1/installer-kernel"
-		ok $? "the definition records the installed boot; installer files are gone"
+		grep -q "^Installed system: /boot/vmlinuz-6.1.0-18-amd64 on /dev/sda, libguestfs" "$TMP/run.out"
+		ok $? "g2: a Btrfs root goes through libguestfs, and vinstall says so"
+		phase_two g2
 	fi
 else
-	skip "mkfs.ext4 missing or VK_SKIP_GUESTFS set: libguestfs phase two not tested"
+	skip "mkfs.btrfs missing or VK_SKIP_GUESTFS set: libguestfs phase two not tested"
 fi
 
 done_testing
