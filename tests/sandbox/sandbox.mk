@@ -12,3 +12,11 @@ distclean-local: clean-sandbox-cache
 clean-sandbox-cache:
 	-rm -rf tests/sandbox/cache
 .PHONY: clean-sandbox-cache
+
+# End-to-end tests: each boots L1 once (run-l1.sh takes a lock, so two
+# never boot at the same time even under make -j2).
+TESTS += tests/sandbox/tiny-guests-l1.sh tests/sandbox/vrun-linux.sh
+dist_noinst_SCRIPTS += tests/sandbox/tiny-guests-l1.sh tests/sandbox/vrun-linux.sh
+dist_noinst_DATA += tests/sandbox/enter-l1.sh
+tests/sandbox/tiny-guests-l1.log: vmm/vrun $(VK_GUEST_BINS)
+tests/sandbox/vrun-linux.log: vmm/vrun
