@@ -1,0 +1,22 @@
+# vmm/harden.mk - build fragment (see Makefile.am); owned by the hardening area:
+# vrun's seccomp filters, the privilege drop, the capped console log.
+
+vmm_libvmm_a_SOURCES += vmm/seccomp.c vmm/seccomp.h vmm/privdrop.c vmm/privdrop.h \
+	vmm/console-log.c vmm/console-log.h
+vmm_libvmm_a_CFLAGS += $(SECCOMP_CFLAGS)
+vmm_vrun_LDADD += $(SECCOMP_LIBS)
+
+# Each seccomp case forks a child that enters a thread kind's filter, so a
+# kill shows as SIGSYS in the parent; no /dev/kvm is needed.
+HARDEN_UNIT_TESTS = tests/unit/test-seccomp tests/unit/test-privdrop tests/unit/test-console-log
+check_PROGRAMS += $(HARDEN_UNIT_TESTS)
+TESTS += $(HARDEN_UNIT_TESTS)
+tests_unit_test_seccomp_SOURCES = tests/unit/test-seccomp.c
+tests_unit_test_seccomp_CFLAGS = $(UNIT_CFLAGS) $(SECCOMP_CFLAGS)
+tests_unit_test_seccomp_LDADD = vmm/libvmm.a $(UNIT_LIBS) $(SECCOMP_LIBS)
+tests_unit_test_privdrop_SOURCES = tests/unit/test-privdrop.c
+tests_unit_test_privdrop_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_privdrop_LDADD = vmm/libvmm.a $(UNIT_LIBS)
+tests_unit_test_console_log_SOURCES = tests/unit/test-console-log.c
+tests_unit_test_console_log_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_console_log_LDADD = vmm/libvmm.a $(UNIT_LIBS) $(SECCOMP_LIBS)
