@@ -20,3 +20,11 @@ tests_unit_test_privdrop_LDADD = vmm/libvmm.a $(UNIT_LIBS)
 tests_unit_test_console_log_SOURCES = tests/unit/test-console-log.c
 tests_unit_test_console_log_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_console_log_LDADD = vmm/libvmm.a $(UNIT_LIBS) $(SECCOMP_LIBS)
+
+# The real device models (image layer included) on I/O threads inside the
+# I/O filter, and their teardown inside the main filter; fake machine.
+check_PROGRAMS += tests/unit/test-sandbox-devices
+TESTS += tests/unit/test-sandbox-devices
+tests_unit_test_sandbox_devices_SOURCES = tests/unit/test-sandbox-devices.c $(DEVICE_TEST_FAKES)
+tests_unit_test_sandbox_devices_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sandbox_devices_LDADD = vmm/libvkdev.a vmm/libvmm.a $(UNIT_LIBS) $(SECCOMP_LIBS)

@@ -8,6 +8,14 @@ enum vk_sandbox_mode {
 	VK_SANDBOX_LOG,		/* such a call goes through and the kernel logs it (diagnosis) */
 };
 
+/* Sanitizer runtimes make calls no list can foresee (LeakSanitizer's exit
+ * scan clones a tracer), so sanitizer builds start with the sandbox off. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define VK_SANDBOX_DEFAULT	VK_SANDBOX_OFF
+#else
+#define VK_SANDBOX_DEFAULT	VK_SANDBOX_ON
+#endif
+
 enum vk_thread_kind {
 	VK_THREAD_MAIN,		/* console input, halt probes, stopping, freeing */
 	VK_THREAD_VCPU,		/* KVM_RUN and the devices reached by port I/O and MMIO */

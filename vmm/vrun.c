@@ -113,7 +113,7 @@ static int check_options(struct vrun_options *o)
 	if (o->memory_mib < MIN_MEMORY_MIB || o->memory_mib > MAX_MEMORY_MIB)
 		return vk_errorx(EINVAL, "--memory %d: give %d to %d MiB", o->memory_mib,
 				 MIN_MEMORY_MIB, MAX_MEMORY_MIB);
-	o->sandbox_mode = VK_SANDBOX_ON;
+	o->sandbox_mode = VK_SANDBOX_DEFAULT;
 	if (o->sandbox && (rc = vk_sandbox_parse_mode(o->sandbox, &o->sandbox_mode)) < 0)
 		return rc;
 	if (o->user && (rc = vk_runas_lookup(o->user, &o->runas)) < 0)

@@ -300,7 +300,8 @@ static int main_teardown_calls(void)
 		return 22;
 	if (close(io_fixture_fd) < 0 || pread(io_epoll_fd, &t, 1, 0) != -1)
 		return 23;
-	exit(0);	/* exit_group, after stdio is flushed */
+	fflush(stdout);
+	return 0;	/* _exit(): exit_group */
 }
 
 static void allowed_calls_work(void **state)
@@ -363,6 +364,47 @@ static void kill_takes_the_whole_process(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFSIGNALED(status));
 	assert_int_equal(WTERMSIG(status), SIGSYS);
+}
+
+/* Threads end through glibc's exit path (arena and stack release, exit):
+ * every kind must let its thread finish, or a stopping VM dies of SIGSYS. */
+static void *enter_and_end(void *arg)
+{
+	enum vk_thread_kind kind = *(enum vk_thread_kind *)arg;
+	void *p;
+
+	if (vk_sandbox_enter(kind) < 0)
+		return arg;
+	p = malloc(100000);	/* a new thread's first malloc makes an arena */
+	free(p);
+	return NULL;
+}
+
+static void every_kind_can_end_its_thread(void **state)
+{
+	for (int k = 0; k < VK_THREAD_KINDS; k++) {
+		enum vk_thread_kind kind = (enum vk_thread_kind)k;
+		int status = 0;
+		pid_t pid = fork();
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			pthread_t t;
+			void *ret = &kind;
+
+			if (vk_sandbox_prepare(VK_SANDBOX_ON) < 0 ||
+			    pthread_create(&t, NULL, enter_and_end, &kind) != 0 ||
+			    pthread_join(t, &ret) != 0)
+				_exit(2);
+			_exit(ret == NULL ? 0 : 3);
+		}
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		if (!WIFEXITED(status))
+			print_error("%s thread: died ending (signal %d)\n", vk_thread_kind_name(kind),
+				    WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
 }
 
 static int socket_then_exit(void)
@@ -432,6 +474,7 @@ int main(void)
 		cmocka_unit_test(kinds_differ),
 		cmocka_unit_test(allowed_calls_work),
 		cmocka_unit_test(kill_takes_the_whole_process),
+		cmocka_unit_test(every_kind_can_end_its_thread),
 		cmocka_unit_test(log_mode_lets_calls_through),
 		cmocka_unit_test(off_and_modes),
 		cmocka_unit_test(filters_have_sizes),
