@@ -28,3 +28,14 @@ TESTS += tests/unit/test-sandbox-devices
 tests_unit_test_sandbox_devices_SOURCES = tests/unit/test-sandbox-devices.c $(DEVICE_TEST_FAKES)
 tests_unit_test_sandbox_devices_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sandbox_devices_LDADD = vmm/libvkdev.a vmm/libvmm.a $(UNIT_LIBS) $(SECCOMP_LIBS)
+
+# A guest that floods its serial port, for the capped console log under KVM
+# (tests/vmm/tiny-guests.sh).
+VK_GUEST_BINS += tests/vmm/guests/flood.bin
+EXTRA_DIST += tests/vmm/guests/flood.S
+CLEANFILES += tests/vmm/guests/flood.bin
+tests/vmm/guests/flood.bin: tests/vmm/guests/flood.S tests/vmm/guests/guest.h
+	$(AM_V_GEN)$(MKDIR_P) tests/vmm/guests && \
+	$(VK_GUEST_AS) -o $@.o $(srcdir)/tests/vmm/guests/flood.S && \
+	$(VK_GUEST_LINK) $@ $@.o && rm -f $@.o
+tests/vmm/tiny-guests.log: tests/vmm/guests/flood.bin
