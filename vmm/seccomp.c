@@ -90,7 +90,7 @@ static const unsigned long vcpu_ioctls[] = {
 };
 
 /* I/O threads: epoll on doorbells and taps, the image layer (raw and
- * qcow2: reads, writes, flush, discard, growth, block status), taps and
+ * qcow2: reads, writes, flush, discard, qcow2 file growth), taps and
  * the VK_NET_FD socket, getrandom for virtio-rng, interrupts (MSI through
  * an irqfd write, INTx through KVM_IRQ_LINE). */
 static const struct syscall_rule io_calls[] = {
@@ -98,17 +98,12 @@ static const struct syscall_rule io_calls[] = {
 	{ SCMP_SYS(epoll_pwait), ANY },
 	{ SCMP_SYS(epoll_ctl), ANY },
 	{ SCMP_SYS(read), ANY },
-	{ SCMP_SYS(readv), ANY },
-	{ SCMP_SYS(writev), ANY },
 	{ SCMP_SYS(pread64), ANY },
 	{ SCMP_SYS(pwrite64), ANY },
-	{ SCMP_SYS(preadv), ANY },
-	{ SCMP_SYS(pwritev), ANY },
 	{ SCMP_SYS(fdatasync), ANY },
 	{ SCMP_SYS(fsync), ANY },
 	{ SCMP_SYS(fallocate), ANY },
 	{ SCMP_SYS(ftruncate), ANY },
-	{ SCMP_SYS(lseek), ANY },
 	{ SCMP_SYS(recvfrom), ANY },
 	{ SCMP_SYS(sendto), ANY },
 	{ SCMP_SYS(getrandom), ANY },
@@ -142,8 +137,6 @@ static const struct syscall_rule main_calls[] = {
 	{ SCMP_SYS(fdatasync), ANY },
 	{ SCMP_SYS(fsync), ANY },
 	{ SCMP_SYS(ftruncate), ANY },
-	{ SCMP_SYS(fallocate), ANY },
-	{ SCMP_SYS(lseek), ANY },
 	{ SCMP_SYS(ioctl), ANY },	/* restricted to main_ioctls */
 	END
 };

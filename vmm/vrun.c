@@ -153,10 +153,16 @@ static int start_sandboxed(const struct vrun_options *o, struct vk_machine *m,
 		rc = vk_console_start(con);
 	if (rc == 0 && pci)
 		rc = vk_devices_start(pci);
-	if (rc == 0)
-		rc = vk_vcpus_start(m);
+	if (rc < 0)
+		return rc;
+	rc = vk_vcpus_start(m);
 	if (rc == 0)
 		rc = vk_sandbox_enter(VK_THREAD_MAIN);
+	if (rc < 0) {
+		/* Some vCPUs may run already: stop and join them before teardown. */
+		vk_machine_stop(m, VK_EXIT_ERROR, "%s", vk_last_error());
+		vk_vcpus_join(m);
+	}
 	return rc;
 }
 
