@@ -53,7 +53,8 @@ static int open_stdio(struct vk_console *c)
 	return 0;
 }
 
-static int open_log(struct vk_console *c, const char *spec)
+/* "file=PATH[,max=SIZE]": the path (or NULL to only check) and the cap. */
+static int parse_log(const char *spec, char **path_out, uint64_t *max_out)
 {
 	static const char *const keys[] = { "file", "max", NULL };
 	struct vk_subopts so = { 0 };
@@ -72,14 +73,44 @@ static int open_log(struct vk_console *c, const char *spec)
 	}
 	if (max_text && (rc = vk_size_parse(max_text, 1, "--console max=", &max)) < 0)
 		goto out;
-	rc = vk_console_log_open(&c->log, path, max);
-	if (rc < 0)
+	if (max < VK_CONSOLE_LOG_MIN_MAX) {
+		rc = vk_errorx(EINVAL, "--console max=%s: give at least %d bytes (4K)", max_text,
+			       VK_CONSOLE_LOG_MIN_MAX);
 		goto out;
-	c->logging = true;
-	c->out_fd = c->log.pipe_in;
+	}
+	*max_out = max;
+	if (path_out && !(*path_out = strdup(path)))
+		rc = vk_error(ENOMEM, "--console");
 out:
 	vk_subopts_free(&so);
 	return rc;
+}
+
+static int open_log(struct vk_console *c, const char *spec)
+{
+	char *path = NULL;
+	uint64_t max;
+	int rc = parse_log(spec, &path, &max);
+
+	if (rc == 0)
+		rc = vk_console_log_open(&c->log, path, max);
+	if (rc == 0) {
+		c->logging = true;
+		c->out_fd = c->log.pipe_in;
+	}
+	free(path);
+	return rc;
+}
+
+int vk_console_check(const char *spec)
+{
+	uint64_t max;
+
+	if (strcmp(spec, "stdio") == 0 || strcmp(spec, "pty") == 0)
+		return 0;
+	if (strncmp(spec, "file=", 5) == 0)
+		return parse_log(spec, NULL, &max);
+	return vk_errorx(EINVAL, "--console: '%s' is not stdio, pty or file=PATH[,max=SIZE]", spec);
 }
 
 int vk_console_open(struct vk_console *c, const char *spec)

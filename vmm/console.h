@@ -25,6 +25,8 @@ struct vk_console {
 /* spec: "stdio", "pty" or "file=PATH[,max=SIZE]" (a log capped at SIZE
  * bytes, default VK_CONSOLE_LOG_DEFAULT_MAX, see console-log.h). */
 int vk_console_open(struct vk_console *c, const char *spec);
+/* Check a spec without opening anything (option checking). */
+int vk_console_check(const char *spec);
 /* Start what runs beside the vCPUs (the log writer thread for file=). */
 int vk_console_start(struct vk_console *c);
 /* Move what the user typed into the UART.  Returns 1 when the user asked to

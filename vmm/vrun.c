@@ -113,6 +113,8 @@ static int check_options(struct vrun_options *o)
 	if (o->memory_mib < MIN_MEMORY_MIB || o->memory_mib > MAX_MEMORY_MIB)
 		return vk_errorx(EINVAL, "--memory %d: give %d to %d MiB", o->memory_mib,
 				 MIN_MEMORY_MIB, MAX_MEMORY_MIB);
+	if (o->console && (rc = vk_console_check(o->console)) < 0)
+		return rc;
 	o->sandbox_mode = VK_SANDBOX_DEFAULT;
 	if (o->sandbox && (rc = vk_sandbox_parse_mode(o->sandbox, &o->sandbox_mode)) < 0)
 		return rc;

@@ -21,6 +21,13 @@ expect_fail "--memory 1" "--memory 1: give" "$VRUN" --bios b --memory 1
 expect_fail "unknown option" "--frobnicate" "$VRUN" --frobnicate
 expect_fail "stray argument" "unexpected argument 'extra'" "$VRUN" --bios b extra
 status_is 1 "bad options exit 1" "$VRUN" --cpus 0 --bios b
+expect_fail "--console names what it takes" "is not stdio, pty or file=PATH[,max=SIZE]" \
+	"$VRUN" --bios b --console tty
+expect_fail "--console file= needs a path" "file= needs a path" "$VRUN" --bios b --console file=
+expect_fail "--console max= below 4K" "--console max=100: give at least 4096 bytes" \
+	"$VRUN" --bios b --console file=log,max=100
+expect_fail "--console max= is a size" "--console max=" "$VRUN" --bios b --console file=log,max=lots
+expect_fail "--console unknown key" "unknown option 'size'" "$VRUN" --bios b --console file=log,size=1M
 expect_fail "--sandbox takes on, off or log" "--sandbox yes: give on, off or log" "$VRUN" --bios b --sandbox yes
 expect_fail "--user names a missing user" "--user vkit-no-such-user: no such user" \
 	"$VRUN" --bios b --user vkit-no-such-user
