@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -280,6 +281,10 @@ int vk_sandbox_prepare(enum vk_sandbox_mode mode)
 	if (mode == VK_SANDBOX_ON && seccomp_api_get() < 3)
 		return vk_errorx(ENOTSUP, "--sandbox on: this kernel cannot kill a whole process from "
 				 "seccomp (Linux 4.14 or later needed); use --sandbox off");
+	/* State glibc loads from files on first use, which no filter allows:
+	 * the time zone (gmtime_r() for the CMOS clock reads /etc/localtime
+	 * the first time, on a vCPU thread, when a Linux guest reads the RTC). */
+	tzset();
 	for (int k = 0; k < VK_THREAD_KINDS && rc == 0; k++)
 		rc = build_kind((enum vk_thread_kind)k, deny, &sandbox.prog[k]);
 	if (rc == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
