@@ -39,3 +39,10 @@ tests/vmm/guests/flood.bin: tests/vmm/guests/flood.S tests/vmm/guests/guest.h
 	$(VK_GUEST_AS) -o $@.o $(srcdir)/tests/vmm/guests/flood.S && \
 	$(VK_GUEST_LINK) $@ $@.o && rm -f $@.o
 tests/vmm/tiny-guests.log: tests/vmm/guests/flood.bin
+
+# A real Linux guest under the filters (disks, network, console flood,
+# --user); skips without /dev/kvm and the sandbox kernel, so it does its
+# work through tests/sandbox/run-l1.sh.
+TESTS += tests/vmm/hardening-l2.sh
+dist_noinst_SCRIPTS += tests/vmm/hardening-l2.sh
+tests/vmm/hardening-l2.log: vmm/vrun
