@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/size.h"
+#include "common/subopt.h"
 #include "vmm/console.h"
 
 static int open_pty(struct vk_console *c)
@@ -51,6 +53,66 @@ static int open_stdio(struct vk_console *c)
 	return 0;
 }
 
+/* "file=PATH[,max=SIZE]": the path (or NULL to only check) and the cap. */
+static int parse_log(const char *spec, char **path_out, uint64_t *max_out)
+{
+	static const char *const keys[] = { "file", "max", NULL };
+	struct vk_subopts so = { 0 };
+	uint64_t max = VK_CONSOLE_LOG_DEFAULT_MAX;
+	const char *path, *max_text;
+	int rc;
+
+	rc = vk_subopts_parse(spec, keys, NULL, "--console", &so);
+	if (rc < 0)
+		goto out;
+	path = vk_subopts_get(&so, "file");
+	max_text = vk_subopts_get(&so, "max");
+	if (!path || !*path) {
+		rc = vk_errorx(EINVAL, "--console: '%s': file= needs a path", spec);
+		goto out;
+	}
+	if (max_text && (rc = vk_size_parse(max_text, 1, "--console max=", &max)) < 0)
+		goto out;
+	if (max < VK_CONSOLE_LOG_MIN_MAX) {
+		rc = vk_errorx(EINVAL, "--console max=%s: give at least %d bytes (4K)", max_text,
+			       VK_CONSOLE_LOG_MIN_MAX);
+		goto out;
+	}
+	*max_out = max;
+	if (path_out && !(*path_out = strdup(path)))
+		rc = vk_error(ENOMEM, "--console");
+out:
+	vk_subopts_free(&so);
+	return rc;
+}
+
+static int open_log(struct vk_console *c, const char *spec)
+{
+	char *path = NULL;
+	uint64_t max;
+	int rc = parse_log(spec, &path, &max);
+
+	if (rc == 0)
+		rc = vk_console_log_open(&c->log, path, max);
+	if (rc == 0) {
+		c->logging = true;
+		c->out_fd = c->log.pipe_in;
+	}
+	free(path);
+	return rc;
+}
+
+int vk_console_check(const char *spec)
+{
+	uint64_t max;
+
+	if (strcmp(spec, "stdio") == 0 || strcmp(spec, "pty") == 0)
+		return 0;
+	if (strncmp(spec, "file=", 5) == 0)
+		return parse_log(spec, NULL, &max);
+	return vk_errorx(EINVAL, "--console: '%s' is not stdio, pty or file=PATH[,max=SIZE]", spec);
+}
+
 int vk_console_open(struct vk_console *c, const char *spec)
 {
 	memset(c, 0, sizeof(*c));
@@ -59,13 +121,14 @@ int vk_console_open(struct vk_console *c, const char *spec)
 		return open_stdio(c);
 	if (strcmp(spec, "pty") == 0)
 		return open_pty(c);
-	if (strncmp(spec, "file=", 5) == 0 && spec[5]) {
-		c->out_fd = open(spec + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (c->out_fd < 0)
-			return vk_error(errno, "console file %s", spec + 5);
-		return 0;
-	}
-	return vk_errorx(EINVAL, "--console: '%s' is not stdio, pty or file=PATH", spec);
+	if (strncmp(spec, "file=", 5) == 0)
+		return open_log(c, spec);
+	return vk_errorx(EINVAL, "--console: '%s' is not stdio, pty or file=PATH[,max=SIZE]", spec);
+}
+
+int vk_console_start(struct vk_console *c)
+{
+	return c->logging ? vk_console_log_start(&c->log) : 0;
 }
 
 int vk_console_input(struct vk_console *c, struct vk_serial *s)
@@ -107,7 +170,10 @@ void vk_console_close(struct vk_console *c)
 	if (c->raw)
 		tcsetattr(STDIN_FILENO, TCSANOW, &c->saved);
 	c->raw = false;
-	if (c->pty_slave >= 0) {
+	if (c->logging) {
+		vk_console_log_close(&c->log);	/* writes what is still in the pipe */
+		c->logging = false;
+	} else if (c->pty_slave >= 0) {
 		close(c->pty_slave);
 		close(c->in_fd);
 	} else if (c->out_fd > STDERR_FILENO) {

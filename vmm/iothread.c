@@ -13,6 +13,13 @@
 
 #define STOP_TAG UINT32_MAX
 
+static int (*start_hook)(void);
+
+void vk_iothread_set_start_hook(int (*hook)(void))
+{
+	start_hook = hook;
+}
+
 int vk_iothread_init(struct vk_iothread *t, vk_iothread_fn fn, void *opaque)
 {
 	memset(t, 0, sizeof(*t));
@@ -63,6 +70,8 @@ static void *iothread_main(void *arg)
 	struct vk_iothread *t = arg;
 	struct epoll_event evs[16];
 
+	if (start_hook && start_hook() < 0)
+		return NULL;	/* the hook has reported why */
 	for (;;) {
 		int n = epoll_wait(t->epfd, evs, 16, -1);
 

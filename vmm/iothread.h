@@ -24,6 +24,9 @@ int vk_iothread_watch(struct vk_iothread *t, int fd, unsigned tag);
 int vk_iothread_pause(struct vk_iothread *t, int fd, unsigned tag, bool paused);
 int vk_iothread_unwatch(struct vk_iothread *t, int fd);
 int vk_iothread_start(struct vk_iothread *t, const char *name);
+/* What every I/O thread does first (vrun: enter its seccomp filter); when
+ * the hook fails, the thread ends without serving its device. */
+void vk_iothread_set_start_hook(int (*hook)(void));
 void vk_iothread_stop(struct vk_iothread *t);
 void vk_iothread_free(struct vk_iothread *t);
 

@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "vmm/machine.h"
+#include "vmm/seccomp.h"
 #include "vmm/x86/cpu.h"
 
 #define VCPU_KICK_SIGNAL	SIGUSR1
@@ -186,7 +187,8 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-	run_loop(v);
+	if (vk_sandbox_enter(VK_THREAD_VCPU) == 0)	/* on failure the machine is stopped */
+		run_loop(v);
 	return NULL;
 }
 

@@ -15,7 +15,10 @@
 #include "common/options.h"
 #include "vmm/console.h"
 #include "vmm/devices/legacy.h"
+#include "vmm/iothread.h"
 #include "vmm/machine.h"
+#include "vmm/privdrop.h"
+#include "vmm/seccomp.h"
 #include "vmm/vrun-devices.h"
 #include "vmm/x86/boot.h"
 
@@ -25,9 +28,12 @@
 #define HALT_PROBE_MS		100	/* how often idle vCPUs are asked whether they are dead */
 
 struct vrun_options {
-	char *kernel, *initrd, *cmdline, *console, *bios, *name;
+	char *kernel, *initrd, *cmdline, *console, *bios, *name, *sandbox, *user;
 	const char **disks, **nets;	/* NULL-terminated, from popt */
 	int memory_mib, cpus, allow_emulated;
+	enum vk_sandbox_mode sandbox_mode;
+	bool drop;			/* --user given: runas is filled */
+	struct vk_runas runas;
 };
 
 struct vrun_devices {
@@ -63,10 +69,15 @@ static int parse_options(int argc, const char **argv, struct vrun_options *o)
 		{ "net", '\0', POPT_ARG_ARGV, &o->nets, 0,
 		  "virtio-net interface (repeatable)", "bridge=BR|tap=NAME[,mac=MAC]" },
 		{ "console", '\0', POPT_ARG_STRING, &o->console, 0,
-		  "serial console: stdio (default), pty or file=PATH", "stdio|pty|file=PATH" },
+		  "serial console: stdio (default), pty or a log capped at SIZE (default 1M)",
+		  "stdio|pty|file=PATH[,max=SIZE]" },
 		{ "bios", '\0', POPT_ARG_STRING, &o->bios, 0,
 		  "raw firmware image, mapped below 4 GiB (as QEMU -bios)", "FILE" },
 		{ "name", '\0', POPT_ARG_STRING, &o->name, 0, "name of the guest (messages)", "NAME" },
+		{ "sandbox", '\0', POPT_ARG_STRING, &o->sandbox, 0,
+		  "seccomp filter per thread once the VM runs (default on; log: allow and log)", "on|off|log" },
+		{ "user", '\0', POPT_ARG_STRING, &o->user, 0,
+		  "become this user once /dev/kvm, disks and taps are open (vrun must run as root)", "USER" },
 		{ "allow-emulated", '\0', POPT_ARG_NONE, &o->allow_emulated, 0,
 		  "boot Linux even where KVM would emulate every instruction (PVM hosts)", NULL },
 		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_common_options, 0, "Common options:", NULL },
@@ -89,8 +100,10 @@ static int parse_options(int argc, const char **argv, struct vrun_options *o)
 	return ret;
 }
 
-static int check_options(const struct vrun_options *o)
+static int check_options(struct vrun_options *o)
 {
+	int rc;
+
 	if (!o->kernel == !o->bios)
 		return vk_errorx(EINVAL, "give exactly one of --kernel FILE and --bios FILE");
 	if (o->bios && (o->initrd || o->cmdline))
@@ -100,7 +113,59 @@ static int check_options(const struct vrun_options *o)
 	if (o->memory_mib < MIN_MEMORY_MIB || o->memory_mib > MAX_MEMORY_MIB)
 		return vk_errorx(EINVAL, "--memory %d: give %d to %d MiB", o->memory_mib,
 				 MIN_MEMORY_MIB, MAX_MEMORY_MIB);
+	if (o->console && (rc = vk_console_check(o->console)) < 0)
+		return rc;
+	o->sandbox_mode = VK_SANDBOX_DEFAULT;
+	if (o->sandbox && (rc = vk_sandbox_parse_mode(o->sandbox, &o->sandbox_mode)) < 0)
+		return rc;
+	if (o->user && (rc = vk_runas_lookup(o->user, &o->runas)) < 0)
+		return rc;
+	o->drop = o->user != NULL;
 	return 0;
+}
+
+static void sandbox_failed(void *opaque, const char *message)
+{
+	vk_machine_stop(opaque, VK_EXIT_ERROR, "%s", message);
+}
+
+static int enter_io_sandbox(void)
+{
+	return vk_sandbox_enter(VK_THREAD_IO);
+}
+
+/* Everything is open: compile the filters, drop root, then start the
+ * threads, each of which installs its own filter first (docs/vmm.md,
+ * Hardening).  The drop comes before any thread exists because glibc
+ * changes the ids of every thread, which the filters forbid. */
+static int start_sandboxed(const struct vrun_options *o, struct vk_machine *m,
+			   struct vk_console *con, struct vk_devices *pci)
+{
+	int rc = vk_sandbox_prepare(o->sandbox_mode);
+
+	if (rc == 0 && o->sandbox_mode != VK_SANDBOX_OFF)
+		vk_debug("seccomp filters (BPF instructions): main %u, vCPU %u, I/O %u, console %u",
+			 vk_sandbox_filter_len(VK_THREAD_MAIN), vk_sandbox_filter_len(VK_THREAD_VCPU),
+			 vk_sandbox_filter_len(VK_THREAD_IO), vk_sandbox_filter_len(VK_THREAD_CONSOLE));
+	vk_sandbox_set_failure_hook(sandbox_failed, m);
+	vk_iothread_set_start_hook(enter_io_sandbox);
+	if (rc == 0 && o->drop)
+		rc = vk_runas_apply(&o->runas);
+	if (rc == 0)
+		rc = vk_console_start(con);
+	if (rc == 0 && pci)
+		rc = vk_devices_start(pci);
+	if (rc < 0)
+		return rc;
+	rc = vk_vcpus_start(m);
+	if (rc == 0)
+		rc = vk_sandbox_enter(VK_THREAD_MAIN);
+	if (rc < 0) {
+		/* Some vCPUs may run already: stop and join them before teardown. */
+		vk_machine_stop(m, VK_EXIT_ERROR, "%s", vk_last_error());
+		vk_vcpus_join(m);
+	}
+	return rc;
 }
 
 static int init_devices(struct vk_machine *m, struct vrun_devices *d, int console_fd)
@@ -210,10 +275,8 @@ static int run(const struct vrun_options *o)
 
 		rc = vk_linux_load(&m, &b);
 	}
-	if (rc == 0 && pci)
-		rc = vk_devices_start(pci);
 	if (rc == 0)
-		rc = vk_vcpus_start(&m);
+		rc = start_sandboxed(o, &m, &con, pci);
 	if (rc == 0) {
 		main_loop(&m, &con, &dev->serial);
 		vk_vcpus_join(&m);
@@ -232,6 +295,7 @@ static int run(const struct vrun_options *o)
 	if (status < 0 || status > 255)
 		status = VK_EXIT_ERROR;
 	vk_machine_free(&m);
+	vk_sandbox_free();
 	free(dev);
 	return status;
 }
@@ -244,6 +308,8 @@ static void free_options(struct vrun_options *o)
 	free(o->console);
 	free(o->bios);
 	free(o->name);
+	free(o->sandbox);
+	free(o->user);
 	for (size_t i = 0; o->disks && o->disks[i]; i++)
 		free((char *)o->disks[i]);
 	for (size_t i = 0; o->nets && o->nets[i]; i++)

@@ -49,6 +49,29 @@ static void setup_once(void)
 	unlink(image_path);
 }
 
+/* What the parser promises about an accepted chain (queue.h). */
+static void check_chain(const struct vk_virtq_chain *c)
+{
+	const uint8_t *ram = mem->regions[0].host;
+	uint64_t out = 0, in = 0;
+
+	if (c->n_out + c->n_in > VK_VIRTQ_MAX_SEGS || c->out_len > UINT32_MAX || c->in_len > UINT32_MAX)
+		abort();
+	for (unsigned s = 0; s < c->n_out + c->n_in; s++) {
+		const uint8_t *b = c->iov[s].iov_base;
+		size_t len = c->iov[s].iov_len;
+
+		if (len == 0 || b < ram || b > ram + RAM_SIZE || len > (size_t)(ram + RAM_SIZE - b))
+			abort();
+		if (s < c->n_out)
+			out += len;
+		else
+			in += len;
+	}
+	if (out != c->out_len || in != c->in_len)
+		abort();
+}
+
 /* The parser alone, on a queue over the fuzzed RAM. */
 static void fuzz_parser(uint8_t opts)
 {
@@ -61,7 +84,14 @@ static void fuzz_parser(uint8_t opts)
 		return;
 	q.indirect = opts & 1;
 	q.event_idx = opts & 2;
-	for (unsigned i = 0; i < 2 * q.size && vk_virtq_pop(&q, &c) > 0; i++) {
+	for (unsigned i = 0; i < 2 * q.size; i++) {
+		int rc = vk_virtq_pop(&q, &c);
+
+		if (rc < 0 && (!q.broken || vk_virtq_pop(&q, &c) != 0))
+			abort();	/* a refused chain leaves the queue broken and silent */
+		if (rc <= 0)
+			break;
+		check_chain(&c);
 		/* Touch every buffer the parser handed out: ASan checks they are real. */
 		vk_virtq_chain_read(&c, 0, sink, sizeof(sink));
 		vk_virtq_chain_write(&c, c.in_len > 8 ? c.in_len - 8 : 0, sink, 8);

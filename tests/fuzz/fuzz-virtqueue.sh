@@ -25,12 +25,14 @@ if [ -x "$bin" ]; then
 	# The corpus is copied: libFuzzer adds what it finds to the first directory.
 	mkdir "$TMP/corpus"
 	cp "$s/tests/fuzz/corpus-virtqueue/"* "$TMP/corpus/"
-	if "$bin" -max_total_time="${VK_FUZZ_SECONDS:-20}" -timeout=10 -rss_limit_mb=1024 \
-		"$TMP/corpus" >"$TMP/fuzz.log" 2>&1; then
-		ok 0 "fuzz-virtqueue ran ${VK_FUZZ_SECONDS:-20} s without a crash, leak or hang"
+	if "$bin" -max_total_time="${VK_FUZZ_SECONDS:-5}" -timeout=10 -rss_limit_mb=1024 \
+		-artifact_prefix="$TMP/" "$TMP/corpus" >"$TMP/fuzz.log" 2>&1; then
+		ok 0 "fuzz-virtqueue ran ${VK_FUZZ_SECONDS:-5} s without a crash, leak or hang"
+		grep '^Done' "$TMP/fuzz.log" | sed 's/^/# /'
 	else
-		ok 1 "fuzz-virtqueue found a problem (reproducer saved beside the log)"
+		ok 1 "fuzz-virtqueue found a problem (VK_FUZZ_KEEP=DIR keeps the reproducer)"
 		grep -v '^vrun: ' "$TMP/fuzz.log" | tail -60 | sed 's/^/# /'
+		[ -n "$VK_FUZZ_KEEP" ] && cp "$TMP"/crash-* "$TMP"/leak-* "$TMP"/timeout-* "$VK_FUZZ_KEEP"/ 2>/dev/null
 	fi
 else
 	skip "fuzz-virtqueue did not build"

@@ -4,3 +4,9 @@
 TESTS += tests/fuzz/fuzz-virtqueue.sh
 dist_noinst_SCRIPTS += tests/fuzz/fuzz-virtqueue.sh
 EXTRA_DIST += tests/fuzz/fuzz-virtqueue.c tests/fuzz/corpus-virtqueue
+
+# virtio-blk requests built from the input, against the real image layer
+# (raw, read-only raw, qcow2) and checked against a model (hardening area).
+TESTS += tests/fuzz/fuzz-virtio-blk.sh
+dist_noinst_SCRIPTS += tests/fuzz/fuzz-virtio-blk.sh
+EXTRA_DIST += tests/fuzz/fuzz-virtio-blk.c tests/fuzz/corpus-virtio-blk

@@ -69,6 +69,33 @@ else
 	skip "pty console: no devpts mounted here"
 fi
 
+# Hardening.  Every run above had the default --sandbox on (a missing
+# system call would have killed vrun with SIGSYS, status 159).
+timeout 60 "$VRUN" -v --memory 16 --console "file=$TMP/v.console" --bios "$GUESTS/hello.bin" \
+	>"$TMP/v.out" 2>&1 </dev/null
+ok $? "-v: exits 0"
+check "-v: the seccomp filters are installed" grep -q "seccomp filters (BPF instructions)" "$TMP/v.out"
+timeout 60 "$VRUN" --sandbox off --memory 16 --console "file=$TMP/off.console" --bios "$GUESTS/hello.bin" \
+	>"$TMP/off.out" 2>&1 </dev/null
+ok $? "--sandbox off: exits 0"
+if [ -f "$GUESTS/flood.bin" ]; then
+	timeout 120 "$VRUN" --memory 16 --console "file=$TMP/flood.console,max=4K" --bios "$GUESTS/flood.bin" \
+		>"$TMP/flood.out" 2>&1 </dev/null
+	ok $? "flood: 64 KiB of serial output into a 4 KiB log exits 0"
+	ok $(($(stat -c %s "$TMP/flood.console") > 4096)) "flood: the log stays within max=4K"
+	ok $(($(stat -c %s "$TMP/flood.console.1") != 4096)) "flood: the previous 4 KiB are in PATH.1"
+	check "flood: the newest output is kept" grep -q "END OF FLOOD" "$TMP/flood.console"
+else
+	skip "flood: tests/vmm/guests/flood.bin is not built"
+fi
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	timeout 60 "$VRUN" --user nobody --memory 16 --console "file=$TMP/user.console" \
+		--bios "$GUESTS/io.bin" >"$TMP/user.out" 2>&1 </dev/null
+	ok $? "--user nobody: the io guest passes after the drop"
+else
+	skip "--user: needs root and a 'nobody' user"
+fi
+
 expect_fail "a kernel that is not a bzImage is rejected" "not a Linux bzImage" \
 	"$VRUN" --memory 16 --kernel "$GUESTS/hello.bin" --allow-emulated
 

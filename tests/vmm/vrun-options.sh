@@ -21,6 +21,25 @@ expect_fail "--memory 1" "--memory 1: give" "$VRUN" --bios b --memory 1
 expect_fail "unknown option" "--frobnicate" "$VRUN" --frobnicate
 expect_fail "stray argument" "unexpected argument 'extra'" "$VRUN" --bios b extra
 status_is 1 "bad options exit 1" "$VRUN" --cpus 0 --bios b
+expect_fail "--console names what it takes" "is not stdio, pty or file=PATH[,max=SIZE]" \
+	"$VRUN" --bios b --console tty
+expect_fail "--console file= needs a path" "file= needs a path" "$VRUN" --bios b --console file=
+expect_fail "--console max= below 4K" "--console max=100: give at least 4096 bytes" \
+	"$VRUN" --bios b --console file=log,max=100
+expect_fail "--console max= is a size" "--console max=" "$VRUN" --bios b --console file=log,max=lots
+expect_fail "--console unknown key" "unknown option 'size'" "$VRUN" --bios b --console file=log,size=1M
+expect_fail "--sandbox takes on, off or log" "--sandbox yes: give on, off or log" "$VRUN" --bios b --sandbox yes
+expect_fail "--user names a missing user" "--user vkit-no-such-user: no such user" \
+	"$VRUN" --bios b --user vkit-no-such-user
+expect_fail "--user root drops nothing" "name an unprivileged user" "$VRUN" --bios b --user root
+if [ "$(id -u)" != 0 ]; then
+	expect_fail "--user needs root" "vrun is not running as root" "$VRUN" --bios b --user nobody
+elif command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
+	expect_fail "--user needs root" "vrun is not running as root" \
+		setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups "$VRUN" --bios b --user nobody
+else
+	skip "--user needs root: cannot run vrun as another user here"
+fi
 if [ ! -e /dev/kvm ]; then
 	expect_fail "missing /dev/kvm is named" "/dev/kvm does not exist" "$VRUN" --bios b
 else
