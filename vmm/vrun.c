@@ -14,9 +14,12 @@
 #include "common/error.h"
 #include "common/options.h"
 #include "vmm/console.h"
+#include "vmm/devices/acpi-pm.h"
 #include "vmm/devices/legacy.h"
 #include "vmm/machine.h"
+#include "vmm/mgmt.h"
 #include "vmm/vrun-devices.h"
+#include "vmm/x86/acpi.h"
 #include "vmm/x86/boot.h"
 
 #define DEFAULT_MEMORY_MIB	512
@@ -25,9 +28,9 @@
 #define HALT_PROBE_MS		100	/* how often idle vCPUs are asked whether they are dead */
 
 struct vrun_options {
-	char *kernel, *initrd, *cmdline, *console, *bios, *name;
+	char *kernel, *initrd, *cmdline, *console, *bios, *name, *control;
 	const char **disks, **nets;	/* NULL-terminated, from popt */
-	int memory_mib, cpus, allow_emulated;
+	int memory_mib, cpus, allow_emulated, no_acpi;
 };
 
 struct vrun_devices {
@@ -35,6 +38,7 @@ struct vrun_devices {
 	struct vk_i8042 i8042;
 	struct vk_rtc rtc;
 	struct vk_testdev testdev;
+	struct vk_acpi_pm pm;
 };
 
 static volatile sig_atomic_t got_signal;
@@ -66,7 +70,12 @@ static int parse_options(int argc, const char **argv, struct vrun_options *o)
 		  "serial console: stdio (default), pty or file=PATH", "stdio|pty|file=PATH" },
 		{ "bios", '\0', POPT_ARG_STRING, &o->bios, 0,
 		  "raw firmware image, mapped below 4 GiB (as QEMU -bios)", "FILE" },
-		{ "name", '\0', POPT_ARG_STRING, &o->name, 0, "name of the guest (messages)", "NAME" },
+		{ "name", '\0', POPT_ARG_STRING, &o->name, 0,
+		  "name of the guest: messages, run/NAME.pid and run/NAME.sock in the state directory", "NAME" },
+		{ "control", '\0', POPT_ARG_STRING, &o->control, 0,
+		  "control socket path (default with --name: run/NAME.sock)", "PATH" },
+		{ "no-acpi", '\0', POPT_ARG_NONE, &o->no_acpi, 0,
+		  "give a Linux guest no ACPI tables (MP table only)", NULL },
 		{ "allow-emulated", '\0', POPT_ARG_NONE, &o->allow_emulated, 0,
 		  "boot Linux even where KVM would emulate every instruction (PVM hosts)", NULL },
 		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_common_options, 0, "Common options:", NULL },
@@ -115,7 +124,26 @@ static int init_devices(struct vk_machine *m, struct vrun_devices *d, int consol
 		rc = vk_testdev_init(&d->testdev, m, &m->pio, &m->mmio);
 	if (rc == 0)
 		rc = vk_post_port_init(&m->pio);
+	if (rc == 0)
+		rc = vk_acpi_pm_init(&d->pm, m, &m->pio);
 	return rc;
+}
+
+/* The ACPI tables go into the BIOS area below 1 MiB, where Linux looks. */
+static int load_acpi(struct vk_machine *m, const struct vk_mp_intx *intx, size_t n_intx, bool pci,
+		     uint64_t *rsdp)
+{
+	struct vk_acpi_config cfg = { .ncpus = m->ncpus, .pci = pci, .intx = intx, .n_intx = n_intx };
+	uint8_t *buf = vk_gpa_to_host(&m->mem, VK_ACPI_BASE, VK_ACPI_MAX);
+	int len;
+
+	if (!buf)
+		return vk_errorx(ENOMEM, "guest memory too small for the ACPI tables");
+	len = vk_acpi_build(buf, VK_ACPI_MAX, VK_ACPI_BASE, &cfg);
+	if (len < 0)
+		return vk_errorx(-len, "cannot build the ACPI tables for %u vCPUs", m->ncpus);
+	*rsdp = VK_ACPI_BASE;
+	return 0;
 }
 
 /* The main thread feeds the console and watches for the end: a device or
@@ -173,7 +201,9 @@ static int run(const struct vrun_options *o)
 	struct vk_devices *pci = NULL;
 	struct vk_pci_intx intx[VK_PCI_MAX_SLOTS];
 	struct vk_mp_intx mp_intx[VK_PCI_MAX_SLOTS];
+	struct vk_mgmt mgmt = { 0 };
 	size_t n_intx = 0;
+	uint64_t rsdp = 0;
 	int rc, status = VK_EXIT_ERROR;
 
 	if (!dev) {
@@ -181,6 +211,8 @@ static int run(const struct vrun_options *o)
 		return VK_EXIT_ERROR;
 	}
 	rc = vk_machine_init(&m, (uint64_t)o->memory_mib, (unsigned)o->cpus);
+	if (rc == 0)
+		rc = vk_mgmt_claim(&mgmt, &m, o->name);
 	if (rc == 0 && m.pvm) {
 		fprintf(stderr, "vrun: warning: KVM on this host is PVM (no VT-x/AMD-V): ordinary guests "
 			"run under instruction emulation, about 1000 times slower\n");
@@ -204,21 +236,33 @@ static int run(const struct vrun_options *o)
 		rc = vk_vcpus_create(&m);
 	if (rc == 0 && o->bios)
 		rc = vk_machine_load_firmware(&m, o->bios);
+	if (rc == 0 && o->kernel && !o->no_acpi)
+		rc = load_acpi(&m, mp_intx, n_intx, pci != NULL, &rsdp);
 	if (rc == 0 && o->kernel) {
 		struct vk_linux_boot b = { .kernel = o->kernel, .initrd = o->initrd, .cmdline = o->cmdline,
-					   .intx = mp_intx, .n_intx = n_intx };
+					   .intx = mp_intx, .n_intx = n_intx, .acpi_rsdp = rsdp };
 
 		rc = vk_linux_load(&m, &b);
 	}
 	if (rc == 0 && pci)
 		rc = vk_devices_start(pci);
-	if (rc == 0)
-		rc = vk_vcpus_start(&m);
 	if (rc == 0) {
-		main_loop(&m, &con, &dev->serial);
-		vk_vcpus_join(&m);
-		status = atomic_load(&m.stop_status);
+		mgmt.devices = pci;
+		mgmt.pm = &dev->pm;
+		rc = vk_vcpus_start(&m);
 	}
+	if (rc == 0)
+		rc = vk_mgmt_start(&mgmt, o->control);
+	if (rc == 0)
+		main_loop(&m, &con, &dev->serial);
+	vk_mgmt_stop(&mgmt);	/* no command runs once the vCPUs are gone */
+	if (m.vcpus) {
+		if (rc < 0)
+			vk_machine_stop(&m, VK_EXIT_ERROR, "setup failed");
+		vk_vcpus_join(&m);
+	}
+	if (rc == 0)
+		status = atomic_load(&m.stop_status);
 	vk_devices_free(pci);	/* stops the I/O threads first */
 	vk_console_close(&con);
 	if (rc < 0) {
@@ -232,6 +276,7 @@ static int run(const struct vrun_options *o)
 	if (status < 0 || status > 255)
 		status = VK_EXIT_ERROR;
 	vk_machine_free(&m);
+	vk_acpi_pm_free(&dev->pm);
 	free(dev);
 	return status;
 }
@@ -244,6 +289,7 @@ static void free_options(struct vrun_options *o)
 	free(o->console);
 	free(o->bios);
 	free(o->name);
+	free(o->control);
 	for (size_t i = 0; o->disks && o->disks[i]; i++)
 		free((char *)o->disks[i]);
 	for (size_t i = 0; o->nets && o->nets[i]; i++)
