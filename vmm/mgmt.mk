@@ -20,3 +20,38 @@ tests_unit_test_acpi_LDADD = vmm/libvkmgmt.a vmm/libvmm.a $(UNIT_LIBS)
 tests_unit_test_control_SOURCES = tests/unit/test-control.c
 tests_unit_test_control_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_control_LDADD = vmm/libvkmgmt.a $(UNIT_LIBS)
+
+# Tiny guests for the control socket and ACPI (tests/vmm/mgmt-guests.sh).
+VK_MGMT_GUEST_BINS = tests/vmm/guests/count.bin tests/vmm/guests/button.bin \
+	tests/vmm/guests/acpi-off.bin tests/vmm/guests/acpi-reset.bin
+EXTRA_DIST += tests/vmm/guests/count.S tests/vmm/guests/button.S \
+	tests/vmm/guests/acpi-off.S tests/vmm/guests/acpi-reset.S
+CLEANFILES += $(VK_MGMT_GUEST_BINS)
+check_SCRIPTS += $(VK_MGMT_GUEST_BINS)
+
+tests/vmm/guests/count.bin: tests/vmm/guests/count.S tests/vmm/guests/guest.h
+	$(AM_V_GEN)$(MKDIR_P) tests/vmm/guests && \
+	$(VK_GUEST_AS) -o $@.o $(srcdir)/tests/vmm/guests/count.S && \
+	$(VK_GUEST_LINK) $@ $@.o && rm -f $@.o
+tests/vmm/guests/button.bin: tests/vmm/guests/button.S tests/vmm/guests/guest.h
+	$(AM_V_GEN)$(MKDIR_P) tests/vmm/guests && \
+	$(VK_GUEST_AS) -o $@.o $(srcdir)/tests/vmm/guests/button.S && \
+	$(VK_GUEST_LINK) $@ $@.o && rm -f $@.o
+tests/vmm/guests/acpi-off.bin: tests/vmm/guests/acpi-off.S tests/vmm/guests/guest.h
+	$(AM_V_GEN)$(MKDIR_P) tests/vmm/guests && \
+	$(VK_GUEST_AS) -o $@.o $(srcdir)/tests/vmm/guests/acpi-off.S && \
+	$(VK_GUEST_LINK) $@ $@.o && rm -f $@.o
+tests/vmm/guests/acpi-reset.bin: tests/vmm/guests/acpi-reset.S tests/vmm/guests/guest.h
+	$(AM_V_GEN)$(MKDIR_P) tests/vmm/guests && \
+	$(VK_GUEST_AS) -o $@.o $(srcdir)/tests/vmm/guests/acpi-reset.S && \
+	$(VK_GUEST_LINK) $@ $@.o && rm -f $@.o
+
+# The control socket from the shell: one request, the reply or one field.
+check_PROGRAMS += tests/vmm/vk-control
+tests_vmm_vk_control_SOURCES = tests/vmm/vk-control.c
+tests_vmm_vk_control_CFLAGS = $(VKIT_CFLAGS)
+tests_vmm_vk_control_LDADD = $(VKIT_LIBS)
+
+TESTS += tests/vmm/mgmt-guests.sh
+dist_noinst_SCRIPTS += tests/vmm/mgmt-guests.sh
+tests/vmm/mgmt-guests.log: vmm/vrun tests/vmm/vk-control $(VK_MGMT_GUEST_BINS)

@@ -210,9 +210,14 @@ static int run(const struct vrun_options *o)
 		vk_report("out of memory");
 		return VK_EXIT_ERROR;
 	}
+	/* The name first: a clash is reported on any host, KVM or not. */
+	rc = vk_mgmt_claim(&mgmt, &m, o->name);
+	if (rc < 0) {
+		vk_report(NULL);
+		free(dev);
+		return VK_EXIT_ERROR;
+	}
 	rc = vk_machine_init(&m, (uint64_t)o->memory_mib, (unsigned)o->cpus);
-	if (rc == 0)
-		rc = vk_mgmt_claim(&mgmt, &m, o->name);
 	if (rc == 0 && m.pvm) {
 		fprintf(stderr, "vrun: warning: KVM on this host is PVM (no VT-x/AMD-V): ordinary guests "
 			"run under instruction emulation, about 1000 times slower\n");
