@@ -121,8 +121,9 @@ void vk_vcpus_kick(struct vk_machine *m, bool probe);
 bool vk_vcpus_all_dead_halted(struct vk_machine *m);
 void vk_vcpus_join(struct vk_machine *m);
 /* Take every running vCPU out of the guest and keep it out until
- * vk_vcpus_resume(); returns once all are parked (0), or -ESHUTDOWN when
- * the machine stops meanwhile.  Devices' I/O threads keep running. */
+ * vk_vcpus_resume(); returns once all are parked (0), -ESHUTDOWN when the
+ * machine stops meanwhile, -ETIMEDOUT when some vCPU did not park within
+ * 5 s (the pause stays requested).  Devices' I/O threads keep running. */
 int vk_vcpus_pause(struct vk_machine *m);
 void vk_vcpus_resume(struct vk_machine *m);
 bool vk_vcpus_paused(struct vk_machine *m);

@@ -220,7 +220,7 @@ static int cmd_pause(void *opaque, struct json_object *r)
 	int rc = vk_vcpus_pause(g->m);
 
 	if (rc < 0)
-		return vk_errorx(-rc, "the machine is stopping");
+		return rc;
 	return add(r, "state", json_object_new_string(state(g->m)));
 }
 

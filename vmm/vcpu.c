@@ -18,6 +18,7 @@
 #define VCPU_KICK_SIGNAL	SIGUSR1
 #define RFLAGS_IF		(1ull << 9)
 #define PAUSE_KICK_NS		10000000L	/* a kick can land before KVM_RUN: repeat it */
+#define PAUSE_WAIT_MS		5000
 
 const char *const vk_vcpu_exit_names[VK_VCPU_EXIT_KINDS] = {
 	[VK_VCPU_EXIT_IO] = "io",
@@ -326,12 +327,20 @@ static unsigned threads_started(const struct vk_machine *m)
 
 int vk_vcpus_pause(struct vk_machine *m)
 {
-	unsigned want = threads_started(m);
+	unsigned want = threads_started(m), tries = 0;
 	struct timespec until;
+	int rc = 0;
 
 	pthread_mutex_lock(&m->pause_lock);
 	atomic_store(&m->pause_requested, true);
 	while (m->n_paused < want && !vk_machine_stopping(m)) {
+		/* A vCPU stuck in a device (a console nobody reads) parks when it
+		 * gets back; the caller is told instead of waiting forever. */
+		if (tries++ == PAUSE_WAIT_MS * 1000000L / PAUSE_KICK_NS) {
+			rc = vk_errorx(ETIMEDOUT, "%u of %u vCPUs parked within %d ms; the others will "
+				       "when they return to vrun", m->n_paused, want, PAUSE_WAIT_MS);
+			break;
+		}
 		/* The signal can arrive between the pause check and KVM_RUN and
 		 * be lost; kicking again until every thread is parked covers it. */
 		kick(m, KICK_PLAIN);
@@ -344,7 +353,9 @@ int vk_vcpus_pause(struct vk_machine *m)
 		pthread_cond_timedwait(&m->pause_cond, &m->pause_lock, &until);
 	}
 	pthread_mutex_unlock(&m->pause_lock);
-	return vk_machine_stopping(m) ? -ESHUTDOWN : 0;
+	if (vk_machine_stopping(m))
+		return vk_errorx(ESHUTDOWN, "the machine is stopping");
+	return rc;
 }
 
 void vk_vcpus_resume(struct vk_machine *m)
