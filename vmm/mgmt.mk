@@ -55,3 +55,10 @@ tests_vmm_vk_control_LDADD = $(VKIT_LIBS)
 TESTS += tests/vmm/mgmt-guests.sh
 dist_noinst_SCRIPTS += tests/vmm/mgmt-guests.sh
 tests/vmm/mgmt-guests.log: vmm/vrun tests/vmm/vk-control $(VK_MGMT_GUEST_BINS)
+
+# In the nested sandbox (skips without it): tiny guests and a Linux guest
+# managed over the control socket, tests/sandbox/mgmt-l1.sh inside L1.
+TESTS += tests/sandbox/mgmt.sh
+dist_noinst_SCRIPTS += tests/sandbox/mgmt.sh tests/sandbox/mgmt-l1.sh
+dist_noinst_DATA += tests/sandbox/mgmt-l2-init
+tests/sandbox/mgmt.log: vmm/vrun tests/vmm/vk-control $(VK_MGMT_GUEST_BINS)

@@ -579,6 +579,11 @@ static void test_pm_power_button(void **state)
 	out(VK_PM1_EVT_BLK, ACPI_PM1_PWRBTN, 4);		/* clears status, disables */
 	assert_int_equal(sci_level, 0);
 	assert_int_equal(in(VK_PM1_EVT_BLK, 4), 0);
+	/* Enables that ACPICA verifies stick (RTC for rtc-cmos, GBL for the
+	 * global lock); the sleep button does not exist. */
+	out(VK_PM1_EVT_BLK + 2, ACPI_PM1_RTC | ACPI_PM1_GBL | ACPI_PM1_SLPBTN, 2);
+	assert_int_equal(in(VK_PM1_EVT_BLK + 2, 2), ACPI_PM1_RTC | ACPI_PM1_GBL);
+	assert_int_equal(sci_level, 0);
 	assert_int_equal(stop_status, -1);
 }
 

@@ -15,10 +15,14 @@
 #define PM_TMR_OFF		(VK_PM_TMR_BLK - VK_PM_BASE)
 #define RESET_OFF		(VK_ACPI_RESET_PORT - VK_PM_BASE)
 
-/* Status bits that exist here (write 1 to clear), enables that stick. */
-#define PM1_STS_BITS	(ACPI_PM1_TMR | ACPI_PM1_GBL | ACPI_PM1_PWRBTN | ACPI_PM1_WAK_STS)
-#define PM1_EN_BITS	(ACPI_PM1_TMR | ACPI_PM1_GBL | ACPI_PM1_PWRBTN)
-#define PM1_SCI_BITS	(ACPI_PM1_TMR | ACPI_PM1_GBL | ACPI_PM1_PWRBTN)
+/* Status bits that exist here (write 1 to clear), enables that stick.
+ * ACPICA checks that an enable it writes reads back: Linux's rtc-cmos
+ * enables the RTC event, so RTC_EN sticks although the alarm is never
+ * signalled; there is no sleep button (FADT SLP_BUTTON), so SLPBTN_EN
+ * does not. */
+#define PM1_STS_BITS	(ACPI_PM1_TMR | ACPI_PM1_GBL | ACPI_PM1_PWRBTN | ACPI_PM1_RTC | ACPI_PM1_WAK_STS)
+#define PM1_EN_BITS	(ACPI_PM1_TMR | ACPI_PM1_GBL | ACPI_PM1_PWRBTN | ACPI_PM1_RTC)
+#define PM1_SCI_BITS	(ACPI_PM1_TMR | ACPI_PM1_GBL | ACPI_PM1_PWRBTN | ACPI_PM1_RTC)
 /* SCI_EN is always set (no SMM to hand over from); SLP_EN reads as 0. */
 #define PM1_CNT_BITS	ACPI_PM1_CNT_SLP_TYP_MASK
 
@@ -65,7 +69,7 @@ static uint8_t read_byte(struct vk_acpi_pm *pm, unsigned off, uint32_t tmr)
 	}
 }
 
-/* Apply one written byte; returns the PM1_CNT byte-lane bits written (for SLP_EN). */
+/* Apply one written byte; PM1_CNT bytes are also collected in cnt_written (for SLP_EN). */
 static void write_byte(struct vk_acpi_pm *pm, unsigned off, uint8_t v, uint16_t *cnt_written)
 {
 	unsigned shift;
