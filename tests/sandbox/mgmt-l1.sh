@@ -96,4 +96,6 @@ ok $(test $? = 2; echo $?) "reboot -f: vrun exits 2 ($(($(date +%s) - t0)) s)"
 check "through the ACPI reset register" grep -q "guest reset through the ACPI reset register" "$TMP/rb.out"
 grep -q "MGMT: REBOOTING" "$TMP/rb.console" || tail -n 20 "$TMP/rb.console" | sed 's/^/# rb: /'
 
+# VK_MGMT_KEEP=DIR (a shared directory): keep the guests' consoles and vrun's output.
+[ -n "${VK_MGMT_KEEP:-}" ] && cp "$TMP"/*.console "$TMP"/*.out "$VK_MGMT_KEEP"/
 done_testing

@@ -346,8 +346,9 @@ static void fadt_fill(struct acpi_fadt *f, uint64_t facs, uint64_t dsdt)
 {
 	header_init(&f->h, "FACP", sizeof(*f), ACPI_FADT_REVISION);
 	f->minor_version = ACPI_FADT_MINOR;
+	/* One of the two FACS pointers (both make Linux install it twice);
+	 * the tables are below 1 MiB, so the 32-bit one. */
 	f->firmware_ctrl = (uint32_t)facs;
-	f->x_firmware_ctrl = facs;
 	f->dsdt = (uint32_t)dsdt;
 	f->x_dsdt = dsdt;
 	f->sci_int = VK_ACPI_SCI_IRQ;
