@@ -171,7 +171,8 @@ static void main_loop(struct vk_machine *m, struct vk_console *con, struct vk_se
 			vk_machine_stop(m, VK_EXIT_ERROR, "stopped from the console (Ctrl-] q)");
 			break;
 		}
-		if (n == 0) {
+		/* Paused vCPUs answer no probes; kicking them would only cost. */
+		if (n == 0 && !vk_vcpus_paused(m)) {
 			if (vk_vcpus_all_dead_halted(m)) {
 				vk_machine_stop(m, VK_EXIT_POWEROFF,
 						"all vCPUs halted with interrupts disabled: guest powered off");

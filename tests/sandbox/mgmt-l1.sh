@@ -49,9 +49,15 @@ wait_for() {
 ctl() { timeout 30 "$CTL" --wait 60 "$RUN/lx.sock" "$@"; }
 ticks() { grep -c "MGMT: tick" "$TMP/lx.console"; }
 
+# A NIC on the sandbox's bridge when L1 has one.
+net=
+if [ -n "${VK_SANDBOX_BRIDGE:-}" ] && ip link show "$VK_SANDBOX_BRIDGE" >/dev/null 2>&1; then
+	net="--net bridge=$VK_SANDBOX_BRIDGE"
+fi
 t0=$(date +%s)
+# shellcheck disable=SC2086
 "$VRUN" -v --name lx --memory 256 --cpus 2 --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/l2.cpio" \
-	--cmdline "console=ttyS0 panic=-1" --disk "path=$TMP/disk.raw" \
+	--cmdline "console=ttyS0 panic=-1" --disk "path=$TMP/disk.raw" $net \
 	--console "file=$TMP/lx.console" >"$TMP/lx.out" 2>&1 </dev/null &
 vm=$!
 wait_for "$TMP/lx.console" "MGMT: READY" 180
@@ -66,6 +72,18 @@ written=$(ctl stats disks.0.write_bytes)
 echo "# stats: blk0 write_bytes $written, write_reqs $(ctl stats disks.0.write_reqs); dd wrote $DD_BYTES"
 ok $(awk -v w="${written:-0}" -v d=$DD_BYTES 'BEGIN { e = (w - d) / d; exit !(e >= -0.01 && e <= 0.01) }'; echo $?) \
 	"stats: the bytes dd wrote are counted within 1%"
+
+if [ -n "$net" ]; then
+	check "the guest pinged the bridge" grep -q "MGMT: PING-DONE 0" "$TMP/lx.console"
+	tx=$(ctl stats nics.0.tx_packets); rx=$(ctl stats nics.0.rx_packets)
+	txb=$(ctl stats nics.0.tx_bytes); rxb=$(ctl stats nics.0.rx_bytes)
+	echo "# stats: net0 ($(ctl stats nics.0.ifname)) tx $tx packets $txb bytes, rx $rx packets $rxb bytes"
+	# 3 echo requests of 98 bytes each way, and at least one ARP request and reply.
+	ok $((tx < 4 || rx < 4 || txb < 3 * 98 + 42 || rxb < 3 * 98 + 42)) \
+		"stats: the NIC counted the ping's frames both ways"
+else
+	skip "NIC stats: no bridge in L1"
+fi
 
 # Pause: the ticking stops; resume: it comes back.
 wait_for "$TMP/lx.console" "MGMT: tick" 30
@@ -89,7 +107,7 @@ ok $(test ! -e "$RUN/lx.sock" && test ! -e "$RUN/lx.pid"; echo $?) "socket and p
 
 # Reboot: Linux tries the FADT reset register first.
 t0=$(date +%s)
-timeout 300 "$VRUN" -v --memory 256 --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/l2.cpio" \
+timeout -k 10 300 "$VRUN" -v --memory 256 --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/l2.cpio" \
 	--cmdline "console=ttyS0 panic=-1 vk_mgmt=reboot" --console "file=$TMP/rb.console" \
 	>"$TMP/rb.out" 2>&1 </dev/null
 ok $(test $? = 2; echo $?) "reboot -f: vrun exits 2 ($(($(date +%s) - t0)) s)"
