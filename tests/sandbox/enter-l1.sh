@@ -1,0 +1,28 @@
+# enter-l1.sh - sourced by a sandbox test after tests/lib/tap.sh: on the host it skips or re-runs the test inside L1; inside L1 it checks /dev/kvm.
+#
+#   . "$top_srcdir/tests/lib/tap.sh"
+#   . "$top_srcdir/tests/sandbox/enter-l1.sh"   # returns only inside L1
+#
+# On the host: skip_all when configure said --disable-sandbox-tests
+# (VK_SANDBOX_TESTS=no) or run-l1.sh --check finds no QEMU, kernel or
+# busybox; otherwise exec run-l1.sh $VK_L1_OPTIONS "$0" "$@", so the TAP
+# printed inside L1 is the test's.  Inside L1 (VKIT_IN_SANDBOX set) a
+# missing /dev/kvm is a failure, not a skip: the sandbox exists to have one.
+
+if [ -z "${VKIT_IN_SANDBOX:-}" ]; then
+	if [ "${VK_SANDBOX_TESTS:-yes}" = no ]; then
+		skip_all "sandbox tests disabled (configure --disable-sandbox-tests)"
+	fi
+	_vk_why=$("${top_srcdir:-.}/tests/sandbox/run-l1.sh" --check 2>/dev/null)
+	case $? in
+	0) ;;
+	77) skip_all "$_vk_why" ;;
+	*) echo "Bail out! tests/sandbox/run-l1.sh --check failed"; exit 1 ;;
+	esac
+	# shellcheck disable=SC2086
+	exec "${top_srcdir:-.}/tests/sandbox/run-l1.sh" ${VK_L1_OPTIONS:-} "$0" "$@"
+fi
+if [ ! -c /dev/kvm ]; then
+	echo "Bail out! no /dev/kvm inside L1 (kvm-amd did not load)"
+	exit 1
+fi

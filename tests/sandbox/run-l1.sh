@@ -1,0 +1,207 @@
+#!/bin/sh
+# run-l1.sh - run a script inside the nested sandbox (L1: Debian's kernel under QEMU TCG with real kvm-amd) and exit with its status.
+#
+# Usage: tests/sandbox/run-l1.sh [--share DIR]... [--memory MIB] [--timeout SEC] SCRIPT [ARG]...
+#        tests/sandbox/run-l1.sh --check
+#
+# SCRIPT runs as root in L1, chrooted into this machine's root filesystem
+# shared read-only over virtio-9p, so every installed program and every
+# path is where it is here.  The build tree (and each --share DIR) is
+# writable; /tmp, /run and /var/tmp are L1's own tmpfs.  The script's
+# stdout and stderr come back on stdout as it runs.  Exit status: the
+# script's; 77 when the sandbox cannot run here (--check says why);
+# 125 when L1 never reported a status (crash, timeout: the end of its
+# console is printed on stderr).  See docs/sandbox.md.
+#
+# Environment: top_builddir/top_srcdir (default: this tree), VK_SANDBOX_LOG
+# (copy of L1's whole console), VK_SANDBOX_DEBUG=1 (kernel messages and
+# init trace), VK_SANDBOX_MEMORY, VK_SANDBOX_CPUS, VK_SANDBOX_TIMEOUT, VK_SANDBOX_QEMU.
+
+vk_sb_srcdir=$(cd "$(dirname "$0")" && pwd)
+top_srcdir=${top_srcdir:-$(cd "$vk_sb_srcdir/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+top_srcdir=$(cd "$top_srcdir" && pwd)
+top_builddir=$(cd "$top_builddir" && pwd)
+export top_srcdir top_builddir
+vk_sb_cache=$top_builddir/tests/sandbox/cache
+. "$vk_sb_srcdir/sandbox-lib.sh"
+
+# Modules L1 loads: KVM (kvm-amd under TCG's emulated SVM), virtio-9p for
+# the shared trees, bridge and tun for guests' networks.
+VK_SB_L1_MODULES="irqbypass ccp kvm kvm-amd virtio_pci 9pnet_virtio 9p bridge tun"
+VK_SB_BRIDGE=br0
+VK_SB_BRIDGE_ADDR=10.0.2.2
+QEMU=${VK_SANDBOX_QEMU:-qemu-system-x86_64}
+memory=${VK_SANDBOX_MEMORY:-1536}
+# Two L1 vCPUs: with one, a 2-vCPU L2 guest froze the whole of L1 in about
+# one boot in four (L1's own timers stopped too); with two it never did.
+cpus=${VK_SANDBOX_CPUS:-2}
+limit=${VK_SANDBOX_TIMEOUT:-1200}
+shares=$top_builddir
+check_only=
+
+usage() {
+	echo "usage: $0 [--share DIR]... [--memory MIB] [--timeout SEC] SCRIPT [ARG]..." >&2
+	echo "       $0 --check" >&2
+	exit 2
+}
+die() { echo "run-l1.sh: $*" >&2; exit "${status:-125}"; }
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--check) check_only=1 ;;
+	--share) [ $# -ge 2 ] || usage; shares="$shares
+$(cd "$2" && pwd)" || die "--share $2: no such directory"; shift ;;
+	--memory) [ $# -ge 2 ] || usage; memory=$2; shift ;;
+	--timeout) [ $# -ge 2 ] || usage; limit=$2; shift ;;
+	--) shift; break ;;
+	-*) usage ;;
+	*) break ;;
+	esac
+	shift
+done
+[ -n "$check_only" ] || [ $# -ge 1 ] || usage
+
+# unavailable REASON: the sandbox cannot run on this machine.
+unavailable() {
+	echo "run-l1.sh: sandbox unavailable: $*" >&2
+	[ -n "$check_only" ] && echo "$*"
+	exit 77
+}
+
+command -v "$QEMU" >/dev/null || unavailable "$QEMU not found (apt-get install qemu-system-x86)"
+command -v cpio >/dev/null || unavailable "cpio not found (apt-get install cpio)"
+"$QEMU" -cpu help 2>/dev/null | grep -qw max || unavailable "$QEMU has no -cpu max"
+
+mkdir -p "$vk_sb_cache" || die "cannot create $vk_sb_cache"
+# One L1 at a time per build tree: on 2 cores two TCG machines only slow each other.
+if command -v flock >/dev/null; then
+	exec 9>"$vk_sb_cache/.lock"
+	flock 9 || die "cannot lock $vk_sb_cache/.lock"
+fi
+
+vk_sb_find_kernel || unavailable "$vk_sb_why"
+vk_sb_find_busybox || unavailable "$vk_sb_why"
+
+# The cached part of L1's initramfs: busybox, the modules, /init.  Rebuilt
+# when the kernel, busybox, init or the module list change.
+key=$(printf '%s\n' "$VK_SANDBOX_KERNEL" "$VK_SANDBOX_MODDIR" "$VK_SB_L1_MODULES" |
+	cat - "$VK_SANDBOX_BUSYBOX" "$vk_sb_srcdir/l1-init" "$vk_sb_srcdir/sandbox-lib.sh" | cksum | cut -d' ' -f1)
+base=$vk_sb_cache/l1-base-$key.cpio
+if [ ! -s "$base" ]; then
+	rm -f "$vk_sb_cache"/l1-base-*.cpio
+	broot=$vk_sb_cache/l1-base.d
+	rm -rf "$broot" && mkdir -p "$broot/bin" || die "cannot create $broot"
+	cp "$VK_SANDBOX_BUSYBOX" "$broot/bin/busybox" &&
+		cp "$vk_sb_srcdir/l1-init" "$broot/init" && chmod 755 "$broot/init" ||
+		die "cannot fill $broot"
+	vk_sb_copy_modules "$VK_SANDBOX_MODDIR" "$broot/mod" $VK_SB_L1_MODULES ||
+		unavailable "$vk_sb_why"
+	vk_sb_cpio "$broot" "$base" || die "$vk_sb_why"
+	rm -rf "$broot"
+fi
+[ -n "$check_only" ] && exit 0
+
+script=$1; shift
+case $script in /*) ;; *) script=$(pwd)/$script ;; esac
+[ -f "$script" ] || die "$script: no such file"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/vkit-l1.XXXXXX") || die "cannot create a temporary directory"
+trap 'rm -rf "$work"' EXIT
+trap 'exit 125' INT TERM HUP
+
+# quote WORD: WORD in single quotes for the job's shell.
+quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
+
+nonce=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+mkdir -p "$work/job/job"
+{
+	echo "VK_SB_NONCE=$nonce"
+	echo "VK_SB_DEBUG=${VK_SANDBOX_DEBUG:-}"
+	echo "VK_SB_BRIDGE=$VK_SB_BRIDGE"
+	echo "VK_SB_BRIDGE_ADDR=$VK_SB_BRIDGE_ADDR"
+} >"$work/job/job/config"
+
+# Shares become 9p exports: "tag path" lines, parents first.
+qemu_shares=
+n=0
+printf '%s\n' "$shares" | awk 'length' | sort -u | while read -r dir; do
+	echo "vksh$n $dir"
+	n=$((n + 1))
+done >"$work/job/job/shares"
+while read -r tag dir; do
+	case $dir in *,*) die "$dir: QEMU cannot share a path with a comma" ;; esac
+	qemu_shares="$qemu_shares -virtfs local,path=$dir,mount_tag=$tag,security_model=none,multidevs=remap"
+done <"$work/job/job/shares"
+
+# A script in a directory L1 hides behind its own tmpfs travels in the initramfs.
+copy=
+case $script in /tmp/* | /run/* | /var/tmp/*)
+	copy=$script
+	while read -r tag dir; do
+		case $script in "$dir"/*) copy= ;; esac
+	done <"$work/job/job/shares"
+	;;
+esac
+if [ -n "$copy" ]; then
+	echo "VK_SB_SCRIPT_COPY=$(quote "$copy")" >>"$work/job/job/config"
+	cp "$script" "$work/job/job/script" || die "cannot copy $script"
+fi
+
+# The job: the environment tests rely on, then the script.
+{
+	echo "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	echo "export HOME=/tmp TMPDIR=/tmp LANG=C.UTF-8 VKIT_IN_SANDBOX=1"
+	echo "export VK_SANDBOX_BRIDGE=$VK_SB_BRIDGE VK_SANDBOX_BRIDGE_ADDR=$VK_SB_BRIDGE_ADDR"
+	echo "export VK_SANDBOX_KERNEL=$(quote "$VK_SANDBOX_KERNEL") VK_SANDBOX_MODDIR=$(quote "$VK_SANDBOX_MODDIR")"
+	echo "export VK_SANDBOX_BUSYBOX=$(quote "$VK_SANDBOX_BUSYBOX")"
+	env | grep -E '^(VK_|VKIT_|top_srcdir=|top_builddir=|srcdir=)' |
+		grep -vE '^(VK_SANDBOX_(KERNEL|MODDIR|BUSYBOX|LOG|BRIDGE[A-Z_]*)|VKIT_IN_SANDBOX)=' |
+		while IFS= read -r kv; do
+			echo "export ${kv%%=*}=$(quote "${kv#*=}")"
+		done
+	echo "cd $(quote "$(pwd)") 2>/dev/null || cd /"
+	if [ -x "$script" ]; then printf 'exec %s' "$(quote "$script")"; else
+		printf 'exec /bin/sh %s' "$(quote "$script")"; fi
+	for a in "$@"; do printf ' %s' "$(quote "$a")"; done
+	echo
+} >"$work/job/job/run"
+vk_sb_cpio "$work/job" "$work/job.cpio" || die "$vk_sb_why"
+cat "$base" "$work/job.cpio" >"$work/initrd.cpio" || die "cannot write $work/initrd.cpio"
+
+append="console=ttyS0 panic=-1 rdinit=/init"
+if [ -n "${VK_SANDBOX_DEBUG:-}" ]; then append="$append ignore_loglevel"; else
+	append="$append quiet loglevel=1"; fi
+
+# Before the job starts only init's own "vk-l1:" lines are shown (and
+# everything with VK_SANDBOX_DEBUG); the status line is taken out.  QEMU
+# and the filter run in the background so that a signal stops QEMU at once
+# (timeout(1) runs QEMU in a process group of its own).
+mkfifo "$work/console" || die "cannot create $work/console"
+# shellcheck disable=SC2086
+timeout -k 10 "$limit" "$QEMU" -accel tcg -M q35 -cpu max -smp "$cpus" -m "$memory" \
+	-nodefaults -no-user-config -display none -monitor none -serial stdio -no-reboot \
+	-kernel "$VK_SANDBOX_KERNEL" -initrd "$work/initrd.cpio" -append "$append" \
+	-virtfs local,path=/,mount_tag=vkroot,security_model=none,readonly=on,multidevs=remap \
+	$qemu_shares </dev/null >"$work/console" 2>"$work/qemu.err" &
+qemu_pid=$!
+trap 'kill "$qemu_pid" 2>/dev/null; exit 125' INT TERM HUP
+tee "$work/console.raw" <"$work/console" |
+	awk -v nonce="$nonce" -v debug="${VK_SANDBOX_DEBUG:-}" -v statusfile="$work/status" '
+	{ sub(/\r$/, "") }
+	$0 == "VKIT-SANDBOX-BEGIN-" nonce { started = 1; next }
+	$1 == "VKIT-SANDBOX-STATUS-" nonce { print $2 > statusfile; close(statusfile); started = 0; next }
+	started || debug != "" || /^vk-l1: / { print; fflush() }' &
+wait $!
+wait "$qemu_pid"
+
+[ -n "${VK_SANDBOX_LOG:-}" ] && cp "$work/console.raw" "$VK_SANDBOX_LOG"
+if [ ! -s "$work/status" ]; then
+	{
+		echo "run-l1.sh: L1 reported no status (crashed, or ran past ${limit}s); the end of its console:"
+		tr -d '\r' <"$work/console.raw" | tail -n 30 | sed 's/^/  | /'
+		sed 's/^/  qemu: /' "$work/qemu.err"
+	} >&2
+	exit 125
+fi
+exit "$(cat "$work/status")"
