@@ -56,9 +56,9 @@ TESTS += tests/vmm/mgmt-guests.sh
 dist_noinst_SCRIPTS += tests/vmm/mgmt-guests.sh
 tests/vmm/mgmt-guests.log: vmm/vrun tests/vmm/vk-control $(VK_MGMT_GUEST_BINS)
 
-# In the nested sandbox (skips without it): tiny guests and a Linux guest
-# managed over the control socket, tests/sandbox/mgmt-l1.sh inside L1.
+# In the nested sandbox (skips without it, tests/sandbox/enter-l1.sh): the
+# tiny guests above and a Linux guest managed over the control socket.
 TESTS += tests/sandbox/mgmt.sh
-dist_noinst_SCRIPTS += tests/sandbox/mgmt.sh tests/sandbox/mgmt-l1.sh
+dist_noinst_SCRIPTS += tests/sandbox/mgmt.sh
 dist_noinst_DATA += tests/sandbox/mgmt-l2-init
 tests/sandbox/mgmt.log: vmm/vrun tests/vmm/vk-control $(VK_MGMT_GUEST_BINS)
