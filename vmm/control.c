@@ -147,13 +147,16 @@ out:
 	return out;
 }
 
-static void client_close(struct client *c)
+/* The slot is freed under the lock: add_client() looks for free ones. */
+static void client_close(struct vk_control_server *s, struct client *c)
 {
+	pthread_mutex_lock(&s->lock);
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
 	c->len = 0;
 	c->discarding = false;
+	pthread_mutex_unlock(&s->lock);
 }
 
 /* Returns false when the client must be dropped. */
@@ -205,7 +208,7 @@ static void client_input(struct vk_control_server *s, struct client *c)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
-		client_close(c);
+		client_close(s, c);
 		return;
 	}
 	c->len += (size_t)n;
@@ -213,7 +216,7 @@ static void client_input(struct vk_control_server *s, struct client *c)
 		if (c->buf[i] != '\n')
 			continue;
 		if (!c->discarding && !answer(s, c, c->buf + start, i - start)) {
-			client_close(c);
+			client_close(s, c);
 			return;
 		}
 		c->discarding = false;
@@ -229,7 +232,7 @@ static void client_input(struct vk_control_server *s, struct client *c)
 
 			if (!reply || !send_reply(c, reply)) {
 				free(reply);
-				client_close(c);
+				client_close(s, c);
 				return;
 			}
 			free(reply);
@@ -437,7 +440,7 @@ void vk_control_server_stop(struct vk_control_server *s)
 		pthread_join(s->thread, NULL);
 	}
 	for (unsigned i = 0; i < VK_CONTROL_MAX_CLIENTS; i++)
-		client_close(&s->clients[i]);
+		client_close(s, &s->clients[i]);
 	if (s->listen_fd >= 0) {
 		close(s->listen_fd);
 		if (s->path)
