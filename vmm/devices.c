@@ -125,6 +125,61 @@ size_t vk_devices_intx(const struct vk_devices *d, struct vk_pci_intx *out, size
 	return n;
 }
 
+static uint64_t stat(const struct vk_virtio_dev *vdev, unsigned i)
+{
+	return atomic_load_explicit(&vdev->stats[i], memory_order_relaxed);
+}
+
+size_t vk_devices_disk_stats(const struct vk_devices *d, struct vk_disk_stats *out, size_t max)
+{
+	size_t n = 0;
+
+	for (unsigned i = 0; d && i < d->n_virtio; i++) {
+		const struct vk_virtio_dev *v = d->virtio[i];
+
+		if (v->ops->device_id != VIRTIO_ID_BLOCK)
+			continue;
+		if (n < max) {
+			struct vk_disk_stats *s = &out[n];
+
+			snprintf(s->name, sizeof(s->name), "%s", v->name);
+			s->read_reqs = stat(v, VK_BLK_STAT_READ_REQS);
+			s->read_bytes = stat(v, VK_BLK_STAT_READ_BYTES);
+			s->write_reqs = stat(v, VK_BLK_STAT_WRITE_REQS);
+			s->write_bytes = stat(v, VK_BLK_STAT_WRITE_BYTES);
+			s->flush_reqs = stat(v, VK_BLK_STAT_FLUSH_REQS);
+			s->errors = stat(v, VK_BLK_STAT_ERRORS);
+		}
+		n++;
+	}
+	return n;
+}
+
+size_t vk_devices_nic_stats(const struct vk_devices *d, struct vk_nic_stats *out, size_t max)
+{
+	size_t n = 0;
+
+	for (unsigned i = 0; d && i < d->n_virtio; i++) {
+		const struct vk_virtio_dev *v = d->virtio[i];
+
+		if (v->ops->device_id != VIRTIO_ID_NET)
+			continue;
+		if (n < max) {
+			struct vk_nic_stats *s = &out[n];
+
+			snprintf(s->name, sizeof(s->name), "%s", v->name);
+			snprintf(s->ifname, sizeof(s->ifname), "%s", vk_virtio_net_ifname(v));
+			s->rx_packets = stat(v, VK_NET_STAT_RX_PACKETS);
+			s->rx_bytes = stat(v, VK_NET_STAT_RX_BYTES);
+			s->tx_packets = stat(v, VK_NET_STAT_TX_PACKETS);
+			s->tx_bytes = stat(v, VK_NET_STAT_TX_BYTES);
+			s->tx_dropped = stat(v, VK_NET_STAT_TX_DROPPED);
+		}
+		n++;
+	}
+	return n;
+}
+
 int vk_devices_start(struct vk_devices *d)
 {
 	for (unsigned i = 0; i < d->n_virtio; i++) {

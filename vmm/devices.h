@@ -82,6 +82,20 @@ int vk_virtio_rng_add(struct vk_devices *d);
 /* The INTx lines in use, for the MP table; returns the count (<= max). */
 size_t vk_devices_intx(const struct vk_devices *d, struct vk_pci_intx *out, size_t max);
 
+/* Traffic counters, for the control socket (read without stopping anything). */
+struct vk_disk_stats {
+	char name[32];		/* blk0, blk1, ... in --disk order */
+	uint64_t read_reqs, read_bytes, write_reqs, write_bytes, flush_reqs, errors;
+};
+struct vk_nic_stats {
+	char name[32];		/* net0, ... in --net order */
+	char ifname[16];	/* the tap, "" for other backends */
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, tx_dropped;
+};
+/* Fill out (up to max entries); return how many disks (NICs) there are. */
+size_t vk_devices_disk_stats(const struct vk_devices *d, struct vk_disk_stats *out, size_t max);
+size_t vk_devices_nic_stats(const struct vk_devices *d, struct vk_nic_stats *out, size_t max);
+
 /* Start the per-device I/O threads (after the last *_add, before vCPUs run). */
 int vk_devices_start(struct vk_devices *d);
 /* Stop and join the I/O threads; in-flight requests complete first. */

@@ -139,6 +139,8 @@ int vk_machine_init(struct vk_machine *m, uint64_t ram_mib, unsigned ncpus)
 	memset(m, 0, sizeof(*m));
 	m->kvm_fd = m->vm_fd = m->stop_efd = -1;
 	atomic_init(&m->stop_status, -1);
+	pthread_mutex_init(&m->pause_lock, NULL);
+	pthread_cond_init(&m->pause_cond, NULL);
 	m->ncpus = ncpus;
 	m->pvm = vk_host_is_pvm();
 	rc = open_kvm(m);
@@ -260,4 +262,6 @@ void vk_machine_free(struct vk_machine *m)
 		close(m->vm_fd);
 	if (m->kvm_fd >= 0)
 		close(m->kvm_fd);
+	pthread_cond_destroy(&m->pause_cond);
+	pthread_mutex_destroy(&m->pause_lock);
 }

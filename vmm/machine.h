@@ -32,6 +32,21 @@
 
 struct vk_machine;
 
+/* Why KVM_RUN returned, as counted per vCPU (the control socket's stats). */
+enum vk_vcpu_exit_kind {
+	VK_VCPU_EXIT_IO,
+	VK_VCPU_EXIT_MMIO,
+	VK_VCPU_EXIT_INTR,		/* a signal (kick) or KVM_EXIT_INTR */
+	VK_VCPU_EXIT_SHUTDOWN,
+	VK_VCPU_EXIT_SYSTEM_EVENT,
+	VK_VCPU_EXIT_INTERNAL_ERROR,
+	VK_VCPU_EXIT_FAIL_ENTRY,
+	VK_VCPU_EXIT_OTHER,
+	VK_VCPU_EXIT_KINDS
+};
+/* "io", "mmio", ...: the names the stats use. */
+extern const char *const vk_vcpu_exit_names[VK_VCPU_EXIT_KINDS];
+
 struct vk_vcpu {
 	struct vk_machine *m;
 	unsigned id;
@@ -41,6 +56,10 @@ struct vk_vcpu {
 	bool thread_started;
 	atomic_bool probe;		/* the main thread asks: are you dead-halted? */
 	atomic_bool dead_halted;	/* HLT (or never started) with interrupts off */
+	atomic_int tid;			/* the thread's id, once it runs */
+	/* Written by this vCPU's thread alone with plain (relaxed) loads and
+	 * stores, no lock and no read-modify-write; readers see a recent value. */
+	_Atomic uint64_t exits[VK_VCPU_EXIT_KINDS];
 };
 
 struct vk_machine {
@@ -66,6 +85,12 @@ struct vk_machine {
 	struct kvm_irq_routing *routing;
 	unsigned routing_cap;
 	uint64_t msi_gsi_used;		/* bit n: GSI VK_IOAPIC_PINS + n is an MSI route */
+
+	/* Pausing (vk_vcpus_pause): vCPU threads wait in userspace. */
+	pthread_mutex_t pause_lock;
+	pthread_cond_t pause_cond;	/* n_paused changed, resume, or stop */
+	atomic_bool pause_requested;
+	unsigned n_paused;
 
 	/* Stopping: the first vk_machine_stop() wins. */
 	atomic_int stop_status;		/* -1 while running */
@@ -95,6 +120,15 @@ void vk_vcpus_kick(struct vk_machine *m, bool probe);
 /* True once every vCPU answered a probe as dead-halted. */
 bool vk_vcpus_all_dead_halted(struct vk_machine *m);
 void vk_vcpus_join(struct vk_machine *m);
+/* Take every running vCPU out of the guest and keep it out until
+ * vk_vcpus_resume(); returns once all are parked (0), -ESHUTDOWN when the
+ * machine stops meanwhile, -ETIMEDOUT when some vCPU did not park within
+ * 5 s (the pause stays requested).  Devices' I/O threads keep running. */
+int vk_vcpus_pause(struct vk_machine *m);
+void vk_vcpus_resume(struct vk_machine *m);
+bool vk_vcpus_paused(struct vk_machine *m);
+/* CPU time the vCPU's thread has used, in ns; -errno when it is not running. */
+int64_t vk_vcpu_cpu_time_ns(struct vk_vcpu *v);
 
 /* irq.c: the default GSI routing (ISA IRQs to PIC and IOAPIC), set at init. */
 int vk_irq_init(struct vk_machine *m);

@@ -35,6 +35,7 @@ enum arg_rule {
 	NO_EXEC,	/* mmap/mprotect: prot without PROT_EXEC */
 	OWN_PID,	/* tgkill: only threads of this process */
 	EMPTY_PATH,	/* newfstatat: fstat() on a descriptor (AT_EMPTY_PATH) */
+	FILE_FLAGS,	/* fcntl: F_GETFL and F_SETFL only */
 };
 
 struct syscall_rule {
@@ -123,10 +124,30 @@ static const struct syscall_rule console_calls[] = {
 	END
 };
 
+/* The control socket's thread: poll, accept and talk to clients (JSON
+ * lines), the rss figure from a /proc/self/statm opened beforehand, the
+ * per-vCPU CPU clocks (common list), pause through the vCPUs' kick signal
+ * (tgkill) and the ACPI power button's SCI (KVM_IRQ_LINE). */
+static const struct syscall_rule control_calls[] = {
+	{ SCMP_SYS(poll), ANY },
+	{ SCMP_SYS(ppoll), ANY },
+	{ SCMP_SYS(read), ANY },
+	{ SCMP_SYS(pread64), ANY },
+	{ SCMP_SYS(accept4), ANY },
+	{ SCMP_SYS(recvfrom), ANY },
+	{ SCMP_SYS(sendto), ANY },
+	{ SCMP_SYS(fcntl), FILE_FLAGS },
+	{ SCMP_SYS(close), ANY },
+	{ SCMP_SYS(ioctl), ANY },	/* restricted to control_ioctls */
+	END
+};
+static const unsigned long control_ioctls[] = { KVM_IRQ_LINE, 0 };
+
 /* The main thread: console input into the UART (KVM_IRQ_LINE), poll with
  * the halt-probe timeout, kicks (tgkill), joining, and the teardown:
  * irqfds and ioeventfds removed, routes dropped, images flushed and
- * closed, the terminal restored, memory unmapped, exit. */
+ * closed, the terminal restored, memory unmapped, the pid file and the control
+ * socket removed (unlink takes any path: the price of cleaning up), exit. */
 static const struct syscall_rule main_calls[] = {
 	{ SCMP_SYS(poll), ANY },
 	{ SCMP_SYS(ppoll), ANY },
@@ -138,6 +159,8 @@ static const struct syscall_rule main_calls[] = {
 	{ SCMP_SYS(fdatasync), ANY },
 	{ SCMP_SYS(fsync), ANY },
 	{ SCMP_SYS(ftruncate), ANY },
+	{ SCMP_SYS(unlink), ANY },
+	{ SCMP_SYS(unlinkat), ANY },
 	{ SCMP_SYS(ioctl), ANY },	/* restricted to main_ioctls */
 	END
 };
@@ -155,6 +178,7 @@ static const struct {
 	[VK_THREAD_VCPU] = { "vCPU", vcpu_calls, vcpu_ioctls },
 	[VK_THREAD_IO] = { "I/O", io_calls, io_ioctls },
 	[VK_THREAD_CONSOLE] = { "console", console_calls, NULL },
+	[VK_THREAD_CONTROL] = { "control", control_calls, control_ioctls },
 };
 
 static struct {
@@ -203,6 +227,10 @@ static int add_rule(scmp_filter_ctx ctx, const struct syscall_rule *r, const uns
 	case EMPTY_PATH:
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, r->nr, 1,
 					SCMP_A3(SCMP_CMP_EQ, AT_EMPTY_PATH));
+	case FILE_FLAGS:
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, r->nr, 1, SCMP_A1(SCMP_CMP_EQ, F_GETFL));
+		return rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, r->nr, 1,
+						  SCMP_A1(SCMP_CMP_EQ, F_SETFL));
 	case ANY:
 		break;
 	}

@@ -21,6 +21,7 @@ enum vk_thread_kind {
 	VK_THREAD_VCPU,		/* KVM_RUN and the devices reached by port I/O and MMIO */
 	VK_THREAD_IO,		/* one per virtio device: disk images, taps, getrandom */
 	VK_THREAD_CONSOLE,	/* the console log writer */
+	VK_THREAD_CONTROL,	/* the control socket (status, stats, pause, powerdown...) */
 	VK_THREAD_KINDS
 };
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -17,6 +18,21 @@
 
 #define VCPU_KICK_SIGNAL	SIGUSR1
 #define RFLAGS_IF		(1ull << 9)
+#define PAUSE_KICK_NS		10000000L	/* a kick can land before KVM_RUN: repeat it */
+#define PAUSE_WAIT_MS		5000
+
+const char *const vk_vcpu_exit_names[VK_VCPU_EXIT_KINDS] = {
+	[VK_VCPU_EXIT_IO] = "io",
+	[VK_VCPU_EXIT_MMIO] = "mmio",
+	[VK_VCPU_EXIT_INTR] = "intr",
+	[VK_VCPU_EXIT_SHUTDOWN] = "shutdown",
+	[VK_VCPU_EXIT_SYSTEM_EVENT] = "system_event",
+	[VK_VCPU_EXIT_INTERNAL_ERROR] = "internal_error",
+	[VK_VCPU_EXIT_FAIL_ENTRY] = "fail_entry",
+	[VK_VCPU_EXIT_OTHER] = "other",
+};
+
+enum kick_kind { KICK_PLAIN, KICK_PROBE, KICK_STOP };
 
 static void kick_handler(int sig)
 {
@@ -127,6 +143,41 @@ static void handle_system_event(struct vk_vcpu *v)
 	}
 }
 
+/* Only this thread writes its counters: a load and a store, no locked
+ * instruction, on the exit path. */
+static inline void count_exit(struct vk_vcpu *v, enum vk_vcpu_exit_kind kind)
+{
+	uint64_t n = atomic_load_explicit(&v->exits[kind], memory_order_relaxed);
+
+	atomic_store_explicit(&v->exits[kind], n + 1, memory_order_relaxed);
+}
+
+static enum vk_vcpu_exit_kind exit_kind(uint32_t reason)
+{
+	switch (reason) {
+	case KVM_EXIT_IO: return VK_VCPU_EXIT_IO;
+	case KVM_EXIT_MMIO: return VK_VCPU_EXIT_MMIO;
+	case KVM_EXIT_INTR: return VK_VCPU_EXIT_INTR;
+	case KVM_EXIT_SHUTDOWN: return VK_VCPU_EXIT_SHUTDOWN;
+	case KVM_EXIT_SYSTEM_EVENT: return VK_VCPU_EXIT_SYSTEM_EVENT;
+	case KVM_EXIT_INTERNAL_ERROR: return VK_VCPU_EXIT_INTERNAL_ERROR;
+	case KVM_EXIT_FAIL_ENTRY: return VK_VCPU_EXIT_FAIL_ENTRY;
+	default: return VK_VCPU_EXIT_OTHER;
+	}
+}
+
+/* Parked by vk_vcpus_pause() until resume or stop. */
+static void wait_while_paused(struct vk_machine *m)
+{
+	pthread_mutex_lock(&m->pause_lock);
+	m->n_paused++;
+	pthread_cond_broadcast(&m->pause_cond);
+	while (atomic_load(&m->pause_requested) && !vk_machine_stopping(m))
+		pthread_cond_wait(&m->pause_cond, &m->pause_lock);
+	m->n_paused--;
+	pthread_mutex_unlock(&m->pause_lock);
+}
+
 static void run_loop(struct vk_vcpu *v)
 {
 	struct kvm_run *run = v->run;
@@ -134,15 +185,21 @@ static void run_loop(struct vk_vcpu *v)
 	char what[128];
 
 	while (!vk_machine_stopping(m)) {
+		if (atomic_load_explicit(&m->pause_requested, memory_order_relaxed)) {
+			wait_while_paused(m);
+			continue;
+		}
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno != EINTR && errno != EAGAIN) {
 				vk_machine_stop(m, VK_EXIT_ERROR, "vCPU %u: KVM_RUN: %s", v->id, strerror(errno));
 				return;
 			}
+			count_exit(v, VK_VCPU_EXIT_INTR);
 			if (atomic_exchange(&v->probe, false))
 				answer_probe(v);
 			continue;
 		}
+		count_exit(v, exit_kind(run->exit_reason));
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO:
 			handle_io(v);
@@ -187,6 +244,7 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	atomic_store(&v->tid, (int)gettid());
 	if (vk_sandbox_enter(VK_THREAD_VCPU) == 0)	/* on failure the machine is stopped */
 		run_loop(v);
 	return NULL;
@@ -214,23 +272,28 @@ int vk_vcpus_start(struct vk_machine *m)
 	return rc;
 }
 
-void vk_vcpus_kick(struct vk_machine *m, bool probe)
+static void kick(struct vk_machine *m, enum kick_kind how)
 {
 	for (unsigned i = 0; i < m->ncpus; i++) {
 		struct vk_vcpu *v = &m->vcpus[i];
 
 		if (!v->thread_started)
 			continue;
-		if (probe) {
+		if (how == KICK_PROBE) {
 			atomic_store(&v->dead_halted, false);
 			atomic_store(&v->probe, true);
-		} else {
+		} else if (how == KICK_STOP) {
 			/* Never enter the guest again, even if the signal lands
 			 * between the stop check and KVM_RUN. */
 			v->run->immediate_exit = 1;
 		}
 		pthread_kill(v->thread, VCPU_KICK_SIGNAL);
 	}
+}
+
+void vk_vcpus_kick(struct vk_machine *m, bool probe)
+{
+	kick(m, probe ? KICK_PROBE : KICK_STOP);
 }
 
 bool vk_vcpus_all_dead_halted(struct vk_machine *m)
@@ -243,10 +306,85 @@ bool vk_vcpus_all_dead_halted(struct vk_machine *m)
 
 void vk_vcpus_join(struct vk_machine *m)
 {
+	/* Paused vCPUs see the stop once woken. */
+	pthread_mutex_lock(&m->pause_lock);
+	pthread_cond_broadcast(&m->pause_cond);
+	pthread_mutex_unlock(&m->pause_lock);
 	vk_vcpus_kick(m, false);
 	for (unsigned i = 0; i < m->ncpus; i++) {
 		if (m->vcpus[i].thread_started)
 			pthread_join(m->vcpus[i].thread, NULL);
 		m->vcpus[i].thread_started = false;
 	}
+}
+
+static unsigned threads_started(const struct vk_machine *m)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < m->ncpus; i++)
+		n += m->vcpus[i].thread_started;
+	return n;
+}
+
+int vk_vcpus_pause(struct vk_machine *m)
+{
+	unsigned want = threads_started(m), tries = 0;
+	struct timespec until;
+	int rc = 0;
+
+	pthread_mutex_lock(&m->pause_lock);
+	atomic_store(&m->pause_requested, true);
+	while (m->n_paused < want && !vk_machine_stopping(m)) {
+		/* A vCPU stuck in a device (a console nobody reads) parks when it
+		 * gets back; the caller is told instead of waiting forever. */
+		if (tries++ == PAUSE_WAIT_MS * 1000000L / PAUSE_KICK_NS) {
+			rc = vk_errorx(ETIMEDOUT, "%u of %u vCPUs parked within %d ms; the others will "
+				       "when they return to vrun", m->n_paused, want, PAUSE_WAIT_MS);
+			break;
+		}
+		/* The signal can arrive between the pause check and KVM_RUN and
+		 * be lost; kicking again until every thread is parked covers it. */
+		kick(m, KICK_PLAIN);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += PAUSE_KICK_NS;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_nsec -= 1000000000L;
+			until.tv_sec++;
+		}
+		pthread_cond_timedwait(&m->pause_cond, &m->pause_lock, &until);
+	}
+	pthread_mutex_unlock(&m->pause_lock);
+	if (vk_machine_stopping(m))
+		return vk_errorx(ESHUTDOWN, "the machine is stopping");
+	return rc;
+}
+
+void vk_vcpus_resume(struct vk_machine *m)
+{
+	pthread_mutex_lock(&m->pause_lock);
+	atomic_store(&m->pause_requested, false);
+	pthread_cond_broadcast(&m->pause_cond);
+	pthread_mutex_unlock(&m->pause_lock);
+}
+
+bool vk_vcpus_paused(struct vk_machine *m)
+{
+	return atomic_load(&m->pause_requested);
+}
+
+int64_t vk_vcpu_cpu_time_ns(struct vk_vcpu *v)
+{
+	struct timespec ts;
+	clockid_t cid;
+	int rc;
+
+	if (!v->thread_started)
+		return -ESRCH;
+	rc = pthread_getcpuclockid(v->thread, &cid);
+	if (rc)
+		return -rc;
+	if (clock_gettime(cid, &ts) < 0)
+		return -errno;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }

@@ -14,12 +14,15 @@
 #include "common/error.h"
 #include "common/options.h"
 #include "vmm/console.h"
+#include "vmm/devices/acpi-pm.h"
 #include "vmm/devices/legacy.h"
 #include "vmm/iothread.h"
 #include "vmm/machine.h"
+#include "vmm/mgmt.h"
 #include "vmm/privdrop.h"
 #include "vmm/seccomp.h"
 #include "vmm/vrun-devices.h"
+#include "vmm/x86/acpi.h"
 #include "vmm/x86/boot.h"
 
 #define DEFAULT_MEMORY_MIB	512
@@ -28,9 +31,9 @@
 #define HALT_PROBE_MS		100	/* how often idle vCPUs are asked whether they are dead */
 
 struct vrun_options {
-	char *kernel, *initrd, *cmdline, *console, *bios, *name, *sandbox, *user;
+	char *kernel, *initrd, *cmdline, *console, *bios, *name, *control, *sandbox, *user;
 	const char **disks, **nets;	/* NULL-terminated, from popt */
-	int memory_mib, cpus, allow_emulated;
+	int memory_mib, cpus, allow_emulated, no_acpi;
 	enum vk_sandbox_mode sandbox_mode;
 	bool drop;			/* --user given: runas is filled */
 	struct vk_runas runas;
@@ -41,6 +44,7 @@ struct vrun_devices {
 	struct vk_i8042 i8042;
 	struct vk_rtc rtc;
 	struct vk_testdev testdev;
+	struct vk_acpi_pm pm;
 };
 
 static volatile sig_atomic_t got_signal;
@@ -73,7 +77,12 @@ static int parse_options(int argc, const char **argv, struct vrun_options *o)
 		  "stdio|pty|file=PATH[,max=SIZE]" },
 		{ "bios", '\0', POPT_ARG_STRING, &o->bios, 0,
 		  "raw firmware image, mapped below 4 GiB (as QEMU -bios)", "FILE" },
-		{ "name", '\0', POPT_ARG_STRING, &o->name, 0, "name of the guest (messages)", "NAME" },
+		{ "name", '\0', POPT_ARG_STRING, &o->name, 0,
+		  "name of the guest: messages, run/NAME.pid and run/NAME.sock in the state directory", "NAME" },
+		{ "control", '\0', POPT_ARG_STRING, &o->control, 0,
+		  "control socket path (default with --name: run/NAME.sock)", "PATH" },
+		{ "no-acpi", '\0', POPT_ARG_NONE, &o->no_acpi, 0,
+		  "give a Linux guest no ACPI tables (MP table only)", NULL },
 		{ "sandbox", '\0', POPT_ARG_STRING, &o->sandbox, 0,
 		  "seccomp filter per thread once the VM runs (default on; log: allow and log)", "on|off|log" },
 		{ "user", '\0', POPT_ARG_STRING, &o->user, 0,
@@ -134,37 +143,44 @@ static int enter_io_sandbox(void)
 	return vk_sandbox_enter(VK_THREAD_IO);
 }
 
-/* Everything is open: compile the filters, drop root, then start the
- * threads, each of which installs its own filter first (docs/vmm.md,
- * Hardening).  The drop comes before any thread exists because glibc
- * changes the ids of every thread, which the filters forbid. */
+static int enter_control_sandbox(void)
+{
+	return vk_sandbox_enter(VK_THREAD_CONTROL);
+}
+
+/* Everything is open: compile the filters, bind the control socket (as
+ * root, in a state directory the user may not write), drop root, then
+ * start the threads, each of which installs its own filter first
+ * (docs/vmm.md, Hardening).  The drop comes before any thread exists
+ * because glibc changes the ids of every thread, which the filters forbid.
+ * Some vCPUs may run when this fails: run() stops and joins them. */
 static int start_sandboxed(const struct vrun_options *o, struct vk_machine *m,
-			   struct vk_console *con, struct vk_devices *pci)
+			   struct vk_console *con, struct vk_devices *pci, struct vk_mgmt *mgmt)
 {
 	int rc = vk_sandbox_prepare(o->sandbox_mode);
 
 	if (rc == 0 && o->sandbox_mode != VK_SANDBOX_OFF)
-		vk_debug("seccomp filters (BPF instructions): main %u, vCPU %u, I/O %u, console %u",
-			 vk_sandbox_filter_len(VK_THREAD_MAIN), vk_sandbox_filter_len(VK_THREAD_VCPU),
-			 vk_sandbox_filter_len(VK_THREAD_IO), vk_sandbox_filter_len(VK_THREAD_CONSOLE));
+		vk_debug("seccomp filters (BPF instructions): main %u, vCPU %u, I/O %u, console %u, "
+			 "control %u", vk_sandbox_filter_len(VK_THREAD_MAIN),
+			 vk_sandbox_filter_len(VK_THREAD_VCPU), vk_sandbox_filter_len(VK_THREAD_IO),
+			 vk_sandbox_filter_len(VK_THREAD_CONSOLE), vk_sandbox_filter_len(VK_THREAD_CONTROL));
 	vk_sandbox_set_failure_hook(sandbox_failed, m);
 	vk_iothread_set_start_hook(enter_io_sandbox);
+	vk_control_set_start_hook(enter_control_sandbox);
+	if (rc == 0)
+		rc = vk_mgmt_listen(mgmt, o->control);
 	if (rc == 0 && o->drop)
 		rc = vk_runas_apply(&o->runas);
 	if (rc == 0)
 		rc = vk_console_start(con);
 	if (rc == 0 && pci)
 		rc = vk_devices_start(pci);
-	if (rc < 0)
-		return rc;
-	rc = vk_vcpus_start(m);
+	if (rc == 0)
+		rc = vk_vcpus_start(m);
+	if (rc == 0)
+		rc = vk_mgmt_serve(mgmt);
 	if (rc == 0)
 		rc = vk_sandbox_enter(VK_THREAD_MAIN);
-	if (rc < 0) {
-		/* Some vCPUs may run already: stop and join them before teardown. */
-		vk_machine_stop(m, VK_EXIT_ERROR, "%s", vk_last_error());
-		vk_vcpus_join(m);
-	}
 	return rc;
 }
 
@@ -180,7 +196,26 @@ static int init_devices(struct vk_machine *m, struct vrun_devices *d, int consol
 		rc = vk_testdev_init(&d->testdev, m, &m->pio, &m->mmio);
 	if (rc == 0)
 		rc = vk_post_port_init(&m->pio);
+	if (rc == 0)
+		rc = vk_acpi_pm_init(&d->pm, m, &m->pio);
 	return rc;
+}
+
+/* The ACPI tables go into the BIOS area below 1 MiB, where Linux looks. */
+static int load_acpi(struct vk_machine *m, const struct vk_mp_intx *intx, size_t n_intx, bool pci,
+		     uint64_t *rsdp)
+{
+	struct vk_acpi_config cfg = { .ncpus = m->ncpus, .pci = pci, .intx = intx, .n_intx = n_intx };
+	uint8_t *buf = vk_gpa_to_host(&m->mem, VK_ACPI_BASE, VK_ACPI_MAX);
+	int len;
+
+	if (!buf)
+		return vk_errorx(ENOMEM, "guest memory too small for the ACPI tables");
+	len = vk_acpi_build(buf, VK_ACPI_MAX, VK_ACPI_BASE, &cfg);
+	if (len < 0)
+		return vk_errorx(-len, "cannot build the ACPI tables for %u vCPUs", m->ncpus);
+	*rsdp = VK_ACPI_BASE;
+	return 0;
 }
 
 /* The main thread feeds the console and watches for the end: a device or
@@ -208,7 +243,8 @@ static void main_loop(struct vk_machine *m, struct vk_console *con, struct vk_se
 			vk_machine_stop(m, VK_EXIT_ERROR, "stopped from the console (Ctrl-] q)");
 			break;
 		}
-		if (n == 0) {
+		/* Paused vCPUs answer no probes; kicking them would only cost. */
+		if (n == 0 && !vk_vcpus_paused(m)) {
 			if (vk_vcpus_all_dead_halted(m)) {
 				vk_machine_stop(m, VK_EXIT_POWEROFF,
 						"all vCPUs halted with interrupts disabled: guest powered off");
@@ -238,11 +274,20 @@ static int run(const struct vrun_options *o)
 	struct vk_devices *pci = NULL;
 	struct vk_pci_intx intx[VK_PCI_MAX_SLOTS];
 	struct vk_mp_intx mp_intx[VK_PCI_MAX_SLOTS];
+	struct vk_mgmt mgmt = { 0 };
 	size_t n_intx = 0;
+	uint64_t rsdp = 0;
 	int rc, status = VK_EXIT_ERROR;
 
 	if (!dev) {
 		vk_report("out of memory");
+		return VK_EXIT_ERROR;
+	}
+	/* The name first: a clash is reported on any host, KVM or not. */
+	rc = vk_mgmt_claim(&mgmt, &m, o->name);
+	if (rc < 0) {
+		vk_report(NULL);
+		free(dev);
 		return VK_EXIT_ERROR;
 	}
 	rc = vk_machine_init(&m, (uint64_t)o->memory_mib, (unsigned)o->cpus);
@@ -269,19 +314,29 @@ static int run(const struct vrun_options *o)
 		rc = vk_vcpus_create(&m);
 	if (rc == 0 && o->bios)
 		rc = vk_machine_load_firmware(&m, o->bios);
+	if (rc == 0 && o->kernel && !o->no_acpi)
+		rc = load_acpi(&m, mp_intx, n_intx, pci != NULL, &rsdp);
 	if (rc == 0 && o->kernel) {
 		struct vk_linux_boot b = { .kernel = o->kernel, .initrd = o->initrd, .cmdline = o->cmdline,
-					   .intx = mp_intx, .n_intx = n_intx };
+					   .intx = mp_intx, .n_intx = n_intx, .acpi_rsdp = rsdp };
 
 		rc = vk_linux_load(&m, &b);
 	}
-	if (rc == 0)
-		rc = start_sandboxed(o, &m, &con, pci);
 	if (rc == 0) {
-		main_loop(&m, &con, &dev->serial);
-		vk_vcpus_join(&m);
-		status = atomic_load(&m.stop_status);
+		mgmt.devices = pci;
+		mgmt.pm = &dev->pm;
+		rc = start_sandboxed(o, &m, &con, pci, &mgmt);
 	}
+	if (rc == 0)
+		main_loop(&m, &con, &dev->serial);
+	vk_mgmt_stop(&mgmt);	/* no command runs once the vCPUs are gone */
+	if (m.vcpus) {
+		if (rc < 0)
+			vk_machine_stop(&m, VK_EXIT_ERROR, "setup failed");
+		vk_vcpus_join(&m);
+	}
+	if (rc == 0)
+		status = atomic_load(&m.stop_status);
 	vk_devices_free(pci);	/* stops the I/O threads first */
 	vk_console_close(&con);
 	if (rc < 0) {
@@ -295,6 +350,7 @@ static int run(const struct vrun_options *o)
 	if (status < 0 || status > 255)
 		status = VK_EXIT_ERROR;
 	vk_machine_free(&m);
+	vk_acpi_pm_free(&dev->pm);
 	vk_sandbox_free();
 	free(dev);
 	return status;
@@ -308,6 +364,7 @@ static void free_options(struct vrun_options *o)
 	free(o->console);
 	free(o->bios);
 	free(o->name);
+	free(o->control);
 	free(o->sandbox);
 	free(o->user);
 	for (size_t i = 0; o->disks && o->disks[i]; i++)

@@ -160,6 +160,16 @@ static int call_poll(void)
 	return poll(NULL, 0, 0) ? 1 : 1;
 }
 
+static int call_unlink(void)
+{
+	return unlink("/nonexistent/vkit") ? 1 : 1;
+}
+
+static int call_fcntl_setfd(void)
+{
+	return fcntl(0, F_SETFD, 0) ? 1 : 1;
+}
+
 static void every_kind_kills_exec_socket_open_fork(void **state)
 {
 	child_fn forbidden[] = { call_execve, call_socket, call_open, call_fork, call_mmap_exec,
@@ -179,6 +189,8 @@ static void ioctls_are_checked_by_request(void **state)
 	assert_killed(VK_THREAD_MAIN, call_ioctl_kvm_run);
 	assert_killed(VK_THREAD_MAIN, call_ioctl_tiocsti);
 	assert_killed(VK_THREAD_CONSOLE, call_ioctl_kvm_run);
+	assert_killed(VK_THREAD_CONTROL, call_ioctl_kvm_run);
+	assert_killed(VK_THREAD_CONTROL, call_ioctl_tiocsti);
 }
 
 static void kinds_differ(void **state)
@@ -187,6 +199,10 @@ static void kinds_differ(void **state)
 	assert_killed(VK_THREAD_IO, call_eventfd);
 	assert_killed(VK_THREAD_VCPU, call_poll);
 	assert_killed(VK_THREAD_CONSOLE, call_poll);
+	assert_killed(VK_THREAD_CONTROL, call_eventfd);
+	assert_killed(VK_THREAD_CONTROL, call_unlink);
+	assert_killed(VK_THREAD_CONTROL, call_fcntl_setfd);
+	assert_killed(VK_THREAD_VCPU, call_unlink);
 }
 
 /* What every thread does: memory, locks, clocks, stderr, signals to itself. */
@@ -284,6 +300,36 @@ static int console_calls(void)
 	return console_fixture.rotations >= 10 ? 0 : 21;
 }
 
+static int control_listen_fd = -1;
+
+/* The control socket's thread: accept, talk, flags, statm, the SCI. */
+static int control_calls(void)
+{
+	char buf[64] = "{}\n";
+	struct pollfd p = { .fd = control_listen_fd, .events = POLLIN };
+	int rc = common_calls(), fl;
+
+	if (rc)
+		return rc;
+	if (poll(&p, 1, 0) < 0)
+		return 20;
+	if (accept4(control_listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK) != -1 || errno != EAGAIN)
+		return 21;
+	if (send(io_socks[0], buf, 3, MSG_NOSIGNAL | MSG_DONTWAIT) != 3 ||
+	    recv(io_socks[1], buf, sizeof(buf), MSG_DONTWAIT) != 3 || read(io_socks[1], buf, 1) != -1)
+		return 22;
+	fl = fcntl(io_socks[1], F_GETFL);
+	if (fl < 0 || fcntl(io_socks[1], F_SETFL, fl | O_NONBLOCK) < 0)
+		return 23;
+	if (pread(io_fixture_fd, buf, sizeof(buf), 0) != sizeof(buf))
+		return 24;
+	if (ioctl(-1, KVM_IRQ_LINE, 0) != -1 || errno != EBADF)
+		return 25;
+	if (close(control_listen_fd) < 0)
+		return 26;
+	return 0;
+}
+
 static int main_teardown_calls(void)
 {
 	struct termios t;
@@ -300,6 +346,8 @@ static int main_teardown_calls(void)
 		return 22;
 	if (close(io_fixture_fd) < 0 || pread(io_epoll_fd, &t, 1, 0) != -1)
 		return 23;
+	if (unlink("/nonexistent/vkit") != -1 || errno != ENOENT)	/* pid file, socket */
+		return 24;
 	fflush(stdout);
 	return 0;	/* _exit(): exit_group */
 }
@@ -327,6 +375,15 @@ static void allowed_calls_work(void **state)
 	unlink(path);
 	strcat(path, ".1");
 	unlink(path);
+
+	control_listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	assert_true(control_listen_fd >= 0);
+	/* An abstract name of the kernel's choosing (autobind). */
+	assert_int_equal(bind(control_listen_fd, &(struct sockaddr){ .sa_family = AF_UNIX },
+			      sizeof(sa_family_t)), 0);
+	assert_int_equal(listen(control_listen_fd, 1), 0);
+	assert_survives(VK_THREAD_CONTROL, control_calls);
+	close(control_listen_fd);
 
 	assert_survives(VK_THREAD_MAIN, main_teardown_calls);
 	close(io_fixture_fd);

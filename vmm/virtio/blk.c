@@ -160,13 +160,18 @@ static uint8_t blk_execute(struct vk_virtio_blk *blk, const struct vk_virtq_chai
 		    blk_transfer(blk, c, sector * VIRTIO_BLK_SECTOR_SIZE, data_in, true) < 0)
 			return VIRTIO_BLK_S_IOERR;
 		*written = data_in;
+		vk_virtio_stat_add(&blk->vdev, VK_BLK_STAT_READ_REQS, 1);
+		vk_virtio_stat_add(&blk->vdev, VK_BLK_STAT_READ_BYTES, data_in);
 		return VIRTIO_BLK_S_OK;
 	case VIRTIO_BLK_T_OUT:
 		if (blk->readonly || !blk_range_ok(blk, sector, data_out) ||
 		    blk_transfer(blk, c, sector * VIRTIO_BLK_SECTOR_SIZE, data_out, false) < 0)
 			return VIRTIO_BLK_S_IOERR;
+		vk_virtio_stat_add(&blk->vdev, VK_BLK_STAT_WRITE_REQS, 1);
+		vk_virtio_stat_add(&blk->vdev, VK_BLK_STAT_WRITE_BYTES, data_out);
 		return VIRTIO_BLK_S_OK;
 	case VIRTIO_BLK_T_FLUSH:
+		vk_virtio_stat_add(&blk->vdev, VK_BLK_STAT_FLUSH_REQS, 1);
 		return vk_image_flush(blk->img) < 0 ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
 	case VIRTIO_BLK_T_GET_ID:
 		*written = vk_virtq_chain_write(c, 0, blk->serial,
@@ -201,6 +206,8 @@ static void blk_process(struct vk_virtio_dev *vdev, unsigned q)
 			break;
 		}
 		status = blk_execute(blk, c, &written);
+		if (status != VIRTIO_BLK_S_OK)
+			vk_virtio_stat_add(vdev, VK_BLK_STAT_ERRORS, 1);
 		vk_virtq_chain_write(c, c->in_len - 1, &status, 1);
 		vk_virtq_push(vq, c->head, written + 1);
 	}

@@ -93,6 +93,8 @@ static void net_rx(struct vk_virtio_net *net)
 			break;
 		/* A frame longer than the buffers is cut, as a NIC would drop it. */
 		vk_virtq_push(vq, net->chain.head, vk_virtq_chain_write(&net->chain, 0, net->buf, n));
+		vk_virtio_stat_add(&net->vdev, VK_NET_STAT_RX_PACKETS, 1);
+		vk_virtio_stat_add(&net->vdev, VK_NET_STAT_RX_BYTES, (uint64_t)n - VK_VNET_HDR_LEN);
 		done++;
 	}
 	vk_virtio_notify_queue(&net->vdev, NET_RX_QUEUE);
@@ -111,7 +113,15 @@ static void net_tx(struct vk_virtio_net *net)
 			ssize_t w = net->vnet_hdr ? write(net->fd, net->buf, len)
 						  : send(net->fd, net->buf + VK_VNET_HDR_LEN,
 							 len - VK_VNET_HDR_LEN, MSG_DONTWAIT);
-			(void)w;	/* a full backend drops the frame, like a wire */
+			/* A full backend drops the frame, like a wire. */
+			if (w < 0) {
+				vk_virtio_stat_add(&net->vdev, VK_NET_STAT_TX_DROPPED, 1);
+			} else {
+				vk_virtio_stat_add(&net->vdev, VK_NET_STAT_TX_PACKETS, 1);
+				vk_virtio_stat_add(&net->vdev, VK_NET_STAT_TX_BYTES, len - VK_VNET_HDR_LEN);
+			}
+		} else {
+			vk_virtio_stat_add(&net->vdev, VK_NET_STAT_TX_DROPPED, 1);
 		}
 		vk_virtq_push(vq, net->chain.head, 0);
 	}
@@ -231,6 +241,11 @@ int vk_virtio_net_create(const struct vk_guest_memory *mem, const struct vk_net_
 	}
 	*out = &net->vdev;
 	return 0;
+}
+
+const char *vk_virtio_net_ifname(const struct vk_virtio_dev *vdev)
+{
+	return ((const struct vk_virtio_net *)vdev)->ifname;
 }
 
 /* The backend is watched from DRIVER_OK on: paused until then. */

@@ -2,6 +2,7 @@
 #ifndef VK_VIRTIO_H
 #define VK_VIRTIO_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -78,6 +79,20 @@
 
 struct vk_virtio_dev;
 
+/* Traffic counters for the control socket's stats, indexed per device type. */
+#define VK_VIRTIO_STATS		6
+#define VK_BLK_STAT_READ_REQS	0
+#define VK_BLK_STAT_READ_BYTES	1
+#define VK_BLK_STAT_WRITE_REQS	2
+#define VK_BLK_STAT_WRITE_BYTES	3
+#define VK_BLK_STAT_FLUSH_REQS	4
+#define VK_BLK_STAT_ERRORS	5
+#define VK_NET_STAT_RX_PACKETS	0
+#define VK_NET_STAT_RX_BYTES	1
+#define VK_NET_STAT_TX_PACKETS	2
+#define VK_NET_STAT_TX_BYTES	3
+#define VK_NET_STAT_TX_DROPPED	4
+
 struct vk_virtio_ops {
 	uint16_t device_id;		/* VIRTIO_ID_* */
 	uint32_t class_code;		/* PCI class */
@@ -126,7 +141,17 @@ struct vk_virtio_dev {
 	int kick_fd[VK_VIRTIO_MAX_QUEUES];
 	bool kick_is_ioeventfd[VK_VIRTIO_MAX_QUEUES];
 	struct vk_iothread io;
+	/* Written with the device lock held (one writer at a time), read by
+	 * the control thread without it: relaxed loads and stores. */
+	_Atomic uint64_t stats[VK_VIRTIO_STATS];
 };
+
+static inline void vk_virtio_stat_add(struct vk_virtio_dev *vdev, unsigned i, uint64_t n)
+{
+	uint64_t v = atomic_load_explicit(&vdev->stats[i], memory_order_relaxed);
+
+	atomic_store_explicit(&vdev->stats[i], v + n, memory_order_relaxed);
+}
 
 /* Fill in PCI identity, capabilities and BAR 0; features are the device's
  * own (the transport adds VERSION_1, INDIRECT_DESC and EVENT_IDX). */
@@ -160,6 +185,8 @@ int vk_virtio_blk_create(const struct vk_guest_memory *mem, const struct vk_blk_
 			 const char *name, struct vk_virtio_dev **out);
 int vk_virtio_net_create(const struct vk_guest_memory *mem, const struct vk_net_config *cfg,
 			 const char *name, struct vk_virtio_dev **out);
+/* The tap a virtio-net device uses, "" for a plain fd. */
+const char *vk_virtio_net_ifname(const struct vk_virtio_dev *vdev);
 int vk_virtio_rng_create(const struct vk_guest_memory *mem, const char *name,
 			 struct vk_virtio_dev **out);
 /* Free a device made by one of the above (frees the transport too). */

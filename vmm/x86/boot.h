@@ -59,6 +59,7 @@ struct vk_linux_boot {
 	const char *kernel, *initrd, *cmdline;
 	const struct vk_mp_intx *intx;
 	size_t n_intx;
+	uint64_t acpi_rsdp;		/* guest address of the RSDP, 0: no ACPI */
 };
 
 /* Load kernel, initrd, command line, zero page, MP table, page tables, and

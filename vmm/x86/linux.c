@@ -205,6 +205,7 @@ int vk_linux_load(struct vk_machine *m, const struct vk_linux_boot *b)
 	zp->hdr.heap_end_ptr = 0xfe00;
 	zp->hdr.code32_start = (uint32_t)load;
 	zp->hdr.cmd_line_ptr = (uint32_t)VK_BOOT_CMDLINE;
+	zp->acpi_rsdp_addr = b->acpi_rsdp;	/* Linux also scans 0xE0000 for it */
 	zp->e820_entries = (uint8_t)vk_e820_build(m->ram_size, zp->e820_table,
 						  sizeof(zp->e820_table) / sizeof(zp->e820_table[0]));
 	if (b->initrd) {

@@ -19,6 +19,14 @@
 #define UNCLAIMED_MMIO	0xfef01000
 #define I8042_CMD	0x64
 #define I8042_RESET	0xfe
+/* ACPI fixed hardware (vmm/x86/acpi.h) */
+#define PM1_STS		0x600
+#define PM1_EN		0x602
+#define PM1_CNT		0x604
+#define PM1_PWRBTN	0x100
+#define PM1_SLEEP_S5	0x3400	/* SLP_TYP 5, SLP_EN */
+#define ACPI_RESET_PORT	0x60c
+#define ACPI_RESET_VAL	0x01
 
 /* Real mode: print the NUL-terminated string at %cs:label. */
 #define PUTS16(label)	mov $label, %si; call puts16

@@ -1,0 +1,115 @@
+#!/bin/sh
+# mgmt.sh - the control socket and ACPI in the nested sandbox: tests/vmm/mgmt-guests.sh's tiny guests, then a Linux guest managed over the control socket:
+# ACPI tables and no ACPI errors, dd bytes counted in stats, NIC counters, pause/resume of its clock-driven output, powerdown (ACPI power button) -> clean
+# shutdown -> exit 0; a second boot reboots through the ACPI reset register -> exit 2.  One L1 boot, two L2 boots.
+. "${top_srcdir:-.}/tests/lib/tap.sh"
+. "${top_srcdir:-.}/tests/sandbox/enter-l1.sh"
+tap_setup_tmp
+SB=$top_srcdir/tests/sandbox
+CTL=$top_builddir/tests/vmm/vk-control
+RUN=$VKIT_DIR/run
+
+# ---- 1. the tiny guests (tests/vmm/mgmt-guests.sh), folded into this plan ----
+sh "$top_srcdir/tests/vmm/mgmt-guests.sh" >"$TMP/tiny.tap" 2>&1
+while IFS= read -r line; do
+	case $line in
+	"ok "*"# SKIP"*) skip "tiny: ${line#*# SKIP }" ;;
+	"ok "*) ok 0 "tiny: ${line#ok * - }" ;;
+	"not ok "*) ok 1 "tiny: ${line#not ok * - }" ;;
+	"#"*) echo "$line" ;;
+	esac
+done <"$TMP/tiny.tap"
+
+# ---- 2. a Linux guest ----
+"$SB/mkinitramfs-l2.sh" "$TMP/l2.cpio" "$top_srcdir/tests/sandbox/mgmt-l2-init" button evdev >"$TMP/mk.out" 2>&1
+rc=$?
+if [ $rc = 77 ]; then
+	skip "Linux guest: $(cat "$TMP/mk.out")"
+	done_testing
+	exit
+fi
+ok $rc "the L2 initramfs is built (button, evdev)"
+truncate -s 64M "$TMP/disk.raw"
+DD_BYTES=$((32 * 1024 * 1024))
+
+# wait_for FILE TEXT SECONDS
+wait_for() {
+	_i=0
+	while [ $_i -lt $(($3 * 10)) ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+ctl() { timeout 30 "$CTL" --wait 60 "$RUN/lx.sock" "$@"; }
+ticks() { grep -c "MGMT: tick" "$TMP/lx.console"; }
+
+# A NIC on the sandbox's bridge when L1 has one.
+net=
+if [ -n "${VK_SANDBOX_BRIDGE:-}" ] && ip link show "$VK_SANDBOX_BRIDGE" >/dev/null 2>&1; then
+	net="--net bridge=$VK_SANDBOX_BRIDGE"
+fi
+t0=$(date +%s)
+# shellcheck disable=SC2086
+"$VRUN" -v --name lx --memory 256 --cpus 2 --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/l2.cpio" \
+	--cmdline "console=ttyS0 panic=-1" --disk "path=$TMP/disk.raw" $net \
+	--console "file=$TMP/lx.console" >"$TMP/lx.out" 2>&1 </dev/null &
+vm=$!
+wait_for "$TMP/lx.console" "MGMT: READY" 180
+ok $? "Linux boots with vrun's ACPI tables ($(($(date +%s) - t0)) s to its init's end)"
+grep "MGMT:" "$TMP/lx.console" | grep -v tick | sed 's/^/# /'
+check "it sees FACP, APIC and DSDT" sh -c 'grep "MGMT: acpi tables" "$0" | grep -q "APIC.*DSDT.*FACP"' "$TMP/lx.console"
+check "ACPI reported no errors" grep -q "MGMT: acpi errors: 0" "$TMP/lx.console"
+check "both vCPUs came up (MADT)" grep -q "MGMT: cpus 2" "$TMP/lx.console"
+check "PCI found through \\_SB.PCI0: the disk is there and dd finished" grep -q "MGMT: DD-DONE 0" "$TMP/lx.console"
+check "the power button is an input device" grep -q "MGMT: button /dev/input/event" "$TMP/lx.console"
+written=$(ctl stats disks.0.write_bytes)
+echo "# stats: blk0 write_bytes $written, write_reqs $(ctl stats disks.0.write_reqs); dd wrote $DD_BYTES"
+ok $(awk -v w="${written:-0}" -v d=$DD_BYTES 'BEGIN { e = (w - d) / d; exit !(e >= -0.01 && e <= 0.01) }'; echo $?) \
+	"stats: the bytes dd wrote are counted within 1%"
+
+if [ -n "$net" ]; then
+	check "the guest pinged the bridge" grep -q "MGMT: PING-DONE 0" "$TMP/lx.console"
+	tx=$(ctl stats nics.0.tx_packets); rx=$(ctl stats nics.0.rx_packets)
+	txb=$(ctl stats nics.0.tx_bytes); rxb=$(ctl stats nics.0.rx_bytes)
+	echo "# stats: net0 ($(ctl stats nics.0.ifname)) tx $tx packets $txb bytes, rx $rx packets $rxb bytes"
+	# 3 echo requests of 98 bytes each way, and at least one ARP request and reply.
+	ok $((tx < 4 || rx < 4 || txb < 3 * 98 + 42 || rxb < 3 * 98 + 42)) \
+		"stats: the NIC counted the ping's frames both ways"
+else
+	skip "NIC stats: no bridge in L1"
+fi
+
+# Pause: the ticking stops; resume: it comes back.
+wait_for "$TMP/lx.console" "MGMT: tick" 30
+ok $(test "$(ctl pause state)" = paused; echo $?) "pause"
+sleep 0.5
+n1=$(ticks); sleep 4; n2=$(ticks)
+echo "# ticks while paused: $n1 -> $n2"
+ok $((n1 != n2)) "paused: no clock-driven output for 4 s"
+ok $(test "$(ctl resume state)" = running; echo $?) "resume"
+_i=0
+while [ "$(ticks)" -le "$n2" ] && [ $_i -lt 300 ]; do sleep 0.1; _i=$((_i + 1)); done
+ok $(test "$(ticks)" -gt "$n2"; echo $?) "resumed: ticking again after $((_i / 10)).$((_i % 10)) s"
+
+# Powerdown: the ACPI power button; the guest shuts down and vrun exits 0.
+ok $(test "$(ctl powerdown guest_listening)" = true; echo $?) "powerdown: the guest listens to the power button"
+wait $vm
+ok $(test $? = 0; echo $?) "powerdown: vrun exits 0"
+check "the guest saw the button and shut down in order" grep -q "MGMT: CLEAN-SHUTDOWN" "$TMP/lx.console"
+check "it powered off through ACPI S5" grep -q "guest powered off through ACPI (S5)" "$TMP/lx.out"
+ok $(test ! -e "$RUN/lx.sock" && test ! -e "$RUN/lx.pid"; echo $?) "socket and pid file are gone"
+
+# Reboot: Linux tries the FADT reset register first.
+t0=$(date +%s)
+timeout -k 10 300 "$VRUN" -v --memory 256 --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/l2.cpio" \
+	--cmdline "console=ttyS0 panic=-1 vk_mgmt=reboot" --console "file=$TMP/rb.console" \
+	>"$TMP/rb.out" 2>&1 </dev/null
+ok $(test $? = 2; echo $?) "reboot -f: vrun exits 2 ($(($(date +%s) - t0)) s)"
+check "through the ACPI reset register" grep -q "guest reset through the ACPI reset register" "$TMP/rb.out"
+grep -q "MGMT: REBOOTING" "$TMP/rb.console" || tail -n 20 "$TMP/rb.console" | sed 's/^/# rb: /'
+
+# VK_MGMT_KEEP=DIR (a shared directory): keep the guests' consoles and vrun's output.
+[ -n "${VK_MGMT_KEEP:-}" ] && cp "$TMP"/*.console "$TMP"/*.out "$VK_MGMT_KEEP"/
+done_testing

@@ -1,0 +1,141 @@
+#!/bin/sh
+# mgmt-guests.sh - vrun's control socket and ACPI hardware with tiny guests:
+# exit counts in stats, pause/resume, powerdown, reset, quit, the pid file,
+# malformed requests; ACPI S5 and the reset register.  The name and pid-file
+# checks run on any host; the rest where /dev/kvm works (the nested sandbox
+# runs this script inside L1 with VRUN and top_builddir set).
+
+vrun_from_env=${VRUN:-}
+. "${top_srcdir:-.}/tests/lib/tap.sh"
+VRUN=${vrun_from_env:-$VRUN}
+GUESTS=${top_builddir:-.}/tests/vmm/guests
+CTL=${top_builddir:-.}/tests/vmm/vk-control
+tap_setup_tmp
+RUN="$VKIT_DIR/run"
+
+# ---- any host: names and the pid file ----
+check "--help lists --control and --no-acpi" \
+	sh -c '"$0" --help | grep -q -- "--control" && "$0" --help | grep -q -- "--no-acpi"' "$VRUN"
+expect_fail "a bad --name is refused" "../x" "$VRUN" --name ../x --bios "$GUESTS/count.bin"
+mkdir -p "$RUN"
+# A live process called vrun owns the name busy (vk_vm_running_pid checks both).
+ln -s "$(command -v sleep)" "$TMP/vrun"
+"$TMP/vrun" 60 &
+busy=$!
+echo $busy >"$RUN/busy.pid"
+expect_fail "a name that is running is refused" "domain 'busy' is already running (pid $busy)" \
+	"$VRUN" --name busy --bios "$GUESTS/count.bin"
+check "the running one's pid file is left alone" grep -qx "$busy" "$RUN/busy.pid"
+kill $busy
+echo 999999999 >"$RUN/stale.pid"	# no such process: stale, ignored
+
+if [ ! -e /dev/kvm ] || ! { : <>/dev/kvm; } 2>/dev/null; then
+	"$VRUN" --name stale --bios "$GUESTS/count.bin" >"$TMP/nokvm.out" 2>&1 </dev/null
+	ok $((! $?)) "without KVM vrun fails"
+	ok $(test ! -e "$RUN/stale.pid"; echo $?) "and removes the pid file it wrote over the stale one"
+	skip "control socket with tiny guests: /dev/kvm is not usable here (the nested sandbox runs these)"
+	done_testing
+	exit
+fi
+echo "# vrun: $VRUN"
+
+# wait_for FILE TEXT: up to 60 s for TEXT to appear in FILE.
+wait_for() {
+	_i=0
+	while [ $_i -lt 600 ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+# start_vm NAME GUEST [vrun options]: in the background, pid in $vm_pid
+start_vm() {
+	_name=$1 _guest=$2
+	shift 2
+	"$VRUN" -v --memory 16 --name "$_name" --console "file=$TMP/$_name.console" \
+		--bios "$GUESTS/$_guest.bin" "$@" >"$TMP/$_name.out" 2>&1 </dev/null &
+	vm_pid=$!
+}
+
+ctl() {	# ctl NAME COMMAND [FIELD]
+	_s=$1
+	shift
+	timeout 20 "$CTL" --wait 30 "$RUN/$_s.sock" "$@"
+}
+
+# ---- exit counts, status, pause/resume, quit ----
+start_vm t1 count
+wait_for "$TMP/t1.console" D
+ok $? "count: the guest finished its port writes"
+ok $(test "$(ctl t1 stats exits.io)" = 5001; echo $?) \
+	"stats: 5000 test-device writes + 1 console byte = $(ctl t1 stats exits.io) port-I/O exits"
+ok $(test "$(ctl t1 stats vcpus.0.exits.io)" = 5001; echo $?) "stats: the same count on vCPU 0"
+ok $(test "$(stat -c %a "$RUN/t1.sock")" = 600; echo $?) "the socket is mode 0600"
+ok $(test "$(cat "$RUN/t1.pid")" = "$vm_pid"; echo $?) "run/t1.pid holds vrun's pid"
+ok $(test "$(ctl t1 status pid)" = "$vm_pid"; echo $?) "status: pid"
+ok $(test "$(ctl t1 status state)" = running; echo $?) "status: running"
+tid=$(ctl t1 status vcpus.0.tid)
+ok $(test -d "/proc/$vm_pid/task/$tid"; echo $?) "status: vCPU 0's thread id $tid is a thread of vrun"
+check "stats: memory" sh -c 'test "$("$0" "$1" stats memory.guest_bytes)" = 16777216' "$CTL" "$RUN/t1.sock"
+check "stats: no disks, no NICs" sh -c 'test "$("$0" "$1" stats disks)" = "[ ]" -o "$("$0" "$1" stats disks)" = "[]"' \
+	"$CTL" "$RUN/t1.sock"
+reply=$(timeout 20 "$CTL" --raw "$RUN/t1.sock" '{"command": "status"')
+ok $(echo "$reply" | grep -q '"ok":false.*malformed'; echo $?) "a malformed request gets an error reply"
+reply=$(timeout 20 "$CTL" --raw "$RUN/t1.sock" "$(head -c 5000 /dev/zero | tr '\0' x)")
+ok $(echo "$reply" | grep -q 'request longer than'; echo $?) "an oversized request gets an error reply"
+ok $(test "$(ctl t1 status state)" = running; echo $?) "and the runner keeps going"
+
+# The guest spins: its vCPU thread uses CPU time unless paused.
+ok $(test "$(ctl t1 pause state)" = paused; echo $?) "pause"
+ok $(test "$(ctl t1 status state)" = paused; echo $?) "status: paused"
+# Under TCG (the sandbox) thread CPU times are noisy, hence the ratio.
+c1=$(ctl t1 stats vcpus.0.cpu_time_ns); sleep 1; c2=$(ctl t1 stats vcpus.0.cpu_time_ns)
+paused_ns=$((c2 - c1))
+echo "# paused: vCPU 0 used $((paused_ns / 1000)) us in 1 s"
+ok $(test "$(ctl t1 resume state)" = running; echo $?) "resume"
+c1=$(ctl t1 stats vcpus.0.cpu_time_ns); sleep 1; c2=$(ctl t1 stats vcpus.0.cpu_time_ns)
+running_ns=$((c2 - c1))
+echo "# running: vCPU 0 used $((running_ns / 1000)) us in 1 s"
+ok $((running_ns < 200000000)) "resumed: the spinning vCPU uses CPU time again"
+ok $((paused_ns * 10 > running_ns)) "paused, it used less than a tenth of that"
+ok $(test "$(ctl t1 stats exits.io)" = 5001; echo $?) "pausing and resuming caused no port I/O"
+ok $(test "$(ctl t1 powerdown guest_listening)" = false; echo $?) \
+	"powerdown: the guest has not enabled the ACPI power button"
+
+# A second vrun with the same name is refused while the first runs.
+expect_fail "a second vrun of the same name is refused" "domain 't1' is already running" \
+	"$VRUN" --memory 16 --name t1 --bios "$GUESTS/count.bin"
+ctl t1 quit >/dev/null
+wait $vm_pid
+ok $(test $? = 1; echo $?) "quit: vrun exits 1"
+check "quit: the reason is given" grep -q "stopped by 'quit' on the control socket" "$TMP/t1.out"
+ok $(test ! -e "$RUN/t1.sock" && test ! -e "$RUN/t1.pid"; echo $?) "socket and pid file are removed"
+
+# ---- reset over the socket ----
+start_vm t2 count --control "$TMP/t2.sock"
+wait_for "$TMP/t2.console" D
+timeout 20 "$CTL" --wait 30 "$TMP/t2.sock" reset >/dev/null
+wait $vm_pid
+ok $(test $? = 2; echo $?) "reset over --control PATH: vrun exits 2 (reboot)"
+
+# ---- ACPI fixed hardware ----
+start_vm t3 button
+wait_for "$TMP/t3.console" R
+ok $(test "$(ctl t3 powerdown guest_listening)" = true; echo $?) "powerdown: the guest enabled the power button"
+wait $vm_pid
+ok $(test $? = 0; echo $?) "power button: the guest entered S5 and vrun exited 0"
+check "power button: seen by the guest" grep -q "power button" "$TMP/t3.console"
+check "power button: powered off through ACPI" grep -q "through ACPI (S5)" "$TMP/t3.out"
+
+"$VRUN" -v --memory 16 --console "file=$TMP/off.console" --bios "$GUESTS/acpi-off.bin" \
+	>"$TMP/off.out" 2>&1 </dev/null
+ok $(test $? = 0; echo $?) "acpi-off: SLP_TYP 5 + SLP_EN exits 0"
+check "acpi-off: the reason names ACPI" grep -q "through ACPI (S5)" "$TMP/off.out"
+"$VRUN" -v --memory 16 --console "file=$TMP/rst.console" --bios "$GUESTS/acpi-reset.bin" \
+	>"$TMP/rst.out" 2>&1 </dev/null
+ok $(test $? = 2; echo $?) "acpi-reset: the reset register exits 2"
+check "acpi-reset: the reason names the reset register" grep -q "ACPI reset register" "$TMP/rst.out"
+
+done_testing
