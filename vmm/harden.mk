@@ -13,7 +13,7 @@ check_PROGRAMS += $(HARDEN_UNIT_TESTS)
 TESTS += $(HARDEN_UNIT_TESTS)
 tests_unit_test_seccomp_SOURCES = tests/unit/test-seccomp.c
 tests_unit_test_seccomp_CFLAGS = $(UNIT_CFLAGS) $(SECCOMP_CFLAGS)
-tests_unit_test_seccomp_LDADD = vmm/libvmm.a $(UNIT_LIBS) $(SECCOMP_LIBS)
+tests_unit_test_seccomp_LDADD = vmm/libvkmgmt.a vmm/libvmm.a $(UNIT_LIBS) $(SECCOMP_LIBS)
 tests_unit_test_privdrop_SOURCES = tests/unit/test-privdrop.c
 tests_unit_test_privdrop_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_privdrop_LDADD = vmm/libvmm.a $(UNIT_LIBS)
@@ -41,8 +41,7 @@ tests/vmm/guests/flood.bin: tests/vmm/guests/flood.S tests/vmm/guests/guest.h
 tests/vmm/tiny-guests.log: tests/vmm/guests/flood.bin
 
 # A real Linux guest under the filters (disks, network, console flood,
-# --user); skips without /dev/kvm and the sandbox kernel, so it does its
-# work through tests/sandbox/run-l1.sh.
+# --user), inside L1 (tests/sandbox/enter-l1.sh; skips without the sandbox).
 TESTS += tests/vmm/hardening-l2.sh
 dist_noinst_SCRIPTS += tests/vmm/hardening-l2.sh
 tests/vmm/hardening-l2.log: vmm/vrun

@@ -127,7 +127,9 @@ static const struct syscall_rule console_calls[] = {
 /* The control socket's thread: poll, accept and talk to clients (JSON
  * lines), the rss figure from a /proc/self/statm opened beforehand, the
  * per-vCPU CPU clocks (common list), pause through the vCPUs' kick signal
- * (tgkill) and the ACPI power button's SCI (KVM_IRQ_LINE). */
+ * (tgkill), the ACPI power button's SCI (KVM_IRQ_LINE), and getrandom for
+ * json-c's hash seed (taken at the first object it hashes: killed the first
+ * request in the nested sandbox). */
 static const struct syscall_rule control_calls[] = {
 	{ SCMP_SYS(poll), ANY },
 	{ SCMP_SYS(ppoll), ANY },
@@ -137,6 +139,7 @@ static const struct syscall_rule control_calls[] = {
 	{ SCMP_SYS(recvfrom), ANY },
 	{ SCMP_SYS(sendto), ANY },
 	{ SCMP_SYS(fcntl), FILE_FLAGS },
+	{ SCMP_SYS(getrandom), ANY },
 	{ SCMP_SYS(close), ANY },
 	{ SCMP_SYS(ioctl), ANY },	/* restricted to control_ioctls */
 	END
