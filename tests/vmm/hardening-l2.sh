@@ -1,15 +1,14 @@
 #!/bin/sh
 # hardening-l2.sh - a real Linux guest under vrun's seccomp filters: disks (raw, qcow2), network, a console flood into a capped log (max=16K), --user; run inside the nested sandbox.
 #
-# Usage: tests/sandbox/run-l1.sh tests/vmm/hardening-l2.sh
-# Needs /dev/kvm and the sandbox kernel (VK_SANDBOX_KERNEL, set inside L1);
-# skips elsewhere.  Prints TAP.
+# make check runs it inside L1 (tests/sandbox/enter-l1.sh boots it; skips
+# where the sandbox cannot run).  Prints TAP.
 
 vrun_from_env=${VRUN:-}
 . "${top_srcdir:-.}/tests/lib/tap.sh"
+. "${top_srcdir:-.}/tests/sandbox/enter-l1.sh"
 VRUN=${vrun_from_env:-$VRUN}
-[ -e /dev/kvm ] || skip_all "/dev/kvm does not exist here (run through tests/sandbox/run-l1.sh)"
-[ -n "${VK_SANDBOX_KERNEL:-}" ] || skip_all "no VK_SANDBOX_KERNEL (run through tests/sandbox/run-l1.sh)"
+[ -n "${VK_SANDBOX_KERNEL:-}" ] || { echo "Bail out! no VK_SANDBOX_KERNEL inside L1"; exit 1; }
 tap_setup_tmp
 echo "# vrun: $VRUN, kernel: $VK_SANDBOX_KERNEL"
 
