@@ -2,10 +2,8 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <guestfs.h>
 #include <libgen.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,6 +16,7 @@
 #include "common/bootinspect.h"
 #include "common/error.h"
 #include "common/extfs.h"
+#include "common/guestfs-dl.h"
 #include "common/partition.h"
 
 /* cpio "newc" (SVR4 without CRC), the format the kernel's initramfs reads. */
@@ -251,92 +250,12 @@ out:
 
 /* --- The general path: libguestfs inspection ------------------------- */
 
-/*
- * libguestfs is loaded only when the direct path found nothing: linked
- * in, it brings some sixty libraries (libvirt, glib, ICU, ...) into every
- * vinstall run, and into the nested sandbox's initramfs.
- */
-#define LIBGUESTFS_SONAME "libguestfs.so.0"
-static struct {
-	__typeof__(guestfs_create) *create;
-	__typeof__(guestfs_close) *close;
-	__typeof__(guestfs_set_backend) *set_backend;
-	__typeof__(guestfs_set_backend_settings) *set_backend_settings;
-	__typeof__(guestfs_add_drive_opts_argv) *add_drive_opts_argv;
-	__typeof__(guestfs_last_error) *last_error;
-	__typeof__(guestfs_launch) *launch;
-	__typeof__(guestfs_inspect_os) *inspect_os;
-	__typeof__(guestfs_inspect_get_mountpoints) *inspect_get_mountpoints;
-	__typeof__(guestfs_list_filesystems) *list_filesystems;
-	__typeof__(guestfs_mount_ro) *mount_ro;
-	__typeof__(guestfs_umount_all) *umount_all;
-	__typeof__(guestfs_is_dir) *is_dir;
-	__typeof__(guestfs_is_file) *is_file;
-	__typeof__(guestfs_ls) *ls;
-	__typeof__(guestfs_download) *download;
-	__typeof__(guestfs_vfs_uuid) *vfs_uuid;
-} gfs;
-
-static int load_guestfs(void)
-{
-	static void *lib;
-	const struct { const char *name; void **slot; } syms[] = {
-		{ "guestfs_create", (void **)&gfs.create },
-		{ "guestfs_close", (void **)&gfs.close },
-		{ "guestfs_set_backend", (void **)&gfs.set_backend },
-		{ "guestfs_set_backend_settings", (void **)&gfs.set_backend_settings },
-		{ "guestfs_add_drive_opts_argv", (void **)&gfs.add_drive_opts_argv },
-		{ "guestfs_last_error", (void **)&gfs.last_error },
-		{ "guestfs_launch", (void **)&gfs.launch },
-		{ "guestfs_inspect_os", (void **)&gfs.inspect_os },
-		{ "guestfs_inspect_get_mountpoints", (void **)&gfs.inspect_get_mountpoints },
-		{ "guestfs_list_filesystems", (void **)&gfs.list_filesystems },
-		{ "guestfs_mount_ro", (void **)&gfs.mount_ro },
-		{ "guestfs_umount_all", (void **)&gfs.umount_all },
-		{ "guestfs_is_dir", (void **)&gfs.is_dir },
-		{ "guestfs_is_file", (void **)&gfs.is_file },
-		{ "guestfs_ls", (void **)&gfs.ls },
-		{ "guestfs_download", (void **)&gfs.download },
-		{ "guestfs_vfs_uuid", (void **)&gfs.vfs_uuid },
-	};
-	size_t i;
-
-	if (lib)
-		return 0;
-	lib = dlopen(LIBGUESTFS_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!lib)
-		return vk_errorx(ENOENT, "cannot load %s (%s): install the Debian package libguestfs0",
-				 LIBGUESTFS_SONAME, dlerror());
-	for (i = 0; i < sizeof syms / sizeof syms[0]; i++) {
-		*syms[i].slot = dlsym(lib, syms[i].name);
-		if (!*syms[i].slot) {
-			dlclose(lib);
-			lib = NULL;
-			return vk_errorx(ENOENT, "%s lacks %s", LIBGUESTFS_SONAME, syms[i].name);
-		}
-	}
-	return 0;
-}
-
-static bool host_has_hw_virt(void)
-{
-	char line[4096];
-	bool found = false;
-	FILE *f = fopen("/proc/cpuinfo", "re");
-
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "flags", 5) && (strstr(line, " vmx") || strstr(line, " svm")))
-			found = true;
-	fclose(f);
-	return found && access("/dev/kvm", R_OK | W_OK) == 0;
-}
+static const struct vk_guestfs *gfs;	/* set by inspect_guestfs() */
 
 /* Newest of /boot/vmlinuz-*. */
 static char *newest_kernel(guestfs_h *g)
 {
-	char **names = gfs.ls(g, "/boot"), *best = NULL;
+	char **names = gfs->ls(g, "/boot"), *best = NULL;
 	size_t i;
 
 	if (!names)
@@ -358,7 +277,7 @@ static char *initrd_for(guestfs_h *g, const char *version)
 
 	for (i = 0; i < N_INITRD_NAMES; i++) {
 		snprintf(path, sizeof(path), "/boot/%s%s%s", initrd_prefixes[i], version, initrd_suffixes[i]);
-		if (gfs.is_file(g, path) > 0)
+		if (gfs->is_file(g, path) > 0)
 			return strdup(path);
 	}
 	return NULL;
@@ -372,8 +291,8 @@ static int download(guestfs_h *g, const char *src, const char *dest_dir, const c
 	rc = boot_file_paths(dest_dir, name, &dest, &tmp);
 	if (rc < 0)
 		return rc;
-	if (gfs.download(g, src, tmp) < 0) {
-		rc = vk_errorx(EIO, "copying %s out of the guest: %s", src, gfs.last_error(g));
+	if (gfs->download(g, src, tmp) < 0) {
+		rc = vk_errorx(EIO, "copying %s out of the guest: %s", src, gfs->last_error(g));
 		unlink(tmp);
 		goto out;
 	}
@@ -393,7 +312,7 @@ out:
 /* Mount root's filesystems the way inspection says the guest does. */
 static void mount_inspected(guestfs_h *g, const char *root)
 {
-	char **mps = gfs.inspect_get_mountpoints(g, root);
+	char **mps = gfs->inspect_get_mountpoints(g, root);
 	size_t i, j, n = 0;
 
 	if (!mps)
@@ -404,7 +323,7 @@ static void mount_inspected(guestfs_h *g, const char *root)
 	for (j = 1; j <= 64; j++)
 		for (i = 0; i < n; i += 2)
 			if (strlen(mps[i]) == j)
-				gfs.mount_ro(g, mps[i + 1], mps[i]);
+				gfs->mount_ro(g, mps[i + 1], mps[i]);
 	for (i = 0; i < n; i++)
 		free(mps[i]);
 	free(mps);
@@ -418,9 +337,9 @@ static int try_root(guestfs_h *g, const char *root, bool inspected, const char *
 
 	if (inspected)
 		mount_inspected(g, root);
-	else if (gfs.mount_ro(g, root, "/") < 0)
+	else if (gfs->mount_ro(g, root, "/") < 0)
 		return 0;
-	if (gfs.is_dir(g, "/boot") <= 0 || !(kname = newest_kernel(g)))
+	if (gfs->is_dir(g, "/boot") <= 0 || !(kname = newest_kernel(g)))
 		goto none;
 	if (asprintf(&kpath, "/boot/%s", kname) < 0) {
 		kpath = NULL;
@@ -433,7 +352,7 @@ static int try_root(guestfs_h *g, const char *root, bool inspected, const char *
 		rc = download(g, initrd, dest_dir, "initrd", &out->initrd);
 	if (rc < 0)
 		goto out;
-	uuid = gfs.vfs_uuid(g, root);
+	uuid = gfs->vfs_uuid(g, root);
 	if (uuid && *uuid)
 		rc = asprintf(&out->root_arg, "root=UUID=%s", uuid);
 	else
@@ -452,7 +371,7 @@ static int try_root(guestfs_h *g, const char *root, bool inspected, const char *
 none:
 	rc = 0;
 out:
-	gfs.umount_all(g);
+	gfs->umount_all(g);
 	free(kname);
 	free(kpath);
 	free(initrd);
@@ -473,28 +392,21 @@ static int inspect_guestfs(const char *disk, enum vk_image_format fmt, const cha
 	size_t i;
 	int rc;
 
-	rc = load_guestfs();
+	rc = vk_guestfs_load(&gfs, NULL);
 	if (rc < 0)
 		return rc;
-	g = gfs.create();
-	if (!g)
-		return vk_error(errno ? errno : ENOMEM, "libguestfs");
-	if (!getenv("LIBGUESTFS_BACKEND"))
-		gfs.set_backend(g, "direct");
-	if (!host_has_hw_virt() && !getenv("LIBGUESTFS_BACKEND_SETTINGS")) {
-		char *settings[] = { (char *)"force_tcg", NULL };
-
-		gfs.set_backend_settings(g, settings);
-	}
-	if (gfs.add_drive_opts_argv(g, disk, &opts) < 0 || gfs.launch(g) < 0) {
-		rc = vk_errorx(EIO, "%s: libguestfs: %s", disk, gfs.last_error(g));
+	rc = vk_guestfs_create(gfs, &g);
+	if (rc < 0)
+		return rc;
+	if (gfs->add_drive_opts_argv(g, disk, &opts) < 0 || gfs->launch(g) < 0) {
+		rc = vk_errorx(EIO, "%s: libguestfs: %s", disk, gfs->last_error(g));
 		goto out;
 	}
-	roots = gfs.inspect_os(g);
+	roots = gfs->inspect_os(g);
 	for (i = 0; roots && roots[i] && rc == 0; i++)
 		rc = try_root(g, roots[i], true, dest_dir, out);
 	if (rc == 0) {
-		fss = gfs.list_filesystems(g);
+		fss = gfs->list_filesystems(g);
 		for (i = 0; fss && fss[i] && rc == 0; i += 2)
 			rc = try_root(g, fss[i], false, dest_dir, out);
 	}
@@ -505,7 +417,7 @@ out:
 	for (i = 0; fss && fss[i]; i++)
 		free(fss[i]);
 	free(fss);
-	gfs.close(g);
+	gfs->close(g);
 	return rc;
 }
 

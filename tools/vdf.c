@@ -1,9 +1,7 @@
 /* vdf.c - virt-df for vkit: free space of guest filesystems, read straight from the disk images. */
 #include "config.h"
 
-#include <dlfcn.h>
 #include <errno.h>
-#include <guestfs.h>
 #include <popt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -15,6 +13,7 @@
 #include "common/df-format.h"
 #include "common/error.h"
 #include "common/fsprobe.h"
+#include "common/guestfs-dl.h"
 #include "common/image.h"
 #include "common/options.h"
 #include "common/partition.h"
@@ -207,108 +206,20 @@ out:
 	return rc;
 }
 
-/*
- * libguestfs is loaded only when a guest needs it: linked in, it and its
- * sixty dependencies (libvirt, glib, ICU, ...) cost the fast path more
- * start-up time than all its reading.
- */
-#define LIBGUESTFS_SONAME "libguestfs.so.0"
-static struct {
-	__typeof__(guestfs_create) *create;
-	__typeof__(guestfs_close) *close;
-	__typeof__(guestfs_set_backend) *set_backend;
-	__typeof__(guestfs_set_backend_settings) *set_backend_settings;
-	__typeof__(guestfs_add_drive_opts_argv) *add_drive_opts_argv;
-	__typeof__(guestfs_last_error) *last_error;
-	__typeof__(guestfs_launch) *launch;
-	__typeof__(guestfs_list_filesystems) *list_filesystems;
-	__typeof__(guestfs_push_error_handler) *push_error_handler;
-	__typeof__(guestfs_pop_error_handler) *pop_error_handler;
-	__typeof__(guestfs_mount_ro) *mount_ro;
-	__typeof__(guestfs_statvfs) *statvfs;
-	__typeof__(guestfs_umount_all) *umount_all;
-	__typeof__(guestfs_canonical_device_name) *canonical_device_name;
-	__typeof__(guestfs_free_statvfs) *free_statvfs;
-} gfs;
-
-static int load_guestfs(void)
-{
-	static void *lib;
-	struct { const char *name; void **slot; } syms[] = {
-		{ "guestfs_create", (void **)&gfs.create },
-		{ "guestfs_close", (void **)&gfs.close },
-		{ "guestfs_set_backend", (void **)&gfs.set_backend },
-		{ "guestfs_set_backend_settings", (void **)&gfs.set_backend_settings },
-		{ "guestfs_add_drive_opts_argv", (void **)&gfs.add_drive_opts_argv },
-		{ "guestfs_last_error", (void **)&gfs.last_error },
-		{ "guestfs_launch", (void **)&gfs.launch },
-		{ "guestfs_list_filesystems", (void **)&gfs.list_filesystems },
-		{ "guestfs_push_error_handler", (void **)&gfs.push_error_handler },
-		{ "guestfs_pop_error_handler", (void **)&gfs.pop_error_handler },
-		{ "guestfs_mount_ro", (void **)&gfs.mount_ro },
-		{ "guestfs_statvfs", (void **)&gfs.statvfs },
-		{ "guestfs_umount_all", (void **)&gfs.umount_all },
-		{ "guestfs_canonical_device_name", (void **)&gfs.canonical_device_name },
-		{ "guestfs_free_statvfs", (void **)&gfs.free_statvfs },
-	};
-	size_t i;
-
-	if (lib)
-		return 0;
-	lib = dlopen(LIBGUESTFS_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!lib)
-		return vk_errorx(ENOENT, "cannot load %s (%s): install the Debian package "
-				 "libguestfs0, or use --engine=fast", LIBGUESTFS_SONAME, dlerror());
-	for (i = 0; i < sizeof syms / sizeof syms[0]; i++) {
-		*syms[i].slot = dlsym(lib, syms[i].name);
-		if (!*syms[i].slot) {
-			dlclose(lib);
-			lib = NULL;
-			return vk_errorx(ENOENT, "%s lacks %s", LIBGUESTFS_SONAME, syms[i].name);
-		}
-	}
-	return 0;
-}
-
-/* libguestfs wants TCG where KVM cannot run its appliance (no vmx/svm). */
-static void guestfs_pick_backend(guestfs_h *h)
-{
-	char line[4096];
-	bool hw = false;
-	FILE *f;
-
-	if (getenv("LIBGUESTFS_BACKEND_SETTINGS"))
-		return;
-	f = fopen("/proc/cpuinfo", "r");
-	if (f) {
-		while (!hw && fgets(line, sizeof line, f))
-			if (strncmp(line, "flags", 5) == 0 && (strstr(line, " vmx") || strstr(line, " svm")))
-				hw = true;
-		fclose(f);
-	}
-	if (!hw) {
-		char *settings[] = { (char *)"force_tcg", NULL };
-
-		if (!getenv("LIBGUESTFS_BACKEND"))
-			gfs.set_backend(h, "direct");
-		gfs.set_backend_settings(h, settings);
-	}
-}
-
 /* The slow path, for what the fast path cannot read: virt-df's own steps. */
 static int df_guestfs(const struct guest *g, struct found_fs **list, size_t *n)
 {
+	const struct vk_guestfs *gfs;
 	guestfs_h *h;
 	char **fses = NULL;
 	size_t i;
-	int rc = load_guestfs();
+	int rc = vk_guestfs_load(&gfs, "or use --engine=fast");
 
 	if (rc < 0)
 		return rc;
-	h = gfs.create();
-	if (!h)
-		return vk_errorx(EIO, "cannot create a libguestfs handle");
-	guestfs_pick_backend(h);
+	rc = vk_guestfs_create(gfs, &h);
+	if (rc < 0)
+		return rc;
 	for (i = 0; i < g->n_disks; i++) {
 		struct guestfs_add_drive_opts_argv opts = {
 			.bitmask = GUESTFS_ADD_DRIVE_OPTS_READONLY_BITMASK,
@@ -319,18 +230,18 @@ static int df_guestfs(const struct guest *g, struct found_fs **list, size_t *n)
 			opts.bitmask |= GUESTFS_ADD_DRIVE_OPTS_FORMAT_BITMASK;
 			opts.format = vk_image_format_name(g->disks[i].format);
 		}
-		if (gfs.add_drive_opts_argv(h, g->disks[i].path, &opts) == -1) {
-			rc = vk_errorx(EIO, "%s: %s", g->disks[i].path, gfs.last_error(h));
+		if (gfs->add_drive_opts_argv(h, g->disks[i].path, &opts) == -1) {
+			rc = vk_errorx(EIO, "%s: %s", g->disks[i].path, gfs->last_error(h));
 			goto out;
 		}
 	}
-	if (gfs.launch(h) == -1) {
-		rc = vk_errorx(EIO, "libguestfs: %s", gfs.last_error(h));
+	if (gfs->launch(h) == -1) {
+		rc = vk_errorx(EIO, "libguestfs: %s", gfs->last_error(h));
 		goto out;
 	}
-	fses = gfs.list_filesystems(h);
+	fses = gfs->list_filesystems(h);
 	if (!fses) {
-		rc = vk_errorx(EIO, "libguestfs: %s", gfs.last_error(h));
+		rc = vk_errorx(EIO, "libguestfs: %s", gfs->last_error(h));
 		goto out;
 	}
 	for (i = 0; fses[i] && fses[i + 1]; i += 2) {
@@ -340,23 +251,23 @@ static int df_guestfs(const struct guest *g, struct found_fs **list, size_t *n)
 		if (!*type || !strcmp(type, "swap") || !strcmp(type, "unknown"))
 			continue;
 		/* Filesystems that do not mount are skipped silently, as in virt-df. */
-		gfs.push_error_handler(h, NULL, NULL);
-		if (gfs.mount_ro(h, fses[i], "/") == 0) {
-			st = gfs.statvfs(h, "/");
-			gfs.umount_all(h);
+		gfs->push_error_handler(h, NULL, NULL);
+		if (gfs->mount_ro(h, fses[i], "/") == 0) {
+			st = gfs->statvfs(h, "/");
+			gfs->umount_all(h);
 		}
-		gfs.pop_error_handler(h);
+		gfs->pop_error_handler(h);
 		if (st) {
 			struct vk_fs_stat s = {
 				.bsize = (uint64_t)st->bsize, .blocks = (uint64_t)st->blocks,
 				.bfree = (uint64_t)st->bfree, .bavail = (uint64_t)st->bavail,
 				.files = (uint64_t)st->files, .ffree = (uint64_t)st->ffree,
 			};
-			char *canon = gfs.canonical_device_name(h, fses[i]);
+			char *canon = gfs->canonical_device_name(h, fses[i]);
 
 			rc = add_found(list, n, canon ? canon : fses[i], &s);
 			free(canon);
-			gfs.free_statvfs(st);
+			gfs->free_statvfs(st);
 			if (rc < 0)
 				goto out;
 		}
@@ -367,7 +278,7 @@ out:
 			free(fses[i]);
 		free(fses);
 	}
-	gfs.close(h);
+	gfs->close(h);
 	return rc;
 }
 
