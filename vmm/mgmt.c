@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,34 +100,62 @@ static int vcpu_stats(struct vk_vcpu *v, struct json_object *out, uint64_t *tota
 	return rc;
 }
 
+/* The counters of a disk or NIC, by name and place in its stats struct. */
+struct counter {
+	const char *key;
+	size_t offset;
+};
+
+static const struct counter disk_counters[] = {
+	{ "read_reqs", offsetof(struct vk_disk_stats, read_reqs) },
+	{ "read_bytes", offsetof(struct vk_disk_stats, read_bytes) },
+	{ "write_reqs", offsetof(struct vk_disk_stats, write_reqs) },
+	{ "write_bytes", offsetof(struct vk_disk_stats, write_bytes) },
+	{ "flush_reqs", offsetof(struct vk_disk_stats, flush_reqs) },
+	{ "errors", offsetof(struct vk_disk_stats, errors) },
+	{ NULL, 0 },
+};
+
+static const struct counter nic_counters[] = {
+	{ "rx_packets", offsetof(struct vk_nic_stats, rx_packets) },
+	{ "rx_bytes", offsetof(struct vk_nic_stats, rx_bytes) },
+	{ "tx_packets", offsetof(struct vk_nic_stats, tx_packets) },
+	{ "tx_bytes", offsetof(struct vk_nic_stats, tx_bytes) },
+	{ "tx_dropped", offsetof(struct vk_nic_stats, tx_dropped) },
+	{ NULL, 0 },
+};
+
+/* Append {"name": name, ["ifname": ifname,] counters...} to array. */
+static int add_device(struct json_object *array, const char *name, const char *ifname,
+		      const void *stats, const struct counter *counters)
+{
+	struct json_object *d = json_object_new_object();
+	int rc = d && json_object_array_add(array, d) == 0 ? 0 : vk_error(ENOMEM, "stats");
+
+	if (rc < 0) {
+		json_object_put(d);
+		return rc;
+	}
+	rc = add(d, "name", json_object_new_string(name));
+	if (rc == 0 && ifname)
+		rc = add(d, "ifname", json_object_new_string(ifname));
+	for (const struct counter *c = counters; rc == 0 && c->key; c++) {
+		uint64_t v;
+
+		memcpy(&v, (const char *)stats + c->offset, sizeof(v));
+		rc = add_u64(d, c->key, v);
+	}
+	return rc;
+}
+
 static int disk_stats(struct vk_mgmt *g, struct json_object *disks)
 {
 	struct vk_disk_stats s[MAX_DEVICE_STATS];
 	size_t n = vk_devices_disk_stats(g->devices, s, MAX_DEVICE_STATS);
 	int rc = 0;
 
-	for (size_t i = 0; rc == 0 && i < n && i < MAX_DEVICE_STATS; i++) {
-		struct json_object *d = json_object_new_object();
-
-		rc = d && json_object_array_add(disks, d) == 0 ? 0 : vk_error(ENOMEM, "disks");
-		if (rc < 0) {
-			json_object_put(d);
-			break;
-		}
-		rc = add(d, "name", json_object_new_string(s[i].name));
-		if (rc == 0)
-			rc = add_u64(d, "read_reqs", s[i].read_reqs);
-		if (rc == 0)
-			rc = add_u64(d, "read_bytes", s[i].read_bytes);
-		if (rc == 0)
-			rc = add_u64(d, "write_reqs", s[i].write_reqs);
-		if (rc == 0)
-			rc = add_u64(d, "write_bytes", s[i].write_bytes);
-		if (rc == 0)
-			rc = add_u64(d, "flush_reqs", s[i].flush_reqs);
-		if (rc == 0)
-			rc = add_u64(d, "errors", s[i].errors);
-	}
+	for (size_t i = 0; rc == 0 && i < n && i < MAX_DEVICE_STATS; i++)
+		rc = add_device(disks, s[i].name, NULL, &s[i], disk_counters);
 	return rc;
 }
 
@@ -136,28 +165,8 @@ static int nic_stats(struct vk_mgmt *g, struct json_object *nics)
 	size_t n = vk_devices_nic_stats(g->devices, s, MAX_DEVICE_STATS);
 	int rc = 0;
 
-	for (size_t i = 0; rc == 0 && i < n && i < MAX_DEVICE_STATS; i++) {
-		struct json_object *d = json_object_new_object();
-
-		rc = d && json_object_array_add(nics, d) == 0 ? 0 : vk_error(ENOMEM, "nics");
-		if (rc < 0) {
-			json_object_put(d);
-			break;
-		}
-		rc = add(d, "name", json_object_new_string(s[i].name));
-		if (rc == 0)
-			rc = add(d, "ifname", json_object_new_string(s[i].ifname));
-		if (rc == 0)
-			rc = add_u64(d, "rx_packets", s[i].rx_packets);
-		if (rc == 0)
-			rc = add_u64(d, "rx_bytes", s[i].rx_bytes);
-		if (rc == 0)
-			rc = add_u64(d, "tx_packets", s[i].tx_packets);
-		if (rc == 0)
-			rc = add_u64(d, "tx_bytes", s[i].tx_bytes);
-		if (rc == 0)
-			rc = add_u64(d, "tx_dropped", s[i].tx_dropped);
-	}
+	for (size_t i = 0; rc == 0 && i < n && i < MAX_DEVICE_STATS; i++)
+		rc = add_device(nics, s[i].name, s[i].ifname, &s[i], nic_counters);
 	return rc;
 }
 
