@@ -1,50 +1,28 @@
 #!/bin/sh
 # fuzz-virtio-blk.sh - build the virtio-blk request-path libFuzzer target (real image layer, model oracle) and run it for a bounded time.
 . "$top_srcdir/tests/lib/tap.sh"
-
-command -v clang >/dev/null 2>&1 || skip_all "clang is not installed"
+. "$top_srcdir/tests/lib/fuzz.sh"
 tap_setup_tmp
-
-probe="$TMP/probe.c"
-printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }\n' >"$probe"
-clang -fsanitize=fuzzer "$probe" -o "$TMP/probe" >/dev/null 2>&1 ||
-	skip_all "clang's libFuzzer runtime is missing (install the clang package with compiler-rt)"
+fuzz_require
 
 s=$top_srcdir
-bin="$TMP/fuzz-virtio-blk"
-seconds=${VK_FUZZ_SECONDS:-5}
-check "fuzz-virtio-blk builds with ASan and UBSan" \
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-I"$s" -I"$top_builddir" -DHAVE_CONFIG_H \
+fuzz_build fuzz-virtio-blk \
 	"$s/tests/fuzz/fuzz-virtio-blk.c" "$s/vmm/virtio/queue.c" "$s/vmm/virtio/pci.c" \
 	"$s/vmm/virtio/blk.c" "$s/vmm/pci.c" "$s/vmm/iothread.c" "$s/common/error.c" \
 	"$s/common/image.c" "$s/common/image-raw.c" "$s/common/qcow2.c" "$s/common/qcow2-cache.c" \
 	"$s/common/qcow2-cluster.c" "$s/common/qcow2-header.c" "$s/common/qcow2-refcount.c" \
-	"$s/tests/unit/fake-machine.c" "$s/tests/unit/fake-guest-memory.c" \
-	"$s/tests/unit/fake-driver.c" "$s/tests/unit/fake-bus.c" \
-	-lpthread -lz -o "$bin"
+	"$s/tests/unit/fake-machine.c" "$s/vmm/guest-memory.c" \
+	"$s/tests/unit/fake-driver.c" "$s/vmm/bus.c" \
+	-lpthread -lz
 
-if [ -x "$bin" ]; then
-	# Every seed (and every regression input) must pass on its own first.
-	if "$bin" -runs=0 "$s/tests/fuzz/corpus-virtio-blk" >"$TMP/seeds.log" 2>&1; then
+# Every seed (and every regression input) must pass the model on its own first.
+if [ -x "$TMP/fuzz-virtio-blk" ]; then
+	if "$TMP/fuzz-virtio-blk" -runs=0 "$s/tests/fuzz/corpus-virtio-blk" >"$TMP/seeds.log" 2>&1; then
 		ok 0 "fuzz-virtio-blk: the seed corpus passes the model"
 	else
 		ok 1 "fuzz-virtio-blk: a seed input fails"
 		grep -v '^vrun: ' "$TMP/seeds.log" | tail -40 | sed 's/^/# /'
 	fi
-	# The corpus is copied: libFuzzer adds what it finds to the first directory.
-	mkdir "$TMP/corpus"
-	cp "$s/tests/fuzz/corpus-virtio-blk/"* "$TMP/corpus/"
-	if "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 \
-		-artifact_prefix="$TMP/" "$TMP/corpus" >"$TMP/fuzz.log" 2>&1; then
-		ok 0 "fuzz-virtio-blk ran $seconds s without a crash, leak, hang or model mismatch"
-		grep '^Done' "$TMP/fuzz.log" | sed 's/^/# /'
-	else
-		ok 1 "fuzz-virtio-blk found a problem (VK_FUZZ_KEEP=DIR keeps the reproducer)"
-		grep -v '^vrun: ' "$TMP/fuzz.log" | tail -60 | sed 's/^/# /'
-		[ -n "$VK_FUZZ_KEEP" ] && cp "$TMP"/crash-* "$TMP"/leak-* "$TMP"/timeout-* "$VK_FUZZ_KEEP"/ 2>/dev/null
-	fi
-else
-	skip "fuzz-virtio-blk did not build"
 fi
+fuzz_run fuzz-virtio-blk "${VK_FUZZ_SECONDS:-5}" "$s/tests/fuzz/corpus-virtio-blk"
 done_testing
