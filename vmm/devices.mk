@@ -10,10 +10,11 @@ vmm_libvkdev_a_SOURCES = vmm/devices.c vmm/devices.h \
 	vmm/virtio/pci.c vmm/virtio/virtio.h \
 	vmm/virtio/blk.c vmm/virtio/rng.c vmm/virtio/net.c vmm/tap.c vmm/tap.h
 
-# Unit tests run the devices against fake guest memory and a fake machine
+# Unit tests run the devices against guest memory in malloc'd buffers
+# (the real translation and bus code) and a fake machine
 # (tests/unit/fake-*.c), so they need no /dev/kvm.
 DEVICE_TEST_FAKES = tests/unit/fake-machine.c tests/unit/fake-machine.h \
-	tests/unit/fake-guest-memory.c tests/unit/fake-bus.c \
+	vmm/guest-memory.c vmm/bus.c \
 	tests/unit/fake-driver.c tests/unit/fake-driver.h
 DEVICE_TEST_LIBS = vmm/libvkdev.a $(UNIT_LIBS)
 
@@ -34,13 +35,13 @@ tests_unit_test_virtio_pci_SOURCES = tests/unit/test-virtio-pci.c $(DEVICE_TEST_
 tests_unit_test_virtio_pci_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_virtio_pci_LDADD = $(DEVICE_TEST_LIBS)
 
-# fake-image.c stands in for the image layer (branch image) in this test.
+# fake-image.c (plain files) in place of the image layer: device bugs only.
 tests_unit_test_virtio_blk_SOURCES = tests/unit/test-virtio-blk.c tests/unit/fake-image.c \
 	$(DEVICE_TEST_FAKES)
 tests_unit_test_virtio_blk_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_virtio_blk_LDADD = $(DEVICE_TEST_LIBS)
 
-# fake-ids.c stands in for common/ids.c (branch core) in this test.
+# fake-ids.c: a fixed generated MAC, so the expected values stay put.
 tests_unit_test_virtio_net_SOURCES = tests/unit/test-virtio-net.c tests/unit/fake-ids.c \
 	$(DEVICE_TEST_FAKES)
 tests_unit_test_virtio_net_CFLAGS = $(UNIT_CFLAGS)

@@ -1,4 +1,4 @@
-/* fake-image.c - common/image.h for raw files only (pread/pwrite), until the image layer lands; for device tests. */
+/* fake-image.c - common/image.h for raw files only (pread/pwrite), so device tests and the virtqueue fuzzer isolate device bugs from image-layer bugs. */
 #include "config.h"
 
 #include <errno.h>

@@ -104,8 +104,8 @@ int vk_ioeventfd_remove(struct vk_machine *m, uint64_t addr, unsigned len, int e
 	return -ENOENT;
 }
 
-/* Guest RAM for tests; it works with the fake translation
- * (fake-guest-memory.c) and with the real one (vmm/guest-memory.c). */
+/* Guest RAM for tests, in a malloc'd buffer behind the real translation
+ * (vmm/guest-memory.c). */
 struct vk_guest_memory *fake_mem_new(uint64_t size)
 {
 	struct vk_guest_memory *mem = calloc(1, sizeof(*mem));
