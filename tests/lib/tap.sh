@@ -64,6 +64,28 @@ skip_all() {
 	exit 0
 }
 
+# wait_for FILE TEXT SECONDS: until TEXT is in FILE; 1 at the deadline.
+# Wall-clock, not a count of tries: in the nested sandbox each grep and
+# sleep can take far longer than asked.
+wait_for() {
+	_wf_end=$(($(date +%s) + $3))
+	until grep -q "$2" "$1" 2>/dev/null; do
+		[ "$(date +%s)" -lt "$_wf_end" ] || return 1
+		sleep 0.2
+	done
+}
+
+# wait_exit PID SECONDS: PID's exit status; past the deadline PID gets
+# SIGKILL (status 137), so a stuck runner fails a test instead of hanging it.
+wait_exit() {
+	( sleep "$2" && kill -KILL "$1" ) >/dev/null 2>&1 &
+	_we_dog=$!
+	wait "$1"
+	_we_rc=$?
+	kill "$_we_dog" 2>/dev/null
+	return $_we_rc
+}
+
 done_testing() {
 	echo "1..$_tap_n"
 	[ "$_tap_failed" -eq 0 ]

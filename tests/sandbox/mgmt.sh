@@ -32,16 +32,6 @@ ok $rc "the L2 initramfs is built (button, evdev)"
 truncate -s 64M "$TMP/disk.raw"
 DD_BYTES=$((32 * 1024 * 1024))
 
-# wait_for FILE TEXT SECONDS
-wait_for() {
-	_i=0
-	while [ $_i -lt $(($3 * 10)) ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	return 1
-}
 ctl() { timeout 30 "$CTL" --wait 60 "$RUN/lx.sock" "$@"; }
 ticks() { grep -c "MGMT: tick" "$TMP/lx.console"; }
 
@@ -95,7 +85,7 @@ ok $(test "$(ticks)" -gt "$n2"; echo $?) "resumed: ticking again after $((_i / 1
 
 # Powerdown: the ACPI power button; the guest shuts down and vrun exits 0.
 ok $(test "$(ctl powerdown guest_listening)" = true; echo $?) "powerdown: the guest listens to the power button"
-wait $vm
+wait_exit $vm 300
 ok $(test $? = 0; echo $?) "powerdown: vrun exits 0"
 check "the guest saw the button and shut down in order" grep -q "MGMT: CLEAN-SHUTDOWN" "$TMP/lx.console"
 check "it powered off through ACPI S5" grep -q "guest powered off through ACPI (S5)" "$TMP/lx.out"

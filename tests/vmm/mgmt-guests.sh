@@ -39,17 +39,6 @@ if [ ! -e /dev/kvm ] || ! { : <>/dev/kvm; } 2>/dev/null; then
 fi
 echo "# vrun: $VRUN"
 
-# wait_for FILE TEXT: up to 60 s for TEXT to appear in FILE.
-wait_for() {
-	_i=0
-	while [ $_i -lt 600 ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	return 1
-}
-
 # start_vm NAME GUEST [vrun options]: in the background, pid in $vm_pid
 start_vm() {
 	_name=$1 _guest=$2
@@ -67,7 +56,7 @@ ctl() {	# ctl NAME COMMAND [FIELD]
 
 # ---- exit counts, status, pause/resume, quit ----
 start_vm t1 count
-wait_for "$TMP/t1.console" D
+wait_for "$TMP/t1.console" D 60
 ok $? "count: the guest finished its port writes"
 ok $(test "$(ctl t1 stats exits.io)" = 5001; echo $?) \
 	"stats: 5000 test-device writes + 1 console byte = $(ctl t1 stats exits.io) port-I/O exits"
@@ -108,23 +97,36 @@ ok $(test "$(ctl t1 powerdown guest_listening)" = false; echo $?) \
 expect_fail "a second vrun of the same name is refused" "domain 't1' is already running" \
 	"$VRUN" --memory 16 --name t1 --bios "$GUESTS/count.bin"
 ctl t1 quit >/dev/null
-wait $vm_pid
+wait_exit $vm_pid 120
 ok $(test $? = 1; echo $?) "quit: vrun exits 1"
 check "quit: the reason is given" grep -q "stopped by 'quit' on the control socket" "$TMP/t1.out"
 ok $(test ! -e "$RUN/t1.sock" && test ! -e "$RUN/t1.pid"; echo $?) "socket and pid file are removed"
 
 # ---- reset over the socket ----
 start_vm t2 count --control "$TMP/t2.sock"
-wait_for "$TMP/t2.console" D
+wait_for "$TMP/t2.console" D 60
 timeout 20 "$CTL" --wait 30 "$TMP/t2.sock" reset >/dev/null
-wait $vm_pid
+wait_exit $vm_pid 120
 ok $(test $? = 2; echo $?) "reset over --control PATH: vrun exits 2 (reboot)"
+
+# ---- the socket after --user: bound as root, served by the dropped process ----
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	start_vm t4 count --user nobody
+	wait_for "$TMP/t4.console" D 60
+	ok $(test "$(ctl t4 stats exits.io)" = 5001; echo $?) "--user nobody: stats over the socket bound before the drop"
+	ok $(test "$(stat -c %U "$RUN/t4.sock")" = root; echo $?) "--user nobody: the socket stays root's, mode $(stat -c %a "$RUN/t4.sock")"
+	ctl t4 quit >/dev/null
+	wait_exit $vm_pid 120
+	ok $(test $? = 1; echo $?) "--user nobody: quit ends it"
+else
+	skip "--user with the control socket: needs root and a user nobody"
+fi
 
 # ---- ACPI fixed hardware ----
 start_vm t3 button
-wait_for "$TMP/t3.console" R
+wait_for "$TMP/t3.console" R 60
 ok $(test "$(ctl t3 powerdown guest_listening)" = true; echo $?) "powerdown: the guest enabled the power button"
-wait $vm_pid
+wait_exit $vm_pid 120
 ok $(test $? = 0; echo $?) "power button: the guest entered S5 and vrun exited 0"
 check "power button: seen by the guest" grep -q "power button" "$TMP/t3.console"
 check "power button: powered off through ACPI" grep -q "through ACPI (S5)" "$TMP/t3.out"
