@@ -8,14 +8,16 @@
 # shared read-only over virtio-9p, so every installed program and every
 # path is where it is here.  The build tree (and each --share DIR) is
 # writable; /tmp, /run and /var/tmp are L1's own tmpfs.  The script's
-# stdout and stderr come back on stdout as it runs.  Exit status: the
+# stdout and stderr come back on stdout when L1 ends (as it runs with
+# VK_SANDBOX_RETRIES=0).  Exit status: the
 # script's; 77 when the sandbox cannot run here (--check says why);
 # 125 when L1 never reported a status (crash, timeout: the end of its
 # console is printed on stderr).  See docs/sandbox.md.
 #
 # Environment: top_builddir/top_srcdir (default: this tree), VK_SANDBOX_LOG
 # (copy of L1's whole console), VK_SANDBOX_DEBUG=1 (kernel messages and
-# init trace), VK_SANDBOX_MEMORY, VK_SANDBOX_CPUS, VK_SANDBOX_TIMEOUT, VK_SANDBOX_QEMU.
+# init trace), VK_SANDBOX_MEMORY, VK_SANDBOX_CPUS, VK_SANDBOX_TIMEOUT, VK_SANDBOX_QEMU,
+# VK_SANDBOX_RETRIES (boots after an L1 freeze, default 1).
 
 vk_sb_srcdir=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$(cd "$vk_sb_srcdir/../.." && pwd)}
@@ -177,28 +179,62 @@ if [ -n "${VK_SANDBOX_DEBUG:-}" ]; then append="$append ignore_loglevel"; else
 # everything with VK_SANDBOX_DEBUG); the status line is taken out.  QEMU
 # and the filter run in the background so that a signal stops QEMU at once
 # (timeout(1) runs QEMU in a process group of its own).
+#
+# Now and then L1 freezes under TCG (both vCPUs stuck, the kernel's
+# soft-lockup watchdog counting up; seen at L1's boot on an idle host, in
+# about one boot in eight).  The filter kills QEMU once a lockup has lasted
+# a minute and L1 is booted again, up to VK_SANDBOX_RETRIES times (default
+# 1).  So that a retried run's output is not seen twice, the script's
+# output is kept until L1 ends, unless retries are off.
+retries=${VK_SANDBOX_RETRIES:-1}
+live=
+[ "$retries" = 0 ] && live=1
 mkfifo "$work/console" || die "cannot create $work/console"
-# shellcheck disable=SC2086
-timeout -k 10 "$limit" "$QEMU" -accel tcg -M q35 -cpu max -smp "$cpus" -m "$memory" \
-	-nodefaults -no-user-config -display none -monitor none -serial stdio -no-reboot \
-	-kernel "$VK_SANDBOX_KERNEL" -initrd "$work/initrd.cpio" -append "$append" \
-	-virtfs local,path=/,mount_tag=vkroot,security_model=none,readonly=on,multidevs=remap \
-	$qemu_shares </dev/null >"$work/console" 2>"$work/qemu.err" &
-qemu_pid=$!
-trap 'kill "$qemu_pid" 2>/dev/null; exit 125' INT TERM HUP
-tee "$work/console.raw" <"$work/console" |
-	awk -v nonce="$nonce" -v debug="${VK_SANDBOX_DEBUG:-}" -v statusfile="$work/status" '
-	{ sub(/\r$/, "") }
-	$0 == "VKIT-SANDBOX-BEGIN-" nonce { started = 1; next }
-	$1 == "VKIT-SANDBOX-STATUS-" nonce { print $2 > statusfile; close(statusfile); started = 0; next }
-	started || debug != "" || /^vk-l1: / { print; fflush() }' &
-wait $!
-wait "$qemu_pid"
+attempt=0
+while :; do
+	rm -f "$work/status" "$work/out" "$work/frozen"
+	: >"$work/out"
+	# shellcheck disable=SC2086
+	timeout -k 10 "$limit" "$QEMU" -accel tcg -M q35 -cpu max -smp "$cpus" -m "$memory" \
+		-nodefaults -no-user-config -display none -monitor none -serial stdio -no-reboot \
+		-kernel "$VK_SANDBOX_KERNEL" -initrd "$work/initrd.cpio" -append "$append" \
+		-virtfs local,path=/,mount_tag=vkroot,security_model=none,readonly=on,multidevs=remap \
+		$qemu_shares </dev/null >"$work/console" 2>"$work/qemu.err" &
+	qemu_pid=$!
+	trap 'kill "$qemu_pid" 2>/dev/null; exit 125' INT TERM HUP
+	tee "$work/console.raw" <"$work/console" |
+		awk -v nonce="$nonce" -v debug="${VK_SANDBOX_DEBUG:-}" -v statusfile="$work/status" \
+		    -v out="$work/out" -v live="$live" -v frozen="$work/frozen" -v qpid="$qemu_pid" '
+		function emit(line) {
+			if (live != "") { print line; fflush() } else { print line >> out; fflush(out) }
+		}
+		{ sub(/\r$/, "") }
+		/watchdog: BUG: soft lockup - CPU#[0-9]+ stuck for [0-9]+s!/ && !killed {
+			secs = $0; sub(/.* stuck for /, "", secs); sub(/s!.*/, "", secs)
+			if (secs + 0 >= 60) {
+				killed = 1; print "" > frozen; close(frozen)
+				system("kill " qpid " 2>/dev/null")
+			}
+		}
+		$0 == "VKIT-SANDBOX-BEGIN-" nonce { started = 1; next }
+		$1 == "VKIT-SANDBOX-STATUS-" nonce { print $2 > statusfile; close(statusfile); started = 0; next }
+		started || debug != "" || /^vk-l1: / { emit($0) }' &
+	wait $!
+	wait "$qemu_pid"
+	[ -e "$work/frozen" ] && [ "$attempt" -lt "$retries" ] || break
+	attempt=$((attempt + 1))
+	echo "run-l1.sh: L1 froze (soft lockup for a minute); booting it again ($attempt of $retries)" >&2
+done
+[ -z "$live" ] && cat "$work/out"
 
 [ -n "${VK_SANDBOX_LOG:-}" ] && cp "$work/console.raw" "$VK_SANDBOX_LOG"
 if [ ! -s "$work/status" ]; then
 	{
-		echo "run-l1.sh: L1 reported no status (crashed, or ran past ${limit}s); the end of its console:"
+		if [ -e "$work/frozen" ]; then
+			echo "run-l1.sh: L1 froze (soft lockup) on every try; the end of its console:"
+		else
+			echo "run-l1.sh: L1 reported no status (crashed, or ran past ${limit}s); the end of its console:"
+		fi
 		tr -d '\r' <"$work/console.raw" | tail -n 30 | sed 's/^/  | /'
 		sed 's/^/  qemu: /' "$work/qemu.err"
 	} >&2
