@@ -16,7 +16,7 @@ tests_tools_vk_extfs_tool_LDFLAGS = $(AM_LDFLAGS) -Wl,--as-needed
 tests_tools_vk_extfs_tool_LDADD = $(VKIT_LIBS)
 TESTS += tests/tools/extfs.sh tests/fuzz/fuzz-extfs.sh
 dist_noinst_SCRIPTS += tests/tools/extfs.sh tests/fuzz/fuzz-extfs.sh
-EXTRA_DIST += tests/fuzz/fuzz-extfs.c
+EXTRA_DIST += tests/fuzz/fuzz-extfs.c tests/fuzz/fuzz-disk.h
 
 check_PROGRAMS += tests/unit/test-fsprobe
 tests_unit_test_fsprobe_SOURCES = tests/unit/test-fsprobe.c

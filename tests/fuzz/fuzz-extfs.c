@@ -11,29 +11,10 @@
 
 #include "common/blockdev.h"
 #include "common/extfs.h"
+#include "tests/fuzz/fuzz-disk.h"
 
 /* Files copied out are capped, so one input stays fast. */
 #define FUZZ_FILE_MAX (4u << 20)
-
-/* The input is the start of the filesystem; the rest reads as zeros up
- * to a virtual size taken from its last bytes. */
-struct fuzz_disk {
-	const uint8_t *data;
-	size_t len;
-};
-
-static int fuzz_read(void *opaque, void *buf, size_t len, uint64_t off)
-{
-	const struct fuzz_disk *d = opaque;
-
-	memset(buf, 0, len);
-	if (off < d->len) {
-		size_t n = d->len - off < len ? (size_t)(d->len - off) : len;
-
-		memcpy(buf, d->data + off, n);
-	}
-	return 0;
-}
 
 struct visit {
 	struct vk_extfs *fs;
@@ -58,6 +39,8 @@ static int visit_entry(void *opaque, const char *name, uint32_t ino)
 	return 0;
 }
 
+/* The input is the start of the filesystem; the rest reads as zeros up
+ * to a virtual size taken from its last bytes. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int out = -1;

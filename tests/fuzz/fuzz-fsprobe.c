@@ -8,6 +8,7 @@
 #include "common/blockdev.h"
 #include "common/fsprobe.h"
 #include "common/partition.h"
+#include "tests/fuzz/fuzz-disk.h"
 
 /*
  * The input is the start of a disk; the rest reads as zeros up to a
@@ -15,23 +16,6 @@
  * input (GPT backup header, Btrfs superblock at 64 KiB, md at the end) are
  * reachable without huge inputs.
  */
-struct fuzz_disk {
-	const uint8_t *data;
-	size_t len;
-};
-
-static int fuzz_read(void *opaque, void *buf, size_t len, uint64_t off)
-{
-	const struct fuzz_disk *d = opaque;
-
-	memset(buf, 0, len);
-	if (off < d->len) {
-		size_t n = d->len - off < len ? (size_t)(d->len - off) : len;
-
-		memcpy(buf, d->data + off, n);
-	}
-	return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
