@@ -769,8 +769,9 @@ int main(int argc, char **argv)
 		if (vk_vm_running_pid(orig->name) > 0) {
 			rc = -EBUSY;
 			if (opt.force)
-				fprintf(stderr, "vclone: %s: is running; --force would pause it through vrun's control "
-					"socket, which vclone cannot use yet: shut it down first\n", orig->name);
+				fprintf(stderr, "vclone: %s: is running; --force is not available yet (vrun's pause "
+					"does not flush its disk caches, so the copy could be torn): shut it "
+					"down first\n", orig->name);
 			else
 				fprintf(stderr, "vclone: %s: is running; shut it down first (or --force to pause "
 					"it during the copy)\n", orig->name);

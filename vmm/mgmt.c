@@ -329,6 +329,12 @@ int vk_mgmt_listen(struct vk_mgmt *g, const char *path)
 	rc = vk_control_server_listen(path, vk_mgmt_commands, g, &g->server);
 	if (rc < 0)
 		vk_error_prefix(rc, "control socket");
+	/* Some filesystems cannot hold a socket (9p, many FUSE ones): the VM
+	 * still runs, as an unmanaged one, and the caller says so. */
+	if (rc == -ENXIO || rc == -EOPNOTSUPP || rc == -EPERM) {
+		g->no_socket = true;
+		rc = 0;
+	}
 	free(own);
 	return rc;
 }

@@ -2,6 +2,7 @@
 #ifndef VK_MGMT_H
 #define VK_MGMT_H
 
+#include <stdbool.h>
 #include <time.h>
 
 #include "vmm/control.h"
@@ -18,6 +19,7 @@ struct vk_mgmt {
 	struct timespec t0;		/* CLOCK_MONOTONIC at start */
 	char *pidfile;
 	int statm_fd;			/* /proc/self/statm, for stats; -1 */
+	bool no_socket;			/* the filesystem refused the socket */
 	struct vk_control_server *server;
 };
 
@@ -25,7 +27,9 @@ struct vk_mgmt {
  * $VKIT_DIR/run/NAME.pid.  Without one: nothing. */
 int vk_mgmt_claim(struct vk_mgmt *g, struct vk_machine *m, const char *name);
 /* Bind the control socket at path, or at run/NAME.sock when path is NULL
- * and there is a name; neither: no socket.  Call before dropping root. */
+ * and there is a name; neither: no socket.  Call before dropping root.
+ * Where the filesystem cannot hold a socket, 0 with no_socket set and the
+ * reason recorded (vk_last_error()). */
 int vk_mgmt_listen(struct vk_mgmt *g, const char *path);
 /* Start the socket's thread.  Call once the vCPUs run. */
 int vk_mgmt_serve(struct vk_mgmt *g);

@@ -169,6 +169,9 @@ static int start_sandboxed(const struct vrun_options *o, struct vk_machine *m,
 	vk_control_set_start_hook(enter_control_sandbox);
 	if (rc == 0)
 		rc = vk_mgmt_listen(mgmt, o->control);
+	if (rc == 0 && mgmt->no_socket)
+		fprintf(stderr, "vrun: warning: %s: running without a control socket (nothing can "
+			"manage this VM); give --control PATH on a local filesystem\n", vk_last_error());
 	if (rc == 0 && o->drop)
 		rc = vk_runas_apply(&o->runas);
 	if (rc == 0)
