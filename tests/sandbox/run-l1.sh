@@ -186,22 +186,50 @@ if [ -n "${VK_SANDBOX_DEBUG:-}" ]; then append="$append ignore_loglevel"; else
 # a minute and L1 is booted again, up to VK_SANDBOX_RETRIES times (default
 # 1).  So that a retried run's output is not seen twice, the script's
 # output is kept until L1 ends, unless retries are off.
+#
+# It can also freeze in silence (no watchdog message, QEMU's vCPUs busy),
+# seen with two sandboxes sharing two host cores.  L1's init writes a
+# heartbeat to its second serial port every 10 s; once that has started,
+# VK_SANDBOX_SILENCE seconds (default 180) without one count as a freeze
+# too.
 retries=${VK_SANDBOX_RETRIES:-1}
+silence=${VK_SANDBOX_SILENCE:-180}
 live=
 [ "$retries" = 0 ] && live=1
 mkfifo "$work/console" || die "cannot create $work/console"
+
+# watch_heartbeat: kill QEMU when the heartbeat file stops growing.
+watch_heartbeat() {
+	_hb_size=0
+	_hb_last=$(date +%s)
+	while kill -0 "$qemu_pid" 2>/dev/null; do
+		sleep 5
+		_hb_now=$(wc -c <"$work/heartbeat" 2>/dev/null || echo 0)
+		if [ "$_hb_now" != "$_hb_size" ]; then
+			_hb_size=$_hb_now
+			_hb_last=$(date +%s)
+		elif [ "$_hb_size" -gt 0 ] && [ $(($(date +%s) - _hb_last)) -ge "$silence" ]; then
+			: >"$work/frozen"
+			kill "$qemu_pid" 2>/dev/null
+			return
+		fi
+	done
+}
 attempt=0
 while :; do
 	rm -f "$work/status" "$work/out" "$work/frozen"
 	: >"$work/out"
+	: >"$work/heartbeat"
 	# shellcheck disable=SC2086
 	timeout -k 10 "$limit" "$QEMU" -accel tcg -M q35 -cpu max -smp "$cpus" -m "$memory" \
-		-nodefaults -no-user-config -display none -monitor none -serial stdio -no-reboot \
+		-nodefaults -no-user-config -display none -monitor none -serial stdio \
+		-serial "file:$work/heartbeat" -no-reboot \
 		-kernel "$VK_SANDBOX_KERNEL" -initrd "$work/initrd.cpio" -append "$append" \
 		-virtfs local,path=/,mount_tag=vkroot,security_model=none,readonly=on,multidevs=remap \
 		$qemu_shares </dev/null >"$work/console" 2>"$work/qemu.err" &
 	qemu_pid=$!
 	trap 'kill "$qemu_pid" 2>/dev/null; exit 125' INT TERM HUP
+	watch_heartbeat </dev/null >/dev/null 2>&1 &
 	tee "$work/console.raw" <"$work/console" |
 		awk -v nonce="$nonce" -v debug="${VK_SANDBOX_DEBUG:-}" -v statusfile="$work/status" \
 		    -v out="$work/out" -v live="$live" -v frozen="$work/frozen" -v qpid="$qemu_pid" '
@@ -223,7 +251,8 @@ while :; do
 	wait "$qemu_pid"
 	[ -e "$work/frozen" ] && [ "$attempt" -lt "$retries" ] || break
 	attempt=$((attempt + 1))
-	echo "run-l1.sh: L1 froze (soft lockup for a minute); booting it again ($attempt of $retries)" >&2
+	echo "run-l1.sh: L1 froze (a minute of soft lockup, or no heartbeat for ${silence}s);" \
+		"booting it again ($attempt of $retries)" >&2
 done
 [ -z "$live" ] && cat "$work/out"
 
@@ -231,7 +260,7 @@ done
 if [ ! -s "$work/status" ]; then
 	{
 		if [ -e "$work/frozen" ]; then
-			echo "run-l1.sh: L1 froze (soft lockup) on every try; the end of its console:"
+			echo "run-l1.sh: L1 froze on every try; the end of its console:"
 		else
 			echo "run-l1.sh: L1 reported no status (crashed, or ran past ${limit}s); the end of its console:"
 		fi

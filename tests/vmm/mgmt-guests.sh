@@ -16,7 +16,7 @@ RUN="$VKIT_DIR/run"
 # ---- any host: names and the pid file ----
 check "--help lists --control and --no-acpi" \
 	sh -c '"$0" --help | grep -q -- "--control" && "$0" --help | grep -q -- "--no-acpi"' "$VRUN"
-expect_fail "a bad --name is refused" "../x" "$VRUN" --name ../x --bios "$GUESTS/count.bin"
+expect_fail "a bad --name is refused" "../x" timeout 60 "$VRUN" --name ../x --bios "$GUESTS/count.bin"
 mkdir -p "$RUN"
 # A live process called vrun owns the name busy (vk_vm_running_pid checks both).
 ln -s "$(command -v sleep)" "$TMP/vrun"
@@ -24,7 +24,7 @@ ln -s "$(command -v sleep)" "$TMP/vrun"
 busy=$!
 echo $busy >"$RUN/busy.pid"
 expect_fail "a name that is running is refused" "domain 'busy' is already running (pid $busy)" \
-	"$VRUN" --name busy --bios "$GUESTS/count.bin"
+	timeout 60 "$VRUN" --name busy --bios "$GUESTS/count.bin"
 check "the running one's pid file is left alone" grep -qx "$busy" "$RUN/busy.pid"
 kill $busy
 echo 999999999 >"$RUN/stale.pid"	# no such process: stale, ignored
@@ -95,7 +95,7 @@ ok $(test "$(ctl t1 powerdown guest_listening)" = false; echo $?) \
 
 # A second vrun with the same name is refused while the first runs.
 expect_fail "a second vrun of the same name is refused" "domain 't1' is already running" \
-	"$VRUN" --memory 16 --name t1 --bios "$GUESTS/count.bin"
+	timeout 60 "$VRUN" --memory 16 --name t1 --bios "$GUESTS/count.bin"
 ctl t1 quit >/dev/null
 wait_exit $vm_pid 120
 ok $(test $? = 1; echo $?) "quit: vrun exits 1"
@@ -131,13 +131,17 @@ ok $(test $? = 0; echo $?) "power button: the guest entered S5 and vrun exited 0
 check "power button: seen by the guest" grep -q "power button" "$TMP/t3.console"
 check "power button: powered off through ACPI" grep -q "through ACPI (S5)" "$TMP/t3.out"
 
-"$VRUN" -v --memory 16 --console "file=$TMP/off.console" --bios "$GUESTS/acpi-off.bin" \
+timeout 120 "$VRUN" -v --memory 16 --console "file=$TMP/off.console" --bios "$GUESTS/acpi-off.bin" \
 	>"$TMP/off.out" 2>&1 </dev/null
 ok $(test $? = 0; echo $?) "acpi-off: SLP_TYP 5 + SLP_EN exits 0"
 check "acpi-off: the reason names ACPI" grep -q "through ACPI (S5)" "$TMP/off.out"
-"$VRUN" -v --memory 16 --console "file=$TMP/rst.console" --bios "$GUESTS/acpi-reset.bin" \
+timeout 120 "$VRUN" -v --memory 16 --console "file=$TMP/rst.console" --bios "$GUESTS/acpi-reset.bin" \
 	>"$TMP/rst.out" 2>&1 </dev/null
 ok $(test $? = 2; echo $?) "acpi-reset: the reset register exits 2"
 check "acpi-reset: the reason names the reset register" grep -q "ACPI reset register" "$TMP/rst.out"
 
+# What each runner said, for a failure's diagnosis.
+for f in "$TMP"/*.out; do
+	[ -s "$f" ] && sed "s|^|# $(basename "$f"): |" "$f" | tail -n 5
+done
 done_testing
