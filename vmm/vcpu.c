@@ -166,6 +166,24 @@ static enum vk_vcpu_exit_kind exit_kind(uint32_t reason)
 	}
 }
 
+/* KVM_EXIT_INTERNAL_ERROR in words: which suberror, and why a PVM host
+ * meets the first one where hardware would run on (a triple fault, say). */
+static void internal_error_text(const struct vk_vcpu *v, char *buf, size_t len)
+{
+	static const char *const what[] = {
+		[KVM_INTERNAL_ERROR_EMULATION] = "KVM could not emulate an instruction",
+		[KVM_INTERNAL_ERROR_SIMUL_EX] = "an exception while KVM delivered another",
+		[KVM_INTERNAL_ERROR_DELIVERY_EV] = "an event KVM could not deliver",
+		[KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON] = "an exit KVM did not expect",
+	};
+	uint32_t sub = v->run->internal.suberror;
+	const char *name = sub < sizeof(what) / sizeof(what[0]) && what[sub] ? what[sub] : "unknown";
+
+	snprintf(buf, len, "KVM internal error, suberror %u (%s)%s", sub, name,
+		 sub == KVM_INTERNAL_ERROR_EMULATION && v->m->pvm
+		 ? "; on this PVM host every guest instruction goes through that emulator" : "");
+}
+
 /* Parked by vk_vcpus_pause() until resume or stop. */
 static void wait_while_paused(struct vk_machine *m)
 {
@@ -182,7 +200,7 @@ static void run_loop(struct vk_vcpu *v)
 {
 	struct kvm_run *run = v->run;
 	struct vk_machine *m = v->m;
-	char what[128];
+	char what[256];
 
 	while (!vk_machine_stopping(m)) {
 		if (atomic_load_explicit(&m->pause_requested, memory_order_relaxed)) {
@@ -220,7 +238,7 @@ static void run_loop(struct vk_vcpu *v)
 			handle_system_event(v);
 			return;
 		case KVM_EXIT_INTERNAL_ERROR:
-			snprintf(what, sizeof(what), "KVM internal error, suberror %u", run->internal.suberror);
+			internal_error_text(v, what, sizeof(what));
 			stop_with_registers(v, what);
 			return;
 		case KVM_EXIT_FAIL_ENTRY:

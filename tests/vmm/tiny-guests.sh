@@ -47,7 +47,14 @@ ok $((status != 0)) "halt: all vCPUs halted with interrupts off exits 0 (got $st
 
 run_guest triple
 ok $((status != 1)) "triple: triple fault exits 1 (got $status)"
-check "triple: the message names the triple fault" grep -q "triple-faulted" "$TMP/triple.out"
+if [ -n "${note:-}" ]; then
+	# PVM emulates every instruction, and its emulator gives up on a real-mode
+	# exception with no IDT entry where hardware would triple-fault.
+	check "triple: the message names the emulator's limit (PVM host)" \
+		grep -q "KVM could not emulate an instruction.*PVM host" "$TMP/triple.out"
+else
+	check "triple: the message names the triple fault" grep -q "triple-faulted" "$TMP/triple.out"
+fi
 
 # stdio console: output on stdout, input from a non-terminal is fine.
 timeout 60 "$VRUN" --memory 16 --bios "$GUESTS/hello.bin" >"$TMP/stdio.out" 2>&1 </dev/null

@@ -33,8 +33,10 @@
 /* Power off through the vkit test device with status. */
 #define EXIT(status)	mov $TESTDEV_EXIT, %dx; mov $(status), %al; out %al, %dx
 
-/* The end of every image: the reset vector jumps to _start. */
+/* The end of every image: the reset vector jumps to _start.  The CPU is
+ * in real mode there, whatever the code before it was assembled for. */
 #define RESET_VECTOR		\
+	.code16;		\
 	.org 0xfff0;		\
 	jmp _start;		\
 	.org 0x10000
