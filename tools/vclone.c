@@ -16,6 +16,7 @@
 
 #include <guestfs.h>
 
+#include "common/control-client.h"
 #include "common/error.h"
 #include "common/fileutil.h"
 #include "common/ids.h"
@@ -62,6 +63,11 @@ static struct {
 static volatile sig_atomic_t interrupted;
 static int guardian_fd = -1;
 static pid_t guardian_pid;
+
+/* --force on a running original: paused (and its disks flushed) while
+ * its disks are copied. */
+#define PAUSE_TIMEOUT_MS	60000	/* vrun parks vCPUs within 5 s, then flushes */
+static struct vk_control_client *paused_vm;
 
 static void on_signal(int sig)
 {
@@ -431,6 +437,19 @@ static void guardian_remove_prefix(const char *prefix)
 	free(copy);
 }
 
+/* The guardian's last word on a VM that vclone paused and could not resume. */
+static void resume_vm(const char *name)
+{
+	struct vk_control_client *c;
+	struct json_object *r = NULL;
+
+	if (vk_control_connect_vm(name, VK_CONTROL_TIMEOUT_MS, &c) == 0) {
+		if (vk_control_call(c, "resume", VK_CONTROL_TIMEOUT_MS, &r) == 0)
+			json_object_put(r);
+		vk_control_close(c);
+	}
+}
+
 static void guardian_run(int fd)
 {
 	static char buf[1 << 16];
@@ -443,6 +462,8 @@ static void guardian_run(int fd)
 	while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
 		len += (size_t)n;
 	buf[len] = '\0';
+	const char *paused = NULL;
+
 	/* Records are NUL-terminated "Xpath"; a final "C" commits. */
 	for (size_t off = 0; off < len; off += strlen(buf + off) + 1)
 		if (strcmp(buf + off, "C") == 0 && off + 2 >= len)
@@ -456,7 +477,13 @@ static void guardian_run(int fd)
 			unlink(rec + 1);
 		else if (rec[0] == 'V')
 			vk_vm_undefine(rec + 1);
+		else if (rec[0] == 'U')
+			paused = rec + 1;
+		else if (rec[0] == 'u')
+			paused = NULL;
 	}
+	if (paused)
+		resume_vm(paused);	/* vclone died with the original paused */
 	_exit(0);
 }
 
@@ -680,15 +707,63 @@ static int lock_source(const char *name, int *fd)
 	return rc;
 }
 
-static int do_clone(struct vk_vm *orig, struct vk_vm *clone, struct disk_plan *plan, int lock_fd)
+/* --force: pause the running original through its control socket; vrun
+ * answers once its vCPUs are parked and its disks flushed, so the files
+ * are complete until the resume.  The guardian learns of it first. */
+static int pause_original(const char *name)
 {
+	struct json_object *r = NULL, *flushed;
 	int rc;
+
+	rc = vk_control_connect_vm(name, VK_CONTROL_TIMEOUT_MS, &paused_vm);
+	if (rc < 0)
+		return vk_error_prefix(rc, "--force: cannot reach its runner to pause it");
+	if ((rc = guardian_tell('U', name)) < 0)
+		return rc;
+	rc = vk_control_call(paused_vm, "pause", PAUSE_TIMEOUT_MS, &r);
+	if (rc < 0)
+		return vk_error_prefix(rc, "--force: pause");
+	if (!json_object_object_get_ex(r, "disks_flushed", &flushed) || !json_object_get_boolean(flushed))
+		rc = vk_errorx(EPROTO, "--force: its runner paused but did not say its disks are flushed "
+			       "(an older vrun?); shut it down first");
+	json_object_put(r);
+	return rc;
+}
+
+static int resume_original(const char *name)
+{
+	struct json_object *r = NULL;
+	int rc;
+
+	if (!paused_vm)
+		return 0;
+	rc = vk_control_call(paused_vm, "resume", VK_CONTROL_TIMEOUT_MS, &r);
+	json_object_put(r);
+	vk_control_close(paused_vm);
+	paused_vm = NULL;
+	if (rc < 0)
+		return vk_error_prefix(rc, "%s: resume after the copy", name);
+	return guardian_tell('u', name);
+}
+
+static int do_clone(struct vk_vm *orig, struct vk_vm *clone, struct disk_plan *plan, int lock_fd,
+		    bool pause)
+{
+	int rc, rc2;
 
 	if ((rc = guardian_start(lock_fd)) < 0)
 		return rc;
+	if (pause)
+		rc = pause_original(orig->name);
 	for (size_t d = 0; d < clone->n_disks && rc == 0; d++)
 		if (plan[d].action == DISK_COPY || plan[d].action == DISK_LINK)
 			rc = create_disk(clone, &plan[d], d);
+	/* The copies are complete: the original runs on while the rest is done. */
+	rc2 = resume_original(orig->name);
+	if (rc == 0)
+		rc = rc2;
+	else if (rc2 < 0)
+		fprintf(stderr, "vclone: %s\n", vk_last_error());
 	if (rc == 0 && opt.reset_identity)
 		rc = reset_identity(clone, plan);
 	if (rc == 0)
@@ -708,7 +783,6 @@ static int do_clone(struct vk_vm *orig, struct vk_vm *clone, struct disk_plan *p
 	if (rc == 0)
 		rc = check_interrupted();
 	guardian_finish(rc == 0);
-	(void)orig;
 	return rc;
 }
 
@@ -725,6 +799,7 @@ int main(int argc, char **argv)
 	struct disk_plan *plan = NULL;
 	poptContext ctx = NULL;
 	int rc, lock_fd = -1;
+	bool running = false;
 	bool dry = false;
 
 	rc = vk_options_parse(argc, (const char **)argv, options, "--original NAME --name NEW --file PATH...",
@@ -766,15 +841,18 @@ int main(int argc, char **argv)
 			vk_report_object(orig->name);
 			goto out;
 		}
-		if (vk_vm_running_pid(orig->name) > 0) {
+		running = vk_vm_running_pid(orig->name) > 0;
+		if (running && !opt.force) {
 			rc = -EBUSY;
-			if (opt.force)
-				fprintf(stderr, "vclone: %s: is running; --force is not available yet (vrun's pause "
-					"does not flush its disk caches, so the copy could be torn): shut it "
-					"down first\n", orig->name);
-			else
-				fprintf(stderr, "vclone: %s: is running; shut it down first (or --force to pause "
-					"it during the copy)\n", orig->name);
+			fprintf(stderr, "vclone: %s: is running; shut it down first (or --force to pause "
+				"it during the copy)\n", orig->name);
+			goto out;
+		}
+		if (running && opt.linked) {
+			/* An overlay on a disk that goes on changing under it. */
+			rc = -EBUSY;
+			fprintf(stderr, "vclone: %s: is running; --linked needs it shut down (--force pauses "
+				"it only for a copy)\n", orig->name);
 			goto out;
 		}
 	}
@@ -807,7 +885,7 @@ int main(int argc, char **argv)
 		free(json);
 		goto out;
 	}
-	rc = do_clone(orig, clone, plan, lock_fd);
+	rc = do_clone(orig, clone, plan, lock_fd, running);
 	if (rc < 0) {
 		vk_report_object(clone->name);
 		goto out;

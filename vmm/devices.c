@@ -194,6 +194,24 @@ int vk_devices_start(struct vk_devices *d)
 	return 0;
 }
 
+int vk_devices_quiesce(struct vk_devices *d)
+{
+	char first_msg[VK_ERRMSG_MAX] = "";
+	int first = 0;
+
+	for (unsigned i = 0; d && i < d->n_virtio; i++) {
+		int rc = vk_virtio_quiesce(d->virtio[i]);
+
+		if (rc < 0 && first == 0) {
+			first = rc;
+			snprintf(first_msg, sizeof(first_msg), "%s", vk_last_error());
+		} else if (rc < 0) {
+			fprintf(stderr, "vrun: %s\n", vk_last_error());	/* the reply names the first */
+		}
+	}
+	return first < 0 ? vk_errorx(-first, "%s", first_msg) : 0;
+}
+
 void vk_devices_stop(struct vk_devices *d)
 {
 	for (unsigned i = 0; i < d->n_virtio; i++)

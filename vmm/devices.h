@@ -98,6 +98,11 @@ size_t vk_devices_nic_stats(const struct vk_devices *d, struct vk_nic_stats *out
 
 /* Start the per-device I/O threads (after the last *_add, before vCPUs run). */
 int vk_devices_start(struct vk_devices *d);
+/* With the vCPUs parked: every device finishes what its driver queued and
+ * makes it durable (virtio-blk: the ring drained, the image flushed), so
+ * disk files can be copied while the VM stays paused.  0 or the first
+ * error, after trying every device. */
+int vk_devices_quiesce(struct vk_devices *d);
 /* Stop and join the I/O threads; in-flight requests complete first. */
 void vk_devices_stop(struct vk_devices *d);
 /* Stop if needed, close images and taps, free everything.  NULL is fine. */

@@ -233,7 +233,12 @@ static int cmd_pause(void *opaque, struct json_object *r)
 
 	if (rc < 0)
 		return rc;
-	return add(r, "state", json_object_new_string(state(g->m)));
+	/* Parked vCPUs queue nothing new: the disks can be made complete. */
+	rc = vk_devices_quiesce(g->devices);
+	if (rc < 0)
+		return vk_error_prefix(rc, "paused, but the disks are not flushed");
+	rc = add(r, "state", json_object_new_string(state(g->m)));
+	return rc < 0 ? rc : add(r, "disks_flushed", json_object_new_boolean(true));
 }
 
 static int cmd_resume(void *opaque, struct json_object *r)

@@ -54,7 +54,7 @@ tests_vmm_vk_control_LDADD = $(VKIT_LIBS)
 
 TESTS += tests/vmm/mgmt-guests.sh
 dist_noinst_SCRIPTS += tests/vmm/mgmt-guests.sh
-tests/vmm/mgmt-guests.log: vmm/vrun tests/vmm/vk-control $(VK_MGMT_GUEST_BINS)
+tests/vmm/mgmt-guests.log: vmm/vrun tools/vclone tests/vmm/vk-control $(VK_MGMT_GUEST_BINS)
 
 # In the nested sandbox (skips without it, tests/sandbox/enter-l1.sh): the
 # tiny guests above and a Linux guest managed over the control socket.

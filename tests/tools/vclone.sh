@@ -96,7 +96,11 @@ expect_fail "stray argument" "unexpected argument" "$VCLONE" -o elk04 -n elk06 -
 mkdir -p "$VKIT_DIR/run"; cp "$(command -v sleep)" "$TMP/vrun"; "$TMP/vrun" 300 & SLEEPER=$!
 echo $SLEEPER >"$VKIT_DIR/run/elk04.pid"
 expect_fail "running original" "is running; shut it down first" "$VCLONE" -o elk04 -n elk06 -f "$D/a.img"
-expect_fail "running original with --force" "--force is not available yet" "$VCLONE" -o elk04 -n elk06 -f "$D/a.img" --force
+expect_fail "running original with --force, runner unreachable" "--force: cannot reach its runner to pause it" \
+	"$VCLONE" -o elk04 -n elk06 -f "$D/a.img" --force
+ok $(test ! -e "$D/a.img" && test ! -e "$VKIT_DIR/vms/elk06.json"; echo $?) "and nothing of the clone is left"
+expect_fail "running original with --linked --force" "--linked needs it shut down" \
+	"$VCLONE" -o elk04 -n elk06 --linked --force
 kill $SLEEPER 2>/dev/null; wait $SLEEPER 2>/dev/null; rm -f "$VKIT_DIR/run/elk04.pid"
 test ! -e "$D/a.img" && test ! -e "$VKIT_DIR/vms/elk06.json"; ok $? "refusals create nothing"
 

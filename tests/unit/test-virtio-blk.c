@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "common/error.h"
 #include "tests/unit/fake-driver.h"
 #include "tests/unit/fake-machine.h"
 #include "vmm/devices.h"
@@ -231,6 +232,60 @@ static void test_flush(void **state)
 	assert_int_equal(used, 1);
 }
 
+/* pause: a request the driver made available but whose doorbell the I/O
+ * thread has not served yet completes in vk_virtio_quiesce(). */
+static void queue_write_unkicked(struct env *e, uint64_t sector, uint8_t fill)
+{
+	struct fake_buf bufs[3] = { { HDR, 16, false }, { DATA, 512, false }, { STATUS, 1, true } };
+
+	put_header(e, T_OUT, sector);
+	memset(fake_host(e->mem, DATA), fill, 512);
+	fake_ring_add(&e->ring[0], bufs, 3);
+}
+
+static void test_quiesce_completes_queued_requests(void **state)
+{
+	struct env *e = *state;
+	uint16_t before = fake_ring_used_idx(&e->ring[0]);
+	uint8_t back[512];
+
+	queue_write_unkicked(e, 9, 0x6b);
+	assert_int_equal(vk_virtio_quiesce(e->vdev), 0);
+	assert_int_equal(fake_ring_used_idx(&e->ring[0]), (uint16_t)(before + 1));
+	assert_int_equal(*(uint8_t *)fake_host(e->mem, STATUS), S_OK);
+	read_file(e, 9 * 512, back, 512);
+	assert_int_equal(back[0], 0x6b);
+	assert_int_equal(back[511], 0x6b);
+}
+
+static void test_quiesce_runs_on_the_io_thread(void **state)
+{
+	struct env *e = *state;
+	uint16_t before = fake_ring_used_idx(&e->ring[0]);
+	uint8_t back[1];
+
+	assert_int_equal(vk_iothread_start(&e->vdev->io, "blk0-test"), 0);
+	queue_write_unkicked(e, 11, 0x4c);
+	assert_int_equal(vk_virtio_quiesce(e->vdev), 0);
+	/* Complete when the call returns: no waiting on the thread afterwards. */
+	assert_int_equal(fake_ring_used_idx(&e->ring[0]), (uint16_t)(before + 1));
+	read_file(e, 11 * 512, back, 1);
+	assert_int_equal(back[0], 0x4c);
+	vk_iothread_stop(&e->vdev->io);
+}
+
+static void test_quiesce_after_reset_only_flushes(void **state)
+{
+	struct env *e = *state;
+	uint16_t before = fake_ring_used_idx(&e->ring[0]);
+
+	queue_write_unkicked(e, 13, 0x11);
+	vk_errorx(EINVAL, "test: the driver broke a rule");
+	vk_virtio_set_needs_reset(e->vdev);
+	assert_int_equal(vk_virtio_quiesce(e->vdev), 0);
+	assert_int_equal(fake_ring_used_idx(&e->ring[0]), before);
+}
+
 static void test_get_id_returns_serial(void **state)
 {
 	struct env *e = *state;
@@ -407,6 +462,9 @@ int main(void)
 		T(test_write_sectors),
 		T(test_write_with_data_in_header_buffer),
 		T(test_flush),
+		T(test_quiesce_completes_queued_requests),
+		T(test_quiesce_runs_on_the_io_thread),
+		T(test_quiesce_after_reset_only_flushes),
 		T(test_get_id_returns_serial),
 		T(test_get_id_short_buffer),
 		T(test_discard_reads_back_zeros),

@@ -102,6 +102,71 @@ ok $(test $? = 1; echo $?) "quit: vrun exits 1"
 check "quit: the reason is given" grep -q "stopped by 'quit' on the control socket" "$TMP/t1.out"
 ok $(test ! -e "$RUN/t1.sock" && test ! -e "$RUN/t1.pid"; echo $?) "socket and pid file are removed"
 
+# ---- vclone --force: paused, disks flushed and copied, resumed ----
+if command -v qemu-img >/dev/null && command -v qemu-io >/dev/null; then
+	# Data enough that the copy takes a moment (the kill -9 case below).
+	dd if=/dev/urandom of="$TMP/live.img" bs=1M count=128 2>/dev/null
+	qemu-img create -q -f qcow2 "$TMP/live.qcow2" 16M
+	qemu-io -f qcow2 -c 'write -P 0x5a 1M 64k' "$TMP/live.qcow2" >/dev/null 2>&1
+	mkdir -p "$VKIT_DIR/vms"
+	cat >"$VKIT_DIR/vms/live.json" <<JSON
+{"version":1,"name":"live","uuid":"11111111-2222-4333-8444-0000000000aa","memory":16,"vcpus":1,
+ "boot":{"kind":"disk"},"nics":[],
+ "disks":[{"path":"$TMP/live.img","format":"raw"},{"path":"$TMP/live.qcow2","format":"qcow2"}]}
+JSON
+	start_vm live count --disk "path=$TMP/live.img,format=raw" --disk "path=$TMP/live.qcow2,format=qcow2"
+	wait_for "$TMP/live.console" D 60
+	ok $? "live: the guest runs with a raw and a qcow2 disk"
+	ok $(test "$(ctl live pause disks_flushed)" = true; echo $?) "pause answers once the disks are flushed"
+	ctl live resume >/dev/null
+	timeout 300 "$VCLONE" -q -o live -n live2 --force -f "$TMP/live2.img" -f "$TMP/live2.qcow2" \
+		>"$TMP/vclone.out" 2>&1
+	ok $? "vclone --force clones the running VM"
+	check "the raw copy equals the original (qemu-img compare)" \
+		qemu-img compare -q -f raw -F raw "$TMP/live.img" "$TMP/live2.img"
+	check "the qcow2 copy equals the original (qemu-img compare)" \
+		qemu-img compare -q -f qcow2 -F qcow2 "$TMP/live.qcow2" "$TMP/live2.qcow2"
+	ok $(test "$(ctl live status state)" = running; echo $?) "and the original runs again"
+	ok $(test "$(ctl live stats exits.io)" = 5001; echo $?) "pausing for the copy caused no port I/O"
+
+	# kill -9 while the original is paused: vclone's guardian resumes it.
+	# strace holds vclone's first data copy for 5 s, so the pause is seen.
+	rm -f "$VKIT_DIR/vms/live2.json"
+	if command -v strace >/dev/null; then
+		strace -f -o /dev/null -e trace=none -e inject=copy_file_range,pwrite64:delay_enter=5000000:when=1 \
+			"$VCLONE" -q -o live -n live3 --force -f "$TMP/live3.img" -f "$TMP/live3.qcow2" \
+			>>"$TMP/vclone.out" 2>&1 &
+		st=$!
+		state=
+		for _ in $(seq 100); do
+			state=$(ctl live status state)
+			[ "$state" = paused ] && break
+			sleep 0.1
+		done
+		ok $(test "$state" = paused; echo $?) "vclone --force: the original is paused during the copy"
+		# strace's child is vclone; kill it, not its guardian (vclone's child).
+		vc=$(pgrep -P $st -x vclone)
+		echo "# strace $st, vclone ${vc:-not found}"
+		kill -9 $vc
+		wait $st 2>/dev/null
+		for _ in $(seq 100); do
+			state=$(ctl live status state)
+			[ "$state" = running ] && break
+			sleep 0.1
+		done
+		ok $(test "$state" = running; echo $?) "vclone killed with the original paused: the original runs again"
+		left=$(ls "$TMP" | grep '^live3'; ls "$VKIT_DIR/vms" | grep '^live3')
+		ok $(test -z "$left"; echo $?) "and nothing of the clone is left${left:+: }$(echo $left)"
+	else
+		skip "vclone killed while paused: strace is not installed"
+	fi
+	ctl live quit >/dev/null
+	wait_exit $vm_pid 120
+	sed 's/^/# vclone: /' "$TMP/vclone.out"
+else
+	skip "vclone --force on a running VM: qemu-img/qemu-io are not installed"
+fi
+
 # ---- reset over the socket ----
 start_vm t2 count --control "$TMP/t2.sock"
 wait_for "$TMP/t2.console" D 60

@@ -216,6 +216,17 @@ static void blk_process(struct vk_virtio_dev *vdev, unsigned q)
 	vk_virtio_notify_queue(vdev, 0);
 }
 
+/* Paused: nothing new can arrive, so finishing the ring and flushing the
+ * image (qcow2 metadata caches included) leaves the files complete. */
+static int blk_quiesce(struct vk_virtio_dev *vdev)
+{
+	struct vk_virtio_blk *blk = (struct vk_virtio_blk *)vdev;
+
+	if (vk_virtio_can_run(vdev))
+		blk_process(vdev, 0);
+	return vk_image_flush(blk->img);
+}
+
 static void blk_destroy(struct vk_virtio_dev *vdev)
 {
 	struct vk_virtio_blk *blk = (struct vk_virtio_blk *)vdev;
@@ -230,6 +241,7 @@ static const struct vk_virtio_ops blk_ops = {
 	.n_queues = 1,
 	.queue_size = BLK_QUEUE_SIZE,
 	.process = blk_process,
+	.quiesce = blk_quiesce,
 	.destroy = blk_destroy,
 };
 

@@ -56,7 +56,7 @@ void vk_virtio_init(struct vk_virtio_dev *vdev, const struct vk_virtio_ops *ops,
 	vdev->device_features = features | TRANSPORT_FEATURES;
 	vdev->config_size = config_size < VK_VIRTIO_CONFIG_MAX ? config_size : VK_VIRTIO_CONFIG_MAX;
 	vdev->msix_config = VIRTIO_MSI_NO_VECTOR;
-	vdev->io.epfd = vdev->io.stopfd = -1;
+	vdev->io.epfd = vdev->io.stopfd = vdev->io.callfd = -1;
 	for (unsigned q = 0; q < VK_VIRTIO_MAX_QUEUES; q++) {
 		snprintf(vdev->vq_name[q], sizeof(vdev->vq_name[q]), "%s queue %u", name, q);
 		vdev->vq[q].name = vdev->vq_name[q];
@@ -338,14 +338,37 @@ void vk_virtio_bar_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, b
 	}
 }
 
+bool vk_virtio_can_run(const struct vk_virtio_dev *vdev)
+{
+	return (vdev->status & VIRTIO_CONFIG_S_DRIVER_OK) && !(vdev->status & VIRTIO_CONFIG_S_NEEDS_RESET);
+}
+
 void vk_virtio_kick(struct vk_virtio_dev *vdev, unsigned q)
 {
 	pthread_mutex_lock(&vdev->pci.lock);
-	if ((vdev->status & VIRTIO_CONFIG_S_DRIVER_OK) && !(vdev->status & VIRTIO_CONFIG_S_NEEDS_RESET))
+	if (vk_virtio_can_run(vdev))
 		vdev->ops->process(vdev, q);
 	else if (q >= VK_VIRTIO_MAX_QUEUES && vdev->ops->backend_stalled)
 		vdev->ops->backend_stalled(vdev, q);
 	pthread_mutex_unlock(&vdev->pci.lock);
+}
+
+static int quiesce_on_io_thread(void *opaque)
+{
+	struct vk_virtio_dev *vdev = opaque;
+	int rc;
+
+	pthread_mutex_lock(&vdev->pci.lock);
+	rc = vdev->ops->quiesce(vdev);
+	pthread_mutex_unlock(&vdev->pci.lock);
+	return rc;
+}
+
+int vk_virtio_quiesce(struct vk_virtio_dev *vdev)
+{
+	if (!vdev->ops->quiesce)
+		return 0;
+	return vk_error_prefix(vk_iothread_call(&vdev->io, quiesce_on_io_thread, vdev), "%s", vdev->name);
 }
 
 static void iothread_event(void *opaque, unsigned tag)

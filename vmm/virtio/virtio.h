@@ -115,6 +115,11 @@ struct vk_virtio_ops {
 	/* End of vk_virtio_realize(): watch backend fds (tags >=
 	 * VK_VIRTIO_MAX_QUEUES) on vdev->io; may be NULL. */
 	int (*realize)(struct vk_virtio_dev *vdev);
+	/* The vCPUs are parked (pause): complete what the driver has queued,
+	 * if vk_virtio_can_run(), and make completed writes durable, so the
+	 * backing files can be copied (lock held, on the I/O thread); NULL:
+	 * nothing to do. */
+	int (*quiesce)(struct vk_virtio_dev *vdev);
 	/* Release the device's own resources and the struct holding vdev. */
 	void (*destroy)(struct vk_virtio_dev *vdev);
 };
@@ -172,6 +177,10 @@ void vk_virtio_notify_config(struct vk_virtio_dev *vdev);
 void vk_virtio_set_needs_reset(struct vk_virtio_dev *vdev);
 /* Run the device's work for queue q as the I/O thread would (takes the lock). */
 void vk_virtio_kick(struct vk_virtio_dev *vdev, unsigned q);
+/* May the device work on its queues (DRIVER_OK, not NEEDS_RESET)?  Lock held. */
+bool vk_virtio_can_run(const struct vk_virtio_dev *vdev);
+/* ops->quiesce on the device's I/O thread, once the vCPUs are parked. */
+int vk_virtio_quiesce(struct vk_virtio_dev *vdev);
 
 /* The BAR 0 handler (tests drive the transport through it). */
 void vk_virtio_bar_io(void *vdev, uint64_t off, uint8_t *data, unsigned len, bool is_write);
