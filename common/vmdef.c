@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -345,6 +347,40 @@ static int check_serial(size_t i, const char *serial)
 	return 0;
 }
 
+/* The path with its directory resolved (symlinks, "//", "/./", ".."): the
+ * file itself need not exist yet.  Falls back to the text. */
+static void canonical_path(const char *path, char out[PATH_MAX])
+{
+	char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL, real[PATH_MAX];
+
+	if (realpath(path, out))
+		goto out;
+	snprintf(out, PATH_MAX, "%s", path);
+	if (!slash)
+		goto out;
+	*slash = '\0';
+	if (realpath(*dir ? dir : "/", real) && strlen(real) + strlen(slash + 1) + 2 <= PATH_MAX)
+		snprintf(out, PATH_MAX, "%s/%s", strcmp(real, "/") == 0 ? "" : real, slash + 1);
+out:
+	free(dir);
+}
+
+/* Two spellings of one disk (a symlink, "//", a hard link) would attach one
+ * file twice, read-write both times. */
+static bool same_file(const char *a, const char *b)
+{
+	char ca[PATH_MAX], cb[PATH_MAX];
+	struct stat sa, sb;
+
+	if (strcmp(a, b) == 0)
+		return true;
+	if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	canonical_path(a, ca);
+	canonical_path(b, cb);
+	return strcmp(ca, cb) == 0;
+}
+
 static int check_disks(const struct vk_vm *vm)
 {
 	size_t i, j;
@@ -369,9 +405,9 @@ static int check_disks(const struct vk_vm *vm)
 		if (rc < 0)
 			return rc;
 		for (j = 0; j < i; j++)
-			if (strcmp(vm->disks[j].path, d->path) == 0)
-				return vk_errorx(EINVAL, "disks[%zu] and disks[%zu] both use %s; "
-						 "a disk can be attached once", j, i, d->path);
+			if (same_file(vm->disks[j].path, d->path))
+				return vk_errorx(EINVAL, "disks[%zu] (%s) and disks[%zu] (%s) are the same file; "
+						 "a disk can be attached once", j, vm->disks[j].path, i, d->path);
 	}
 	return 0;
 }

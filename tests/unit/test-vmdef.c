@@ -221,13 +221,49 @@ static void bad_boot(void **state)
 	invalid(vm, "boot.initrd 'initrd.img' must be an absolute path");
 }
 
+/* A symlink and a hard link to an existing disk are the same disk. */
+static void same_disk_through_links(void **state)
+{
+	char dir[] = "/tmp/vkit-vmdef-XXXXXX", file[64], sym[64], hard[64];
+	struct vk_vm *vm;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/disk.img", dir);
+	snprintf(sym, sizeof(sym), "%s/sym.img", dir);
+	snprintf(hard, sizeof(hard), "%s/hard.img", dir);
+	assert_int_equal(vk_write_file_atomic(file, "x", 1, 0644), 0);
+	assert_int_equal(symlink(file, sym), 0);
+	assert_int_equal(link(file, hard), 0);
+	for (int i = 0; i < 2; i++) {
+		vm = full_vm();
+		free(vm->disks[0].path);
+		vm->disks[0].path = strdup(file);
+		free(vm->disks[1].path);
+		vm->disks[1].path = strdup(i ? hard : sym);
+		invalid(vm, "are the same file");
+	}
+	unlink(sym);
+	unlink(hard);
+	unlink(file);
+	rmdir(dir);
+}
+
 static void bad_disks(void **state)
 {
 	struct vk_vm *vm = full_vm();
 
 	free(vm->disks[1].path);
 	vm->disks[1].path = strdup("/var/lib/vkit/images/web01.qcow2");
-	invalid(vm, "disks[0] and disks[1] both use /var/lib/vkit/images/web01.qcow2");
+	invalid(vm, "disks[0] (/var/lib/vkit/images/web01.qcow2) and disks[1] "
+		"(/var/lib/vkit/images/web01.qcow2) are the same file");
+	/* Other spellings of one file: "//" and "/./" (the file need not exist). */
+	vm = full_vm();
+	free(vm->disks[1].path);
+	vm->disks[1].path = strdup("/tmp//./vkit-no-such-disk.img");
+	free(vm->disks[0].path);
+	vm->disks[0].path = strdup("/tmp/vkit-no-such-disk.img");
+	invalid(vm, "are the same file");
 	vm = full_vm();
 	free(vm->disks[0].path);
 	vm->disks[0].path = strdup("web01.qcow2");
@@ -449,6 +485,7 @@ int main(void)
 		cmocka_unit_test(bad_os_variant),
 		cmocka_unit_test(bad_boot),
 		cmocka_unit_test(bad_disks),
+		cmocka_unit_test(same_disk_through_links),
 		cmocka_unit_test(bad_nics),
 		cmocka_unit_test(bad_console),
 		cmocka_unit_test(json_unknown_keys),
