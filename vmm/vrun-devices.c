@@ -1,4 +1,4 @@
-/* vrun-devices.c - vrun's --disk and --net options turned into the PCI/virtio device models. */
+/* vrun-devices.c - vrun's --disk, --net and --rng options turned into the PCI/virtio device models. */
 #include "config.h"
 
 #include <errno.h>
@@ -9,7 +9,7 @@
 #include "common/subopt.h"
 #include "vmm/vrun-devices.h"
 
-static const char *const disk_keys[] = { "path", "format", "readonly", NULL };
+static const char *const disk_keys[] = { "path", "format", "readonly", "serial", NULL };
 static const char *const net_keys[] = { "bridge", "tap", "mac", NULL };
 
 static int add_disk(struct vk_devices *d, const char *spec)
@@ -22,6 +22,7 @@ static int add_disk(struct vk_devices *d, const char *spec)
 	if (rc < 0)
 		return rc;
 	cfg.path = vk_subopts_get(&so, "path");
+	cfg.serial = vk_subopts_get(&so, "serial");	/* the device checks its length */
 	format = vk_subopts_get(&so, "format");
 	if (!cfg.path || !*cfg.path)
 		rc = vk_errorx(EINVAL, "--disk %s: path=FILE is required", spec);
@@ -59,19 +60,21 @@ static int add_net(struct vk_devices *d, const char *spec)
 }
 
 int vrun_devices_create(struct vk_machine *m, const char *const *disks, const char *const *nets,
-			struct vk_devices **out)
+			bool rng, struct vk_devices **out)
 {
 	struct vk_devices *d = NULL;
 	int rc;
 
 	*out = NULL;
-	if ((!disks || !disks[0]) && (!nets || !nets[0]))
+	if ((!disks || !disks[0]) && (!nets || !nets[0]) && !rng)
 		return 0;	/* no PCI at all: nothing to probe, faster boots */
 	rc = vk_devices_init(m, &m->mem, &m->pio, &m->mmio, &d);
 	for (size_t i = 0; rc == 0 && disks && disks[i]; i++)
 		rc = add_disk(d, disks[i]);
 	for (size_t i = 0; rc == 0 && nets && nets[i]; i++)
 		rc = add_net(d, nets[i]);
+	if (rc == 0 && rng)
+		rc = vk_virtio_rng_add(d);
 	if (rc < 0) {
 		vk_devices_free(d);
 		return rc;

@@ -33,7 +33,7 @@
 struct vrun_options {
 	char *kernel, *initrd, *cmdline, *console, *bios, *name, *control, *sandbox, *user;
 	const char **disks, **nets;	/* NULL-terminated, from popt */
-	int memory_mib, cpus, allow_emulated, no_acpi;
+	int memory_mib, cpus, allow_emulated, no_acpi, rng;
 	enum vk_sandbox_mode sandbox_mode;
 	bool drop;			/* --user given: runas is filled */
 	struct vk_runas runas;
@@ -69,9 +69,11 @@ static int parse_options(int argc, const char **argv, struct vrun_options *o)
 		{ "memory", '\0', POPT_ARG_INT, &o->memory_mib, 0, "guest RAM in MiB (default 512)", "MIB" },
 		{ "cpus", '\0', POPT_ARG_INT, &o->cpus, 0, "number of vCPUs (default 1)", "N" },
 		{ "disk", '\0', POPT_ARG_ARGV, &o->disks, 0,
-		  "virtio-blk disk (repeatable)", "path=FILE[,format=raw|qcow2][,readonly=on]" },
+		  "virtio-blk disk (repeatable)", "path=FILE[,format=raw|qcow2][,readonly=on][,serial=ID]" },
 		{ "net", '\0', POPT_ARG_ARGV, &o->nets, 0,
 		  "virtio-net interface (repeatable)", "bridge=BR|tap=NAME[,mac=MAC]" },
+		{ "rng", '\0', POPT_ARG_NONE, &o->rng, 0,
+		  "virtio-rng: the guest's entropy from the host's getrandom()", NULL },
 		{ "console", '\0', POPT_ARG_STRING, &o->console, 0,
 		  "serial console: stdio (default), pty or a log capped at SIZE (default 1M)",
 		  "stdio|pty|file=PATH[,max=SIZE]" },
@@ -307,7 +309,7 @@ static int run(const struct vrun_options *o)
 	if (rc == 0)
 		rc = init_devices(&m, dev, con.out_fd);
 	if (rc == 0)
-		rc = vrun_devices_create(&m, o->disks, o->nets, &pci);
+		rc = vrun_devices_create(&m, o->disks, o->nets, o->rng, &pci);
 	if (rc == 0 && pci) {
 		n_intx = vk_devices_intx(pci, intx, VK_PCI_MAX_SLOTS);
 		for (size_t i = 0; i < n_intx; i++)

@@ -1,10 +1,11 @@
 #!/bin/sh
-# vrun-linux.sh - vrun boots Debian's kernel inside the nested sandbox: init, disks (raw, qcow2, read-only), 2 vCPUs, virtio-net to the L1 bridge, poweroff and reboot statuses.
+# vrun-linux.sh - vrun boots Debian's kernel inside the nested sandbox: init, disks (raw, qcow2, read-only, serial), 2 vCPUs, virtio-net to the L1 bridge, virtio-rng, poweroff and reboot statuses.
 #
 # One L1 boot, two L2 boots (each costs 20-45 s under TCG, so every check
 # that can share a boot does):
-#   1. 2 vCPUs, a raw and a qcow2 disk, a NIC on br0; the guest writes a
-#      marker to each disk, pings L1's bridge address and powers off.
+#   1. 2 vCPUs, a raw and a qcow2 disk (the raw one with a serial), a NIC
+#      on br0, virtio-rng; the guest reads the serial and the hwrng, writes
+#      a marker to each disk, pings L1's bridge address and powers off.
 #   2. 1 vCPU, the raw disk read-only; the guest reads boot 1's marker,
 #      fails to write, and reboots.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
@@ -34,6 +35,13 @@ for d in $(arg disks | tr , " "); do
 	fi
 done
 sync
+if [ -n "$(arg serial)" ]; then
+	echo "vk-test: vda serial: $(cat /sys/block/vda/serial 2>/dev/null)"
+fi
+if [ -n "$(arg rng)" ]; then
+	echo "vk-test: hwrng: $(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)"
+	echo "vk-test: hwrng bytes: $(dd if=/dev/hwrng bs=64 count=1 2>/dev/null | wc -c)"
+fi
 if [ -n "$(arg ip)" ]; then
 	ip link set eth0 up && ip addr add "$(arg ip)/24" dev eth0
 	n=0
@@ -46,7 +54,7 @@ fi
 echo "vk-test: $(arg end)"
 case $(arg end) in reboot) reboot -f ;; *) poweroff -f ;; esac
 EOF
-"$top_srcdir/tests/sandbox/mkinitramfs-l2.sh" "$TMP/l2.cpio" "$TMP/test-init"
+"$top_srcdir/tests/sandbox/mkinitramfs-l2.sh" "$TMP/l2.cpio" "$TMP/test-init" virtio_rng
 ok $? "mkinitramfs-l2.sh builds the guest's initramfs"
 
 # Disks: the first sector says which disk it is, so reads are checked too.
@@ -78,9 +86,9 @@ seen() {
 sector() { dd if="$1" bs=512 skip="$2" count=1 2>/dev/null | tr -d '\0' | head -n 1; }
 
 BASE="console=ttyS0 panic=-1 quiet vk.mark=$MARK"
-l2 main --cpus 2 --disk "path=$TMP/raw.img" --disk "path=$TMP/disk.qcow2,format=qcow2" \
-	--net "bridge=$VK_SANDBOX_BRIDGE" \
-	--cmdline "$BASE vk.boot=1 vk.disks=vda,vdb vk.ip=$GUEST_IP vk.peer=$VK_SANDBOX_BRIDGE_ADDR vk.end=poweroff"
+l2 main --cpus 2 --disk "path=$TMP/raw.img,serial=vk-serial-vda" --disk "path=$TMP/disk.qcow2,format=qcow2" \
+	--net "bridge=$VK_SANDBOX_BRIDGE" --rng \
+	--cmdline "$BASE vk.boot=1 vk.disks=vda,vdb vk.ip=$GUEST_IP vk.peer=$VK_SANDBOX_BRIDGE_ADDR vk.serial=1 vk.rng=1 vk.end=poweroff"
 ok $((status != 0)) "guest poweroff: vrun exits 0 (got $status)"
 seen main "init reached" "vk-test: init reached"
 seen main "a 2-vCPU guest sees 2 CPUs" "vk-test: cpus 2"
@@ -89,6 +97,9 @@ seen main "the guest reads the qcow2 disk" "vk-test: vdb first sector: qcow2-dis
 seen main "the guest writes the raw disk" "vk-test: vda write ok"
 seen main "the guest writes the qcow2 disk" "vk-test: vdb write ok"
 seen main "the guest pings L1's bridge over virtio-net" "vk-test: ping ok"
+seen main "the guest reads the disk's serial (virtio-blk GET_ID)" "vk-test: vda serial: vk-serial-vda"
+seen main "the guest's hwrng is virtio-rng" "vk-test: hwrng: virtio_rng.0"
+seen main "the guest reads 64 bytes from /dev/hwrng" "vk-test: hwrng bytes: 64"
 check "raw image: the guest's marker is in the file" \
 	test "$(sector "$TMP/raw.img" 2048)" = "$MARK-vda-1"
 check "qcow2 image: qemu-img reads it back after vrun exits" \

@@ -106,4 +106,14 @@ fi
 expect_fail "a kernel that is not a bzImage is rejected" "not a Linux bzImage" \
 	"$VRUN" --memory 16 --kernel "$GUESTS/hello.bin" --allow-emulated
 
+# PCI devices a tiny guest does not drive still come up, and their options are checked.
+dd if=/dev/zero of="$TMP/disk.img" bs=1M count=1 2>/dev/null
+timeout 60 "$VRUN" --memory 16 --console "file=$TMP/pci.console" --bios "$GUESTS/hello.bin" \
+	--disk "path=$TMP/disk.img,serial=vk-serial-0001" --rng >"$TMP/pci.out" 2>&1 </dev/null
+ok $? "hello with a disk (serial=) and --rng exits 0"
+expect_fail "a serial longer than 20 bytes is refused" "serial '012345678901234567890' is longer than 20 bytes" \
+	timeout 60 "$VRUN" --memory 16 --bios "$GUESTS/hello.bin" --disk "path=$TMP/disk.img,serial=012345678901234567890"
+expect_fail "--disk keys are checked" "unknown option 'cache'" \
+	timeout 60 "$VRUN" --memory 16 --bios "$GUESTS/hello.bin" --disk "path=$TMP/disk.img,cache=none"
+
 done_testing
