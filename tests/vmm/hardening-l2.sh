@@ -48,6 +48,14 @@ boot() {
 		--net "bridge=${VK_SANDBOX_BRIDGE:-br0}" \
 		--console "file=$TMP/$name.log,max=16K" "$@" >"$TMP/$name.out" 2>&1 </dev/null
 	status=$?
+	if l2_ap_flake $status "$TMP/$name.out" && [ -z "${retried:-}" ]; then
+		echo "# boot '$name': an AP triple-faulted at bring-up (docs/sandbox.md, flakes); booting again"
+		sed 's/^/#   /' "$TMP/$name.out" | grep triple
+		rm -f "$TMP/$name.log" "$TMP/$name.log.1"
+		retried=1
+		boot "$name" "$@"
+		retried=
+	fi
 }
 
 boot sandboxed -v
