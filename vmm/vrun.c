@@ -5,9 +5,12 @@
 #include <poll.h>
 #include <popt.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -29,6 +32,7 @@
 #define MIN_MEMORY_MIB		2
 #define MAX_MEMORY_MIB		(1024 * 1024)
 #define HALT_PROBE_MS		100	/* how often idle vCPUs are asked whether they are dead */
+#define INPUT_RETRY_MS		10	/* the UART's receive buffer was full: look again */
 
 struct vrun_options {
 	char *kernel, *initrd, *cmdline, *console, *bios, *name, *control, *sandbox, *user;
@@ -225,15 +229,30 @@ static int load_acpi(struct vk_machine *m, const struct vk_mp_intx *intx, size_t
 
 /* The main thread feeds the console and watches for the end: a device or
  * vCPU stopping the machine, a signal, or every vCPU dead-halted. */
+static uint64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The main thread feeds the console and watches for the end: a device or
+ * vCPU stopping the machine, a signal, or every vCPU dead-halted. */
 static void main_loop(struct vk_machine *m, struct vk_console *con, struct vk_serial *serial)
 {
+	uint64_t last_probe = monotonic_ms();
+
 	while (!vk_machine_stopping(m)) {
+		/* While the guest has not drained the UART, pending input is not
+		 * watched: readable input would wake poll() at once, for ever. */
+		bool room = vk_serial_rx_space(serial) >= 2;
 		struct pollfd p[3] = {
 			{ .fd = m->stop_efd, .events = POLLIN },
 			{ .fd = signal_efd, .events = POLLIN },
-			{ .fd = con->in_fd, .events = POLLIN },
+			{ .fd = room ? con->in_fd : -1, .events = POLLIN },
 		};
-		int n = poll(p, 3, HALT_PROBE_MS);
+		int n = poll(p, 3, room || con->in_fd < 0 ? HALT_PROBE_MS : INPUT_RETRY_MS);
 
 		if (n < 0 && errno != EINTR) {
 			vk_machine_stop(m, VK_EXIT_ERROR, "poll: %s", strerror(errno));
@@ -248,8 +267,10 @@ static void main_loop(struct vk_machine *m, struct vk_console *con, struct vk_se
 			vk_machine_stop(m, VK_EXIT_ERROR, "stopped from the console (Ctrl-] q)");
 			break;
 		}
-		/* Paused vCPUs answer no probes; kicking them would only cost. */
-		if (n == 0 && !vk_vcpus_paused(m)) {
+		/* Probe when idle for a whole period; paused vCPUs answer no
+		 * probes, and kicking them would only cost. */
+		if (n == 0 && !vk_vcpus_paused(m) && monotonic_ms() - last_probe >= HALT_PROBE_MS) {
+			last_probe = monotonic_ms();
 			if (vk_vcpus_all_dead_halted(m)) {
 				vk_machine_stop(m, VK_EXIT_POWEROFF,
 						"all vCPUs halted with interrupts disabled: guest powered off");
@@ -257,6 +278,8 @@ static void main_loop(struct vk_machine *m, struct vk_console *con, struct vk_se
 			}
 			vk_vcpus_kick(m, true);
 		}
+		if (n > 0)
+			last_probe = monotonic_ms();
 	}
 }
 

@@ -106,6 +106,17 @@ fi
 expect_fail "a kernel that is not a bzImage is rejected" "not a Linux bzImage" \
 	"$VRUN" --memory 16 --kernel "$GUESTS/hello.bin" --allow-emulated
 
+# Input the guest never reads fills the UART's buffer; the main thread must
+# then wait, not spin on the readable input (it used a whole core).
+head -c 65536 /dev/zero | tr '\0' x >"$TMP/input"
+"$VRUN" --memory 16 --bios "$GUESTS/count.bin" <"$TMP/input" >"$TMP/unread.out" 2>&1 &
+vm=$!
+sleep 3
+ticks=$(awk '{print $14 + $15}' "/proc/$vm/task/$vm/stat" 2>/dev/null)	# the main thread only
+kill $vm 2>/dev/null; wait_exit $vm 30
+echo "# main thread with unread input: ${ticks:-?} ticks of CPU in 3 s ($(getconf CLK_TCK) a second)"
+ok $((${ticks:-999} > $(getconf CLK_TCK) / 2)) "input the guest does not read: the main thread waits (under 0.5 s of CPU in 3 s)"
+
 # PCI devices a tiny guest does not drive still come up, and their options are checked.
 dd if=/dev/zero of="$TMP/disk.img" bs=1M count=1 2>/dev/null
 timeout 60 "$VRUN" --memory 16 --console "file=$TMP/pci.console" --bios "$GUESTS/hello.bin" \
