@@ -80,7 +80,7 @@ static const struct syscall_rule common_calls[] = {
  * guest moves a BAR, move the doorbell ioeventfds (eventfd2, close,
  * epoll_ctl on the device's I/O thread). */
 static const struct syscall_rule vcpu_calls[] = {
-	{ SCMP_SYS(ioctl), ANY },	/* restricted to vcpu_ioctls */
+	{ SCMP_SYS(ioctl), ANY },	/* restricted to vcpu_ioctls; first: the hot call */
 	{ SCMP_SYS(eventfd2), ANY },
 	{ SCMP_SYS(close), ANY },
 	{ SCMP_SYS(epoll_ctl), ANY },
@@ -290,6 +290,11 @@ static int build_kind(enum vk_thread_kind kind, uint32_t deny, struct sock_fprog
 		rc = add_rule(ctx, r, NULL);
 	for (const struct syscall_rule *r = kinds[kind].calls; r->nr >= 0 && rc == 0; r++)
 		rc = add_rule(ctx, r, kinds[kind].ioctls);
+	/* Each kind's list starts with its hot call (ioctl for KVM_RUN on a
+	 * vCPU thread, which pays the filter on every guest exit): tested
+	 * first, not after the 20-odd numbers before it. */
+	if (rc == 0)
+		rc = seccomp_syscall_priority(ctx, kinds[kind].calls[0].nr, 255);
 	if (rc < 0) {
 		rc = vk_error(-rc, "seccomp: %s thread filter", kinds[kind].name);
 		goto out;
