@@ -13,8 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/bootinspect.h"
@@ -60,7 +63,7 @@ static struct poptOption vinstall_options[] = {
 	{ "import", '\0', POPT_ARG_NONE, &opt.import, 0, "boot an existing disk, skip the install", NULL },
 	{ "boot", '\0', POPT_ARG_STRING, &opt.boot, 0, "direct kernel boot", "kernel=PATH,initrd=PATH,kernel_args=STR" },
 	{ "disk", '\0', POPT_ARG_ARGV, &opt.disks, 0, "a disk (repeatable)",
-	  "path=PATH,size=GIB,format=raw|qcow2,bus=virtio,cache=MODE,device=disk|cdrom,readonly=on,sparse=yes,backing_store=PATH" },
+	  "path=PATH,size=GIB,format=raw|qcow2,bus=virtio,cache=MODE,device=disk|cdrom,readonly=on,sparse=yes,backing_store=PATH,backing_format=raw|qcow2,serial=ID" },
 	{ "network", 'w', POPT_ARG_ARGV, &opt.networks, 0, "a NIC (repeatable)", "bridge=BR|tap=NAME|none[,mac=MAC,model=virtio]" },
 	{ "bridge", 'b', POPT_ARG_ARGV, &opt.bridges, 0, "a NIC on bridge BR (old spelling)", "BR" },
 	{ "graphics", '\0', POPT_ARG_STRING, &opt.graphics, 0, "only 'none' (serial console)", "none" },
@@ -96,6 +99,7 @@ struct planned_disk {
 	uint64_t size;
 	bool sparse;
 	char *backing;
+	enum vk_image_format backing_format;
 	bool size_from_variant;
 	bool installer_medium;	/* the --location ISO, detached after the install */
 };
@@ -161,7 +165,7 @@ static const char *const location_keys[] = { "location", "kernel", "initrd", NUL
 static const char *const boot_keys[] = { "kernel", "initrd", "kernel_args", "cmdline", "hd", "cdrom", "network",
 					 "menu", "uefi", "loader", NULL };
 static const char *const disk_keys[] = { "path", "size", "format", "bus", "cache", "device", "readonly",
-					 "sparse", "backing_store", "serial", "shareable", "pool", "vol", NULL };
+					 "sparse", "backing_store", "backing_format", "serial", "shareable", "pool", "vol", NULL };
 static const char *const network_keys[] = { "bridge", "tap", "network", "type", "mac", "model", "none", NULL };
 static const char *const console_keys[] = { "type", "path", "target_type", NULL };
 static const char *const graphics_keys[] = { "type", "port", "listen", "password", "keymap", NULL };
@@ -178,6 +182,23 @@ static char *absolute(const char *path)
 	if (asprintf(&out, "%s/%s", cwd, path[0] == '.' && path[1] == '/' ? path + 2 : path) < 0)
 		return NULL;
 	return out;
+}
+
+/* $VKIT_DIR/SUB/NAME, creating nothing: a dry run must leave no trace, and
+ * the real run makes the directories (vk_state_dir) when it starts creating. */
+static int state_file(const char *sub, const char *name, char **out)
+{
+	char dir[PATH_MAX];
+	int rc = vk_state_dir_resolve(geteuid(), dir, sizeof(dir));
+
+	*out = NULL;
+	if (rc < 0)
+		return rc;
+	if (asprintf(out, "%s/%s/%s", dir, sub, name) < 0) {
+		*out = NULL;
+		return vk_error(ENOMEM, "%s", dir);
+	}
+	return 0;
 }
 
 static int parse_mib(const char *text, const char *what, uint64_t *out)
@@ -474,6 +495,33 @@ static bool is_qcow2_file(const char *path)
 	return yes;
 }
 
+/*
+ * The format of an image this run did not make (docs/images.md): what the
+ * user stated, or raw.  The first bytes are only looked at to refuse: a raw
+ * disk whose guest wrote a qcow2 header there could name any host file as
+ * its backing, so a qcow2 magic without a stated format is an error, never
+ * a reason to open the file as qcow2.
+ */
+static int image_format_of(const char *path, const char *what, const char *key, bool given,
+			   enum vk_image_format *fmt)
+{
+	bool magic = is_qcow2_file(path);
+
+	if (!given) {
+		if (magic)
+			return vk_errorx(EINVAL, "%s %s: starts like a qcow2 image, but no %s= was given; vinstall "
+					 "never guesses a format (a raw disk whose guest wrote a qcow2 header could "
+					 "point at a host file as its backing): state %s=qcow2 if it is a qcow2 image, "
+					 "%s=raw if it is a raw disk", what, path, key, key, key);
+		*fmt = VK_IMAGE_RAW;
+		return 0;
+	}
+	if (*fmt == VK_IMAGE_QCOW2 && !magic)
+		return vk_errorx(EINVAL, "%s %s: %s=qcow2, but it is not a qcow2 image (no qcow2 magic); "
+				 "state %s=raw if it is a raw disk", what, path, key, key);
+	return 0;
+}
+
 static int plan_add_disk(struct plan *p, const struct planned_disk *d)
 {
 	struct planned_disk *bigger = realloc(p->disks, (p->n_disks + 1) * sizeof(*bigger));
@@ -493,7 +541,7 @@ static int default_disk_path(struct plan *p, char **out)
 		snprintf(name, sizeof(name), "%s-%zu.qcow2", p->vm->name, p->n_disks + 1);
 	else
 		snprintf(name, sizeof(name), "%s.qcow2", p->vm->name);
-	return vk_state_path(out, "images", name);
+	return state_file("images", name, out);
 }
 
 static int plan_one_disk(struct plan *p, const char *text)
@@ -570,7 +618,13 @@ static int plan_one_disk(struct plan *p, const char *text)
 		rc = vk_error(ENOMEM, "--disk");
 		goto out;
 	}
+	if ((v = vk_subopts_get(&so, "backing_format")) && !vk_subopts_get(&so, "backing_store")) {
+		rc = vk_errorx(EINVAL, "--disk backing_format= goes with backing_store=");
+		goto out;
+	}
 	if ((v = vk_subopts_get(&so, "backing_store"))) {
+		const char *bf = vk_subopts_get(&so, "backing_format");
+
 		if (fmt_given && d.disk.format != VK_IMAGE_QCOW2) {
 			rc = vk_errorx(EINVAL, "--disk backing_store= needs format=qcow2");
 			goto out;
@@ -578,10 +632,22 @@ static int plan_one_disk(struct plan *p, const char *text)
 		d.disk.format = VK_IMAGE_QCOW2;
 		fmt_given = true;
 		d.backing = absolute(v);
+		if (!d.backing) {
+			rc = vk_error(ENOMEM, "--disk");
+			goto out;
+		}
 		if (access(v, R_OK) < 0) {
 			rc = vk_error(errno, "--disk backing_store=%s", v);
 			goto out;
 		}
+		if (bf && (rc = vk_image_format_parse(bf, &d.backing_format)) < 0)
+			goto out;
+		/* The format goes into the new overlay's header, where every
+		 * later open trusts it: it is stated or raw, never guessed. */
+		rc = image_format_of(d.backing, "--disk backing_store", "backing_format", bf != NULL,
+				     &d.backing_format);
+		if (rc < 0)
+			goto out;
 	}
 	if (stat(d.disk.path, &st) == 0) {
 		if (d.backing) {
@@ -596,10 +662,11 @@ static int plan_one_disk(struct plan *p, const char *text)
 			rc = vk_error(errno, "--disk %s", d.disk.path);
 			goto out;
 		}
-		/* An existing image is used as it is; its format is read once
-		 * here and recorded, never guessed again later. */
-		if (!fmt_given && is_qcow2_file(d.disk.path))
-			d.disk.format = VK_IMAGE_QCOW2;
+		/* An existing image is used as it is, in the format stated
+		 * (or raw); that is what the definition records. */
+		rc = image_format_of(d.disk.path, "--disk", "format", fmt_given, &d.disk.format);
+		if (rc < 0)
+			goto out;
 	} else if (errno != ENOENT) {
 		rc = vk_error(errno, "--disk %s", d.disk.path);
 		goto out;
@@ -883,16 +950,40 @@ static const char *net_sysfs(void)
 	return env && *env ? env : "/sys/class/net";
 }
 
+/* The directory a new file goes in, or the nearest one above it that exists
+ * (the state directory's images/ appears only when the real run starts). */
+static void existing_dir_of(const char *file, char *out, size_t len)
+{
+	char *copy = strdup(file);
+	struct stat st;
+
+	snprintf(out, len, "%s", copy ? dirname(copy) : "/");
+	free(copy);
+	while (stat(out, &st) < 0 && errno == ENOENT && strcmp(out, "/") && strcmp(out, ".")) {
+		copy = strdup(out);
+		snprintf(out, len, "%s", copy ? dirname(copy) : "/");
+		free(copy);
+	}
+}
+
 /* Step 1 of the flow: everything is checked before anything is created. */
 static int plan_check_host(struct plan *p)
 {
-	char path[PATH_MAX], *dir;
+	char path[PATH_MAX], file[VK_NAME_MAX + 8], *def = NULL;
+	struct stat st;
 	size_t i;
 	int rc;
 
-	if (vk_vm_exists(p->vm->name))
-		return vk_errorx(EEXIST, "%s: a VM of that name exists already; pick another --name "
-				 "(or remove it: vctl undefine %s)", p->vm->name, p->vm->name);
+	snprintf(file, sizeof(file), "%s.json", p->vm->name);
+	rc = state_file("vms", file, &def);
+	if (rc < 0)
+		return rc;
+	rc = stat(def, &st) == 0 ? vk_errorx(EEXIST, "%s: a VM of that name exists already; pick another --name "
+					     "(or, if it is not running, remove its definition: rm %s)",
+					     p->vm->name, def) : 0;
+	free(def);
+	if (rc < 0)
+		return rc;
 	for (i = 0; i < p->vm->n_nics; i++) {
 		const struct vk_nic *nic = &p->vm->nics[i];
 
@@ -909,11 +1000,7 @@ static int plan_check_host(struct plan *p)
 
 		if (!d->create)
 			continue;
-		dir = strdup(d->disk.path);
-		if (!dir)
-			return vk_error(ENOMEM, "disk");
-		snprintf(path, sizeof(path), "%s", dirname(dir));
-		free(dir);
+		existing_dir_of(d->disk.path, path, sizeof(path));
 		if (access(path, W_OK | X_OK) < 0)
 			return vk_error(errno, "--disk %s: cannot create it in %s", d->disk.path, path);
 		rc = vk_image_check_space(path, d->sparse ? 0 : d->size);
@@ -947,7 +1034,7 @@ static int plan_build(struct plan *p)
 	    (rc = plan_install(p)) < 0)
 		return rc;
 	p->vm->os_variant = strdup(p->variant->name);
-	return vk_state_path(&p->boot_dir, "boot", p->vm->name);
+	return state_file("boot", p->vm->name, &p->boot_dir);
 }
 
 static int boot_file(const struct plan *p, const char *name, char **out)
@@ -1067,7 +1154,8 @@ static void vrun_argv(const struct vk_vm *vm, const char *vrun, const char *cons
 	argv_add(a, "%u", vm->vcpus);
 	for (i = 0; i < vm->n_disks; i++) {
 		argv_add(a, "--disk");
-		argv_add(a, "path=%s,format=%s%s", vm->disks[i].path, vk_image_format_name(vm->disks[i].format),
+		argv_add(a, "path=%s,format=%s%s%s%s", vm->disks[i].path, vk_image_format_name(vm->disks[i].format),
+			 vm->disks[i].serial ? ",serial=" : "", vm->disks[i].serial ? vm->disks[i].serial : "",
 			 vm->disks[i].readonly ? ",readonly=on" : "");
 	}
 	for (i = 0; i < vm->n_nics; i++) {
@@ -1092,9 +1180,54 @@ static void print_argv(const struct argv_buf *a)
 	printf("\n");
 }
 
-static const char *console_for_install(const struct plan *p)
+/* Whether vinstall shows the console on the user's terminal. */
+static bool console_attached(const struct plan *p)
 {
-	return opt.noautoconsole ? "pty" : "stdio";
+	enum vk_console_kind k = p->vm->console.kind;
+
+	return !opt.noautoconsole && (k == VK_CONSOLE_PTY || k == VK_CONSOLE_STDIO);
+}
+
+/* Where --console none sends the output: vrun's console must go somewhere,
+ * and the state directory's log/NAME.log is where a VM's console log lives. */
+static int console_none_log(const struct plan *p, char **out)
+{
+	char file[VK_NAME_MAX + 8];
+
+	snprintf(file, sizeof(file), "%s.log", p->vm->name);
+	return state_file("log", file, out);
+}
+
+/*
+ * vrun's --console for this run (malloc'd).  It is never the user's
+ * terminal itself: vrun must be able to outlive vinstall (--wait running
+ * out, Ctrl-] d), so an attached console is a pty that vinstall relays.
+ */
+static int console_for_install(const struct plan *p, char **out)
+{
+	char *log = NULL;
+	int rc = 0;
+
+	*out = NULL;
+	switch (p->vm->console.kind) {
+	case VK_CONSOLE_FILE:
+		if (asprintf(out, "file=%s", p->vm->console.path) < 0)
+			*out = NULL;
+		break;
+	case VK_CONSOLE_NONE:
+		rc = console_none_log(p, &log);
+		if (rc == 0 && asprintf(out, "file=%s", log) < 0)
+			*out = NULL;
+		break;
+	case VK_CONSOLE_PTY:
+	case VK_CONSOLE_STDIO:
+		*out = strdup("pty");
+		break;
+	}
+	free(log);
+	if (rc == 0 && !*out)
+		rc = vk_error(ENOMEM, "--console");
+	return rc;
 }
 
 /* The disk the installed system lives on: the first that is not the installer medium. */
@@ -1112,8 +1245,10 @@ static void print_plan(const struct plan *p)
 {
 	const struct vk_vm *vm = p->vm;
 	struct argv_buf a = { .n = 0 };
-	char sz[32];
+	char sz[32], *console = NULL;
 	size_t i, step = 1;
+
+	console_for_install(p, &console);
 
 	printf("Name:        %s\n", vm->name);
 	printf("UUID:        %s\n", vm->uuid);
@@ -1152,10 +1287,11 @@ static void print_plan(const struct plan *p)
 		else if (d->disk.readonly)
 			printf(", read-only");
 		if (d->create)
-			printf(", new: %s%s%s%s%s", d->size ? vk_size_format(d->size, sz, sizeof(sz)) : "size of the backing file",
+			printf(", new: %s%s%s", d->size ? vk_size_format(d->size, sz, sizeof(sz)) : "size of the backing file",
 			       d->size_from_variant ? " (size from the OS variant)" : "",
-			       d->sparse ? ", sparse" : ", fully allocated", d->backing ? ", backing " : "",
-			       d->backing ? d->backing : "");
+			       d->sparse ? ", sparse" : ", fully allocated");
+		if (d->create && d->backing)
+			printf(", backing %s (%s)", d->backing, vk_image_format_name(d->backing_format));
 		else if (!d->installer_medium)
 			printf(", existing");
 		printf("\n");
@@ -1167,7 +1303,14 @@ static void print_plan(const struct plan *p)
 		       vm->nics[i].source, vm->nics[i].mac, vm->nics[i].model);
 	if (!vm->n_nics)
 		printf("NICs:        none\n");
-	printf("Console:     serial, %s\n", opt.noautoconsole ? "not attached (--noautoconsole)" : "attached");
+	if (console_attached(p))
+		printf("Console:     serial, attached (Ctrl-] d detaches, Ctrl-] q stops the guest)\n");
+	else if (vm->console.kind == VK_CONSOLE_FILE)
+		printf("Console:     serial, written to %s\n", vm->console.path);
+	else if (vm->console.kind == VK_CONSOLE_NONE)
+		printf("Console:     serial, not shown (--console none; vrun writes it to the log named below)\n");
+	else
+		printf("Console:     serial, not attached (--noautoconsole)\n");
 	printf("Autostart:   %s\n", vm->autostart ? "yes" : "no");
 	printf("Steps:\n");
 	for (i = 0; i < p->n_disks; i++)
@@ -1184,12 +1327,12 @@ static void print_plan(const struct plan *p)
 			printf("  %zu. find the kernel, initrd and root on %s (libguestfs inspection)\n", step++,
 			       p->disks[0].disk.path);
 		printf("  %zu. boot it:\n", step++);
-		vrun_argv(vm, "vrun", console_for_install(p), &a);
+		vrun_argv(vm, "vrun", console ? console : "?", &a);
 		print_argv(&a);
 		argv_free(&a);
 	} else {
 		printf("  %zu. run the installer:\n", step++);
-		vrun_argv(vm, "vrun", console_for_install(p), &a);
+		vrun_argv(vm, "vrun", console ? console : "?", &a);
 		print_argv(&a);
 		argv_free(&a);
 		if (opt.noreboot)
@@ -1205,6 +1348,7 @@ static void print_plan(const struct plan *p)
 									: "kernel found by inspection");
 	}
 	printf("Dry run: nothing was created.\n");
+	free(console);
 }
 
 /* --- the real run --------------------------------------------------- */
@@ -1269,7 +1413,7 @@ static int create_disks(const struct plan *p, struct created *c)
 			continue;
 		if (d->backing) {
 			co.backing_file = d->backing;
-			co.backing_format = is_qcow2_file(d->backing) ? VK_IMAGE_QCOW2 : VK_IMAGE_RAW;
+			co.backing_format = d->backing_format;
 		}
 		rc = vk_image_create(&co);
 		if (rc < 0)
@@ -1357,61 +1501,285 @@ static int find_vrun(char **out)
 	return vk_errorx(ENOENT, "vrun not found next to vinstall; install it or set VKIT_VRUN=/path/to/vrun");
 }
 
-static volatile sig_atomic_t wait_expired;
+/* How one vrun run went, as vinstall watched it. */
+struct vrun_watch {
+	pid_t pid;
+	bool exited;		/* and then: */
+	int status;		/* its exit status, or -1 when a signal ended it */
+	int signal;
+	bool started;		/* its control socket appeared: the guest ran */
+	bool quit;		/* stopped from the console (Ctrl-] q) */
+	bool detached;		/* Ctrl-] d */
+	bool expired;		/* --wait ran out */
+	char pty[128];		/* vrun's console, from its "console is" line */
+	char *sock;		/* run/NAME.sock */
+	char *msgs;		/* log/NAME.vrun.log: vrun's standard error */
+};
 
-static void on_alarm(int sig)
+#define CONSOLE_DETACH	'd'	/* after Ctrl-] (vrun's escape, vmm/console.h) */
+#define CONSOLE_QUIT	'q'
+#define CONSOLE_ESCAPE	0x1d
+#define WATCH_TICK_MS	100
+/* vrun's setup (disks, taps, console) takes well under this; --wait 0
+ * leaves once the guest started, or after this without a control socket. */
+#define START_GRACE_MS	5000
+
+static void vrun_watch_free(struct vrun_watch *w)
 {
-	wait_expired = 1;
+	free(w->sock);
+	free(w->msgs);
+	w->sock = w->msgs = NULL;
 }
 
-/* Run vrun for the definition; returns its exit status or -errno. */
-static int run_vrun(const struct plan *p, const char *vrun, const char *console)
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A --wait minute; tests shorten it (VKIT_WAIT_MINUTE_MS). */
+static int64_t minute_ms(void)
+{
+	const char *env = getenv("VKIT_WAIT_MINUTE_MS");
+	char *end;
+	long v;
+
+	if (!env || !*env)
+		return 60000;
+	v = strtol(env, &end, 10);
+	return *end || v < 1 ? 60000 : v;
+}
+
+/* Write to the terminal; in raw mode a newline needs its carriage return. */
+static void write_out(int fd, const char *buf, size_t len, bool raw)
+{
+	size_t i, from = 0;
+
+	for (i = 0; i <= len; i++) {
+		if (i < len && !(raw && buf[i] == '\n'))
+			continue;
+		if (i > from && write(fd, buf + from, i - from) < 0)
+			return;
+		if (i < len && write(fd, "\r\n", 2) < 0)
+			return;
+		from = i + 1;
+	}
+}
+
+/* vrun's new messages go on to our standard error; its "console is" line
+ * names the pty to relay. */
+static void relay_messages(struct vrun_watch *w, int fd, bool raw)
+{
+	static const char tag[] = "vrun: console is ";
+	char buf[4096], *at, *nl;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf) - 1)) > 0) {
+		write_out(STDERR_FILENO, buf, (size_t)n, raw);
+		buf[n] = '\0';
+		if (!w->pty[0] && (at = strstr(buf, tag)) && (nl = strchr(at, '\n'))) {
+			at += sizeof(tag) - 1;
+			if ((size_t)(nl - at) < sizeof(w->pty))
+				snprintf(w->pty, sizeof(w->pty), "%.*s", (int)(nl - at), at);
+		}
+	}
+}
+
+/* The guest runs once vrun's control socket is there (docs/control.md: it
+ * opens once the vCPUs run); one left by an earlier vrun does not count. */
+static bool socket_is_new(const char *path, const struct stat *before, bool had)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return false;
+	return !had || st.st_ino != before->st_ino || st.st_mtim.tv_sec != before->st_mtim.tv_sec ||
+	       st.st_mtim.tv_nsec != before->st_mtim.tv_nsec;
+}
+
+/*
+ * Start vrun so that it can outlive vinstall: its own session (no SIGHUP
+ * when our terminal goes, no signals typed at it), standard input from
+ * /dev/null, its messages into log/NAME.vrun.log, which vinstall relays.
+ */
+static int vrun_spawn(const struct plan *p, const char *vrun, const char *console, struct vrun_watch *w,
+		      int *msg_fd)
 {
 	struct argv_buf a = { .n = 0 };
-	struct sigaction sa = { .sa_handler = on_alarm };
-	pid_t pid;
-	int status, rc;
+	int out = -1, in = -1, rc = 0;
 
+	*msg_fd = -1;
 	vrun_argv(p->vm, vrun, console, &a);
 	if (a.n < 2) {
-		argv_free(&a);
-		return vk_error(ENOMEM, "vrun");
+		rc = vk_error(ENOMEM, "vrun");
+		goto out;
 	}
-	pid = fork();
-	if (pid < 0) {
+	out = open(w->msgs, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+	in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (out < 0 || in < 0) {
+		rc = vk_error(errno, "%s", out < 0 ? w->msgs : "/dev/null");
+		goto out;
+	}
+	*msg_fd = open(w->msgs, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (*msg_fd < 0) {
+		rc = vk_error(errno, "%s", w->msgs);
+		goto out;
+	}
+	w->pid = fork();
+	if (w->pid < 0) {
 		rc = vk_error(errno, "fork");
 		goto out;
 	}
-	if (pid == 0) {
+	if (w->pid == 0) {
+		setsid();
+		signal(SIGHUP, SIG_IGN);
+		if (dup2(in, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 || dup2(out, STDERR_FILENO) < 0)
+			_exit(127);
 		execv(vrun, a.v);
 		fprintf(stderr, "vinstall: %s: %s\n", vrun, strerror(errno));
 		_exit(127);
 	}
-	if (p->wait_minutes > 0) {
-		sigaction(SIGALRM, &sa, NULL);
-		alarm((unsigned)p->wait_minutes * 60);
-	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			rc = vk_error(errno, "waiting for vrun");
-			goto out;
-		}
-		if (wait_expired) {
-			kill(pid, SIGTERM);
-			wait_expired = 0;
-			fprintf(stderr, "vinstall: %s: --wait %d minutes passed; stopping the guest\n",
-				p->vm->name, p->wait_minutes);
-		}
-	}
-	alarm(0);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		rc = vk_errorx(ENOEXEC, "%s: could not be run", vrun);
-	else if (WIFEXITED(status))
-		rc = WEXITSTATUS(status);
-	else
-		rc = vk_errorx(EINTR, "vrun was killed by signal %d", WTERMSIG(status));
 out:
+	if (rc < 0 && *msg_fd >= 0) {
+		close(*msg_fd);
+		*msg_fd = -1;
+	}
+	if (out >= 0)
+		close(out);
+	if (in >= 0)
+		close(in);
 	argv_free(&a);
+	return rc;
+}
+
+/* Keys typed at an attached console: vrun's escape, plus a detach. */
+static void relay_keys(struct vrun_watch *w, const char *in, size_t n, int con_fd, bool *escape_seen)
+{
+	char out[512];
+	size_t i, k = 0;
+
+	for (i = 0; i < n && !w->detached; i++) {
+		if (*escape_seen) {
+			*escape_seen = false;
+			if (in[i] == CONSOLE_QUIT) {
+				if (!w->quit)
+					kill(w->pid, SIGTERM);
+				w->quit = true;
+				continue;
+			}
+			if (in[i] == CONSOLE_DETACH) {
+				w->detached = true;
+				continue;
+			}
+			if (in[i] != CONSOLE_ESCAPE)
+				out[k++] = CONSOLE_ESCAPE;
+			out[k++] = in[i];
+		} else if (in[i] == CONSOLE_ESCAPE) {
+			*escape_seen = true;
+		} else {
+			out[k++] = in[i];
+		}
+	}
+	if (k && con_fd >= 0 && write(con_fd, out, k) < 0 && errno != EAGAIN)
+		return;
+}
+
+/*
+ * Run vrun for the definition and watch it until it exits, --wait runs out
+ * or the user detaches; in the last two cases it is left running.  Returns
+ * 0 with w filled in, or -errno when vrun could not be started.
+ */
+static int run_vrun(const struct plan *p, const char *vrun, struct vrun_watch *w)
+{
+	bool attach = console_attached(p), raw = false, escape_seen = false, had_sock;
+	struct termios saved;
+	struct stat before;
+	char *console = NULL, buf[256], file[VK_NAME_MAX + 16];
+	int msg_fd = -1, con_fd = -1, in_fd = attach ? STDIN_FILENO : -1, status, rc;
+	int64_t t0, deadline = -1;
+	pid_t got;
+	ssize_t n;
+
+	memset(w, 0, sizeof(*w));
+	rc = console_for_install(p, &console);
+	if (rc < 0)
+		return rc;
+	snprintf(file, sizeof(file), "%s.vrun.log", p->vm->name);
+	if ((rc = state_file("log", file, &w->msgs)) < 0)
+		goto out;
+	snprintf(file, sizeof(file), "%s.sock", p->vm->name);
+	if ((rc = state_file("run", file, &w->sock)) < 0)
+		goto out;
+	had_sock = stat(w->sock, &before) == 0;
+	rc = vrun_spawn(p, vrun, console, w, &msg_fd);
+	if (rc < 0)
+		goto out;
+	t0 = now_ms();
+	if (p->wait_minutes >= 0)
+		deadline = t0 + p->wait_minutes * minute_ms();
+	if (attach && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
+		struct termios t = saved;
+
+		cfmakeraw(&t);
+		raw = tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
+	}
+	for (;;) {
+		struct pollfd fds[2] = { { .fd = in_fd, .events = POLLIN }, { .fd = con_fd, .events = POLLIN } };
+		int64_t now;
+
+		poll(fds, 2, WATCH_TICK_MS);
+		relay_messages(w, msg_fd, raw);
+		if (!w->started)
+			w->started = socket_is_new(w->sock, &before, had_sock);
+		if (attach && con_fd < 0 && w->pty[0])
+			con_fd = open(w->pty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+		if (in_fd >= 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+			n = read(in_fd, buf, sizeof(buf));
+			if (n > 0)
+				relay_keys(w, buf, (size_t)n, con_fd, &escape_seen);
+			else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+				in_fd = -1;	/* end of input: the guest just runs on */
+		}
+		if (con_fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+			n = read(con_fd, buf, sizeof(buf));
+			if (n > 0) {
+				if (write(STDOUT_FILENO, buf, (size_t)n) < 0)
+					attach = false;
+			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+				close(con_fd);	/* vrun closed its side: it is ending */
+				con_fd = -2;
+			}
+		}
+		got = waitpid(w->pid, &status, WNOHANG);
+		if (got == w->pid) {
+			relay_messages(w, msg_fd, raw);
+			w->exited = true;
+			w->status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+			w->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+			break;
+		}
+		if (got < 0 && errno != EINTR) {
+			rc = vk_error(errno, "waiting for vrun");
+			break;
+		}
+		if (w->detached)
+			break;
+		now = now_ms();
+		if (deadline >= 0 && now >= deadline && !w->quit && (w->started || now - t0 >= START_GRACE_MS)) {
+			w->expired = true;
+			break;
+		}
+	}
+	if (raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+out:
+	if (con_fd >= 0)
+		close(con_fd);
+	if (msg_fd >= 0)
+		close(msg_fd);
+	free(console);
 	return rc;
 }
 
@@ -1479,16 +1847,70 @@ static int switch_to_installed(struct plan *p, bool save)
 	return rc;
 }
 
+/*
+ * vrun still runs and vinstall is about to exit (--wait ran out, Ctrl-] d):
+ * say where the VM is and what can be done with it.
+ */
+static void report_left_running(const struct plan *p, const struct vrun_watch *w, bool installing)
+{
+	const struct planned_disk *t = target_disk(p);
+	const struct vk_vm *vm = p->vm;
+	char file[VK_NAME_MAX + 8], *def = NULL;
+
+	if (w->expired && p->wait_minutes > 0)
+		printf("Domain %s: the --wait time (%d min) passed; ", vm->name, p->wait_minutes);
+	else
+		printf("Domain %s: ", vm->name);
+	printf("%s still in progress. vrun keeps running after vinstall exits.\n",
+	       installing ? "installation" : "first boot");
+	printf("  vrun:        pid %d, control socket %s (docs/control.md)\n", (int)w->pid, w->sock);
+	if (w->pty[0])
+		printf("  console:     %s (attach a terminal program to it, e.g. screen %s)\n", w->pty, w->pty);
+	else if (vm->console.kind == VK_CONSOLE_FILE)
+		printf("  console:     written to %s\n", vm->console.path);
+	printf("  messages:    %s\n", w->msgs);
+	printf("  stop it:     kill %d (or send {\"command\":\"quit\"} to its control socket)\n", (int)w->pid);
+	if (!installing) {
+		fflush(stdout);
+		return;
+	}
+	printf("When the installer reboots the guest, vrun exits and %s stays defined and stopped, still "
+	       "booting the installer: vinstall sets up the installed system's boot only when it watches "
+	       "the install to its end.\n", vm->name);
+	snprintf(file, sizeof(file), "%s.json", vm->name);
+	if (t && state_file("vms", file, &def) == 0)
+		printf("Then boot the installed system with: rm %s && vinstall --name %s --import --disk "
+		       "path=%s,format=%s (and this run's --memory, --vcpus and --network)\n", def, vm->name,
+		       t->disk.path, vk_image_format_name(t->disk.format));
+	free(def);
+	fflush(stdout);	/* before the error line on stderr */
+}
+
+/* How to start the stopped VM by hand: its vrun command line. */
+static void print_start_command(const struct plan *p, const char *vrun)
+{
+	struct argv_buf a = { .n = 0 };
+
+	vrun_argv(p->vm, vrun, "stdio", &a);
+	print_argv(&a);
+	argv_free(&a);
+}
+
 static int run_install(struct plan *p)
 {
+	struct vrun_watch w = { .pid = 0 };
 	struct created c = { .n = 0 };
+	const char *state;
 	char *vrun = NULL;
-	int rc, status;
+	int rc;
 
 	rc = plan_check_host(p);
 	if (rc < 0)
 		goto out;
 	rc = find_vrun(&vrun);
+	if (rc < 0)
+		goto out;
+	rc = vk_state_dir(&state);
 	if (rc < 0)
 		goto out;
 	rc = create_disks(p, &c);
@@ -1525,30 +1947,67 @@ static int run_install(struct plan *p)
 			goto out;
 		}
 		if (pid > 0) {
-			printf("Domain installation still in progress. Watch it with: vctl console %s\n", p->vm->name);
+			printf("Domain installation still in progress: vinstall (pid %d) watches it in the "
+			       "background and boots the installed system when the installer reboots.\n"
+			       "vrun's messages, with the name of its console's pty, go to %s/log/%s.vrun.log; "
+			       "its control socket is %s/run/%s.sock (docs/control.md).\n",
+			       (int)pid, state, p->vm->name, state, p->vm->name);
 			created_forget(&c);
 			goto out;
 		}
 		setsid();
 	}
-	status = run_vrun(p, vrun, console_for_install(p));
-	if (status < 0 || status == VRUN_EXIT_ERROR) {
-		/* The installer never completed, so the new disks hold nothing. */
-		if (status == VRUN_EXIT_ERROR)
+	rc = run_vrun(p, vrun, &w);
+	if (rc < 0) {
+		rollback(&c, p);
+		goto out;
+	}
+	if (!w.exited) {
+		/* The guest runs on; nothing of it may be removed now. */
+		created_forget(&c);
+		report_left_running(p, &w, p->kind != INSTALL_IMPORT);
+		if (w.expired && p->wait_minutes > 0)
+			rc = vk_errorx(ETIMEDOUT, "%s: the install did not end within the --wait time (%d min); "
+				       "it is still running (see above)", p->vm->name, p->wait_minutes);
+		goto out;
+	}
+	if (w.quit) {
+		created_forget(&c);
+		rc = vk_errorx(ECANCELED, "%s: stopped from the console (Ctrl-] q); it is defined and stopped, "
+			       "its disks are kept%s", p->vm->name,
+			       p->kind == INSTALL_IMPORT ? "" : " (it still boots the installer)");
+		goto out;
+	}
+	if (w.status == VRUN_EXIT_ERROR || w.status == 127 || w.status < 0) {
+		if (w.started) {
+			/* Whatever the guest wrote is the user's now. */
+			created_forget(&c);
+			rc = vk_errorx(EIO, "%s: vrun failed after the guest started (see its message above); "
+				       "it is defined and stopped, its disks are kept", p->vm->name);
+			goto out;
+		}
+		/* The guest never ran, so the new disks hold nothing. */
+		if (w.status == 127)
+			vk_errorx(ENOEXEC, "%s: %s could not be run; removed what this run created", p->vm->name, vrun);
+		else if (w.status < 0)
+			vk_errorx(EIO, "%s: vrun was killed by signal %d before the guest started; removed what "
+				  "this run created", p->vm->name, w.signal);
+		else
 			vk_errorx(EIO, "%s: vrun failed (see its message above); removed what this run created",
 				  p->vm->name);
-		rc = status < 0 ? status : -EIO;
+		rc = -EIO;
 		rollback(&c, p);
 		goto out;
 	}
 	created_forget(&c);
 	if (p->kind == INSTALL_IMPORT)
 		goto out;
-	if (status != VRUN_EXIT_REBOOT && status != VRUN_EXIT_POWEROFF) {
-		rc = vk_errorx(EIO, "%s: vrun exited with status %d; the VM is defined and stopped", p->vm->name, status);
+	if (w.status != VRUN_EXIT_REBOOT && w.status != VRUN_EXIT_POWEROFF) {
+		rc = vk_errorx(EIO, "%s: vrun exited with status %d; the VM is defined and stopped", p->vm->name,
+			       w.status);
 		goto out;
 	}
-	if (status == VRUN_EXIT_POWEROFF) {
+	if (w.status == VRUN_EXIT_POWEROFF) {
 		/* Only a reboot says the installer finished; a power-off may be
 		 * a user or an installer giving up, so the boot is left alone. */
 		printf("Domain %s powered off during the install; it is defined and stopped "
@@ -1562,17 +2021,30 @@ static int run_install(struct plan *p)
 		goto out;
 	}
 	if (opt.noreboot) {
-		printf("Domain %s is installed and stopped; start it with: vctl start %s\n", p->vm->name, p->vm->name);
+		printf("Domain %s is installed and stopped; start it with:\n", p->vm->name);
+		print_start_command(p, vrun);
 		goto out;
 	}
 	if (!vk_quiet)
 		fprintf(stderr, "Install finished; booting %s from its disk...\n", p->vm->name);
-	status = run_vrun(p, vrun, console_for_install(p));
-	if (status < 0)
-		rc = status;
-	else if (status == VRUN_EXIT_ERROR)
+	vrun_watch_free(&w);
+	rc = run_vrun(p, vrun, &w);
+	if (rc < 0)
+		goto out;
+	if (!w.exited) {
+		report_left_running(p, &w, false);
+		if (w.expired && p->wait_minutes > 0)
+			rc = vk_errorx(ETIMEDOUT, "%s: installed; its first boot did not end within the --wait time "
+				       "(%d min) and is still running (see above)", p->vm->name, p->wait_minutes);
+	} else if (w.quit) {
+		printf("Domain %s is installed; stopped from the console (Ctrl-] q); start it again with:\n",
+		       p->vm->name);
+		print_start_command(p, vrun);
+	} else if (w.status == VRUN_EXIT_ERROR || w.status < 0 || w.status == 127) {
 		rc = vk_errorx(EIO, "%s: the installed system did not run (vrun failed)", p->vm->name);
+	}
 out:
+	vrun_watch_free(&w);
 	free(vrun);
 	return rc;
 }

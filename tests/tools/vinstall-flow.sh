@@ -43,6 +43,9 @@ run "2" --name f2 --boot kernel="$D/vmlinuz",initrd="$D/initrd.img",kernel_args=
 ok $? "--noreboot: exit 0"
 test "$(wc -l <"$FAKE_VRUN_LOG")" -eq 1 && grep -q "installed and stopped" "$TMP/run.out"
 ok $? "--noreboot: vrun ran once and the VM is left stopped"
+grep -A1 "start it with:" "$TMP/run.out" | grep -q -- "fake-vrun --name f2 --kernel $VKIT_DIR/boot/f2/installer-kernel" &&
+	! grep -q vctl "$TMP/run.out"
+ok $? "--noreboot: says how to start it, with a command that exists"
 
 # Power-off during the install leaves the VM defined and stopped.
 run "0" --name f3 --boot kernel="$D/vmlinuz",kernel_args=root=/dev/vda --disk path="$D/f3.img",size=1
@@ -83,6 +86,117 @@ else
 	skip "root can write anywhere; unwritable directory not testable"
 fi
 chmod 0755 "$D"
+
+# A vrun whose guest runs: it opens its control socket as vrun does once the
+# vCPUs run, gives a pty console (announced as vrun does), logs what is
+# typed at it, and runs FAKE_SECONDS, then exits FAKE_EXIT; SIGTERM ends it
+# with status 1, as vrun's signal handling does.
+cat >"$TMP/slow-vrun" <<'FAKE'
+#!/usr/bin/env python3
+import os, select, signal, socket, sys, time
+argv = sys.argv[1:]
+with open(os.environ["FAKE_VRUN_LOG"], "a") as f:
+    f.write(" ".join(argv) + "\n")
+name = argv[argv.index("--name") + 1]
+console = argv[argv.index("--console") + 1]
+with open(os.environ["FAKE_DIR"] + "/slow.pid", "w") as f:
+    f.write("%d\n" % os.getpid())
+sock = os.path.join(os.environ["VKIT_DIR"], "run", name + ".sock")
+def end(code, why=None):
+    if why:
+        print("vrun: %s: %s" % (name, why), file=sys.stderr, flush=True)
+    os.unlink(sock)
+    sys.exit(code)
+signal.signal(signal.SIGTERM, lambda *a: end(1, "stopped by signal 15"))
+master = None
+if console == "pty":
+    master, slave = os.openpty()
+    print("vrun: console is " + os.ttyname(slave), file=sys.stderr, flush=True)
+    os.write(master, b"guest says hello\n")
+s = socket.socket(socket.AF_UNIX)
+s.bind(sock)
+s.listen(1)
+t_end = time.monotonic() + float(os.environ.get("FAKE_SECONDS", "30"))
+while time.monotonic() < t_end:
+    r, _, _ = select.select([master] if master is not None else [], [], [], 0.1)
+    if r:
+        with open(os.environ["FAKE_DIR"] + "/typed", "ab") as f:
+            f.write(os.read(master, 256))
+end(int(os.environ.get("FAKE_EXIT", "1")), "fake guest ended")
+FAKE
+chmod +x "$TMP/slow-vrun"
+# slow_run INPUT ARGS...: vinstall under the slow vrun, INPUT typed after a second.
+slow_run() {
+	_in=$1; shift
+	rm -f "$FAKE_VRUN_LOG" "$TMP/slow.pid" "$TMP/typed"
+	(sleep 1; printf "$_in") | FAKE_DIR="$TMP" VKIT_VRUN="$TMP/slow-vrun" VKIT_WAIT_MINUTE_MS=300 \
+		"$VINSTALL" "$@" >"$TMP/run.out" 2>&1
+}
+slow_pid() { cat "$TMP/slow.pid" 2>/dev/null; }
+alive() { test -n "$(slow_pid)" && kill -0 "$(slow_pid)" 2>/dev/null; }
+stop_slow() { alive && kill "$(slow_pid)"; wait_gone; }
+wait_gone() { _i=0; while alive && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done; }
+
+# --wait running out leaves the guest running, detached from vinstall.
+slow_run "" --name w1 --boot kernel="$D/vmlinuz",kernel_args=root=/dev/vda --disk path="$D/w1.img",size=1 \
+	--noautoconsole --wait 1
+rc=$?
+test $rc -eq 1 && grep -q "did not end within the --wait time (1 min); it is still running" "$TMP/run.out"
+ok $? "--wait expiry: exit 1, and says the install is still running"
+grep -q "installation still in progress" "$TMP/run.out" &&
+	grep -q "pid $(slow_pid), control socket $VKIT_DIR/run/w1.sock" "$TMP/run.out" &&
+	grep -q "stop it: *kill $(slow_pid)" "$TMP/run.out" &&
+	grep -q "vinstall --name w1 --import --disk path=$D/w1.img,format=raw" "$TMP/run.out"
+ok $? "--wait expiry: names vrun's pid, its control socket, how to stop it and what to do after"
+alive && test -f "$D/w1.img" && test -f "$VKIT_DIR/vms/w1.json"
+ok $? "--wait expiry: vrun still runs; disk and definition are kept"
+pid=$(slow_pid)
+test "$(ps -o sid= -p "$pid" | tr -d ' ')" = "$pid" &&
+	test "$(readlink "/proc/$pid/fd/0")" = /dev/null &&
+	test "$(readlink "/proc/$pid/fd/2")" = "$VKIT_DIR/log/w1.vrun.log" &&
+	awk '/^SigIgn:/ { exit !(and(strtonum("0x" $2), 1)) }' "/proc/$pid/status"
+ok $? "--wait expiry: vrun leads its own session, ignores SIGHUP, stdio not tied to vinstall"
+grep -q -- "--console pty" "$FAKE_VRUN_LOG" && ! grep -q "console is" "$TMP/run.out" ||
+	grep -q "console: */dev/pts/" "$TMP/run.out"
+ok $? "--wait expiry: the pty console is named"
+stop_slow
+
+# An attached console: vinstall relays it; Ctrl-] d detaches and leaves it running.
+slow_run 'typed\035d' --name w2 --boot kernel="$D/vmlinuz",kernel_args=root=/dev/vda --disk path="$D/w2.img",size=1
+rc=$?
+test $rc -eq 0 && grep -q "guest says hello" "$TMP/run.out" && grep -q "installation still in progress" "$TMP/run.out"
+ok $? "Ctrl-] d: exit 0 after showing the console; the install is still in progress"
+alive && grep -q typed "$TMP/typed" && ! grep -q "$(printf '\035')" "$TMP/typed" &&
+	test -f "$D/w2.img" && test -f "$VKIT_DIR/vms/w2.json"
+ok $? "Ctrl-] d: vrun runs on with disk and definition; keys reached the guest, the escape did not"
+stop_slow
+
+# Ctrl-] q stops the guest, but after the guest started nothing is removed.
+slow_run '\035q' --name w3 --boot kernel="$D/vmlinuz",kernel_args=root=/dev/vda --disk path="$D/w3.img",size=1
+rc=$?
+wait_gone
+test $rc -eq 1 && grep -q "stopped from the console (Ctrl-\] q); it is defined and stopped, its disks are kept" "$TMP/run.out"
+ok $? "Ctrl-] q: exit 1, and says the VM is defined and stopped"
+! alive && test -f "$D/w3.img" && test -f "$VKIT_DIR/vms/w3.json" && test -d "$VKIT_DIR/boot/w3"
+ok $? "Ctrl-] q: vrun is gone; disk, definition and boot files are kept"
+
+# vrun failing once the guest ran is not a reason to remove the disk.
+FAKE_SECONDS=0.5 FAKE_EXIT=1 slow_run "" --name w4 --boot kernel="$D/vmlinuz",kernel_args=root=/dev/vda \
+	--disk path="$D/w4.img",size=1 --noautoconsole --wait -1
+test $? -eq 1 && grep -q "vrun failed after the guest started" "$TMP/run.out" &&
+	grep -q "fake guest ended" "$TMP/run.out" && test -f "$D/w4.img" && test -f "$VKIT_DIR/vms/w4.json"
+ok $? "vrun failing after the guest started: its message is shown; disk and definition kept"
+
+# --console file and none reach vrun; a disk's serial too.
+run "0" --name c1 --boot kernel="$D/vmlinuz" --disk path="$D/c1.img",size=1,serial=SER-c1 \
+	--console file,path="$D/c1.console"
+grep -q -- "--console file=$D/c1.console" "$FAKE_VRUN_LOG"
+ok $? "--console file,path=: vrun writes the console to that file"
+grep -q -- "--disk path=$D/c1.img,format=raw,serial=SER-c1 " "$FAKE_VRUN_LOG"
+ok $? "--disk serial=: passed on to vrun"
+run "0" --name c2 --boot kernel="$D/vmlinuz" --disk path="$D/c2.img",size=1 --console none
+grep -q -- "--console file=$VKIT_DIR/log/c2.log" "$FAKE_VRUN_LOG" && ! grep -q "console is" "$TMP/run.out"
+ok $? "--console none: vrun's console goes to the state directory's log/NAME.log"
 
 # The real second phase: the "installed" disk holds a root with two
 # kernels; the newest, its initrd and the root's UUID are found.  An ext4

@@ -28,6 +28,11 @@ expect_output windows_vm04 "$VINSTALL" -n windows_vm04 -r 8196 --vcpus=4 --os-ty
 	--vnclisten=0.0.0.0 --force --autostart --dry-run
 test ! -e "$D/elk01.img" && test ! -e "$VKIT_DIR/vms/elk01.json"
 ok $? "a dry run creates nothing"
+# Not even the state directory's skeleton: only a real run makes it.
+VKIT_DIR="$TMP/fresh" "$VINSTALL" --name t9 --os-variant debian12 --location "$D/debian.iso" --disk size=1 \
+	--console none --dry-run >"$TMP/fresh.out" 2>&1
+test $? -eq 0 && grep -q "$TMP/fresh/images/t9.qcow2" "$TMP/fresh.out" && test ! -e "$TMP/fresh"
+ok $? "a dry run creates no state directory (boot, cache, images, log, run, vms)"
 
 # One option at a time, on a small base command line.
 base() { "$VINSTALL" --name t1 --os-variant debian12 --location "$D/debian.iso" --dry-run "$@"; }
@@ -37,15 +42,24 @@ expect_output vcpus-topology base --vcpus 2,maxvcpus=4,sockets=1,cores=2,threads
 expect_output variant-defaults base
 expect_output disk-qcow2 base --disk path="$D/t1.qcow2",size=1.5,format=qcow2,cache=none
 expect_output disk-nonsparse base --disk "$D/t1.img",size=2,sparse=no
-expect_output disk-existing base --disk path="$D/existing.qcow2" --disk path="$D/existing.img",readonly=on
+expect_output disk-existing base --disk path="$D/existing.qcow2",format=qcow2 --disk path="$D/existing.img",readonly=on
+# Formats are stated, never guessed (docs/images.md): a qcow2 magic without
+# format= is refused, a stated qcow2 must be one.
+expect_output disk-unstated-qcow2 base --disk path="$D/existing.qcow2"
+expect_output disk-format-mismatch base --disk path="$D/existing.img",format=qcow2
 expect_output disk-cdrom base --disk path="$D/existing.img",device=cdrom
-expect_output disk-backing base --disk path="$D/overlay.qcow2",backing_store="$D/existing.qcow2"
+expect_output disk-backing base --disk path="$D/overlay.qcow2",backing_store="$D/existing.qcow2",backing_format=qcow2
+expect_output disk-backing-unstated base --disk path="$D/overlay.qcow2",backing_store="$D/existing.qcow2"
+expect_output disk-backing-raw base --disk path="$D/overlay.qcow2",backing_store="$D/existing.img"
+expect_output disk-backing-format-alone base --disk path="$D/overlay.qcow2",backing_format=raw
+expect_output disk-serial base --disk path="$D/existing.img",format=raw,serial=DATA-0001
 expect_output disk-default-path base --disk size=3
 expect_output disk-variant-size base --disk path="$D/new.img"
 expect_output network-mac base -w bridge=br0,mac=52:54:00:AA:BB:CC,model=virtio
 expect_output network-tap base --network tap=tap0,mac=52:54:00:00:00:01
 expect_output network-none base --network none
 expect_output console-file base --console file,path="$D/console.log"
+expect_output console-none base --console none
 expect_output extra-args base -x "priority=low auto=true"
 expect_output initrd-inject base --initrd-inject "$D/ks.cfg"
 expect_output flags base --autostart --noautoconsole --noreboot --wait 30 --accelerate --force --hvm
