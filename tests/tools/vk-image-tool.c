@@ -113,10 +113,13 @@ static int cmd_random(int argc, char **argv)
 	count = atoi(argv[3]);
 	if (argc > 5)
 		maxlen = strtoull(argv[5], NULL, 0);
+	if (maxlen == 0)
+		return 2;
 	if (vk_image_open(argv[1], fmt_arg(argv[0]), 0, &img) < 0)
 		return fail("open");
 	mfd = open(argv[4], O_RDWR);
-	buf = malloc(maxlen);
+	/* One write in 8 is rounded out to 4 KiB, which may pass maxlen. */
+	buf = malloc((maxlen + 4095) & ~4095ull);
 	size = vk_image_virtual_size(img);
 	for (i = 0; i < count && rc == 0 && mfd >= 0 && buf; i++) {
 		uint64_t r = rnd(&seed), len = 1 + rnd(&seed) % maxlen, off;
