@@ -53,9 +53,22 @@ int vk_qcow2_pwrite(struct vk_image *img, const void *buf, size_t len, uint64_t 
 	struct qcow2 *q = qcow2_of(img);
 	int rc = vk_pwrite_full(img->fd, buf, len, off);
 
+	q->unsynced = true;	/* even a failed write may have reached the file */
 	if (rc == 0 && off + len > q->phys_size)
 		q->phys_size = off + len;
 	return rc;
+}
+
+int vk_qcow2_barrier(struct vk_image *img)
+{
+	struct qcow2 *q = qcow2_of(img);
+
+	if (!q->unsynced)
+		return 0;
+	if (fdatasync(img->fd) < 0)
+		return vk_error(errno, "%s: sync", img->path);
+	q->unsynced = false;
+	return 0;
 }
 
 int vk_qcow2_write_header_field(struct vk_image *img, unsigned off, const void *be, size_t len)
@@ -71,17 +84,20 @@ int vk_qcow2_flush(struct vk_image *img)
 	int rc;
 
 	/* refcounts (blocks, table, header) -> sync -> L2 -> sync -> L1 ->
-	 * sync -> frees.  A crash anywhere leaves every referenced cluster
-	 * counted: at worst clusters leak. */
-	rc = vk_qcow2_refcount_writeback(img, true);
+	 * sync -> frees -> sync.  Each pointer write is preceded by a barrier
+	 * (vk_qcow2_barrier), so a crash anywhere leaves every referenced
+	 * cluster counted and every table written: at worst clusters leak. */
+	rc = vk_qcow2_refcount_writeback(img);
 	if (rc == 0)
 		rc = vk_qcow2_l2_writeback(img);
-	if (rc == 0 && fdatasync(img->fd) < 0)
-		rc = vk_error(errno, "%s: sync", img->path);
+	if (rc == 0)
+		rc = vk_qcow2_barrier(img);
 	if (rc == 0 && q->n_pending) {
 		rc = vk_qcow2_apply_frees(img);
 		if (rc == 0)
-			rc = vk_qcow2_refcount_writeback(img, true);
+			rc = vk_qcow2_refcount_writeback(img);
+		if (rc == 0)
+			rc = vk_qcow2_barrier(img);
 	}
 	return rc;
 }
@@ -161,10 +177,10 @@ static int check_writable(struct vk_image *img)
 		uint64_t zero = 0;
 		int rc = vk_qcow2_write_header_field(img, QCOW2_HDR_AUTOCLEAR_FEATURES, &zero, 8);
 
+		if (rc == 0)
+			rc = vk_qcow2_barrier(img);
 		if (rc < 0)
 			return rc;
-		if (fdatasync(img->fd) < 0)
-			return vk_error(errno, "%s: sync", img->path);
 		q->h.autoclear_features = 0;
 	}
 	return 0;

@@ -87,6 +87,21 @@ for cs in 512 65536 2097152; do
 	done
 done
 
+# More L2 tables than the cache holds (4 MiB of tables: 8192 of 512 bytes,
+# 1024 of 4 KiB) and no flush until close, so dirty tables, new ones
+# among them, are evicted and written between writebacks.
+for spec in "512 $((1 << 30)) 12000 1024" "4096 $((8 << 30)) 3000 8192"; do
+	set -- $spec
+	rm -f ev.qcow2 m.raw
+	truncate -s $2 m.raw
+	"$T" create qcow2 ev.qcow2 $2 $1 && "$T" random qcow2 ev.qcow2 $1 $3 m.raw $4 0
+	ok $? "$3 scattered writes without flushes, cluster $1 (L2 cache overflows)"
+	qcheck "qemu-img check after L2 cache evictions, cluster $1" ev.qcow2
+	check "qemu-img compare after L2 cache evictions, cluster $1" \
+		qemu-img compare -q -f raw -F qcow2 m.raw ev.qcow2
+done
+rm -f ev.qcow2 m.raw
+
 # Writes into qemu's images: compressed clusters get rewritten, v2 stays v2.
 for img in comp.qcow2 v2.qcow2 lazy.qcow2 rb1.qcow2 rb64.qcow2 pre.qcow2; do
 	cp ref.raw m.raw

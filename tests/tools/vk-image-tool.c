@@ -98,12 +98,14 @@ static int cmd_dump(int argc, char **argv)
 	return rc;
 }
 
-/* random FMT PATH SEED COUNT MIRROR [MAXLEN]: random writes and discards,
- * mirrored with plain file I/O into the raw file MIRROR (same size). */
+/* random FMT PATH SEED COUNT MIRROR [MAXLEN [FLUSH_EVERY]]: random writes
+ * and discards, mirrored with plain file I/O into the raw file MIRROR
+ * (same size); a flush after about one in FLUSH_EVERY (default 13, 0 =
+ * only at close, so dirty tables get evicted from a full cache). */
 static int cmd_random(int argc, char **argv)
 {
 	struct vk_image *img;
-	uint64_t seed, size, maxlen = 256 << 10;
+	uint64_t seed, size, maxlen = 256 << 10, flush_every = 13;
 	uint8_t *buf;
 	int i, count, mfd, rc = 0;
 
@@ -113,6 +115,8 @@ static int cmd_random(int argc, char **argv)
 	count = atoi(argv[3]);
 	if (argc > 5)
 		maxlen = strtoull(argv[5], NULL, 0);
+	if (argc > 6)
+		flush_every = strtoull(argv[6], NULL, 0);
 	if (maxlen == 0)
 		return 2;
 	if (vk_image_open(argv[1], fmt_arg(argv[0]), 0, &img) < 0)
@@ -143,7 +147,7 @@ static int cmd_random(int argc, char **argv)
 		}
 		if (rc == 0 && pwrite(mfd, buf, len, (off_t)off) != (ssize_t)len)
 			rc = -EIO;
-		if (rc == 0 && r % 13 == 0)
+		if (rc == 0 && flush_every && r % flush_every == 0)
 			rc = vk_image_flush(img);
 	}
 	if (rc < 0 || mfd < 0 || !buf)
