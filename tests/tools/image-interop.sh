@@ -23,22 +23,31 @@ same() { # same "description" FMT IMAGE EXPECTED_RAW
 		ok 1 "$1"; sed 's/^/# /' err.out; fi
 }
 
-qcheck() { # qcheck "description" IMAGE: qemu-img check finds no corruption
+qcheck() { # qcheck "description" IMAGE: qemu-img check finds nothing
+	# Ordinary writes and a clean close leave no leaks either: exit 3 is
+	# for crashes (image-crash.sh), not here.
 	qemu-img check "$2" >chk.out 2>&1
 	rc=$?
-	if [ $rc -eq 0 ] || { [ $rc -eq 3 ] && ! grep -q ERROR chk.out; }; then ok 0 "$1"; else
-		ok 1 "$1"; sed 's/^/# /' chk.out; fi
+	if [ $rc -eq 0 ]; then ok 0 "$1"; else
+		ok 1 "$1 (qemu-img check exit $rc)"; sed 's/^/# /' chk.out; fi
 }
 
 # --- images qemu-img writes, read back byte-identical to convert -O raw ---
-for cs in 512 1024 4096 65536 262144 2097152; do
+cs=512
+while [ $cs -le 2097152 ]; do	# every cluster size qcow2 allows
 	qemu-img convert -q -f raw -O qcow2 -o cluster_size=$cs ref.raw q-$cs.qcow2
 	same "qemu-written qcow2, cluster size $cs" qcow2 q-$cs.qcow2 ref.raw
+	cs=$((cs * 2))
 done
 qemu-img convert -q -c -f raw -O qcow2 ref.raw comp.qcow2
 same "compressed clusters (convert -c)" qcow2 comp.qcow2 ref.raw
 qemu-img convert -q -c -f raw -O qcow2 -o cluster_size=4096 ref.raw comp4k.qcow2
 same "compressed clusters, 4 KiB clusters" qcow2 comp4k.qcow2 ref.raw
+# The compressed size field is cluster_bits - 8 bits wide: 1 at 512 B, 13 at 2 MiB.
+for cs in 512 32768 2097152; do
+	qemu-img convert -q -c -f raw -O qcow2 -o cluster_size=$cs ref.raw comp-$cs.qcow2
+	same "compressed clusters, cluster size $cs" qcow2 comp-$cs.qcow2 ref.raw
+done
 qemu-img convert -q -f raw -O qcow2 -o preallocation=metadata ref.raw pre.qcow2
 same "preallocation=metadata" qcow2 pre.qcow2 ref.raw
 qemu-img convert -q -f raw -O qcow2 -o lazy_refcounts=on ref.raw lazy.qcow2
