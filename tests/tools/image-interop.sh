@@ -96,6 +96,15 @@ for cs in 512 65536 2097152; do
 	done
 done
 
+# Allocated size: what qemu-img info calls actual-size, for each kind of file.
+for img in qcow2:q-65536.qcow2 qcow2:comp.qcow2 qcow2:pre.qcow2 qcow2:top.qcow2 qcow2:w-512-off.qcow2 raw:ref.raw; do
+	[ -e "${img#*:}" ] || continue
+	want=$(qemu-img info -f "${img%%:*}" --output=json "${img#*:}" |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["actual-size"])')
+	got=$("$T" info "${img%%:*}" "${img#*:}" | sed -n '1,/^allocated size: /s/^allocated size: //p')
+	check "allocated size of ${img#*:} is qemu-img's actual-size ($want)" test "$got" = "$want"
+done
+
 # More L2 tables than the cache holds (4 MiB of tables: 8192 of 512 bytes,
 # 1024 of 4 KiB) and no flush until close, so dirty tables, new ones
 # among them, are evicted and written between writebacks.

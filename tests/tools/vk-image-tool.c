@@ -192,9 +192,10 @@ static int cmd_writer(int argc, char **argv)
 static void print_info(const struct vk_image_info *i)
 {
 	for (; i; i = i->backing) {
-		printf("image: %s\nformat: %s\nvirtual size: %llu\ncluster size: %u\n",
+		printf("image: %s\nformat: %s\nvirtual size: %llu\nallocated size: %llu\ncluster size: %u\n",
 		       i->path, vk_image_format_name(i->format),
-		       (unsigned long long)i->virtual_size, i->cluster_size);
+		       (unsigned long long)i->virtual_size, (unsigned long long)i->actual_size,
+		       i->cluster_size);
 		if (i->backing_file)
 			printf("backing file: %s\nbacking path: %s\nbacking format: %s\n",
 			       i->backing_file, i->backing_path, vk_image_format_name(i->backing_format));
