@@ -147,7 +147,9 @@ int vk_qcow2_preallocate(struct vk_image *img);
 /* Read and validate the header of the qcow2 file at path. */
 int vk_qcow2_peek(const char *path, struct qcow2_header *h);
 /* The format of h's backing file (resolved to path): the recorded one, or
- * raw where qemu would probe raw; refused where qemu would probe qcow2. */
+ * raw when none is recorded and the file carries no known format's magic
+ * (qcow, qcow2, QED, VMDK, VDI, VHDX, VPC, LUKS, Parallels, Bochs);
+ * refused, naming the format seen, when it does. */
 int vk_qcow2_backing_format(const char *image, const struct qcow2_header *h,
 			    const char *path, enum vk_image_format *fmt);
 /* Refuse to write what a corrupt table points at over our own metadata. */

@@ -471,6 +471,61 @@ static void test_format_names(void **state)
 	(void)state;
 }
 
+/* A backing file with no recorded format, starting with magic at offset:
+ * what vk_qcow2_backing_format() decides. */
+static int backing_with(unsigned offset, const char *magic, size_t len, enum vk_image_format *fmt)
+{
+	struct qcow2_header h = { .backing_file = "b.img" };
+	char bpath[64];
+	uint8_t buf[1024] = { 0 };
+	int fd, rc;
+
+	snprintf(bpath, sizeof(bpath), "/tmp/test-qcow2.%d.b.img", (int)getpid());
+	memcpy(buf + offset, magic, len);
+	fd = open(bpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, sizeof(buf)), (ssize_t)sizeof(buf));
+	close(fd);
+	rc = vk_qcow2_backing_format("top.qcow2", &h, bpath, fmt);
+	unlink(bpath);
+	return rc;
+}
+
+static void test_unrecorded_backing_format(void **state)
+{
+	static const struct {
+		unsigned offset;
+		const char *magic;
+		size_t len;
+		const char *seen;
+	} probes[] = {
+		{ 0, "QFI\xfb\0\0\0\3", 8, "qcow2" }, { 0, "QFI\xfb\0\0\0\1", 8, "qcow" },
+		{ 0, "QED", 4, "qed" }, { 0, "KDMV", 4, "vmdk" }, { 0, "COWD", 4, "vmdk" },
+		{ 0, "# Disk DescriptorFile", 21, "vmdk" }, { 64, "\x7f\x10\xda\xbe", 4, "vdi" },
+		{ 0, "vhdxfile", 8, "vhdx" }, { 0, "conectix", 8, "vpc" },
+		{ 0, "LUKS\xba\xbe", 6, "luks" }, { 0, "WithoutFreeSpace", 16, "parallels" },
+		{ 0, "Bochs Virtual HD Image", 22, "bochs" },
+	};
+	enum vk_image_format fmt = VK_IMAGE_QCOW2;
+	char want[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		assert_int_equal(backing_with(probes[i].offset, probes[i].magic, probes[i].len, &fmt), -EINVAL);
+		snprintf(want, sizeof(want), "looks like %s;", probes[i].seen);
+		assert_non_null(strstr(vk_last_error(), want));
+		snprintf(want, sizeof(want), "qemu-img rebase -u -F %s -b b.img top.qcow2", probes[i].seen);
+		assert_non_null(strstr(vk_last_error(), want));
+	}
+	/* Anything else is what qemu's probe calls raw, e.g. a boot sector,
+	 * or the VDI signature one byte off. */
+	assert_int_equal(backing_with(510, "\x55\xaa", 2, &fmt), 0);
+	assert_int_equal(fmt, VK_IMAGE_RAW);
+	assert_int_equal(backing_with(65, "\x7f\x10\xda\xbe", 4, &fmt), 0);
+	assert_int_equal(fmt, VK_IMAGE_RAW);
+	(void)state;
+}
+
 /*
  * Write order.  SIGKILL cannot test it (the page cache survives), so this
  * program replaces pwrite() and fdatasync() for the image's descriptor:
@@ -769,6 +824,7 @@ int main(void)
 		IMG(test_refblock_unaligned), IMG(test_write_over_metadata_refused), IMG(test_dirty_refused_rw),
 		IMG(test_write_read_only), IMG(test_beyond_size),
 		cmocka_unit_test(test_format_names),
+		cmocka_unit_test(test_unrecorded_backing_format),
 		cmocka_unit_test(test_write_order_under_eviction),
 		cmocka_unit_test(test_write_order_evicted_by_reads),
 	};
