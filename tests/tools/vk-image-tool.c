@@ -273,6 +273,25 @@ static int cmd_space(int argc, char **argv)
 	return vk_image_check_space(argv[0], strtoull(argv[1], NULL, 0)) < 0 ? fail("space") : 0;
 }
 
+/* need FMT PATH: the free space a copy of PATH asks for */
+static int cmd_need(int argc, char **argv)
+{
+	struct vk_image *img;
+	uint64_t need;
+	int rc;
+
+	if (argc < 2)
+		return 2;
+	if (vk_image_open(argv[1], fmt_arg(argv[0]), VK_IMAGE_RDONLY, &img) < 0)
+		return fail("open");
+	rc = vk_image_copy_space_needed(img, 0, &need);
+	vk_image_close(img);
+	if (rc < 0)
+		return fail("need");
+	printf("%llu\n", (unsigned long long)need);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -282,6 +301,7 @@ int main(int argc, char **argv)
 		{ "create", cmd_create }, { "dump", cmd_dump }, { "random", cmd_random },
 		{ "writer", cmd_writer }, { "info", cmd_info }, { "open", cmd_open },
 		{ "copy", cmd_copy }, { "overlay", cmd_overlay }, { "space", cmd_space },
+		{ "need", cmd_need },
 	};
 	size_t i;
 
@@ -294,6 +314,6 @@ int main(int argc, char **argv)
 			return rc;
 		}
 	}
-	fprintf(stderr, "usage: vk-image-tool create|dump|random|writer|info|open|copy|overlay|space ...\n");
+	fprintf(stderr, "usage: vk-image-tool create|dump|random|writer|info|open|copy|overlay|space|need ...\n");
 	return 2;
 }
