@@ -67,6 +67,51 @@ static uint64_t allocated_bytes(struct vk_image *img)
 	return total;
 }
 
+/* Bytes of the virtual disk that read as data through the whole chain:
+ * what a copy through the image layer writes at most.  Compressed
+ * clusters are counted at their inflated size, which the file's own
+ * allocation understates. */
+static int data_bytes(struct vk_image *img, uint64_t *out)
+{
+	enum vk_block_status st;
+	uint64_t off = 0, pnum;
+	int rc;
+
+	*out = 0;
+	while (off < img->size) {
+		rc = vk_image_block_status(img, off, img->size - off, &st, &pnum);
+		if (rc < 0)
+			return rc;
+		if (pnum == 0)
+			return vk_errorx(EIO, "%s: block status made no progress at %llu",
+					 img->path, (unsigned long long)off);
+		if (st == VK_BLOCK_DATA)
+			*out += pnum;
+		off += pnum;
+	}
+	return 0;
+}
+
+int vk_image_copy_space_needed(struct vk_image *src, unsigned flags, uint64_t *need)
+{
+	uint64_t data;
+	int rc;
+
+	if (flags & VK_COPY_NONSPARSE) {
+		*need = src->size + src->size / 64;	/* qcow2 metadata: about 1/64 at worst */
+		return 0;
+	}
+	*need = allocated_bytes(src);
+	if (src->format != VK_IMAGE_QCOW2)
+		return 0;
+	rc = data_bytes(src, &data);
+	if (rc < 0)
+		return rc;
+	if (data + data / 64 > *need)
+		*need = data + data / 64;
+	return 0;
+}
+
 static int try_reflink(struct vk_image *src, const char *tmp)
 {
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644), rc = 0;
@@ -225,7 +270,8 @@ int vk_image_copy(const struct vk_image_copy_opts *o)
 	}
 	tmp[0] = '\0';
 	rc = vk_image_temp_name(o->dst, tmp, sizeof(tmp));
-	need = (o->flags & VK_COPY_NONSPARSE) ? src->size + src->size / 64 : allocated_bytes(src);
+	if (rc == 0)
+		rc = vk_image_copy_space_needed(src, o->flags, &need);
 	if (rc == 0)
 		rc = check_space_for(o->dst, need);
 	buf = malloc(COPY_CHUNK);

@@ -107,6 +107,12 @@ struct vk_image_copy_opts {
  * into a temporary name, fsync, rename.  Checks free space first. */
 int vk_image_copy(const struct vk_image_copy_opts *opts);
 
+/* The free space vk_image_copy() asks for: the allocated bytes of the
+ * source chain, at least the data it reads as (compressed clusters at
+ * their inflated size) plus qcow2 metadata; the virtual size for
+ * VK_COPY_NONSPARSE. */
+int vk_image_copy_space_needed(struct vk_image *src, unsigned flags, uint64_t *need);
+
 /* 0 if the filesystem holding dir has at least need bytes free, else
  * -ENOSPC with a message giving both figures. */
 int vk_image_check_space(const char *dir, uint64_t need);

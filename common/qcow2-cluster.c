@@ -13,8 +13,12 @@ static int l2_writeback_slot(struct vk_image *img, struct qcow2_cached *s)
 	struct qcow2 *q = qcow2_of(img);
 	int rc;
 
-	/* Every cluster this table points at must be counted on disk first. */
-	rc = vk_qcow2_refcount_writeback(img, true);
+	/* Every cluster this table points at must be counted (and written)
+	 * on disk first.  The table itself is durable only at the next
+	 * barrier, which the L1 write that may point at it waits for. */
+	rc = vk_qcow2_refcount_writeback(img);
+	if (rc == 0)
+		rc = vk_qcow2_barrier(img);
 	if (rc < 0)
 		return rc;
 	rc = vk_qcow2_pwrite(img, s->data, q->cluster_size, s->offset);
@@ -503,10 +507,13 @@ int vk_qcow2_block_status(struct vk_image *img, uint64_t off, uint64_t len,
 int vk_qcow2_l2_writeback(struct vk_image *img)
 {
 	struct qcow2 *q = qcow2_of(img);
-	bool wrote = false;
 	unsigned i;
 	int rc;
 
+	/* The refcounts and data these tables point at are durable first. */
+	rc = vk_qcow2_barrier(img);
+	if (rc < 0)
+		return rc;
 	for (i = 0; i < q->l2_cache.n; i++) {
 		struct qcow2_cached *s = &q->l2_cache.slots[i];
 
@@ -516,15 +523,16 @@ int vk_qcow2_l2_writeback(struct vk_image *img)
 		if (rc < 0)
 			return vk_error(-rc, "%s: writing an L2 table", img->path);
 		s->dirty = false;
-		wrote = true;
 	}
 	if (q->l1_dirty) {
 		uint64_t *be = (uint64_t *)q->bounce;
 		uint32_t per = q->cluster_size / 8, i0, j;
 
-		/* New L2 tables reach the disk before the L1 entries naming them. */
-		if (wrote && fdatasync(img->fd) < 0)
-			return vk_error(errno, "%s: sync", img->path);
+		/* New L2 tables (written here or when evicted) reach the disk
+		 * before the L1 entries naming them. */
+		rc = vk_qcow2_barrier(img);
+		if (rc < 0)
+			return rc;
 		for (i0 = 0; i0 < q->l1_size; i0 += per) {
 			uint32_t n = q->l1_size - i0 < per ? q->l1_size - i0 : per;
 

@@ -121,8 +121,9 @@ static int rb_slot(struct vk_image *img, uint64_t rb_off, bool fresh, int *out)
 	s = &c->slots[victim];
 	if (s->dirty) {
 		/* Refcount blocks may reach the disk at any time: increases
-		 * must precede the tables that use them, and decreases only
-		 * happen after those tables are on disk. */
+		 * must precede the tables that use them (which sync first,
+		 * vk_qcow2_barrier), and decreases only happen after those
+		 * tables are on disk. */
 		rc = vk_qcow2_pwrite(img, s->data, q->cluster_size, s->offset);
 		if (rc < 0)
 			return vk_error(-rc, "%s: writing a refcount block", img->path);
@@ -340,10 +341,9 @@ static int write_reftable(struct vk_image *img)
 	return 0;
 }
 
-int vk_qcow2_refcount_writeback(struct vk_image *img, bool sync)
+int vk_qcow2_refcount_writeback(struct vk_image *img)
 {
 	struct qcow2 *q = qcow2_of(img);
-	bool wrote = false;
 	unsigned i;
 	int rc;
 
@@ -356,25 +356,25 @@ int vk_qcow2_refcount_writeback(struct vk_image *img, bool sync)
 		if (rc < 0)
 			return vk_error(-rc, "%s: writing a refcount block", img->path);
 		s->dirty = false;
-		wrote = true;
 	}
 	if (q->reftable_dirty) {
-		/* The blocks first, then the table that points at them. */
-		if (wrote && sync && fdatasync(img->fd) < 0)
-			return vk_error(errno, "%s: sync", img->path);
-		rc = write_reftable(img);
+		/* The blocks (these, or ones evicted earlier) first, then the
+		 * table that points at them. */
+		rc = vk_qcow2_barrier(img);
+		if (rc == 0)
+			rc = write_reftable(img);
 		if (rc < 0)
 			return rc;
 		q->reftable_dirty = false;
-		wrote = true;
 	}
 	if (q->reftable_moved) {
 		uint64_t off = htobe64(q->h.refcount_table_offset);
 		uint32_t clusters = htobe32(q->h.refcount_table_clusters);
 		uint8_t field[12];
 
-		if (sync && fdatasync(img->fd) < 0)
-			return vk_error(errno, "%s: sync", img->path);
+		rc = vk_qcow2_barrier(img);
+		if (rc < 0)
+			return rc;
 		memcpy(field, &off, 8);
 		memcpy(field + 8, &clusters, 4);
 		rc = vk_qcow2_write_header_field(img, QCOW2_HDR_REFCOUNT_TABLE_OFFSET, field, 12);
@@ -382,8 +382,6 @@ int vk_qcow2_refcount_writeback(struct vk_image *img, bool sync)
 			return rc;
 		q->reftable_moved = false;
 	}
-	if (wrote && sync && fdatasync(img->fd) < 0)
-		return vk_error(errno, "%s: sync", img->path);
 	return 0;
 }
 

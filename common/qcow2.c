@@ -53,9 +53,22 @@ int vk_qcow2_pwrite(struct vk_image *img, const void *buf, size_t len, uint64_t 
 	struct qcow2 *q = qcow2_of(img);
 	int rc = vk_pwrite_full(img->fd, buf, len, off);
 
+	q->unsynced = true;	/* even a failed write may have reached the file */
 	if (rc == 0 && off + len > q->phys_size)
 		q->phys_size = off + len;
 	return rc;
+}
+
+int vk_qcow2_barrier(struct vk_image *img)
+{
+	struct qcow2 *q = qcow2_of(img);
+
+	if (!q->unsynced)
+		return 0;
+	if (fdatasync(img->fd) < 0)
+		return vk_error(errno, "%s: sync", img->path);
+	q->unsynced = false;
+	return 0;
 }
 
 int vk_qcow2_write_header_field(struct vk_image *img, unsigned off, const void *be, size_t len)
@@ -71,17 +84,20 @@ int vk_qcow2_flush(struct vk_image *img)
 	int rc;
 
 	/* refcounts (blocks, table, header) -> sync -> L2 -> sync -> L1 ->
-	 * sync -> frees.  A crash anywhere leaves every referenced cluster
-	 * counted: at worst clusters leak. */
-	rc = vk_qcow2_refcount_writeback(img, true);
+	 * sync -> frees -> sync.  Each pointer write is preceded by a barrier
+	 * (vk_qcow2_barrier), so a crash anywhere leaves every referenced
+	 * cluster counted and every table written: at worst clusters leak. */
+	rc = vk_qcow2_refcount_writeback(img);
 	if (rc == 0)
 		rc = vk_qcow2_l2_writeback(img);
-	if (rc == 0 && fdatasync(img->fd) < 0)
-		rc = vk_error(errno, "%s: sync", img->path);
+	if (rc == 0)
+		rc = vk_qcow2_barrier(img);
 	if (rc == 0 && q->n_pending) {
 		rc = vk_qcow2_apply_frees(img);
 		if (rc == 0)
-			rc = vk_qcow2_refcount_writeback(img, true);
+			rc = vk_qcow2_refcount_writeback(img);
+		if (rc == 0)
+			rc = vk_qcow2_barrier(img);
 	}
 	return rc;
 }
@@ -161,10 +177,10 @@ static int check_writable(struct vk_image *img)
 		uint64_t zero = 0;
 		int rc = vk_qcow2_write_header_field(img, QCOW2_HDR_AUTOCLEAR_FEATURES, &zero, 8);
 
+		if (rc == 0)
+			rc = vk_qcow2_barrier(img);
 		if (rc < 0)
 			return rc;
-		if (fdatasync(img->fd) < 0)
-			return vk_error(errno, "%s: sync", img->path);
 		q->h.autoclear_features = 0;
 	}
 	return 0;
@@ -204,13 +220,68 @@ int vk_qcow2_peek(const char *path, struct qcow2_header *h)
 	return rc;
 }
 
-/* A backing file without a recorded format is raw only when it does not
- * look like qcow2: where qemu would probe qcow2, we refuse rather than
- * guess (docs/images.md). */
+/* What qemu's probe would find at the start of a backing file: the magic
+ * numbers of the image formats qemu-img can open (block/ *.c probes). */
+#define QCOW_MAGIC_BYTES	"QFI\xfb"	/* qcow and qcow2; the version tells them apart */
+#define QED_MAGIC_BYTES		"QED\0"
+#define VMDK4_MAGIC_BYTES	"KDMV"
+#define VMDK3_MAGIC_BYTES	"COWD"
+#define VMDK_DESCRIPTOR		"# Disk DescriptorFile"
+#define VDI_SIGNATURE_OFFSET	64
+#define VDI_SIGNATURE_BYTES	"\x7f\x10\xda\xbe"	/* 0xbeda107f, little-endian */
+#define VHDX_FILE_ID		"vhdxfile"
+#define VPC_COOKIE		"conectix"
+#define LUKS_MAGIC_BYTES	"LUKS\xba\xbe"
+#define PARALLELS_MAGIC		"WithoutFreeSpace"
+#define PARALLELS_MAGIC_EXT	"WithouFreSpacExt"
+#define BOCHS_MAGIC		"Bochs Virtual HD Image"
+#define BACKING_PROBE_BYTES	512
+
+static const struct {
+	unsigned offset;
+	const char *magic;
+	size_t len;
+	const char *format;	/* qemu's name, for qemu-img rebase -F */
+} backing_magics[] = {
+	{ 0, QED_MAGIC_BYTES, 4, "qed" },
+	{ 0, VMDK4_MAGIC_BYTES, 4, "vmdk" },
+	{ 0, VMDK3_MAGIC_BYTES, 4, "vmdk" },
+	{ 0, VMDK_DESCRIPTOR, sizeof(VMDK_DESCRIPTOR) - 1, "vmdk" },
+	{ VDI_SIGNATURE_OFFSET, VDI_SIGNATURE_BYTES, 4, "vdi" },
+	{ 0, VHDX_FILE_ID, 8, "vhdx" },
+	{ 0, VPC_COOKIE, 8, "vpc" },
+	{ 0, LUKS_MAGIC_BYTES, 6, "luks" },
+	{ 0, PARALLELS_MAGIC, 16, "parallels" },
+	{ 0, PARALLELS_MAGIC_EXT, 16, "parallels" },
+	{ 0, BOCHS_MAGIC, sizeof(BOCHS_MAGIC) - 1, "bochs" },
+};
+
+/* The format name qemu's probe would give the file starting with p, or
+ * NULL where it would say raw (as far as magic numbers tell). */
+static const char *probe_like_qemu(const uint8_t *p)
+{
+	uint32_t version;
+	size_t i;
+
+	if (memcmp(p, QCOW_MAGIC_BYTES, 4) == 0) {
+		memcpy(&version, p + 4, 4);
+		return be32toh(version) == 1 ? "qcow" : "qcow2";
+	}
+	for (i = 0; i < sizeof(backing_magics) / sizeof(backing_magics[0]); i++)
+		if (memcmp(p + backing_magics[i].offset, backing_magics[i].magic,
+			   backing_magics[i].len) == 0)
+			return backing_magics[i].format;
+	return NULL;
+}
+
+/* A backing file without a recorded format is raw only when it carries
+ * no known format's magic: where qemu's probe would find another format
+ * we refuse rather than read the chain differently (docs/images.md). */
 int vk_qcow2_backing_format(const char *image, const struct qcow2_header *h,
 			    const char *path, enum vk_image_format *fmt)
 {
-	uint32_t magic = 0;
+	uint8_t start[BACKING_PROBE_BYTES];
+	const char *seen;
 	int fd, rc;
 
 	if (h->backing_format[0])
@@ -220,13 +291,14 @@ int vk_qcow2_backing_format(const char *image, const struct qcow2_header *h,
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return vk_error(errno, "%s: backing file %s", image, path);
-	rc = vk_pread_full(fd, &magic, sizeof(magic), 0);
+	rc = vk_pread_full(fd, start, sizeof(start), 0);	/* short files read as zeros */
 	close(fd);
 	if (rc < 0)
 		return vk_error(-rc, "%s: backing file %s", image, path);
-	if (be32toh(magic) == QCOW2_MAGIC)
-		return vk_errorx(EINVAL, "%s: backing file %s has no recorded format and looks like qcow2; record it with qemu-img rebase -u -F qcow2 -b %s",
-				 image, path, h->backing_file);
+	seen = probe_like_qemu(start);
+	if (seen)
+		return vk_errorx(EINVAL, "%s: backing file %s has no recorded format and looks like %s; record its format with qemu-img rebase -u -F %s -b %s %s",
+				 image, path, seen, seen, h->backing_file, image);
 	*fmt = VK_IMAGE_RAW;
 	return 0;
 }

@@ -87,6 +87,7 @@ struct qcow2 {
 	uint64_t file_end;		/* first byte past the last cluster we know of */
 	uint64_t phys_size;		/* bytes the host file holds */
 	uint64_t free_hint;		/* no free cluster below this host offset */
+	bool unsynced;			/* written since the last fdatasync */
 
 	/* Clusters whose last reference is gone from an L2 table in memory:
 	 * their refcounts drop only after that table is on disk. */
@@ -124,8 +125,8 @@ int vk_qcow2_alloc_clusters(struct vk_image *img, uint64_t n, uint64_t *host_off
  * tables that referenced it are on disk. */
 int vk_qcow2_free_later(struct vk_image *img, uint64_t off, uint64_t len);
 /* Write dirty refcount blocks and the refcount table (and the header if
- * the table moved), with the syncs that make them durable first. */
-int vk_qcow2_refcount_writeback(struct vk_image *img, bool sync);
+ * the table moved), each pointer only after what it points at is durable. */
+int vk_qcow2_refcount_writeback(struct vk_image *img);
 /* Count [off, off + n clusters) as used (image creation). */
 int vk_qcow2_claim(struct vk_image *img, uint64_t off, uint64_t n);
 /* Apply the pending frees (after the L2/L1 writeback). */
@@ -146,13 +147,20 @@ int vk_qcow2_preallocate(struct vk_image *img);
 /* Read and validate the header of the qcow2 file at path. */
 int vk_qcow2_peek(const char *path, struct qcow2_header *h);
 /* The format of h's backing file (resolved to path): the recorded one, or
- * raw where qemu would probe raw; refused where qemu would probe qcow2. */
+ * raw when none is recorded and the file carries no known format's magic
+ * (qcow, qcow2, QED, VMDK, VDI, VHDX, VPC, LUKS, Parallels, Bochs);
+ * refused, naming the format seen, when it does. */
 int vk_qcow2_backing_format(const char *image, const struct qcow2_header *h,
 			    const char *path, enum vk_image_format *fmt);
 /* Refuse to write what a corrupt table points at over our own metadata. */
 int vk_qcow2_check_overlap(struct vk_image *img, uint64_t off, uint64_t len, const char *what);
-/* pwrite that keeps phys_size current. */
+/* pwrite that keeps phys_size current and notes that a sync is owed. */
 int vk_qcow2_pwrite(struct vk_image *img, const void *buf, size_t len, uint64_t off);
+/* Make everything written so far durable before a write that points at it
+ * (an L1 or refcount table entry, an L2 entry, the header): fdatasync if
+ * anything was written since the last one.  Whatever path wrote a table
+ * (eviction, writeback), the pointer to it cannot reach the disk first. */
+int vk_qcow2_barrier(struct vk_image *img);
 int vk_qcow2_flush(struct vk_image *img);
 int vk_qcow2_write_header_field(struct vk_image *img, unsigned off, const void *be, size_t len);
 int vk_qcow2_corrupt(struct vk_image *img, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

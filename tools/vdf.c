@@ -91,18 +91,59 @@ static int read_image(void *opaque, void *buf, size_t len, uint64_t offset)
 	return vk_image_read(opaque, buf, len, offset);
 }
 
+/* qcow2 header fields (qemu docs/interop/qcow2.txt), big-endian. */
+#define QCOW2_BACKING_FILE_OFFSET_AT	8	/* 8 bytes */
+#define QCOW2_BACKING_FILE_SIZE_AT	16	/* 4 bytes */
+
 /* virt-df (through qemu) probes the format of -a images given without
- * --format; a qcow2 header is the only thing we look for. */
+ * --format; a qcow2 header is the only thing we look for.  A guessed
+ * qcow2 image must not name a backing file: a raw guest disk whose first
+ * sector the guest wrote as a qcow2 header naming a host file would make
+ * us read (and print the usage of) that file, qemu's CVE-2008-2004.  Only
+ * the user can say such an image is trusted, with --format=qcow2. */
 static int guess_format(const char *path, enum vk_image_format *out)
 {
-	char magic[4] = { 0 };
+	uint8_t hdr[QCOW2_BACKING_FILE_SIZE_AT + 4] = { 0 };
+	uint64_t backing_offset = 0;
+	uint32_t backing_size = 0;
+	size_t got;
 	FILE *f = fopen(path, "rb");
+	int i;
 
 	if (!f)
 		return vk_error(errno, "%s", path);
-	*out = (fread(magic, 1, sizeof magic, f) == sizeof magic &&
-		memcmp(magic, QCOW2_MAGIC, sizeof magic) == 0) ? VK_IMAGE_QCOW2 : VK_IMAGE_RAW;
+	got = fread(hdr, 1, sizeof hdr, f);
 	fclose(f);
+	*out = VK_IMAGE_RAW;
+	if (got < sizeof QCOW2_MAGIC - 1 || memcmp(hdr, QCOW2_MAGIC, sizeof QCOW2_MAGIC - 1) != 0)
+		return 0;
+	*out = VK_IMAGE_QCOW2;
+	for (i = 0; i < 8; i++)
+		backing_offset = backing_offset << 8 | hdr[QCOW2_BACKING_FILE_OFFSET_AT + i];
+	for (i = 0; i < 4; i++)
+		backing_size = backing_size << 8 | hdr[QCOW2_BACKING_FILE_SIZE_AT + i];
+	if (backing_offset || backing_size)
+		return vk_errorx(EPERM, "%s: qcow2 image with a backing file, and no --format: "
+				 "not following a backing file named by an image whose format was guessed; "
+				 "if the image is trusted, give --format=qcow2", path);
+	return 0;
+}
+
+/* Every disk of the guest whose format was not given is guessed before
+ * either engine reads anything (libguestfs would probe too). */
+static int check_guessed_formats(const struct guest *g)
+{
+	enum vk_image_format fmt;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < g->n_disks; i++) {
+		if (g->disks[i].format_given)
+			continue;
+		rc = guess_format(g->disks[i].path, &fmt);
+		if (rc < 0)
+			return rc;
+	}
 	return 0;
 }
 
@@ -298,6 +339,9 @@ static int df_guest(const struct guest *g, bool title)
 	size_t n = 0, i;
 	int rc;
 
+	rc = check_guessed_formats(g);
+	if (rc < 0)
+		return rc;
 	if (opt_engine == ENGINE_GUESTFS) {
 		rc = df_guestfs(g, &list, &n);
 	} else {
@@ -439,7 +483,7 @@ int main(int argc, const char **argv)
 		{ NULL, '\0', POPT_ARG_CALLBACK, (void *)option_callback, 0, NULL, NULL },
 		{ "add", 'a', POPT_ARG_STRING, NULL, 'a', "Add a disk image", "IMAGE" },
 		{ "format", '\0', POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL, NULL, 'F',
-		  "Format of the following -a images (raw, qcow2; default: probe)", "raw|qcow2" },
+		  "Format of the following -a images (raw, qcow2; default: probe, and refuse a qcow2 image with a backing file)", "raw|qcow2" },
 		POPT_TABLEEND
 	};
 	struct poptOption table[] = {

@@ -62,6 +62,17 @@ expect_fail "cancelled copy fails" "cancelled" "$T" copy raw src.raw qcow2 x.qco
 ok $? "cancelled copy leaves nothing behind"
 expect_fail "free-space check names both figures" "bytes needed" "$T" space . 18446744073709551615
 check "free-space check passes for a small need" "$T" space . 4096
+
+# Compressed clusters expand in the copy: the space asked for is what
+# they inflate to, not the few bytes the source file holds.
+head -c $((16 << 20)) /dev/zero | tr '\0' 'v' >pattern.raw
+qemu-img convert -q -c -f raw -O qcow2 pattern.raw pattern.qcow2
+need=$("$T" need qcow2 pattern.qcow2)
+file=$(du -B1 pattern.qcow2 | cut -f1)
+check "compressed source: a copy asks for the inflated size ($need for a $file-byte file)" \
+	test "$need" -ge $((16 << 20))
+need=$("$T" need raw pattern.raw)
+check "raw source: a copy asks for its allocated bytes ($need)" test "$need" -eq "$(du -B1 pattern.raw | cut -f1)"
 expect_fail "missing source" "No such file" "$T" copy raw nosuch.raw raw y.raw
 
 done_testing

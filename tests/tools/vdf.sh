@@ -92,6 +92,21 @@ head -c 1048576 /dev/urandom > "$TMP/random.img"
 "$VDF" --engine=fast -a "$TMP/random.img" > "$TMP/out.random" 2>&1
 [ $? -le 1 ] && ! grep -q -i sanitizer "$TMP/out.random"; ok $? "random bytes: no crash"
 
+# 5b. A "raw" guest disk whose first sector is a qcow2 header naming a host
+# file as its backing file: guessing must not follow it.
+qemu-img create -q -f qcow2 -b "$img/ext4-4k.img" -F raw "$TMP/evil.img" 64M
+"$VDF" --engine=fast -a "$TMP/evil.img" > "$TMP/out.evil" 2> "$TMP/err.evil"
+[ $? -ne 0 ] && [ ! -s "$TMP/out.evil" ]
+ok $? "guessed qcow2 with a backing file: refused, nothing printed"
+grep -q "give --format=qcow2" "$TMP/err.evil"; ok $? "the refusal says how to trust the image"
+LIBGUESTFS_BACKEND=none-such "$VDF" -a "$TMP/evil.img" > "$TMP/out.evil2" 2> "$TMP/err.evil2"
+[ $? -ne 0 ] && [ ! -s "$TMP/out.evil2" ] && grep -q "give --format=qcow2" "$TMP/err.evil2"
+ok $? "the default engine refuses it too, before libguestfs"
+"$VDF" --engine=fast --format=qcow2 -a "$TMP/evil.img" > "$TMP/out.trusted" 2>&1
+grep -q '^evil.img:/dev/sda ' "$TMP/out.trusted"; ok $? "--format=qcow2 follows the backing file"
+"$VDF" --engine=fast -a chain-base.qcow2 > "$TMP/out.nobacking" 2>&1
+ok $? "a guessed qcow2 without a backing file is still read"
+
 # 6. Live: one virt-df run must still agree with the recording, and vdf's
 # own libguestfs path must agree too (about 40 s each under TCG).
 if [ "${VK_VDF_LIVE:-yes}" = no ]; then

@@ -98,12 +98,14 @@ static int cmd_dump(int argc, char **argv)
 	return rc;
 }
 
-/* random FMT PATH SEED COUNT MIRROR [MAXLEN]: random writes and discards,
- * mirrored with plain file I/O into the raw file MIRROR (same size). */
+/* random FMT PATH SEED COUNT MIRROR [MAXLEN [FLUSH_EVERY]]: random writes
+ * and discards, mirrored with plain file I/O into the raw file MIRROR
+ * (same size); a flush after about one in FLUSH_EVERY (default 13, 0 =
+ * only at close, so dirty tables get evicted from a full cache). */
 static int cmd_random(int argc, char **argv)
 {
 	struct vk_image *img;
-	uint64_t seed, size, maxlen = 256 << 10;
+	uint64_t seed, size, maxlen = 256 << 10, flush_every = 13;
 	uint8_t *buf;
 	int i, count, mfd, rc = 0;
 
@@ -113,10 +115,15 @@ static int cmd_random(int argc, char **argv)
 	count = atoi(argv[3]);
 	if (argc > 5)
 		maxlen = strtoull(argv[5], NULL, 0);
+	if (argc > 6)
+		flush_every = strtoull(argv[6], NULL, 0);
+	if (maxlen == 0)
+		return 2;
 	if (vk_image_open(argv[1], fmt_arg(argv[0]), 0, &img) < 0)
 		return fail("open");
 	mfd = open(argv[4], O_RDWR);
-	buf = malloc(maxlen);
+	/* One write in 8 is rounded out to 4 KiB, which may pass maxlen. */
+	buf = malloc((maxlen + 4095) & ~4095ull);
 	size = vk_image_virtual_size(img);
 	for (i = 0; i < count && rc == 0 && mfd >= 0 && buf; i++) {
 		uint64_t r = rnd(&seed), len = 1 + rnd(&seed) % maxlen, off;
@@ -140,7 +147,7 @@ static int cmd_random(int argc, char **argv)
 		}
 		if (rc == 0 && pwrite(mfd, buf, len, (off_t)off) != (ssize_t)len)
 			rc = -EIO;
-		if (rc == 0 && r % 13 == 0)
+		if (rc == 0 && flush_every && r % flush_every == 0)
 			rc = vk_image_flush(img);
 	}
 	if (rc < 0 || mfd < 0 || !buf)
@@ -185,9 +192,10 @@ static int cmd_writer(int argc, char **argv)
 static void print_info(const struct vk_image_info *i)
 {
 	for (; i; i = i->backing) {
-		printf("image: %s\nformat: %s\nvirtual size: %llu\ncluster size: %u\n",
+		printf("image: %s\nformat: %s\nvirtual size: %llu\nallocated size: %llu\ncluster size: %u\n",
 		       i->path, vk_image_format_name(i->format),
-		       (unsigned long long)i->virtual_size, i->cluster_size);
+		       (unsigned long long)i->virtual_size, (unsigned long long)i->actual_size,
+		       i->cluster_size);
 		if (i->backing_file)
 			printf("backing file: %s\nbacking path: %s\nbacking format: %s\n",
 			       i->backing_file, i->backing_path, vk_image_format_name(i->backing_format));
@@ -265,6 +273,25 @@ static int cmd_space(int argc, char **argv)
 	return vk_image_check_space(argv[0], strtoull(argv[1], NULL, 0)) < 0 ? fail("space") : 0;
 }
 
+/* need FMT PATH: the free space a copy of PATH asks for */
+static int cmd_need(int argc, char **argv)
+{
+	struct vk_image *img;
+	uint64_t need;
+	int rc;
+
+	if (argc < 2)
+		return 2;
+	if (vk_image_open(argv[1], fmt_arg(argv[0]), VK_IMAGE_RDONLY, &img) < 0)
+		return fail("open");
+	rc = vk_image_copy_space_needed(img, 0, &need);
+	vk_image_close(img);
+	if (rc < 0)
+		return fail("need");
+	printf("%llu\n", (unsigned long long)need);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -274,6 +301,7 @@ int main(int argc, char **argv)
 		{ "create", cmd_create }, { "dump", cmd_dump }, { "random", cmd_random },
 		{ "writer", cmd_writer }, { "info", cmd_info }, { "open", cmd_open },
 		{ "copy", cmd_copy }, { "overlay", cmd_overlay }, { "space", cmd_space },
+		{ "need", cmd_need },
 	};
 	size_t i;
 
@@ -286,6 +314,6 @@ int main(int argc, char **argv)
 			return rc;
 		}
 	}
-	fprintf(stderr, "usage: vk-image-tool create|dump|random|writer|info|open|copy|overlay|space ...\n");
+	fprintf(stderr, "usage: vk-image-tool create|dump|random|writer|info|open|copy|overlay|space|need ...\n");
 	return 2;
 }

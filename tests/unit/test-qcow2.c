@@ -1,4 +1,4 @@
-/* test-qcow2.c - qcow2 header validation (each rejection) and corrupt tables met at I/O time. */
+/* test-qcow2.c - qcow2 header validation (each rejection), corrupt tables met at I/O time, metadata write order. */
 #include "config.h"
 #include <endian.h>
 #include <errno.h>
@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -470,6 +471,338 @@ static void test_format_names(void **state)
 	(void)state;
 }
 
+/* A backing file with no recorded format, starting with magic at offset:
+ * what vk_qcow2_backing_format() decides. */
+static int backing_with(unsigned offset, const char *magic, size_t len, enum vk_image_format *fmt)
+{
+	struct qcow2_header h = { .backing_file = "b.img" };
+	char bpath[64];
+	uint8_t buf[1024] = { 0 };
+	int fd, rc;
+
+	snprintf(bpath, sizeof(bpath), "/tmp/test-qcow2.%d.b.img", (int)getpid());
+	memcpy(buf + offset, magic, len);
+	fd = open(bpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, sizeof(buf)), (ssize_t)sizeof(buf));
+	close(fd);
+	rc = vk_qcow2_backing_format("top.qcow2", &h, bpath, fmt);
+	unlink(bpath);
+	return rc;
+}
+
+static void test_unrecorded_backing_format(void **state)
+{
+	static const struct {
+		unsigned offset;
+		const char *magic;
+		size_t len;
+		const char *seen;
+	} probes[] = {
+		{ 0, "QFI\xfb\0\0\0\3", 8, "qcow2" }, { 0, "QFI\xfb\0\0\0\1", 8, "qcow" },
+		{ 0, "QED", 4, "qed" }, { 0, "KDMV", 4, "vmdk" }, { 0, "COWD", 4, "vmdk" },
+		{ 0, "# Disk DescriptorFile", 21, "vmdk" }, { 64, "\x7f\x10\xda\xbe", 4, "vdi" },
+		{ 0, "vhdxfile", 8, "vhdx" }, { 0, "conectix", 8, "vpc" },
+		{ 0, "LUKS\xba\xbe", 6, "luks" }, { 0, "WithoutFreeSpace", 16, "parallels" },
+		{ 0, "Bochs Virtual HD Image", 22, "bochs" },
+	};
+	enum vk_image_format fmt = VK_IMAGE_QCOW2;
+	char want[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		assert_int_equal(backing_with(probes[i].offset, probes[i].magic, probes[i].len, &fmt), -EINVAL);
+		snprintf(want, sizeof(want), "looks like %s;", probes[i].seen);
+		assert_non_null(strstr(vk_last_error(), want));
+		snprintf(want, sizeof(want), "qemu-img rebase -u -F %s -b b.img top.qcow2", probes[i].seen);
+		assert_non_null(strstr(vk_last_error(), want));
+	}
+	/* Anything else is what qemu's probe calls raw, e.g. a boot sector,
+	 * or the VDI signature one byte off. */
+	assert_int_equal(backing_with(510, "\x55\xaa", 2, &fmt), 0);
+	assert_int_equal(fmt, VK_IMAGE_RAW);
+	assert_int_equal(backing_with(65, "\x7f\x10\xda\xbe", 4, &fmt), 0);
+	assert_int_equal(fmt, VK_IMAGE_RAW);
+	(void)state;
+}
+
+/*
+ * Write order.  SIGKILL cannot test it (the page cache survives), so this
+ * program replaces pwrite() and fdatasync() for the image's descriptor:
+ * every write goes to the file and to a mirror, every sync starts a new
+ * epoch, and a write that makes a pointer (L1 entry -> L2 table, refcount
+ * table entry -> block, header -> refcount table, L2 entry -> the block
+ * counting its cluster) is a violation when its target was written in the
+ * current epoch: after a power loss the pointer could be on disk and the
+ * target not.
+ */
+static struct {
+	int fd;			/* traced descriptor, -1 = none */
+	uint32_t cs, rb_bits;
+	uint8_t *mirror;	/* the file as written */
+	uint32_t *epoch_of;	/* per host cluster: 1 + epoch of its last write, 0 = none */
+	bool *is_l2, *bad_as_l2;
+	uint64_t clusters;	/* capacity of the arrays */
+	uint32_t epoch;
+	unsigned violations, syncs, l1_changes;
+} tr = { .fd = -1 };
+
+static uint64_t mirror64(uint64_t off)
+{
+	uint64_t v;
+
+	if (off + 8 > tr.clusters * tr.cs)
+		return 0;
+	memcpy(&v, tr.mirror + off, 8);
+	return be64toh(v);
+}
+
+static void trace_grow(uint64_t end)
+{
+	uint64_t n = tr.clusters, want = end / tr.cs + 1;
+
+	if (want <= n)
+		return;
+	want = want * 2;
+	tr.mirror = realloc(tr.mirror, want * tr.cs);
+	tr.epoch_of = realloc(tr.epoch_of, want * sizeof(*tr.epoch_of));
+	tr.is_l2 = realloc(tr.is_l2, want);
+	tr.bad_as_l2 = realloc(tr.bad_as_l2, want);
+	assert_non_null(tr.mirror);
+	memset(tr.mirror + n * tr.cs, 0, (want - n) * tr.cs);
+	memset(tr.epoch_of + n, 0, (want - n) * sizeof(*tr.epoch_of));
+	memset(tr.is_l2 + n, 0, want - n);
+	memset(tr.bad_as_l2 + n, 0, want - n);
+	tr.clusters = want;
+}
+
+static bool written_now(uint64_t off)
+{
+	uint64_t c = off / tr.cs;
+
+	return c < tr.clusters && tr.epoch_of[c] == tr.epoch + 1;
+}
+
+/* The refcount block counting host offset off, per the mirror; 0 if none. */
+static uint64_t refblock_of(uint64_t off)
+{
+	uint64_t rt = mirror64(QCOW2_HDR_REFCOUNT_TABLE_OFFSET);
+	uint64_t rti = (off / tr.cs) >> tr.rb_bits;
+
+	if (rti >= (uint64_t)be32toh(*(uint32_t *)(tr.mirror + QCOW2_HDR_REFCOUNT_TABLE_CLUSTERS)) * tr.cs / 8)
+		return 0;
+	return mirror64(rt + rti * 8) & QCOW2_REFT_OFFSET_MASK;
+}
+
+/* Would this cluster, read as an L2 table, point at a cluster whose count
+ * is not yet durable? */
+static bool l2_content_bad(const uint8_t *p)
+{
+	uint32_t i;
+
+	for (i = 0; i < tr.cs / 8; i++) {
+		uint64_t e, host, rb;
+
+		memcpy(&e, p + i * 8, 8);
+		e = be64toh(e);
+		host = e & QCOW2_L2E_OFFSET_MASK;
+		if ((e & QCOW2_OFLAG_COMPRESSED) || host == 0 || host / tr.cs >= tr.clusters)
+			continue;
+		rb = refblock_of(host);
+		if (rb && written_now(rb))
+			return true;
+	}
+	return false;
+}
+
+static void trace_write(const uint8_t *buf, size_t len, uint64_t off)
+{
+	uint64_t l1 = mirror64(QCOW2_HDR_L1_TABLE_OFFSET);
+	uint64_t l1_len = (uint64_t)be32toh(*(uint32_t *)(tr.mirror + QCOW2_HDR_L1_SIZE)) * 8;
+	uint64_t rt = mirror64(QCOW2_HDR_REFCOUNT_TABLE_OFFSET);
+	uint64_t rt_len = (uint64_t)be32toh(*(uint32_t *)(tr.mirror + QCOW2_HDR_REFCOUNT_TABLE_CLUSTERS)) * tr.cs;
+	uint64_t e, o, c;
+
+	trace_grow(off + len);
+	/* Entries of the L1 and refcount tables that this write changes. */
+	for (o = off & ~7ull; o + 8 <= off + len; o += 8) {
+		if (o < off)
+			continue;
+		memcpy(&e, buf + (o - off), 8);
+		e = be64toh(e);
+		if (e == mirror64(o))
+			continue;
+		if (o >= l1 && o < l1 + l1_len && (e & QCOW2_L1E_OFFSET_MASK)) {
+			c = (e & QCOW2_L1E_OFFSET_MASK) / tr.cs;
+			tr.l1_changes++;
+			trace_grow((c + 1) * tr.cs);
+			tr.is_l2[c] = true;
+			if (written_now(c * tr.cs) || tr.bad_as_l2[c])
+				tr.violations++;
+		}
+		if (o >= rt && o < rt + rt_len && (e & QCOW2_REFT_OFFSET_MASK) &&
+		    written_now(e & QCOW2_REFT_OFFSET_MASK))
+			tr.violations++;
+	}
+	/* The header moving to a new refcount table. */
+	if (off <= QCOW2_HDR_REFCOUNT_TABLE_OFFSET && off + len >= QCOW2_HDR_REFCOUNT_TABLE_CLUSTERS + 4) {
+		uint64_t nrt, i;
+		uint32_t n;
+
+		memcpy(&nrt, buf + (QCOW2_HDR_REFCOUNT_TABLE_OFFSET - off), 8);
+		memcpy(&n, buf + (QCOW2_HDR_REFCOUNT_TABLE_CLUSTERS - off), 4);
+		nrt = be64toh(nrt);
+		n = be32toh(n);
+		for (i = 0; nrt != rt && i < (uint64_t)n * tr.cs / 8; i++) {
+			uint64_t rb = mirror64(nrt + i * 8) & QCOW2_REFT_OFFSET_MASK;
+
+			if ((i % (tr.cs / 8) == 0 && written_now(nrt + i * 8)) || (rb && written_now(rb)))
+				tr.violations++;
+		}
+	}
+	/* A whole cluster may be (or become) an L2 table. */
+	if (off % tr.cs == 0 && len == tr.cs) {
+		bool bad = l2_content_bad(buf);
+
+		c = off / tr.cs;
+		tr.bad_as_l2[c] = bad;
+		if (tr.is_l2[c] && bad)
+			tr.violations++;
+	}
+	memcpy(tr.mirror + off, buf, len);
+	for (c = off / tr.cs; c * tr.cs < off + len; c++)
+		tr.epoch_of[c] = tr.epoch + 1;
+}
+
+ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+	if (fd == tr.fd && off >= 0)
+		trace_write(buf, len, (uint64_t)off);
+	return syscall(SYS_pwrite64, fd, buf, len, off);
+}
+
+int fdatasync(int fd)
+{
+	if (fd == tr.fd) {
+		/* Nothing can be lost here, so the test need not wait. */
+		tr.epoch++;
+		tr.syncs++;
+		return 0;
+	}
+	return (int)syscall(SYS_fdatasync, fd);
+}
+
+int fsync(int fd)
+{
+	if (fd == tr.fd)
+		return fdatasync(fd);
+	return (int)syscall(SYS_fsync, fd);
+}
+
+static void trace_start(struct vk_image *img, uint32_t cs)
+{
+	struct qcow2 *q = qcow2_of(img);
+	uint64_t size = (uint64_t)lseek(img->fd, 0, SEEK_END);
+
+	memset(&tr, 0, sizeof(tr));
+	tr.cs = cs;
+	tr.rb_bits = q->rb_bits;
+	trace_grow(size);
+	assert_int_equal(pread(img->fd, tr.mirror, size, 0), (ssize_t)size);
+	tr.fd = img->fd;
+}
+
+static void trace_stop(void)
+{
+	free(tr.mirror);
+	free(tr.epoch_of);
+	free(tr.is_l2);
+	free(tr.bad_as_l2);
+	memset(&tr, 0, sizeof(tr));
+	tr.fd = -1;
+}
+
+/* More L2 tables than the cache holds (4 MiB of 512-byte tables), no
+ * flush until close: evicted tables, some new, go to disk between the
+ * writebacks, and refcount blocks are evicted from their 8 slots. */
+static void test_write_order_under_eviction(void **state)
+{
+	struct vk_image_create_opts o = { .format = VK_IMAGE_QCOW2, .size = 2ull << 30,
+					  .cluster_size = 512 };
+	const unsigned cached = (4u << 20) / 512, writes = 3 * cached;
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	struct vk_image *img;
+	uint8_t buf[512];
+	unsigned i;
+
+	snprintf(path, sizeof(path), "/tmp/test-qcow2.%d.order.qcow2", (int)getpid());
+	unlink(path);
+	o.path = path;
+	assert_int_equal(vk_image_create(&o), 0);
+	assert_int_equal(vk_image_open(path, VK_IMAGE_QCOW2, 0, &img), 0);
+	trace_start(img, 512);
+	memset(buf, 0xab, sizeof(buf));
+	for (i = 0; i < writes; i++) {
+		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+		/* A new L2 table almost every time; some partial writes (COW)
+		 * and discards among them. */
+		uint64_t off = (seed % ((2ull << 30) / 512)) * 512;
+
+		if (i % 17 == 0)
+			assert_int_equal(vk_image_discard(img, off, 512), 0);
+		else
+			assert_int_equal(vk_image_write(img, buf, i % 5 ? 512 : 100, off), 0);
+	}
+	vk_image_close(img);
+	print_message("# %u L1 entries set, %u syncs, %u order violations\n",
+		      tr.l1_changes, tr.syncs, tr.violations);
+	assert_true(tr.l1_changes > cached);	/* the cache did overflow */
+	assert_int_equal(tr.violations, 0);
+	trace_stop();
+	unlink(path);
+	(void)state;
+}
+
+/* New L2 tables evicted by reads of existing ones, then a flush with
+ * nothing else dirty: the L1 entries naming the evicted tables are the
+ * only writes left, and must still wait for a sync. */
+static void test_write_order_evicted_by_reads(void **state)
+{
+	struct vk_image_create_opts o = { .format = VK_IMAGE_QCOW2, .size = 2ull << 30,
+					  .cluster_size = 512 };
+	const uint64_t per_l2 = 512 / 8 * 512;	/* guest bytes one L2 table maps */
+	const unsigned cached = (4u << 20) / 512;
+	struct vk_image *img;
+	uint8_t buf[512];
+	unsigned i;
+
+	snprintf(path, sizeof(path), "/tmp/test-qcow2.%d.order.qcow2", (int)getpid());
+	unlink(path);
+	o.path = path;
+	memset(buf, 0xab, sizeof(buf));
+	assert_int_equal(vk_image_create(&o), 0);
+	assert_int_equal(vk_image_open(path, VK_IMAGE_QCOW2, 0, &img), 0);
+	for (i = 0; i < cached; i++)
+		assert_int_equal(vk_image_write(img, buf, 512, i * per_l2), 0);
+	vk_image_close(img);
+
+	assert_int_equal(vk_image_open(path, VK_IMAGE_QCOW2, 0, &img), 0);
+	trace_start(img, 512);
+	for (i = 0; i < 16; i++)
+		assert_int_equal(vk_image_write(img, buf, 512, (cached + i) * per_l2), 0);
+	for (i = 0; i < cached; i++)
+		assert_int_equal(vk_image_read(img, buf, 1, i * per_l2), 0);
+	assert_int_equal(vk_image_flush(img), 0);
+	vk_image_close(img);
+	print_message("# %u L1 entries set, %u syncs, %u order violations\n",
+		      tr.l1_changes, tr.syncs, tr.violations);
+	assert_int_equal(tr.l1_changes, 16);
+	assert_int_equal(tr.violations, 0);
+	trace_stop();
+	unlink(path);
+	(void)state;
+}
+
 #define HDR(t) cmocka_unit_test_setup(t, make_header)
 #define IMG(t) cmocka_unit_test_setup_teardown(t, make_image, remove_image)
 
@@ -491,6 +824,9 @@ int main(void)
 		IMG(test_refblock_unaligned), IMG(test_write_over_metadata_refused), IMG(test_dirty_refused_rw),
 		IMG(test_write_read_only), IMG(test_beyond_size),
 		cmocka_unit_test(test_format_names),
+		cmocka_unit_test(test_unrecorded_backing_format),
+		cmocka_unit_test(test_write_order_under_eviction),
+		cmocka_unit_test(test_write_order_evicted_by_reads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
