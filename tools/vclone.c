@@ -136,6 +136,9 @@ static struct poptOption options[] = {
 	{ "force", '\0', POPT_ARG_NONE, &opt.force, 0, "clone even a running VM (pausing it)", NULL },
 	{ "print-config", '\0', POPT_ARG_NONE, &opt.print_config, 0,
 	  "print the clone's definition instead of creating it", NULL },
+	/* virt-clone's spelling, so its command lines work unchanged. */
+	{ "print-xml", '\0', POPT_ARG_NONE, &opt.print_config, 0,
+	  "virt-clone's name for --print-config (the definition is JSON)", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_common_options, 0, "Common options:", NULL },
 	POPT_AUTOHELP
 	POPT_TABLEEND
