@@ -78,12 +78,20 @@ diff_ok "--print-xml is virt-clone's spelling of --print-config" "$EXP/print-con
 
 # Every refusal, with its message.
 expect_fail "no original" "give exactly one of --original" "$VCLONE" -n x
+expect_fail "both -o and --original-config" "give exactly one of --original" \
+	"$VCLONE" -o elk04 --original-config "$VKIT_DIR/vms/elk04.json" -n elk06 -f "$D/a.img"
 expect_fail "no name" "a --name for the clone is required" "$VCLONE" -o elk04 -f "$D/x.img"
 expect_fail "unknown original" "not found" "$VCLONE" -o nosuch -n x -f "$D/x.img"
 expect_fail "name taken" "already exists; choose another --name" "$VCLONE" -o elk04 -n elk05 -f "$D/x.img"
 expect_fail "bad name" "x/y" "$VCLONE" -o elk04 -n x/y -f "$D/x.img"
 expect_fail "no disk path" "needs a new path" "$VCLONE" -o elk04 -n elk06
 expect_fail "disk exists" "already exists; remove it" "$VCLONE" -o elk04 -n elk06 -f "$D/elk05.img"
+# No file is there yet, but another definition names the path.
+define ghost 11111111-2222-4333-8444-000000000055 "{\"path\":\"$D/ghost.img\",\"format\":\"raw\"}" ''
+expect_fail "a path another VM's definition names" "$D/ghost.img: in use by another domain" \
+	"$VCLONE" -o elk04 -n elk06 -f "$D/ghost.img"
+test ! -e "$D/ghost.img"; ok $? "and that path is still free"
+rm -f "$VKIT_DIR/vms/ghost.json"
 expect_fail "too many -f" "--file options but" "$VCLONE" -o elk04 -n elk06 -f "$D/a.img" -f "$D/b.img"
 expect_fail "bad MAC" "52:54:zz" "$VCLONE" -o elk04 -n elk06 -f "$D/a.img" --mac 52:54:zz:00:00:01
 expect_fail "original's MAC" "the original uses that address" "$VCLONE" -o elk04 -n elk06 -f "$D/a.img" --mac 52:54:00:00:00:04
@@ -120,6 +128,9 @@ define two 11111111-2222-4333-8444-000000000022 \
 	"{\"path\":\"$D/elk04.img\",\"format\":\"raw\"},{\"path\":\"$D/web.qcow2\",\"format\":\"qcow2\"}" ''
 expect_fail "a failed second copy" "nodir" "$VCLONE" -o two -n two2 -f "$D/two2-a.img" -f "$D/nodir/two2-b.qcow2"
 test ! -e "$D/two2-a.img" && test ! -e "$VKIT_DIR/vms/two2.json" && ! ls "$D" | grep -q vclone; ok $? "the first disk was removed"
+expect_fail "one -f path for two disks" "$D/same.img: given for two disks" \
+	"$VCLONE" -o two -n two3 -f "$D/same.img" -f "$D/same.img"
+test ! -e "$D/same.img" && test ! -e "$VKIT_DIR/vms/two3.json" && ! ls "$D" | grep -q vclone; ok $? "and nothing of it is made"
 
 # kill -9 at random points: a clone is whole or absent.  A qcow2 full of
 # data copies slowly enough for the kills to land mid-copy.
