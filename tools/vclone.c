@@ -582,6 +582,12 @@ static int create_disk(const struct vk_vm *clone, struct disk_plan *p, size_t d)
 		if (rc == -ECANCELED)
 			rc = check_interrupted();
 	}
+	/* The image layer names its temporary file and the ioctl's errno; the
+	 * user needs to hear that --reflink cannot be honoured here. */
+	if (opt.reflink && (rc == -EOPNOTSUPP || rc == -ENOTTY || rc == -EXDEV))
+		rc = vk_errorx(-rc, "%s: --reflink: %s; clone without --reflink for a full copy", dst,
+			       rc == -EXDEV ? "a copy-on-write copy must be on the original's filesystem"
+					    : "this filesystem cannot make copy-on-write copies");
 	if (rc < 0)
 		return vk_error_prefix(rc, "disk %s", p->target);
 	return check_interrupted();

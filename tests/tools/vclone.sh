@@ -122,6 +122,20 @@ cp "$D/elk04.img" "$D/kept.img"
 check "--preserve-data uses the given file" "$VCLONE" -o elk04 -n elk08 -f "$D/kept.img" --preserve-data
 check "--nonsparse" "$VCLONE" -o elk04 -n elk10 -f "$D/elk10.img" --nonsparse
 [ "$(du -k "$D/elk10.img" | cut -f1)" -ge 60000 ]; ok $? "--nonsparse allocates every byte"
+# --reflink is a demand: where the filesystem cannot share blocks it is
+# refused, not quietly turned into a full copy.  cp finds out which kind
+# of filesystem this is (a failed clone leaves it an empty file).
+if cp --reflink=always "$D/elk04.img" "$D/reflink-probe" 2>/dev/null; then
+	check "--reflink where the filesystem shares blocks" "$VCLONE" -o elk04 -n elk11 -f "$D/elk11.img" --reflink
+	qemu-img compare -q -f raw -F raw "$D/elk04.img" "$D/elk11.img"; ok $? "the reflinked copy reads like the original"
+else
+	expect_fail "--reflink where the filesystem cannot share blocks" \
+		"disk vda: $D/elk11.img: --reflink: this filesystem cannot make copy-on-write copies" \
+		"$VCLONE" -o elk04 -n elk11 -f "$D/elk11.img" --reflink
+	test ! -e "$D/elk11.img" && ! ls "$D" | grep -q vclone && test ! -e "$VKIT_DIR/vms/elk11.json"
+	ok $? "and nothing of the clone is left"
+fi
+rm -f "$D/reflink-probe"
 
 # A failure in the middle leaves nothing: the second disk's directory is not writable.
 define two 11111111-2222-4333-8444-000000000022 \
