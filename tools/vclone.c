@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -703,15 +705,55 @@ static int reset_identity(const struct vk_vm *clone, const struct disk_plan *pla
 	return rc;
 }
 
-static int lock_source(const char *name, int *fd)
+/*
+ * Clones of one VM are serialised on run/NAME.lock: a second vclone (or a
+ * guardian still removing what a killed one left) makes this one wait.  It
+ * says so rather than hang silently, and the wait is polled because flock()
+ * restarts after our SIGINT/SIGTERM handlers, which would leave Ctrl-C
+ * without effect.
+ */
+#define LOCK_POLL_NS	100000000L	/* 0.1 s: short next to any copy */
+
+static int lock_source(const char *name, int *fd_out)
 {
 	char file[VK_NAME_MAX + 8], *path = NULL;
-	int rc;
+	bool told = false;
+	int fd = -1, rc;
 
 	snprintf(file, sizeof(file), "%s.lock", name);
-	rc = vk_state_path(&path, "run", file);
-	if (rc == 0)
-		rc = vk_lock_path(path, fd);
+	if ((rc = vk_state_path(&path, "run", file)) < 0)
+		goto out;
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+		rc = vk_error(errno, "%s", path);
+		goto out;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		struct timespec poll = { 0, LOCK_POLL_NS };
+
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK) {
+			rc = vk_error(errno, "lock %s", path);
+			goto out;
+		}
+		if (interrupted) {
+			rc = vk_errorx(EINTR, "interrupted by signal %d while waiting for %s; nothing was created",
+				       (int)interrupted, path);
+			goto out;
+		}
+		if (!told) {
+			/* Not silenced by -q: it is the only explanation of the wait. */
+			fprintf(stderr, "vclone: %s: another vclone of it holds %s; waiting for it to finish\n",
+				name, path);
+			told = true;
+		}
+		nanosleep(&poll, NULL);
+	}
+	*fd_out = fd;
+	fd = -1;
+out:
+	if (fd >= 0)
+		close(fd);
 	free(path);
 	return rc;
 }

@@ -115,6 +115,35 @@ expect_fail "running original with --linked --force" "--linked needs it shut dow
 kill $SLEEPER 2>/dev/null; wait $SLEEPER 2>/dev/null; rm -f "$VKIT_DIR/run/elk04.pid"
 test ! -e "$D/a.img" && test ! -e "$VKIT_DIR/vms/elk06.json"; ok $? "refusals create nothing"
 
+# Clones of one VM wait on its lock (here held with flock, as another
+# vclone would): vclone says so, SIGTERM ends the wait with nothing made,
+# and once the lock is free the clone goes ahead.
+LOCK="$VKIT_DIR/run/elk04.lock"
+( exec 9>"$LOCK"; flock 9; echo held >"$TMP/held"; exec sleep 60 ) >/dev/null 2>&1 & HOLDER=$!
+wait_for "$TMP/held" held 10
+"$VCLONE" -o elk04 -n elk12 -f "$D/elk12.img" 2>"$TMP/wait.err" & pid=$!
+wait_for "$TMP/wait.err" "another vclone of it holds $LOCK; waiting for it to finish" 10
+ok $? "a held lock: vclone says it waits"
+test ! -e "$D/elk12.img" && ! ls "$D" | grep -q vclone && test ! -e "$VKIT_DIR/vms/elk12.json"
+ok $? "and has made nothing while it waits"
+# Bounded by the message rather than wait_exit: its watchdog, killed just
+# after its fork when vclone exits at once, was seen running this script's
+# EXIT trap (rm -rf $TMP) under dash.
+kill -TERM $pid
+wait_for "$TMP/wait.err" "interrupted by signal" 10 || kill -KILL $pid
+wait $pid; rc=$?
+[ $rc -eq 1 ] && grep -q "interrupted by signal 15 while waiting for $LOCK; nothing was created" "$TMP/wait.err"
+ok $? "SIGTERM ends the wait with a message (exit $rc)"
+test ! -e "$D/elk12.img" && ! ls "$D" | grep -q vclone && test ! -e "$VKIT_DIR/vms/elk12.json"
+ok $? "and nothing of the clone is left"
+"$VCLONE" -q -o elk04 -n elk12 -f "$D/elk12.img" 2>"$TMP/wait2.err" & pid=$!
+wait_for "$TMP/wait2.err" "waiting for it to finish" 10; ok $? "-q does not hide the wait"
+kill $HOLDER; wait $HOLDER 2>/dev/null
+wait_for "$VKIT_DIR/vms/elk12.json" elk12 60 || kill -KILL $pid
+wait $pid; ok $? "once the lock is free, the clone goes ahead"
+qemu-img compare -q -f raw -F raw "$D/elk04.img" "$D/elk12.img" && test -f "$VKIT_DIR/vms/elk12.json"
+ok $? "and is whole"
+
 # Other options that change the copy.
 check "--skip-copy keeps the path" "$VCLONE" -o elk04 -n elk07 --skip-copy vda
 grep -q "\"$D/elk04.img\"" "$VKIT_DIR/vms/elk07.json"; ok $? "elk07 uses elk04's disk"
