@@ -402,6 +402,91 @@ static void print_plan(const struct vk_vm *orig, const struct vk_vm *clone, cons
 		printf("reset identity: machine-id, SSH host keys, persistent net rules, hostname\n");
 }
 
+/* Bytes a copy of the disk takes where it lands: a reflink shares the
+ * blocks, a sparse copy takes what the source chain holds, --nonsparse the
+ * whole disk plus the image layer's allowance for metadata. */
+static int copy_needs(const struct disk_plan *p, uint64_t *need)
+{
+	struct vk_image_info *info = NULL;
+	int rc;
+
+	*need = 0;
+	if (p->action != DISK_COPY || opt.reflink)
+		return 0;	/* an overlay starts at a few clusters */
+	if ((rc = vk_image_info(p->src, p->src_format, &info)) < 0)
+		return rc;
+	if (opt.nonsparse)
+		*need = info->virtual_size + info->virtual_size / 64;
+	else
+		for (const struct vk_image_info *i = info; i; i = i->backing)
+			*need += i->actual_size;
+	vk_image_info_free(info);
+	return 0;
+}
+
+/*
+ * --check: what the copy would trip over, found before anything is made --
+ * each new disk's directory must exist and take new files, and each
+ * filesystem must hold all the copies made on it (summed, as two disks on
+ * one filesystem share its free space).  Every problem is printed;
+ * returns their number.
+ */
+static int check_plan(const struct vk_vm *clone, const struct disk_plan *plan)
+{
+	struct { dev_t dev; char *dir; uint64_t need; } fs[MAX_LIST] = { 0 };
+	size_t n_fs = 0;
+	int problems = 0;
+
+	for (size_t d = 0; d < clone->n_disks; d++) {
+		char *copy, *dir;
+		struct stat st;
+		uint64_t need;
+		size_t f;
+		int rc = 0;
+
+		if (plan[d].action != DISK_COPY && plan[d].action != DISK_LINK)
+			continue;
+		if (!(copy = strdup(clone->disks[d].path))) {
+			fprintf(stderr, "vclone: %s: out of memory\n", clone->name);
+			return problems + 1;
+		}
+		dir = dirname(copy);
+		if (stat(dir, &st) < 0)
+			rc = vk_error(errno, "disk %s: %s: directory %s", plan[d].target, clone->disks[d].path, dir);
+		else if (!S_ISDIR(st.st_mode))
+			rc = vk_errorx(ENOTDIR, "disk %s: %s: %s is not a directory", plan[d].target,
+				       clone->disks[d].path, dir);
+		else if (access(dir, W_OK | X_OK) < 0)
+			rc = vk_error(errno, "disk %s: %s: cannot create files in %s", plan[d].target,
+				      clone->disks[d].path, dir);
+		else if ((rc = copy_needs(&plan[d], &need)) < 0)
+			vk_error_prefix(rc, "disk %s", plan[d].target);
+		if (rc < 0) {
+			vk_report_object(clone->name);
+			problems++;
+			free(copy);
+			continue;
+		}
+		for (f = 0; f < n_fs && fs[f].dev != st.st_dev; f++)
+			;
+		if (f == n_fs) {
+			fs[n_fs].dev = st.st_dev;
+			fs[n_fs++].dir = copy;
+			copy = NULL;
+		}
+		fs[f].need += need;
+		free(copy);
+	}
+	for (size_t f = 0; f < n_fs; f++) {
+		if (fs[f].need && vk_image_check_space(fs[f].dir, fs[f].need) < 0) {
+			vk_report_object(clone->name);
+			problems++;
+		}
+		free(fs[f].dir);
+	}
+	return problems;
+}
+
 /*
  * The guardian: a child forked before anything is created, told through a
  * pipe what the clone creates ("F" staged files and their name prefix,
@@ -920,6 +1005,10 @@ int main(int argc, char **argv)
 	}
 	if (opt.check) {
 		print_plan(orig, clone, plan);
+		/* virt-clone's --check all=off turns its checks off; so here. */
+		fflush(stdout);
+		if (strcmp(opt.check, "all=off") != 0 && check_plan(clone, plan) > 0)
+			rc = -EINVAL;
 		goto out;
 	}
 	if (opt.print_config) {

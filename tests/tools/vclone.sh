@@ -62,13 +62,50 @@ test -f "$D/web-clone.qcow2"; ok $? "web.qcow2 becomes web-clone.qcow2"
 
 # Plans and configs, changing nothing.
 U=11111111-2222-4333-8444-00000000000a
-"$VCLONE" -o web01 -n web09 -f /srv/web09.qcow2 -u $U -m 52:54:00:00:09:01 -m 52:54:00:00:09:02 \
-	--check 2>&1 | sed "s|$D|DATA|g" >"$TMP/check.out"
+"$VCLONE" -o web01 -n web09 -f "$D/web09.qcow2" -u $U -m 52:54:00:00:09:01 -m 52:54:00:00:09:02 \
+	--check >"$TMP/check.raw" 2>&1; ok $? "--check of a plan that can be carried out exits 0"
+sed "s|$D|DATA|g" "$TMP/check.raw" >"$TMP/check.out"
 diff_ok "--check prints the plan" "$EXP/check.out" "$TMP/check.out"
 "$VCLONE" -o web01 -n web09 -f /srv/web09.qcow2 -u $U -m 52:54:00:00:09:01 -m 52:54:00:00:09:02 \
 	--print-config 2>&1 | sed "s|$D|DATA|g" >"$TMP/print.out"
 diff_ok "--print-config prints the definition" "$EXP/print-config.json" "$TMP/print.out"
-test ! -e "$VKIT_DIR/vms/web09.json" && test ! -e /srv/web09.qcow2; ok $? "--check and --print-config create nothing"
+test ! -e "$VKIT_DIR/vms/web09.json" && test ! -e /srv/web09.qcow2 && test ! -e "$D/web09.qcow2"
+ok $? "--check and --print-config create nothing"
+
+# --check checks what the copy needs: a directory that exists and takes
+# files, and room for the copies.
+expect_fail "--check: a missing directory" "disk vda: /nonexistent/dir/x.img: directory /nonexistent/dir: No such file or directory" \
+	"$VCLONE" -o elk04 -n elk06 -f /nonexistent/dir/x.img --check
+grep -q "^disk vda: copy $D/elk04.img (raw) -> /nonexistent/dir/x.img" "$TMP/ef.out"; ok $? "and still prints the plan"
+expect_fail "--check: a file where the directory should be" "$D/elk04.img is not a directory" \
+	"$VCLONE" -o elk04 -n elk06 -f "$D/elk04.img/x.img" --check
+check "--check all=off prints the plan only (virt-clone's spelling)" \
+	"$VCLONE" -o elk04 -n elk06 -f /nonexistent/dir/x.img --check=all=off
+# A 1 PiB disk copied with --nonsparse fits on no filesystem here.
+qemu-img create -q -f qcow2 "$D/huge.qcow2" 1P
+define huge 11111111-2222-4333-8444-000000000066 "{\"path\":\"$D/huge.qcow2\",\"format\":\"qcow2\"}" ''
+expect_fail "--check: no room for a --nonsparse copy" "$D: not enough free space" \
+	"$VCLONE" -o huge -n huge2 -f "$D/huge2.qcow2" --nonsparse --check
+check "--check: a sparse copy of it fits" "$VCLONE" -o huge -n huge2 -f "$D/huge2.qcow2" --check
+rm -f "$VKIT_DIR/vms/huge.json" "$D/huge.qcow2"
+# A directory that takes no files: mode 0555 stops anyone but root; root
+# needs a read-only mount (a private one, in its own mount namespace).
+mkdir -p "$D/ro"
+if [ "$(id -u)" -ne 0 ]; then
+	chmod 0555 "$D/ro"
+	expect_fail "--check: a directory that takes no files" "cannot create files in $D/ro: Permission denied" \
+		"$VCLONE" -o elk04 -n elk06 -f "$D/ro/x.img" --check
+	chmod 0755 "$D/ro"
+elif unshare -m true 2>/dev/null; then
+	expect_fail "--check: a directory on a read-only filesystem" "cannot create files in $D/ro: Read-only file system" \
+		unshare -m sh -c 'mount -t tmpfs -o ro,size=1m tmpfs "$1" && shift && exec "$@"' sh "$D/ro" \
+		"$VCLONE" -o elk04 -n elk06 -f "$D/ro/x.img" --check
+else
+	skip "root without mount namespaces: no directory here refuses files"
+fi
+rmdir "$D/ro"
+test ! -e "$VKIT_DIR/vms/elk06.json" && test ! -e "$VKIT_DIR/vms/huge2.json" && ! ls "$D" | grep -q -e vclone -e huge2
+ok $? "--check creates nothing, even when it finds problems"
 "$VCLONE" --original-config "$VKIT_DIR/vms/web01.json" -n web09 -f /srv/web09.qcow2 -u $U \
 	-m 52:54:00:00:09:01 -m 52:54:00:00:09:02 --print-config 2>&1 | sed "s|$D|DATA|g" >"$TMP/print2.out"
 diff_ok "--original-config reads a definition file" "$EXP/print-config.json" "$TMP/print2.out"
