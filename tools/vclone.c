@@ -399,7 +399,7 @@ static void print_plan(const struct vk_vm *orig, const struct vk_vm *clone, cons
 	for (size_t i = 0; i < clone->n_nics; i++)
 		printf("nic %zu: %s -> %s\n", i, orig->nics[i].mac, clone->nics[i].mac);
 	if (opt.reset_identity)
-		printf("reset identity: machine-id, SSH host keys, persistent net rules, hostname\n");
+		printf("reset identity: machine-id, SSH host keys, persistent net rules, ifcfg HWADDR/UUID, hostname\n");
 }
 
 /* Bytes a copy of the disk takes where it lands: a reflink shares the
@@ -711,11 +711,85 @@ static bool host_has_hw_virt(void)
 	return yes;
 }
 
-/* What virt-sysprep's machine-id, ssh-hostkeys, net-hostname and
- * udev-persistent-net operations do, on each filesystem holding /etc. */
+static bool var_is(const char *line, size_t len, const char *key)
+{
+	size_t k = strlen(key);
+
+	return len > k && strncmp(line, key, k) == 0 && line[k] == '=';
+}
+
+/*
+ * Rewrites a shell-variable file (ifcfg-*, /etc/sysconfig/network) in the
+ * staged disk: lines setting a key in drop go, a line setting set_key gets
+ * set_value (appended when there is none; later ones go).  In place: the disk is not yet
+ * published, so a failure leaves nothing a guest could boot.
+ */
+static int edit_vars(guestfs_h *g, const char *path, const char *const *drop, const char *set_key,
+		     const char *set_value)
+{
+	char *text = NULL, *out = NULL;
+	size_t size = 0, n = 0;
+	bool set = false, changed = false;
+	int rc = -EIO;
+
+	if (!(text = guestfs_read_file(g, path, &size)))
+		goto out;
+	if (!(out = malloc(size + (set_key ? strlen(set_key) + strlen(set_value) + 3 : 0) + 1))) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t off = 0; off < size;) {
+		const char *line = text + off, *nl = memchr(line, '\n', size - off);
+		size_t len = nl ? (size_t)(nl - line) + 1 : size - off, skip = 0;
+		bool gone = false;
+
+		off += len;
+		while (skip < len && (line[skip] == ' ' || line[skip] == '\t'))
+			skip++;
+		for (size_t i = 0; drop[i] && !gone; i++)
+			gone = var_is(line + skip, len - skip, drop[i]);
+		if (gone) {
+			changed = true;
+			continue;
+		}
+		if (set_key && var_is(line + skip, len - skip, set_key)) {
+			/* Once: a later assignment would win in the shell, and out
+			 * has room for one new line only. */
+			if (!set)
+				n += (size_t)sprintf(out + n, "%s=%s\n", set_key, set_value);
+			set = changed = true;
+			continue;
+		}
+		memcpy(out + n, line, len);
+		n += len;
+	}
+	if (set_key && !set) {
+		if (n && out[n - 1] != '\n')
+			out[n++] = '\n';
+		n += (size_t)sprintf(out + n, "%s=%s\n", set_key, set_value);
+		changed = true;
+	}
+	rc = 0;
+	if (changed && guestfs_write(g, path, out, n) < 0)
+		rc = -EIO;
+out:
+	free(text);
+	free(out);
+	return rc;
+}
+
+/* What virt-sysprep's machine-id, ssh-hostkeys, udev-persistent-net,
+ * net-hwaddr and net-hostname operations and its hostname setting do, on
+ * each filesystem holding /etc. */
 static int reset_fs_identity(guestfs_h *g, const char *hostname)
 {
-	char **keys;
+	/* HWADDR= pins the file to the original's MAC, so the clone's NIC would
+	 * go unconfigured; UUID= is the original's NetworkManager connection,
+	 * which the clone's is not; HOSTNAME= and DHCP_HOSTNAME= name the
+	 * original. */
+	static const char *const ifcfg_drop[] = { "HWADDR", "UUID", "HOSTNAME", "DHCP_HOSTNAME", NULL };
+	static const char *const nothing[] = { NULL };
+	char **keys, **ifcfgs;
 	int rc = 0;
 
 	if (guestfs_is_file(g, "/etc/machine-id") > 0 && guestfs_truncate(g, "/etc/machine-id") < 0)
@@ -731,6 +805,15 @@ static int reset_fs_identity(guestfs_h *g, const char *hostname)
 	free(keys);
 	if (guestfs_rm_f(g, "/etc/udev/rules.d/70-persistent-net.rules") < 0)
 		rc = -EIO;
+	ifcfgs = guestfs_glob_expand(g, "/etc/sysconfig/network-scripts/ifcfg-*");
+	for (size_t i = 0; ifcfgs && ifcfgs[i]; i++) {
+		if (guestfs_is_file(g, ifcfgs[i]) > 0 && edit_vars(g, ifcfgs[i], ifcfg_drop, NULL, NULL) < 0)
+			rc = -EIO;
+		free(ifcfgs[i]);
+	}
+	free(ifcfgs);
+	/* systemd guests read /etc/hostname; RHEL/CentOS 6 and older only
+	 * HOSTNAME= in /etc/sysconfig/network.  Each is set where it exists. */
 	if (guestfs_is_file(g, "/etc/hostname") > 0) {
 		char *text;
 
@@ -740,6 +823,9 @@ static int reset_fs_identity(guestfs_h *g, const char *hostname)
 			rc = -EIO;
 		free(text);
 	}
+	if (guestfs_is_file(g, "/etc/sysconfig/network") > 0 &&
+	    edit_vars(g, "/etc/sysconfig/network", nothing, "HOSTNAME", hostname) < 0)
+		rc = -EIO;
 	return rc;
 }
 

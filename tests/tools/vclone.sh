@@ -245,19 +245,38 @@ else
 	skip "the copy finished before SIGTERM"
 fi
 
-# --reset-identity on a small ext4 image (one libguestfs run, ~15 s under TCG).
+# --reset-identity on a small ext4 image holding what both a systemd guest
+# (/etc/hostname) and a RHEL/CentOS 6 one (/etc/sysconfig/network, ifcfg-*)
+# keep: all checked after one libguestfs run (~15-25 s under TCG).
 if command -v mkfs.ext4 >/dev/null && command -v debugfs >/dev/null && command -v guestfish >/dev/null; then
-	mkdir -p "$TMP/root/etc/ssh"
-	echo 0123456789abcdef0123456789abcdef >"$TMP/root/etc/machine-id"
-	echo elk04 >"$TMP/root/etc/hostname"
-	echo key >"$TMP/root/etc/ssh/ssh_host_ed25519_key"
+	R="$TMP/root/etc"
+	mkdir -p "$R/ssh" "$R/sysconfig/network-scripts" "$R/udev/rules.d"
+	echo 0123456789abcdef0123456789abcdef >"$R/machine-id"
+	echo elk04 >"$R/hostname"
+	echo key >"$R/ssh/ssh_host_ed25519_key"
+	echo key >"$R/ssh/ssh_host_rsa_key"
+	echo 'Port 22' >"$R/ssh/sshd_config"
+	printf 'NETWORKING=yes\nHOSTNAME=elk04.example.com\nGATEWAY=10.0.2.2\n' >"$R/sysconfig/network"
+	printf 'DEVICE=eth0\nHWADDR=52:54:00:00:00:04\nUUID=5fb06bd0-0bb0-7ffb-45f1-d6edd65f3e03\nONBOOT=yes\nBOOTPROTO=dhcp\nDHCP_HOSTNAME=elk04\n' \
+		>"$R/sysconfig/network-scripts/ifcfg-eth0"
+	echo 'SUBSYSTEM=="net", ATTR{address}=="52:54:00:00:00:04", NAME="eth0"' >"$R/udev/rules.d/70-persistent-net.rules"
 	mkfs.ext4 -q -F -d "$TMP/root" "$D/sys.img" 32M
 	define sys 11111111-2222-4333-8444-000000000044 "{\"path\":\"$D/sys.img\",\"format\":\"raw\"}" ''
-	check "--reset-identity" "$VCLONE" -q -o sys -n sys2 -f "$D/sys2.img" --reset-identity
-	[ "$(debugfs -R 'cat /etc/hostname' "$D/sys2.img" 2>/dev/null)" = sys2 ]; ok $? "the clone's hostname is its name"
-	[ -z "$(debugfs -R 'cat /etc/machine-id' "$D/sys2.img" 2>/dev/null)" ]; ok $? "the clone's machine-id is empty (new on first boot)"
+	check "--reset-identity" env LIBGUESTFS_BACKEND=direct "$VCLONE" -q -o sys -n sys2 -f "$D/sys2.img" --reset-identity
+	cat2() { debugfs -R "cat $1" "$D/sys2.img" 2>/dev/null; }
+	[ "$(cat2 /etc/hostname)" = sys2 ]; ok $? "the clone's hostname is its name"
+	[ -z "$(cat2 /etc/machine-id)" ]; ok $? "the clone's machine-id is empty (new on first boot)"
 	! debugfs -R 'ls /etc/ssh' "$D/sys2.img" 2>/dev/null | grep -q ssh_host; ok $? "SSH host keys are gone"
-	[ "$(debugfs -R 'cat /etc/hostname' "$D/sys.img" 2>/dev/null)" = elk04 ]; ok $? "the original is untouched"
+	debugfs -R 'ls /etc/ssh' "$D/sys2.img" 2>/dev/null | grep -q sshd_config; ok $? "the rest of /etc/ssh stays"
+	! debugfs -R 'ls /etc/udev/rules.d' "$D/sys2.img" 2>/dev/null | grep -q 70-persistent-net.rules
+	ok $? "70-persistent-net.rules (the original's MAC as eth0) is gone"
+	[ "$(cat2 /etc/sysconfig/network)" = "$(printf 'NETWORKING=yes\nHOSTNAME=sys2\nGATEWAY=10.0.2.2')" ]
+	ok $? "/etc/sysconfig/network: HOSTNAME= is the clone's name, the rest kept"
+	[ "$(cat2 /etc/sysconfig/network-scripts/ifcfg-eth0)" = "$(printf 'DEVICE=eth0\nONBOOT=yes\nBOOTPROTO=dhcp')" ]
+	ok $? "ifcfg-eth0: HWADDR=, UUID= and DHCP_HOSTNAME= are gone, the rest kept"
+	[ "$(debugfs -R 'cat /etc/hostname' "$D/sys.img" 2>/dev/null)" = elk04 ] &&
+		debugfs -R 'cat /etc/sysconfig/network-scripts/ifcfg-eth0' "$D/sys.img" 2>/dev/null | grep -q '^HWADDR='
+	ok $? "the original is untouched"
 else
 	skip "libguestfs or e2fsprogs missing: --reset-identity not tested"
 fi
