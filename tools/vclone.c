@@ -402,26 +402,22 @@ static void print_plan(const struct vk_vm *orig, const struct vk_vm *clone, cons
 		printf("reset identity: machine-id, SSH host keys, persistent net rules, ifcfg HWADDR/UUID, hostname\n");
 }
 
-/* Bytes a copy of the disk takes where it lands: a reflink shares the
- * blocks, a sparse copy takes what the source chain holds, --nonsparse the
- * whole disk plus the image layer's allowance for metadata. */
+/* Bytes a copy of the disk takes where it lands: what vk_image_copy()
+ * asks for (so --check and the copy agree), nothing for a reflink, which
+ * shares the blocks, or an overlay, which starts at a few clusters. */
 static int copy_needs(const struct disk_plan *p, uint64_t *need)
 {
-	struct vk_image_info *info = NULL;
+	struct vk_image *src = NULL;
 	int rc;
 
 	*need = 0;
 	if (p->action != DISK_COPY || opt.reflink)
-		return 0;	/* an overlay starts at a few clusters */
-	if ((rc = vk_image_info(p->src, p->src_format, &info)) < 0)
+		return 0;
+	if ((rc = vk_image_open(p->src, p->src_format, VK_IMAGE_RDONLY, &src)) < 0)
 		return rc;
-	if (opt.nonsparse)
-		*need = info->virtual_size + info->virtual_size / 64;
-	else
-		for (const struct vk_image_info *i = info; i; i = i->backing)
-			*need += i->actual_size;
-	vk_image_info_free(info);
-	return 0;
+	rc = vk_image_copy_space_needed(src, opt.nonsparse ? VK_COPY_NONSPARSE : 0, need);
+	vk_image_close(src);
+	return rc;
 }
 
 /*
