@@ -78,7 +78,9 @@ wait_for() {
 # wait_exit PID SECONDS: PID's exit status; past the deadline PID gets
 # SIGKILL (status 137), so a stuck runner fails a test instead of hanging it.
 wait_exit() {
-	( sleep "$2" && kill -KILL "$1" ) >/dev/null 2>&1 &
+	# A new sh, not a subshell: a subshell killed early could still run
+	# this shell's EXIT trap (rm -rf "$TMP"), seen once under dash.
+	sh -c 'sleep "$1" && kill -KILL "$2"' wait_exit "$2" "$1" >/dev/null 2>&1 &
 	_we_dog=$!
 	wait "$1"
 	_we_rc=$?
