@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -28,7 +29,9 @@
 #define HTTP_METHOD_NOT_ALLOWED 405
 #define HTTP_NOT_IMPLEMENTED 501
 #define HTTP_PARTIAL_CONTENT 206
+#define HTTP_RANGE_NOT_SATISFIABLE 416
 #define VALIDATOR_MAX 256
+#define FNV1A_OFFSET_BASIS UINT64_C(0xcbf29ce484222325)
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_rc;
@@ -63,6 +66,9 @@ struct transfer {
 	char etag[VALIDATOR_MAX];
 	char last_modified[VALIDATOR_MAX];
 	bool accept_ranges;
+	/* Content-Range of the last answer: start and complete length (0: "*") */
+	bool have_range;
+	uint64_t range_start, range_total;
 	/* memory sink */
 	char *buf;
 	size_t len, max;
@@ -75,6 +81,11 @@ struct transfer {
 	CURL *curl;
 	struct vk_progress *progress;
 	uint64_t resume_from;
+	uint64_t length;		/* announced by the probe, 0 if unknown */
+	const struct transfer *probed;	/* the validators the .part is named after */
+	bool skip_body;			/* an error page, not the file's bytes */
+	bool restart;			/* the answer cannot continue the .part */
+	bool changed;			/* the server's validators differ from the probe's */
 };
 
 static void copy_header_value(char *dst, const char *value, size_t len)
@@ -91,6 +102,44 @@ static void copy_header_value(char *dst, const char *value, size_t len)
 	dst[len] = '\0';
 }
 
+/* Decimal digits only: strtoull() would also take a sign and blanks. */
+static bool parse_u64(const char **p, uint64_t *v)
+{
+	char *end;
+
+	if (**p < '0' || **p > '9')
+		return false;
+	errno = 0;
+	*v = strtoull(*p, &end, 10);
+	*p = end;
+	return errno == 0;
+}
+
+/* "bytes FIRST-LAST/COMPLETE", COMPLETE maybe "*" (RFC 9110, 14.4); anything else
+ * leaves have_range false, which a 206 answer then fails. */
+static void parse_content_range(struct transfer *t, const char *value, size_t len)
+{
+	char buf[VALIDATOR_MAX];
+	const char *p = buf;
+	uint64_t first, last, complete = 0;
+
+	copy_header_value(buf, value, len);
+	if (strncasecmp(p, "bytes ", 6))
+		return;
+	p += 6;
+	if (!parse_u64(&p, &first) || *p++ != '-' || !parse_u64(&p, &last) || *p++ != '/' || last < first)
+		return;
+	if (*p == '*')
+		p++;
+	else if (!parse_u64(&p, &complete) || complete <= last)
+		return;
+	if (*p)
+		return;
+	t->have_range = true;
+	t->range_start = first;
+	t->range_total = complete;
+}
+
 static size_t on_header(char *data, size_t size, size_t nitems, void *opaque)
 {
 	struct transfer *t = opaque;
@@ -100,6 +149,7 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *opaque)
 	if (len >= 5 && !strncmp(data, "HTTP/", 5)) {
 		t->etag[0] = t->last_modified[0] = '\0';
 		t->accept_ranges = false;
+		t->have_range = false;
 	}
 	if (len > 5 && !strncasecmp(data, "ETag:", 5))
 		copy_header_value(t->etag, data + 5, len - 5);
@@ -107,6 +157,8 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *opaque)
 		copy_header_value(t->last_modified, data + 14, len - 14);
 	else if (len > 14 && !strncasecmp(data, "Accept-Ranges:", 14))
 		t->accept_ranges = strstr(data + 14, "bytes") != NULL;
+	else if (len > 14 && !strncasecmp(data, "Content-Range:", 14))
+		parse_content_range(t, data + 14, len - 14);
 	return len;
 }
 
@@ -124,6 +176,53 @@ static size_t to_memory(char *data, size_t size, size_t nmemb, void *opaque)
 	return len;
 }
 
+static bool validator_differs(const char *probed, const char *now)
+{
+	return probed[0] && now[0] && strcmp(probed, now);
+}
+
+/* Before the first byte of an answer is stored: does it continue the .part?
+ * False aborts the transfer (with t->restart set when beginning again at
+ * byte 0 can still work). */
+static bool check_answer(struct transfer *t)
+{
+	char *url = NULL;
+	long code = 0;
+
+	curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_getinfo(t->curl, CURLINFO_EFFECTIVE_URL, &url);
+	/* FTP has no status to check: curl's REST put the file where we asked. */
+	if (url && !strncasecmp(url, "ftp", 3))
+		return true;
+	if (code < 200 || code > 299) {
+		t->skip_body = true;	/* the loop reports the status */
+		return true;
+	}
+	/* A file changed since the probe must not be kept under the probe's name. */
+	if (t->probed && (validator_differs(t->probed->etag, t->etag) ||
+			  validator_differs(t->probed->last_modified, t->last_modified)))
+		t->changed = true;
+	if (code == HTTP_PARTIAL_CONTENT) {
+		if (t->have_range && t->range_start == t->resume_from &&
+		    (!t->length || !t->range_total || t->range_total == t->length))
+			return true;
+		/* Hostile or confused: splicing these bytes at our offset would
+		 * corrupt the file. */
+		t->restart = true;
+		return false;
+	}
+	if (t->resuming) {
+		/* A whole file for our range: the server ignores ranges, or
+		 * If-Range saw that the file changed.  Either way it is the new
+		 * file from byte 0, never the rest of ours. */
+		if (ftruncate(t->fd, 0) < 0 || lseek(t->fd, 0, SEEK_SET) < 0)
+			return false;
+		t->written = 0;
+		t->resume_from = 0;
+	}
+	return true;
+}
+
 static size_t to_file(char *data, size_t size, size_t nmemb, void *opaque)
 {
 	struct transfer *t = opaque;
@@ -131,23 +230,12 @@ static size_t to_file(char *data, size_t size, size_t nmemb, void *opaque)
 	ssize_t n;
 
 	if (!t->checked_status) {
-		long code = 0;
-
 		t->checked_status = true;
-		curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &code);
-		if (t->resuming && code != HTTP_PARTIAL_CONTENT) {
-			char *url = NULL;
-
-			curl_easy_getinfo(t->curl, CURLINFO_EFFECTIVE_URL, &url);
-			/* The server ignored the range: start the file again. */
-			if (url && strncasecmp(url, "ftp", 3)) {
-				if (ftruncate(t->fd, 0) < 0 || lseek(t->fd, 0, SEEK_SET) < 0)
-					return 0;
-				t->written = 0;
-				t->resume_from = 0;
-			}
-		}
+		if (!check_answer(t))
+			return 0;
 	}
+	if (t->skip_body)
+		return len;
 	while (done < len) {
 		n = write(t->fd, data + done, len - done);
 		if (n < 0) {
@@ -421,7 +509,7 @@ static int cache_name(const char *url, const struct transfer *t, uint64_t length
 {
 	const char *base = strrchr(url, '/');
 	char lenbuf[32];
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	uint64_t h = FNV1A_OFFSET_BASIS;
 	size_t i, j = 0;
 	char safe[64];
 
@@ -447,19 +535,115 @@ static int cache_name(const char *url, const struct transfer *t, uint64_t length
 	return 0;
 }
 
-static int fetch_to_part(const char *url, const char *part, uint64_t length, bool quiet)
+/* Other versions' .part files of this URL (they end in ".URLTAG.part"):
+ * once the server announces new validators or a new length they can never
+ * be resumed.  Best effort: a leftover costs only space. */
+static void remove_stale_parts(const char *dir, const char *suffix, const char *own)
+{
+	size_t slen = strlen(suffix), nlen;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		nlen = strlen(de->d_name);
+		if (nlen <= slen || strcmp(de->d_name + nlen - slen, suffix) || !strcmp(de->d_name, own))
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+			vk_debug("%s/%s: removed, the server's file has changed", dir, de->d_name);
+	}
+	closedir(d);
+}
+
+/* The validator If-Range may carry back (RFC 9110, 13.1.5): a strong ETag,
+ * else Last-Modified.  NULL when there is none, or when it holds bytes that
+ * do not belong in a header line (it came from the server). */
+static const char *if_range_validator(const struct transfer *probed)
+{
+	const char *v = NULL, *p;
+
+	if (probed->etag[0] && strncmp(probed->etag, "W/", 2))
+		v = probed->etag;
+	else if (probed->last_modified[0])
+		v = probed->last_modified;
+	for (p = v; p && *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			return NULL;
+	return v;
+}
+
+/* Whether a .part may outlive this run: only when the next run can ask
+ * for the rest and be told by the server (If-Range) if the file changed.
+ * The .part's name carries the URL, the validators and the length, so a
+ * file changed in between gets a new name anyway. */
+static bool resumable_later(const char *url, const struct transfer *probed, uint64_t length)
+{
+	return !strncasecmp(url, "http", 4) && probed->accept_ranges && length && if_range_validator(probed);
+}
+
+static int start_again(struct transfer *t, const char *part)
+{
+	if (ftruncate(t->fd, 0) < 0 || lseek(t->fd, 0, SEEK_SET) < 0)
+		return vk_error(errno, "%s", part);
+	t->written = 0;
+	return 0;
+}
+
+/* Continue a .part left by an earlier run, or begin it.  *part_valid says
+ * on failure whether the .part still holds a prefix of the probed file. */
+static int fetch_to_part(const char *url, const char *part, const struct transfer *probed, uint64_t length,
+			 bool resume, bool quiet, bool *part_valid)
 {
 	long retries = env_long("VKIT_HTTP_RETRIES", DEFAULT_RETRIES, 0, 100);
-	struct transfer t = { .fd = -1 };
+	struct transfer t = { .fd = -1, .probed = probed, .length = length };
+	const char *label = strrchr(url, '/'), *validator = if_range_validator(probed);
+	struct curl_slist *if_range = NULL;
+	char range[32], *header = NULL;
 	CURLcode crc = CURLE_OK;
 	long code = 0, attempt;
-	const char *label = strrchr(url, '/');
+	struct stat st;
 	CURL *c;
 	int rc = 0;
 
-	t.fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	*part_valid = false;
+	t.fd = open(part, O_WRONLY | O_CREAT | O_CLOEXEC | (resume ? 0 : O_TRUNC), 0644);
 	if (t.fd < 0)
 		return vk_error(errno, "%s", part);
+	if (resume) {
+		if (fstat(t.fd, &st) < 0) {
+			rc = vk_error(errno, "%s", part);
+			goto out;
+		}
+		/* Longer than the announced file, it is no prefix of it.  Exactly
+		 * as long, it was left by a failure after the transfer (fsync) or
+		 * by something else, and a range from its end would only earn a
+		 * 416.  Either way: byte 0. */
+		if ((uint64_t)st.st_size >= length) {
+			rc = start_again(&t, part);
+			if (rc < 0)
+				goto out;
+		} else if (st.st_size > 0) {
+			if (lseek(t.fd, st.st_size, SEEK_SET) < 0) {
+				rc = vk_error(errno, "%s", part);
+				goto out;
+			}
+			t.written = (uint64_t)st.st_size;
+			vk_debug("%s: resuming %s at byte %" PRIu64, url, part, t.written);
+		}
+	}
+	if (validator && strncasecmp(url, "ftp", 3)) {
+		if (asprintf(&header, "If-Range: %s", validator) < 0) {
+			header = NULL;
+			rc = vk_error(ENOMEM, "%s", url);
+			goto out;
+		}
+		if_range = curl_slist_append(NULL, header);
+		if (!if_range) {
+			rc = vk_error(ENOMEM, "%s", url);
+			goto out;
+		}
+	}
 	t.progress = vk_progress_new(label && label[1] ? label + 1 : url, length, quiet);
 	for (attempt = 0;; attempt++) {
 		c = new_handle(url, &t);
@@ -467,11 +651,18 @@ static int fetch_to_part(const char *url, const char *part, uint64_t length, boo
 			rc = vk_errorx(ENOMEM, "%s: cannot start libcurl", url);
 			goto out;
 		}
-		t.checked_status = false;
+		t.checked_status = t.skip_body = t.restart = false;
 		t.resuming = t.written > 0;
 		t.resume_from = t.written;
-		if (t.resuming)
-			curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)t.written);
+		if (t.resuming) {
+			/* CURLOPT_RANGE, not RESUME_FROM: libcurl fails a 200 answer
+			 * to RESUME_FROM, and that answer is how If-Range says the
+			 * file changed. */
+			snprintf(range, sizeof(range), "%" PRIu64 "-", t.written);
+			curl_easy_setopt(c, CURLOPT_RANGE, range);
+			if (if_range)
+				curl_easy_setopt(c, CURLOPT_HTTPHEADER, if_range);
+		}
 		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, to_file);
 		curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
 		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
@@ -481,19 +672,32 @@ static int fetch_to_part(const char *url, const char *part, uint64_t length, boo
 		code = 0;
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 		curl_easy_cleanup(c);
+		if (t.resuming && (t.restart || (crc == CURLE_OK && code == HTTP_RANGE_NOT_SATISFIABLE))) {
+			/* The server's range does not continue our bytes (or it has
+			 * none for a .part shorter than the file it announced).  Not
+			 * counted as an attempt: without a range this cannot recur. */
+			vk_debug("%s: the server's answer does not continue %s; starting again", url, part);
+			rc = start_again(&t, part);
+			if (rc < 0)
+				goto out;
+			attempt--;
+			continue;
+		}
+		if (t.restart) {
+			rc = vk_errorx(EPROTO, "%s: the server sent a range that was not asked for", url);
+			goto out;
+		}
 		if (crc == CURLE_OK && code < 400)
 			break;
 		if (!transient(crc, code) || attempt >= retries) {
 			rc = transfer_error(url, crc, code);
 			goto out;
 		}
-		if (!t.accept_ranges) {
+		if (!t.accept_ranges && !probed->accept_ranges) {
 			/* Cannot resume: begin again from byte 0. */
-			if (ftruncate(t.fd, 0) < 0 || lseek(t.fd, 0, SEEK_SET) < 0) {
-				rc = vk_error(errno, "%s", part);
+			rc = start_again(&t, part);
+			if (rc < 0)
 				goto out;
-			}
-			t.written = 0;
 		}
 		vk_debug("%s: attempt %ld failed (%s), retrying", url, attempt + 1, curl_easy_strerror(crc));
 		sleep((unsigned)attempt + 1);
@@ -508,15 +712,19 @@ static int fetch_to_part(const char *url, const char *part, uint64_t length, boo
 	}
 out:
 	vk_progress_finish(t.progress, rc == 0);
-	if (close(t.fd) < 0 && rc == 0)
+	if (t.fd >= 0 && close(t.fd) < 0 && rc == 0)
 		rc = vk_error(errno, "%s", part);
+	*part_valid = rc < 0 && !t.changed && t.written < length;
+	curl_slist_free_all(if_range);
+	free(header);
 	return rc;
 }
 
 int vk_download_cached(const char *url, bool quiet, char **path_out)
 {
 	struct transfer t = { .fd = -1 };
-	char name[128], *dir = NULL, *final = NULL, *part = NULL;
+	char name[128], suffix[32], *dir = NULL, *final = NULL, *part = NULL, *msg = NULL;
+	bool resume, part_valid = false;
 	uint64_t length = 0;
 	struct stat st;
 	int rc;
@@ -530,22 +738,34 @@ int vk_download_cached(const char *url, bool quiet, char **path_out)
 	if (rc < 0)
 		goto out;
 	cache_name(url, &t, length, name, sizeof(name));
-	if (asprintf(&final, "%s/%s", dir, name) < 0 || asprintf(&part, "%s/%s.part", dir, name) < 0) {
+	/* The URL's own tag in the .part's name finds its other versions. */
+	snprintf(suffix, sizeof(suffix), ".%016" PRIx64 ".part", fnv1a(url, FNV1A_OFFSET_BASIS));
+	if (asprintf(&final, "%s/%s", dir, name) < 0 || asprintf(&part, "%s/%s%s", dir, name, suffix) < 0) {
 		final = part = NULL;
 		rc = vk_error(ENOMEM, "%s", url);
 		goto out;
 	}
+	remove_stale_parts(dir, suffix, strrchr(part, '/') + 1);
 	/* Without validators the cached copy cannot be trusted to be current. */
 	if ((t.etag[0] || t.last_modified[0]) && stat(final, &st) == 0 &&
 	    (!length || (uint64_t)st.st_size == length)) {
 		vk_debug("%s: cached as %s", url, final);
 		goto done;
 	}
-	rc = fetch_to_part(url, part, length, quiet);
+	resume = resumable_later(url, &t, length);
+	rc = fetch_to_part(url, part, &t, length, resume, quiet, &part_valid);
 	if (rc == 0 && rename(part, final) < 0)
 		rc = vk_error(errno, "%s", final);
 	if (rc < 0) {
-		unlink(part);
+		/* The .part is never looked up as a cache entry: keeping it
+		 * cannot serve a truncated file, only save the next run bytes. */
+		if (resume && part_valid) {
+			msg = strdup(vk_last_error());
+			if (msg)
+				vk_errorx(-rc, "%s (the part received is kept: the next run resumes it)", msg);
+		} else {
+			unlink(part);
+		}
 		goto out;
 	}
 	vk_fsync_parent(final);
@@ -556,5 +776,6 @@ out:
 	free(dir);
 	free(final);
 	free(part);
+	free(msg);
 	return rc;
 }

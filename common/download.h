@@ -26,8 +26,10 @@ int vk_url_get_small(const char *url, size_t max, char **buf, size_t *len);
 /* Download url into the cache (or find it there) and return the cached
  * file's path (malloc'd).  The cache key is the URL plus the server's
  * validators (ETag, Last-Modified, length): a changed file is downloaded
- * again.  Partial data lives in KEY.part and is removed on failure, so the
- * cache only ever holds complete files. */
+ * again.  Partial data lives in KEY.URLTAG.part, which is never served as
+ * an entry; after a failure it is kept only when the server's answers let
+ * the next run resume it safely (length, Accept-Ranges, a validator for
+ * If-Range), and removed otherwise (docs/vinstall.md). */
 int vk_download_cached(const char *url, bool quiet, char **path_out);
 
 #endif

@@ -9,8 +9,8 @@ tools_vinstall_LDADD = $(VKIT_LIBS)
 dist_man1_MANS += tools/vinstall.1
 
 TESTS += tests/tools/vinstall-options.sh tests/tools/vinstall-media.sh tests/tools/vinstall-flow.sh \
-	tests/tools/vinstall-virtinst.sh
-dist_noinst_SCRIPTS += tests/tools/vinstall-options.sh tests/tools/vinstall-media.sh \
+	tests/tools/vinstall-virtinst.sh tests/tools/vinstall-download.sh
+dist_noinst_SCRIPTS += tests/tools/vinstall-options.sh tests/tools/vinstall-media.sh tests/tools/vinstall-download.sh \
 	tests/tools/vinstall-flow.sh tests/tools/vinstall-virtinst.sh tests/tools/vinstall-lib.sh tests/tools/httpserver.py scripts/demo
 EXTRA_DIST += tests/expected/vinstall
 

@@ -3,14 +3,24 @@
 
 Serves DIR on an ephemeral port and writes the port to PORTFILE.  Paths
 under /stall/ send headers and then nothing (a stalled server), paths under
-/truncate/ promise more bytes than they send, /count/ counts requests in
-DIR/.requests.  The server exits after --lifetime seconds whatever happens,
-so a failed test never leaves it behind.
+/truncate/ promise more bytes than they send, every GET is logged in
+DIR/.requests (with its Range and If-Range headers).  Paths under /ranged/
+are served with an ETag (a hash of the content), Accept-Ranges: bytes and
+Range/If-Range answers; files in DIR change how:
+  .cut N        bodies stop (connection closed) at byte N of the file
+  .no-ranges    no Accept-Ranges, and Range is ignored
+  .head-etag    HEAD answers with this ETag (the file changed after a probe)
+  .bad-range    a 206 that starts at byte 0 whatever was asked
+The server exits after --lifetime seconds whatever happens, so a failed
+test never leaves it behind.
 """
+import email.utils
+import hashlib
 import argparse
 import functools
 import http.server
 import os
+import re
 import sys
 import threading
 import time
@@ -39,11 +49,75 @@ class Handler(http.server.SimpleHTTPRequestHandler):
                 self.wfile.flush()
             self.close_connection = True
             return True
+        if self.path.startswith("/ranged/"):
+            self._ranged(head)
+            return True
         return False
 
+    def _control(self, name):
+        try:
+            with open(os.path.join(self.directory, name)) as f:
+                return f.read().strip()
+        except FileNotFoundError:
+            return None
+
+    def _ranged(self, head):
+        path = self.translate_path(self.path)
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+            mtime = os.stat(path).st_mtime
+        except OSError:
+            self.send_error(404)
+            return
+        etag = '"%s"' % hashlib.sha1(data).hexdigest()[:16]
+        last_modified = email.utils.formatdate(mtime, usegmt=True)
+        ranges = self._control(".no-ranges") is None
+        start, end, status = 0, len(data), 200
+        asked = self.headers.get("Range") if ranges and not head else None
+        if_range = self.headers.get("If-Range")
+        if asked and (if_range is None or if_range in (etag, last_modified)):
+            m = re.fullmatch(r"bytes=(\d+)-(\d*)", asked)
+            if m:
+                start = int(m.group(1))
+                if m.group(2):
+                    end = min(end, int(m.group(2)) + 1)
+                if start >= len(data) or start >= end:
+                    self.send_response(416)
+                    self.send_header("Content-Range", "bytes */%d" % len(data))
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if self._control(".bad-range") is not None:
+                    start = 0
+                status = 206
+        self.send_response(status)
+        if head and self._control(".head-etag"):
+            etag = self._control(".head-etag")
+        self.send_header("ETag", etag)
+        self.send_header("Last-Modified", last_modified)
+        if ranges:
+            self.send_header("Accept-Ranges", "bytes")
+        if status == 206:
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (start, end - 1, len(data)))
+        self.send_header("Content-Length", str(end - start))
+        self.end_headers()
+        if head:
+            return
+        cut = self._control(".cut")
+        if cut is not None:
+            end = max(start, min(end, int(cut)))
+            self.close_connection = True
+        self.wfile.write(data[start:end])
+        self.wfile.flush()
+
     def do_GET(self):
+        line = "GET %s" % self.path
+        for name in ("Range", "If-Range"):
+            if self.headers.get(name):
+                line += " %s: %s" % (name, self.headers.get(name))
         with open(os.path.join(self.directory, ".requests"), "a") as f:
-            f.write("GET %s\n" % self.path)
+            f.write(line + "\n")
         if not self._special(False):
             super().do_GET()
 
