@@ -523,6 +523,28 @@ static void guardian_remove_prefix(const char *prefix)
 	free(copy);
 }
 
+/* "Vname/uuid": the definition vclone was writing.  Only ours goes (a
+ * define that lost a race for the name must not remove the winner's),
+ * and so do the atomic writer's "NAME.json.tmp.*" left by a kill. */
+static void guardian_undefine(const char *rec)
+{
+	const char *slash = strchr(rec, '/');
+	char name[VK_NAME_MAX + 1], *path = NULL, *tmp = NULL;
+	struct vk_vm *vm = NULL;
+
+	if (!slash || (size_t)(slash - rec) > VK_NAME_MAX)
+		return;
+	memcpy(name, rec, (size_t)(slash - rec));
+	name[slash - rec] = '\0';
+	if (vk_vm_lookup(name, &vm) == 0 && strcmp(vm->uuid, slash + 1) == 0)
+		vk_vm_undefine(name);
+	vk_vm_free(vm);
+	if (vk_vm_def_path(&path, name) == 0 && asprintf(&tmp, "%s.tmp", path) >= 0)
+		guardian_remove_prefix(tmp);
+	free(tmp);
+	free(path);
+}
+
 /* The guardian's last word on a VM that vclone paused and could not resume. */
 static void resume_vm(const char *name)
 {
@@ -562,7 +584,7 @@ static void guardian_run(int fd)
 		else if (rec[0] == 'P')
 			unlink(rec + 1);
 		else if (rec[0] == 'V')
-			vk_vm_undefine(rec + 1);
+			guardian_undefine(rec + 1);
 		else if (rec[0] == 'U')
 			paused = rec + 1;
 		else if (rec[0] == 'u')
@@ -615,6 +637,14 @@ static void guardian_finish(bool commit)
 	guardian_fd = -1;
 	while (waitpid(guardian_pid, NULL, 0) < 0 && errno == EINTR)
 		;
+}
+
+static int guardian_tell_definition(const struct vk_vm *clone)
+{
+	char rec[VK_NAME_MAX + VK_UUID_LEN + 2];
+
+	snprintf(rec, sizeof(rec), "%s/%s", clone->name, clone->uuid);
+	return guardian_tell('V', rec);
 }
 
 static int copy_progress(void *opaque, uint64_t done, uint64_t total)
@@ -996,7 +1026,7 @@ static int do_clone(struct vk_vm *orig, struct vk_vm *clone, struct disk_plan *p
 		}
 	if (rc == 0)
 		rc = check_interrupted();
-	if (rc == 0 && (rc = guardian_tell('V', clone->name)) == 0)
+	if (rc == 0 && (rc = guardian_tell_definition(clone)) == 0)
 		rc = vk_vm_define(clone, false);
 	if (rc == 0)
 		rc = check_interrupted();

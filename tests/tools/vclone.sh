@@ -233,8 +233,30 @@ while [ $n -lt 10 ]; do
 	else
 		ls "$D" | grep -q "^k$n\." && bad=$((bad + 1))
 	fi
+	ls "$VKIT_DIR/vms" | grep -q "^k$n\.json\." && bad=$((bad + 1))	# a definition's temp file
 done
 ok $bad "kill -9 at random points leaves a whole clone or nothing ($bad bad; $whole of $n finished first)"
+
+# kill -9 while the definition is written: strace holds its rename, so the
+# temporary file is there when vclone dies; the guardian removes it too.
+if command -v strace >/dev/null; then
+	strace -f -o /dev/null -e trace=rename -e inject=rename:delay_enter=60000000:when=1 \
+		"$VCLONE" -q -o elk04 -n kdef -f "$D/kdef.img" &
+	st=$!
+	for _ in $(seq 200); do
+		ls "$VKIT_DIR/vms" | grep -q '^kdef\.json\.tmp\.' && break
+		sleep 0.1
+	done
+	ls "$VKIT_DIR/vms" | grep -q '^kdef\.json\.tmp\.'; ok $? "kill during the definition's write: its temporary file is there"
+	pkill -KILL -P $st -x vclone
+	wait $st 2>/dev/null
+	flock "$VKIT_DIR/run/elk04.lock" true	# the guardian holds it until cleanup ends
+	left=$(ls "$VKIT_DIR/vms" "$D" | grep '^kdef')
+	ok $(test -z "$left"; echo $?) "and after kill -9 nothing of the clone is left${left:+: }$(echo $left)"
+else
+	skip "kill during the definition's write: strace is not installed"
+	skip "kill during the definition's write: nothing left"
+fi
 
 # SIGTERM during a copy removes everything.
 "$VCLONE" -q -o big -n t1 -f "$D/t1.qcow2" & pid=$!

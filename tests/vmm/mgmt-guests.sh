@@ -130,10 +130,11 @@ JSON
 	ok $(test "$(ctl live stats exits.io)" = 5001; echo $?) "pausing for the copy caused no port I/O"
 
 	# kill -9 while the original is paused: vclone's guardian resumes it.
-	# strace holds vclone's first data copy (for up to 60 s): the pause lasts until the kill.
+	# strace holds vclone's first data copy (for up to 60 s): the pause lasts
+	# until the kill.  (strace injects only into calls it traces.)
 	rm -f "$VKIT_DIR/vms/live2.json"
 	if command -v strace >/dev/null; then
-		strace -f -o /dev/null -e trace=none -e inject=copy_file_range,pwrite64:delay_enter=60000000:when=1 \
+		strace -f -o /dev/null -e trace=copy_file_range,pwrite64 -e inject=copy_file_range,pwrite64:delay_enter=60000000:when=1 \
 			"$VCLONE" -q -o live -n live3 --force -f "$TMP/live3.img" -f "$TMP/live3.qcow2" \
 			>>"$TMP/vclone.out" 2>&1 &
 		st=$!
