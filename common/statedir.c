@@ -210,6 +210,33 @@ out:
 	return rc;
 }
 
+int vk_vm_edit(const char *name, int (*edit)(struct vk_vm *vm, void *arg), void *arg)
+{
+	struct vk_vm *vm = NULL;
+	char *path = NULL;
+	int fd = -1, rc;
+
+	rc = vk_vm_def_path(&path, name);
+	if (rc < 0)
+		return rc;
+	/* Held from the read to the rename, so no other writer's change is
+	 * lost in between. */
+	rc = vk_lock_dir_of(path, &fd);
+	if (rc < 0)
+		goto out;
+	rc = vk_vm_lookup(name, &vm);
+	if (rc == 0)
+		rc = edit(vm, arg);
+	if (rc == 0)
+		rc = vk_vm_save_unlocked(vm, path);
+out:
+	if (fd >= 0)
+		close(fd);
+	vk_vm_free(vm);
+	free(path);
+	return rc;
+}
+
 void vk_strv_free(char **v)
 {
 	size_t i;

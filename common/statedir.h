@@ -37,6 +37,11 @@ int vk_vm_lookup(const char *name, struct vk_vm **out);	/* -ENOENT: "domain 'x' 
 /* Write a definition; -EEXIST unless overwrite. */
 int vk_vm_define(const struct vk_vm *vm, bool overwrite);
 int vk_vm_undefine(const char *name);
+/* Change a definition in place: under the definitions' lock, load it, let
+ * edit change it (edit returns 0 or -errno with a message), validate and
+ * write it atomically.  When edit or the validation fails, nothing is
+ * written. */
+int vk_vm_edit(const char *name, int (*edit)(struct vk_vm *vm, void *arg), void *arg);
 /* Sorted names of all defined VMs; free with vk_strv_free(). */
 int vk_vm_list(char ***names, size_t *count);
 void vk_strv_free(char **v);

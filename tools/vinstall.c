@@ -33,10 +33,9 @@
 #include "common/statedir.h"
 #include "common/subopt.h"
 #include "common/vmdef.h"
+#include "common/vmlaunch.h"
+#include "common/console-relay.h"
 
-#define VRUN_EXIT_POWEROFF 0
-#define VRUN_EXIT_ERROR 1
-#define VRUN_EXIT_REBOOT 2
 #define QCOW2_MAGIC "QFI\xfb"
 #define MAX_REFUSALS 16
 
@@ -1102,82 +1101,26 @@ static char *shell_quote(const char *s)
 	return out;
 }
 
-/* vrun's argument vector for the definition as it stands. */
-struct argv_buf {
-	char *v[64];
-	size_t n;
-};
-
-static void argv_add(struct argv_buf *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void argv_add(struct argv_buf *a, const char *fmt, ...)
+/* vrun's command line for the definition, quoted for a shell. */
+static void print_vrun_argv(const struct vk_vm *vm, const char *vrun, const char *console)
 {
-	va_list ap;
-
-	if (a->n >= sizeof(a->v) / sizeof(a->v[0]) - 1)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(&a->v[a->n], fmt, ap) >= 0)
-		a->n++;
-	va_end(ap);
-	a->v[a->n] = NULL;
-}
-
-static void argv_free(struct argv_buf *a)
-{
-	size_t i;
-
-	for (i = 0; i < a->n; i++)
-		free(a->v[i]);
-	a->n = 0;
-}
-
-static void vrun_argv(const struct vk_vm *vm, const char *vrun, const char *console, struct argv_buf *a)
-{
-	size_t i;
-
-	argv_add(a, "%s", vrun);
-	argv_add(a, "--name");
-	argv_add(a, "%s", vm->name);
-	argv_add(a, "--kernel");
-	argv_add(a, "%s", vm->boot.kernel);
-	if (vm->boot.initrd) {
-		argv_add(a, "--initrd");
-		argv_add(a, "%s", vm->boot.initrd);
-	}
-	if (vm->boot.cmdline && *vm->boot.cmdline) {
-		argv_add(a, "--cmdline");
-		argv_add(a, "%s", vm->boot.cmdline);
-	}
-	argv_add(a, "--memory");
-	argv_add(a, "%" PRIu64, vm->memory_mib);
-	argv_add(a, "--cpus");
-	argv_add(a, "%u", vm->vcpus);
-	for (i = 0; i < vm->n_disks; i++) {
-		argv_add(a, "--disk");
-		argv_add(a, "path=%s,format=%s%s%s%s", vm->disks[i].path, vk_image_format_name(vm->disks[i].format),
-			 vm->disks[i].serial ? ",serial=" : "", vm->disks[i].serial ? vm->disks[i].serial : "",
-			 vm->disks[i].readonly ? ",readonly=on" : "");
-	}
-	for (i = 0; i < vm->n_nics; i++) {
-		argv_add(a, "--net");
-		argv_add(a, "%s=%s,mac=%s", vm->nics[i].kind == VK_NIC_TAP ? "tap" : "bridge", vm->nics[i].source,
-			 vm->nics[i].mac);
-	}
-	argv_add(a, "--console");
-	argv_add(a, "%s", console);
-}
-
-static void print_argv(const struct argv_buf *a)
-{
+	struct vk_argv a = { 0 };
 	size_t i;
 	char *q;
 
-	for (i = 0; i < a->n; i++) {
-		q = shell_quote(a->v[i]);
+	if (vk_vrun_argv(vm, vrun, console, &a) < 0) {
+		/* --import before the kernel is found on the disk */
+		printf("    %s --name %s --kernel (the kernel found on the disk) ...\n", vrun, vm->name);
+		vk_error_clear();
+		return;
+	}
+	for (i = 0; i < a.n; i++) {
+		q = shell_quote(a.v[i]);
 		printf("%s%s", i ? " " : "    ", q ? q : "?");
 		free(q);
 	}
 	printf("\n");
+	vk_argv_free(&a);
 }
 
 /* Whether vinstall shows the console on the user's terminal. */
@@ -1186,48 +1129,6 @@ static bool console_attached(const struct plan *p)
 	enum vk_console_kind k = p->vm->console.kind;
 
 	return !opt.noautoconsole && (k == VK_CONSOLE_PTY || k == VK_CONSOLE_STDIO);
-}
-
-/* Where --console none sends the output: vrun's console must go somewhere,
- * and the state directory's log/NAME.log is where a VM's console log lives. */
-static int console_none_log(const struct plan *p, char **out)
-{
-	char file[VK_NAME_MAX + 8];
-
-	snprintf(file, sizeof(file), "%s.log", p->vm->name);
-	return state_file("log", file, out);
-}
-
-/*
- * vrun's --console for this run (malloc'd).  It is never the user's
- * terminal itself: vrun must be able to outlive vinstall (--wait running
- * out, Ctrl-] d), so an attached console is a pty that vinstall relays.
- */
-static int console_for_install(const struct plan *p, char **out)
-{
-	char *log = NULL;
-	int rc = 0;
-
-	*out = NULL;
-	switch (p->vm->console.kind) {
-	case VK_CONSOLE_FILE:
-		if (asprintf(out, "file=%s", p->vm->console.path) < 0)
-			*out = NULL;
-		break;
-	case VK_CONSOLE_NONE:
-		rc = console_none_log(p, &log);
-		if (rc == 0 && asprintf(out, "file=%s", log) < 0)
-			*out = NULL;
-		break;
-	case VK_CONSOLE_PTY:
-	case VK_CONSOLE_STDIO:
-		*out = strdup("pty");
-		break;
-	}
-	free(log);
-	if (rc == 0 && !*out)
-		rc = vk_error(ENOMEM, "--console");
-	return rc;
 }
 
 /* The disk the installed system lives on: the first that is not the installer medium. */
@@ -1244,11 +1145,10 @@ static const struct planned_disk *target_disk(const struct plan *p)
 static void print_plan(const struct plan *p)
 {
 	const struct vk_vm *vm = p->vm;
-	struct argv_buf a = { .n = 0 };
 	char sz[32], *console = NULL;
 	size_t i, step = 1;
 
-	console_for_install(p, &console);
+	vk_vrun_console_spec(vm, &console);
 
 	printf("Name:        %s\n", vm->name);
 	printf("UUID:        %s\n", vm->uuid);
@@ -1327,14 +1227,10 @@ static void print_plan(const struct plan *p)
 			printf("  %zu. find the kernel, initrd and root on %s (libguestfs inspection)\n", step++,
 			       p->disks[0].disk.path);
 		printf("  %zu. boot it:\n", step++);
-		vrun_argv(vm, "vrun", console ? console : "?", &a);
-		print_argv(&a);
-		argv_free(&a);
+		print_vrun_argv(vm, "vrun", console ? console : "?");
 	} else {
 		printf("  %zu. run the installer:\n", step++);
-		vrun_argv(vm, "vrun", console ? console : "?", &a);
-		print_argv(&a);
-		argv_free(&a);
+		print_vrun_argv(vm, "vrun", console ? console : "?");
 		if (opt.noreboot)
 			printf("  %zu. when it reboots: record the installed system's boot, leave %s stopped (--noreboot)\n",
 			       step++, vm->name);
@@ -1475,32 +1371,6 @@ static int fetch_installer(const struct plan *p, struct created *c)
 	return rc;
 }
 
-static int find_vrun(char **out)
-{
-	const char *env = getenv("VKIT_VRUN");
-	char exe[PATH_MAX], cand[PATH_MAX + 16];
-	ssize_t n;
-
-	if (env && *env) {
-		if (access(env, X_OK) < 0)
-			return vk_error(errno, "VKIT_VRUN=%s", env);
-		*out = strdup(env);
-		return *out ? 0 : -ENOMEM;
-	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		*strrchr(exe, '/') = '\0';
-		snprintf(cand, sizeof(cand), "%s/vrun", exe);
-		if (access(cand, X_OK) == 0)
-			return (*out = strdup(cand)) ? 0 : -ENOMEM;
-		snprintf(cand, sizeof(cand), "%s/../vmm/vrun", exe);
-		if (access(cand, X_OK) == 0)
-			return (*out = strdup(cand)) ? 0 : -ENOMEM;
-	}
-	return vk_errorx(ENOENT, "vrun not found next to vinstall; install it or set VKIT_VRUN=/path/to/vrun");
-}
-
 /* How one vrun run went, as vinstall watched it. */
 struct vrun_watch {
 	pid_t pid;
@@ -1516,9 +1386,6 @@ struct vrun_watch {
 	char *msgs;		/* log/NAME.vrun.log: vrun's standard error */
 };
 
-#define CONSOLE_DETACH	'd'	/* after Ctrl-] (vrun's escape, vmm/console.h) */
-#define CONSOLE_QUIT	'q'
-#define CONSOLE_ESCAPE	0x1d
 #define WATCH_TICK_MS	100
 /* vrun's setup (disks, taps, console) takes well under this; --wait 0
  * leaves once the guest started, or after this without a control socket. */
@@ -1552,140 +1419,6 @@ static int64_t minute_ms(void)
 	return *end || v < 1 ? 60000 : v;
 }
 
-/* Write to the terminal; in raw mode a newline needs its carriage return. */
-static void write_out(int fd, const char *buf, size_t len, bool raw)
-{
-	size_t i, from = 0;
-
-	for (i = 0; i <= len; i++) {
-		if (i < len && !(raw && buf[i] == '\n'))
-			continue;
-		if (i > from && write(fd, buf + from, i - from) < 0)
-			return;
-		if (i < len && write(fd, "\r\n", 2) < 0)
-			return;
-		from = i + 1;
-	}
-}
-
-/* vrun's new messages go on to our standard error; its "console is" line
- * names the pty to relay. */
-static void relay_messages(struct vrun_watch *w, int fd, bool raw)
-{
-	static const char tag[] = "vrun: console is ";
-	char buf[4096], *at, *nl;
-	ssize_t n;
-
-	while ((n = read(fd, buf, sizeof(buf) - 1)) > 0) {
-		write_out(STDERR_FILENO, buf, (size_t)n, raw);
-		buf[n] = '\0';
-		if (!w->pty[0] && (at = strstr(buf, tag)) && (nl = strchr(at, '\n'))) {
-			at += sizeof(tag) - 1;
-			if ((size_t)(nl - at) < sizeof(w->pty))
-				snprintf(w->pty, sizeof(w->pty), "%.*s", (int)(nl - at), at);
-		}
-	}
-}
-
-/* The guest runs once vrun's control socket is there (docs/control.md: it
- * opens once the vCPUs run); one left by an earlier vrun does not count. */
-static bool socket_is_new(const char *path, const struct stat *before, bool had)
-{
-	struct stat st;
-
-	if (stat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
-		return false;
-	return !had || st.st_ino != before->st_ino || st.st_mtim.tv_sec != before->st_mtim.tv_sec ||
-	       st.st_mtim.tv_nsec != before->st_mtim.tv_nsec;
-}
-
-/*
- * Start vrun so that it can outlive vinstall: its own session (no SIGHUP
- * when our terminal goes, no signals typed at it), standard input from
- * /dev/null, its messages into log/NAME.vrun.log, which vinstall relays.
- */
-static int vrun_spawn(const struct plan *p, const char *vrun, const char *console, struct vrun_watch *w,
-		      int *msg_fd)
-{
-	struct argv_buf a = { .n = 0 };
-	int out = -1, in = -1, rc = 0;
-
-	*msg_fd = -1;
-	vrun_argv(p->vm, vrun, console, &a);
-	if (a.n < 2) {
-		rc = vk_error(ENOMEM, "vrun");
-		goto out;
-	}
-	out = open(w->msgs, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-	in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (out < 0 || in < 0) {
-		rc = vk_error(errno, "%s", out < 0 ? w->msgs : "/dev/null");
-		goto out;
-	}
-	*msg_fd = open(w->msgs, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (*msg_fd < 0) {
-		rc = vk_error(errno, "%s", w->msgs);
-		goto out;
-	}
-	w->pid = fork();
-	if (w->pid < 0) {
-		rc = vk_error(errno, "fork");
-		goto out;
-	}
-	if (w->pid == 0) {
-		setsid();
-		signal(SIGHUP, SIG_IGN);
-		if (dup2(in, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 || dup2(out, STDERR_FILENO) < 0)
-			_exit(127);
-		execv(vrun, a.v);
-		fprintf(stderr, "vinstall: %s: %s\n", vrun, strerror(errno));
-		_exit(127);
-	}
-out:
-	if (rc < 0 && *msg_fd >= 0) {
-		close(*msg_fd);
-		*msg_fd = -1;
-	}
-	if (out >= 0)
-		close(out);
-	if (in >= 0)
-		close(in);
-	argv_free(&a);
-	return rc;
-}
-
-/* Keys typed at an attached console: vrun's escape, plus a detach. */
-static void relay_keys(struct vrun_watch *w, const char *in, size_t n, int con_fd, bool *escape_seen)
-{
-	char out[512];
-	size_t i, k = 0;
-
-	for (i = 0; i < n && !w->detached; i++) {
-		if (*escape_seen) {
-			*escape_seen = false;
-			if (in[i] == CONSOLE_QUIT) {
-				if (!w->quit)
-					kill(w->pid, SIGTERM);
-				w->quit = true;
-				continue;
-			}
-			if (in[i] == CONSOLE_DETACH) {
-				w->detached = true;
-				continue;
-			}
-			if (in[i] != CONSOLE_ESCAPE)
-				out[k++] = CONSOLE_ESCAPE;
-			out[k++] = in[i];
-		} else if (in[i] == CONSOLE_ESCAPE) {
-			*escape_seen = true;
-		} else {
-			out[k++] = in[i];
-		}
-	}
-	if (k && con_fd >= 0 && write(con_fd, out, k) < 0 && errno != EAGAIN)
-		return;
-}
-
 /*
  * Run vrun for the definition and watch it until it exits, --wait runs out
  * or the user detaches; in the last two cases it is left running.  Returns
@@ -1693,19 +1426,20 @@ static void relay_keys(struct vrun_watch *w, const char *in, size_t n, int con_f
  */
 static int run_vrun(const struct plan *p, const char *vrun, struct vrun_watch *w)
 {
-	bool attach = console_attached(p), raw = false, escape_seen = false, had_sock;
-	struct termios saved;
+	bool attach = console_attached(p), raw = false, had_sock;
+	struct vk_console_relay r;
+	struct vk_argv a = { 0 };
 	struct stat before;
-	char *console = NULL, buf[256], file[VK_NAME_MAX + 16];
-	int msg_fd = -1, con_fd = -1, in_fd = attach ? STDIN_FILENO : -1, status, rc;
+	char *console = NULL, file[VK_NAME_MAX + 16];
+	int msg_fd = -1, status, rc;
 	int64_t t0, deadline = -1;
 	pid_t got;
-	ssize_t n;
 
 	memset(w, 0, sizeof(*w));
-	rc = console_for_install(p, &console);
+	vk_relay_init(&r, attach ? STDIN_FILENO : -1, STDOUT_FILENO);
+	rc = vk_vrun_console_spec(p->vm, &console);
 	if (rc < 0)
-		return rc;
+		goto out;
 	snprintf(file, sizeof(file), "%s.vrun.log", p->vm->name);
 	if ((rc = state_file("log", file, &w->msgs)) < 0)
 		goto out;
@@ -1713,48 +1447,36 @@ static int run_vrun(const struct plan *p, const char *vrun, struct vrun_watch *w
 	if ((rc = state_file("run", file, &w->sock)) < 0)
 		goto out;
 	had_sock = stat(w->sock, &before) == 0;
-	rc = vrun_spawn(p, vrun, console, w, &msg_fd);
+	rc = vk_vrun_argv(p->vm, vrun, console, &a);
+	if (rc == 0)
+		rc = vk_vrun_spawn(&a, w->msgs, &w->pid, &msg_fd);
 	if (rc < 0)
 		goto out;
 	t0 = now_ms();
 	if (p->wait_minutes >= 0)
 		deadline = t0 + p->wait_minutes * minute_ms();
-	if (attach && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
-		struct termios t = saved;
-
-		cfmakeraw(&t);
-		raw = tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
-	}
+	if (attach)
+		raw = vk_relay_raw(&r);
 	for (;;) {
-		struct pollfd fds[2] = { { .fd = in_fd, .events = POLLIN }, { .fd = con_fd, .events = POLLIN } };
+		struct pollfd fds[2];
 		int64_t now;
 
+		vk_relay_pollfds(&r, fds);
 		poll(fds, 2, WATCH_TICK_MS);
-		relay_messages(w, msg_fd, raw);
+		vk_vrun_relay_messages(msg_fd, STDERR_FILENO, raw, w->pty, sizeof(w->pty));
 		if (!w->started)
-			w->started = socket_is_new(w->sock, &before, had_sock);
-		if (attach && con_fd < 0 && w->pty[0])
-			con_fd = open(w->pty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-		if (in_fd >= 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-			n = read(in_fd, buf, sizeof(buf));
-			if (n > 0)
-				relay_keys(w, buf, (size_t)n, con_fd, &escape_seen);
-			else if (n == 0 || (errno != EINTR && errno != EAGAIN))
-				in_fd = -1;	/* end of input: the guest just runs on */
+			w->started = vk_vrun_socket_is_new(w->sock, &before, had_sock);
+		if (attach && r.con_fd == -1 && w->pty[0] && vk_relay_open(&r, w->pty) < 0)
+			r.con_fd = -2;	/* as good as closed: the guest runs unseen */
+		vk_relay_step(&r, fds);
+		if (r.quit && !w->quit) {
+			kill(w->pid, SIGTERM);
+			w->quit = true;
 		}
-		if (con_fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-			n = read(con_fd, buf, sizeof(buf));
-			if (n > 0) {
-				if (write(STDOUT_FILENO, buf, (size_t)n) < 0)
-					attach = false;
-			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-				close(con_fd);	/* vrun closed its side: it is ending */
-				con_fd = -2;
-			}
-		}
+		w->detached = r.detach;
 		got = waitpid(w->pid, &status, WNOHANG);
 		if (got == w->pid) {
-			relay_messages(w, msg_fd, raw);
+			vk_vrun_relay_messages(msg_fd, STDERR_FILENO, raw, w->pty, sizeof(w->pty));
 			w->exited = true;
 			w->status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 			w->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
@@ -1772,13 +1494,11 @@ static int run_vrun(const struct plan *p, const char *vrun, struct vrun_watch *w
 			break;
 		}
 	}
-	if (raw)
-		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 out:
-	if (con_fd >= 0)
-		close(con_fd);
+	vk_relay_close(&r);
 	if (msg_fd >= 0)
 		close(msg_fd);
+	vk_argv_free(&a);
 	free(console);
 	return rc;
 }
@@ -1889,11 +1609,7 @@ static void report_left_running(const struct plan *p, const struct vrun_watch *w
 /* How to start the stopped VM by hand: its vrun command line. */
 static void print_start_command(const struct plan *p, const char *vrun)
 {
-	struct argv_buf a = { .n = 0 };
-
-	vrun_argv(p->vm, vrun, "stdio", &a);
-	print_argv(&a);
-	argv_free(&a);
+	print_vrun_argv(p->vm, vrun, "stdio");
 }
 
 static int run_install(struct plan *p)
@@ -1907,7 +1623,7 @@ static int run_install(struct plan *p)
 	rc = plan_check_host(p);
 	if (rc < 0)
 		goto out;
-	rc = find_vrun(&vrun);
+	rc = vk_vrun_find("vinstall", &vrun);
 	if (rc < 0)
 		goto out;
 	rc = vk_state_dir(&state);
@@ -1978,7 +1694,7 @@ static int run_install(struct plan *p)
 			       p->kind == INSTALL_IMPORT ? "" : " (it still boots the installer)");
 		goto out;
 	}
-	if (w.status == VRUN_EXIT_ERROR || w.status == 127 || w.status < 0) {
+	if (w.status == VK_VRUN_EXIT_ERROR || w.status == 127 || w.status < 0) {
 		if (w.started) {
 			/* Whatever the guest wrote is the user's now. */
 			created_forget(&c);
@@ -2002,12 +1718,12 @@ static int run_install(struct plan *p)
 	created_forget(&c);
 	if (p->kind == INSTALL_IMPORT)
 		goto out;
-	if (w.status != VRUN_EXIT_REBOOT && w.status != VRUN_EXIT_POWEROFF) {
+	if (w.status != VK_VRUN_EXIT_REBOOT && w.status != VK_VRUN_EXIT_POWEROFF) {
 		rc = vk_errorx(EIO, "%s: vrun exited with status %d; the VM is defined and stopped", p->vm->name,
 			       w.status);
 		goto out;
 	}
-	if (w.status == VRUN_EXIT_POWEROFF) {
+	if (w.status == VK_VRUN_EXIT_POWEROFF) {
 		/* Only a reboot says the installer finished; a power-off may be
 		 * a user or an installer giving up, so the boot is left alone. */
 		printf("Domain %s powered off during the install; it is defined and stopped "
@@ -2040,7 +1756,7 @@ static int run_install(struct plan *p)
 		printf("Domain %s is installed; stopped from the console (Ctrl-] q); start it again with:\n",
 		       p->vm->name);
 		print_start_command(p, vrun);
-	} else if (w.status == VRUN_EXIT_ERROR || w.status < 0 || w.status == 127) {
+	} else if (w.status == VK_VRUN_EXIT_ERROR || w.status < 0 || w.status == 127) {
 		rc = vk_errorx(EIO, "%s: the installed system did not run (vrun failed)", p->vm->name);
 	}
 out:

@@ -30,6 +30,10 @@ static int open_pty(struct vk_console *c)
 		tcsetattr(c->pty_slave, TCSANOW, &t);
 	}
 	c->out_fd = c->in_fd;
+	c->kind = "pty";
+	/* Tools attach later (vctl console): the status command names it. */
+	if (!(c->path = strdup(name)))
+		return vk_error(ENOMEM, "%s", name);
 	fprintf(stderr, "vrun: console is %s\n", name);
 	return 0;
 }
@@ -40,6 +44,7 @@ static int open_stdio(struct vk_console *c)
 
 	c->in_fd = STDIN_FILENO;
 	c->out_fd = STDOUT_FILENO;
+	c->kind = "stdio";
 	if (!isatty(STDIN_FILENO))
 		return 0;
 	if (tcgetattr(STDIN_FILENO, &c->saved) < 0)
@@ -97,6 +102,9 @@ static int open_log(struct vk_console *c, const char *spec)
 	if (rc == 0) {
 		c->logging = true;
 		c->out_fd = c->log.pipe_in;
+		c->kind = "file";
+		c->path = path;
+		path = NULL;
 	}
 	free(path);
 	return rc;
@@ -180,4 +188,6 @@ void vk_console_close(struct vk_console *c)
 		close(c->out_fd);
 	}
 	c->in_fd = c->out_fd = c->pty_slave = -1;
+	free(c->path);
+	c->path = NULL;
 }

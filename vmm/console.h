@@ -19,6 +19,8 @@ struct vk_console {
 	bool escape_seen;
 	struct termios saved;
 	bool logging;		/* file=: out_fd is the log's pipe */
+	const char *kind;	/* "stdio", "pty" or "file", for the control socket's status */
+	char *path;		/* the pty's or the log's path (malloc'd), or NULL */
 	struct vk_console_log log;
 };
 

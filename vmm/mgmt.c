@@ -51,6 +51,21 @@ static const char *state(struct vk_machine *m)
 	return vk_vcpus_paused(m) ? "paused" : "running";
 }
 
+/* Where the serial console is, so a tool can attach to a pty later. */
+static struct json_object *console_json(const struct vk_mgmt *g)
+{
+	struct json_object *c = json_object_new_object();
+
+	if (!c)
+		return NULL;
+	if (json_object_object_add(c, "kind", json_object_new_string(g->console_kind)) < 0 ||
+	    (g->console_path && json_object_object_add(c, "path", json_object_new_string(g->console_path)) < 0)) {
+		json_object_put(c);
+		return NULL;
+	}
+	return c;
+}
+
 static int cmd_status(void *opaque, struct json_object *r)
 {
 	struct vk_mgmt *g = opaque;
@@ -65,6 +80,8 @@ static int cmd_status(void *opaque, struct json_object *r)
 		rc = add_u64(r, "pid", (uint64_t)getpid());
 	if (rc == 0)
 		rc = add_u64(r, "uptime_ms", uptime_ms(g));
+	if (rc == 0 && g->console_kind)
+		rc = add(r, "console", console_json(g));
 	for (unsigned i = 0; rc == 0 && i < g->m->ncpus; i++) {
 		struct json_object *v = json_object_new_object();
 
@@ -204,6 +221,8 @@ static int cmd_stats(void *opaque, struct json_object *r)
 		rc = add(r, "memory", mem = json_object_new_object());
 	if (rc == 0)
 		rc = add_u64(r, "uptime_ms", uptime_ms(g));
+	if (rc == 0 && g->console_kind)
+		rc = add(r, "console", console_json(g));
 	for (unsigned i = 0; rc == 0 && i < g->m->ncpus; i++) {
 		struct json_object *v = json_object_new_object();
 

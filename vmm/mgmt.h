@@ -16,6 +16,8 @@ struct vk_mgmt {
 	struct vk_devices *devices;	/* NULL without PCI */
 	struct vk_acpi_pm *pm;
 	const char *name;		/* NULL without --name */
+	const char *console_kind;	/* "pty", "file", "stdio"; NULL: not said */
+	const char *console_path;	/* the pty or the log file; NULL for stdio */
 	struct timespec t0;		/* CLOCK_MONOTONIC at start */
 	char *pidfile;
 	int statm_fd;			/* /proc/self/statm, for stats; -1 */

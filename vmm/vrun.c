@@ -353,6 +353,8 @@ static int run(const struct vrun_options *o)
 	if (rc == 0) {
 		mgmt.devices = pci;
 		mgmt.pm = &dev->pm;
+		mgmt.console_kind = con.kind;
+		mgmt.console_path = con.path;
 		rc = start_sandboxed(o, &m, &con, pci, &mgmt);
 	}
 	if (rc == 0)

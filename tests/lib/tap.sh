@@ -8,6 +8,7 @@ _tap_failed=0
 VINSTALL="${top_builddir:-.}/tools/vinstall"
 VCLONE="${top_builddir:-.}/tools/vclone"
 VDF="${top_builddir:-.}/tools/vdf"
+VCTL="${top_builddir:-.}/tools/vctl"
 VRUN="${top_builddir:-.}/vmm/vrun"
 
 # A private state directory and scratch space, removed on exit.

@@ -87,44 +87,11 @@ else
 fi
 chmod 0755 "$D"
 
-# A vrun whose guest runs: it opens its control socket as vrun does once the
-# vCPUs run, gives a pty console (announced as vrun does), logs what is
-# typed at it, and runs FAKE_SECONDS, then exits FAKE_EXIT; SIGTERM ends it
-# with status 1, as vrun's signal handling does.
-cat >"$TMP/slow-vrun" <<'FAKE'
-#!/usr/bin/env python3
-import os, select, signal, socket, sys, time
-argv = sys.argv[1:]
-with open(os.environ["FAKE_VRUN_LOG"], "a") as f:
-    f.write(" ".join(argv) + "\n")
-name = argv[argv.index("--name") + 1]
-console = argv[argv.index("--console") + 1]
-with open(os.environ["FAKE_DIR"] + "/slow.pid", "w") as f:
-    f.write("%d\n" % os.getpid())
-sock = os.path.join(os.environ["VKIT_DIR"], "run", name + ".sock")
-def end(code, why=None):
-    if why:
-        print("vrun: %s: %s" % (name, why), file=sys.stderr, flush=True)
-    os.unlink(sock)
-    sys.exit(code)
-signal.signal(signal.SIGTERM, lambda *a: end(1, "stopped by signal 15"))
-master = None
-if console == "pty":
-    master, slave = os.openpty()
-    print("vrun: console is " + os.ttyname(slave), file=sys.stderr, flush=True)
-    os.write(master, b"guest says hello\n")
-s = socket.socket(socket.AF_UNIX)
-s.bind(sock)
-s.listen(1)
-t_end = time.monotonic() + float(os.environ.get("FAKE_SECONDS", "30"))
-while time.monotonic() < t_end:
-    r, _, _ = select.select([master] if master is not None else [], [], [], 0.1)
-    if r:
-        with open(os.environ["FAKE_DIR"] + "/typed", "ab") as f:
-            f.write(os.read(master, 256))
-end(int(os.environ.get("FAKE_EXIT", "1")), "fake guest ended")
-FAKE
-chmod +x "$TMP/slow-vrun"
+# A vrun whose guest runs (tests/tools/fake-vrun): it opens its control
+# socket as vrun does once the vCPUs run, gives a pty console (announced as
+# vrun does), logs what is typed at it, and runs FAKE_SECONDS, then exits
+# FAKE_EXIT; SIGTERM ends it with status 1, as vrun's signal handling does.
+cp "$top_srcdir/tests/tools/fake-vrun" "$TMP/slow-vrun"
 # slow_run INPUT ARGS...: vinstall under the slow vrun, INPUT typed after a second.
 slow_run() {
 	_in=$1; shift

@@ -156,6 +156,43 @@ static void lookup_checks_name_in_file(void **state)
 	vk_vm_free(a);
 }
 
+static int set_memory(struct vk_vm *vm, void *arg)
+{
+	vm->memory_mib = *(uint64_t *)arg;
+	return 0;
+}
+
+static int refuse_edit(struct vk_vm *vm, void *arg)
+{
+	vm->memory_mib = 1;
+	return vk_errorx(EPERM, "no");
+}
+
+static void edit_in_place(void **state)
+{
+	struct vk_vm *a = vk_vm_new("ed"), *got = NULL;
+	uint64_t mib = 2048;
+
+	a->max_memory_mib = 4096;
+	assert_int_equal(vk_vm_define(a, false), 0);
+	assert_int_equal(vk_vm_edit("ed", set_memory, &mib), 0);
+	assert_int_equal(vk_vm_lookup("ed", &got), 0);
+	assert_int_equal(got->memory_mib, 2048);
+	vk_vm_free(got);
+	/* a failed edit or an invalid result writes nothing */
+	assert_int_equal(vk_vm_edit("ed", refuse_edit, NULL), -EPERM);
+	mib = 8192;
+	assert_int_equal(vk_vm_edit("ed", set_memory, &mib), -EINVAL);
+	assert_non_null(strstr(vk_last_error(), "more than max_memory"));
+	assert_int_equal(vk_vm_lookup("ed", &got), 0);
+	assert_int_equal(got->memory_mib, 2048);
+	vk_vm_free(got);
+	assert_int_equal(vk_vm_edit("nope", set_memory, &mib), -ENOENT);
+	assert_non_null(strstr(vk_last_error(), "domain 'nope' not found"));
+	assert_int_equal(vk_vm_undefine("ed"), 0);
+	vk_vm_free(a);
+}
+
 static void write_pid(const char *name, const char *text)
 {
 	char file[80], *path = NULL;
@@ -229,6 +266,7 @@ int main(void)
 		cmocka_unit_test(paths),
 		cmocka_unit_test(define_list_undefine),
 		cmocka_unit_test(lookup_checks_name_in_file),
+		cmocka_unit_test(edit_in_place),
 		cmocka_unit_test(running_pid),
 	};
 

@@ -67,6 +67,8 @@ ok $(test "$(ctl t1 status pid)" = "$vm_pid"; echo $?) "status: pid"
 ok $(test "$(ctl t1 status state)" = running; echo $?) "status: running"
 tid=$(ctl t1 status vcpus.0.tid)
 ok $(test -d "/proc/$vm_pid/task/$tid"; echo $?) "status: vCPU 0's thread id $tid is a thread of vrun"
+ok $(test "$(ctl t1 status console.kind)" = file && test "$(ctl t1 status console.path)" = "$TMP/t1.console"
+	echo $?) "status: the console is the file given to --console"
 check "stats: memory" sh -c 'test "$("$0" "$1" stats memory.guest_bytes)" = 16777216' "$CTL" "$RUN/t1.sock"
 check "stats: no disks, no NICs" sh -c 'test "$("$0" "$1" stats disks)" = "[ ]" -o "$("$0" "$1" stats disks)" = "[]"' \
 	"$CTL" "$RUN/t1.sock"

@@ -1,0 +1,989 @@
+/* vctl.c - the lifecycle of defined VMs, with virsh's subcommands and output: list, start, shutdown, console, disks. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <popt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/console-relay.h"
+#include "common/control-client.h"
+#include "common/error.h"
+#include "common/image.h"
+#include "common/options.h"
+#include "common/statedir.h"
+#include "common/vmdef.h"
+#include "common/vmlaunch.h"
+
+#define QCOW2_MAGIC		"QFI\xfb"
+#define TICK_MS			100
+/* vrun opens its socket once the vCPUs run, well within this on any host;
+ * tests shorten it (VKIT_START_TIMEOUT_MS). */
+#define START_TIMEOUT_MS	30000
+/* pause parks the vCPUs (up to 5 s, docs/control.md) and flushes the disks. */
+#define PAUSE_TIMEOUT_MS	30000
+/* How long destroy waits for vrun to go after quit, then after SIGKILL. */
+#define DESTROY_WAIT_MS		10000
+
+/* Every option of every subcommand; each subcommand says which it takes. */
+static struct {
+	int all, names, console, remove_storage, disable, config, persistent, live;
+	char *driver, *subdriver, *mode, *type, *cache, *serial, *targetbus;
+} opt;
+
+enum {
+	O_ALL = 1 << 0, O_NAME = 1 << 1, O_CONSOLE = 1 << 2, O_STORAGE = 1 << 3, O_DISABLE = 1 << 4,
+	O_CONFIG = 1 << 5, O_DRIVER = 1 << 6, O_DISK = 1 << 7,
+};
+
+static struct poptOption vctl_options[] = {
+	{ "all", '\0', POPT_ARG_NONE, &opt.all, 0, "list: stopped VMs too", NULL },
+	{ "name", '\0', POPT_ARG_NONE, &opt.names, 0, "list: names only", NULL },
+	{ "console", '\0', POPT_ARG_NONE, &opt.console, 0, "start: attach to the console once started", NULL },
+	{ "remove-all-storage", '\0', POPT_ARG_NONE, &opt.remove_storage, 0,
+	  "undefine: remove the VM's disk images too", NULL },
+	{ "disable", '\0', POPT_ARG_NONE, &opt.disable, 0, "autostart: clear the flag", NULL },
+	{ "config", '\0', POPT_ARG_NONE, &opt.config, 0, "attach-disk, detach-disk: change the definition", NULL },
+	{ "persistent", '\0', POPT_ARG_NONE, &opt.persistent, 0, "the same as --config (vrun has no hot-plug)", NULL },
+	{ "live", '\0', POPT_ARG_NONE, &opt.live, 0, "refused: vrun has no hot-plug", NULL },
+	{ "driver", '\0', POPT_ARG_STRING, &opt.driver, 0, "attach-disk: qemu (the only one)", "qemu" },
+	{ "subdriver", '\0', POPT_ARG_STRING, &opt.subdriver, 0, "attach-disk: the image's format (default raw)",
+	  "raw|qcow2" },
+	{ "mode", '\0', POPT_ARG_STRING, &opt.mode, 0, "attach-disk", "readonly|shareable" },
+	{ "type", '\0', POPT_ARG_STRING, &opt.type, 0, "attach-disk", "disk|cdrom" },
+	{ "cache", '\0', POPT_ARG_STRING, &opt.cache, 0, "attach-disk", "none|writeback|..." },
+	{ "serial", '\0', POPT_ARG_STRING, &opt.serial, 0, "attach-disk: the disk's serial", "ID" },
+	{ "targetbus", '\0', POPT_ARG_STRING, &opt.targetbus, 0, "attach-disk: virtio (the only one)", "virtio" },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_common_options, 0, "Common options:", NULL },
+	POPT_AUTOHELP
+	POPT_TABLEEND
+};
+
+static const char usage_text[] =
+	"COMMAND [NAME] [ARG]...\n"
+	"Commands:\n"
+	"  list [--all] [--name]\n"
+	"  dominfo NAME\n"
+	"  start NAME [--console]\n"
+	"  shutdown NAME             ACPI power button\n"
+	"  destroy NAME              stop at once\n"
+	"  suspend NAME | resume NAME\n"
+	"  console NAME              Ctrl-] d detaches, Ctrl-] q stops the VM\n"
+	"  undefine NAME [--remove-all-storage]\n"
+	"  autostart NAME [--disable]\n"
+	"  attach-disk NAME SOURCE TARGET --config [--subdriver raw|qcow2] [--mode readonly]\n"
+	"  detach-disk NAME TARGET --config";
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t env_ms(const char *name, int64_t dflt)
+{
+	const char *env = getenv(name);
+	char *end;
+	long v;
+
+	if (!env || !*env)
+		return dflt;
+	v = strtol(env, &end, 10);
+	return *end || v < 1 ? dflt : v;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* ---- what state a VM is in ---- */
+
+struct vm_state {
+	int pid;			/* vrun's, 0: not running */
+	const char *state;		/* virsh's words */
+	struct json_object *status;	/* the status reply, or NULL */
+};
+
+static void vm_state_free(struct vm_state *s)
+{
+	json_object_put(s->status);
+	s->status = NULL;
+}
+
+static const char *json_string(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v) : NULL;
+}
+
+/* One request to a running VM; the reply's "return" in *ret when wanted. */
+static int control(const char *name, const char *command, int timeout_ms, struct json_object **ret)
+{
+	struct vk_control_client *c = NULL;
+	struct json_object *r = NULL;
+	int rc = vk_control_connect_vm(name, VK_CONTROL_TIMEOUT_MS, &c);
+
+	if (rc == 0)
+		rc = vk_control_call(c, command, timeout_ms, &r);
+	vk_control_close(c);
+	if (rc == 0 && ret)
+		*ret = r;
+	else
+		json_object_put(r);
+	return rc;
+}
+
+static int vm_state_get(const char *name, struct vm_state *s)
+{
+	const char *st;
+	int pid = vk_vm_running_pid(name);
+
+	memset(s, 0, sizeof(*s));
+	if (pid < 0)
+		return pid;
+	s->pid = pid;
+	s->state = "shut off";
+	if (!pid)
+		return 0;
+	/* vrun runs; a socket that does not answer (a state directory that
+	 * cannot hold one) still leaves it running. */
+	s->state = "running";
+	if (control(name, "status", VK_CONTROL_TIMEOUT_MS, &s->status) < 0) {
+		vk_debug("%s: %s", name, vk_last_error());
+		vk_error_clear();
+		return 0;
+	}
+	st = json_string(s->status, "state");
+	if (st && !strcmp(st, "paused"))
+		s->state = "paused";
+	else if (st && !strcmp(st, "stopping"))
+		s->state = "in shutdown";
+	return 0;
+}
+
+/* Refuse unless the VM runs; *pid is vrun's. */
+static int need_running(const char *name, int *pid)
+{
+	struct vk_vm *vm = NULL;
+	int rc = vk_vm_lookup(name, &vm);
+
+	vk_vm_free(vm);
+	if (rc < 0)
+		return rc;
+	rc = vk_vm_running_pid(name);
+	if (rc == 0)
+		return vk_errorx(ESRCH, "domain is not running; start it with: vctl start %s", name);
+	if (rc > 0 && pid)
+		*pid = rc;
+	return rc < 0 ? rc : 0;
+}
+
+/* ---- list, dominfo ---- */
+
+/* virsh's table: a space before each cell, two after all but the last,
+ * and a rule as wide as the columns plus three each. */
+static void print_table(char *const cells[][3], size_t rows)
+{
+	size_t w[3] = { 0 }, i, j, k;
+
+	for (i = 0; i < rows; i++)
+		for (j = 0; j < 3; j++)
+			if (strlen(cells[i][j]) > w[j])
+				w[j] = strlen(cells[i][j]);
+	/* -q leaves the header out, as virsh -q does */
+	for (i = vk_quiet ? 1 : 0; i < rows; i++) {
+		for (j = 0; j < 3; j++)
+			printf(" %-*s%s", j < 2 ? (int)w[j] : 0, cells[i][j], j < 2 ? "  " : "\n");
+		if (i == 0) {
+			for (k = 0; k < w[0] + w[1] + w[2] + 9; k++)
+				putchar('-');
+			putchar('\n');
+		}
+	}
+}
+
+static int cmd_list(char **args)
+{
+	char **names = NULL, *(*cells)[3] = NULL;
+	size_t n = 0, i, rows = 1;
+	struct vm_state s = { 0 };
+	int rc;
+
+	(void)args;
+	rc = vk_vm_list(&names, &n);
+	if (rc < 0)
+		return rc;
+	cells = calloc(n + 1, sizeof(*cells));
+	if (!cells) {
+		rc = vk_error(ENOMEM, "list");
+		goto out;
+	}
+	cells[0][0] = strdup("Id");
+	cells[0][1] = strdup("Name");
+	cells[0][2] = strdup("State");
+	for (i = 0; i < n; i++) {
+		rc = vm_state_get(names[i], &s);
+		if (rc < 0)
+			goto out;
+		vm_state_free(&s);
+		if (!s.pid && !opt.all)
+			continue;
+		if (opt.names) {
+			printf("%s\n", names[i]);
+			continue;
+		}
+		if (s.pid)
+			rc = asprintf(&cells[rows][0], "%d", s.pid);
+		else
+			cells[rows][0] = strdup("-");
+		cells[rows][1] = strdup(names[i]);
+		cells[rows][2] = strdup(s.state);
+		if (rc < 0 || !cells[rows][0] || !cells[rows][1] || !cells[rows][2]) {
+			rows++;
+			rc = vk_error(ENOMEM, "list");
+			goto out;
+		}
+		rows++;
+	}
+	if (!opt.names)
+		print_table((char *const (*)[3])cells, rows);
+	printf("\n");
+	rc = 0;
+out:
+	for (i = 0; cells && i < rows; i++)
+		for (int j = 0; j < 3; j++)
+			free(cells[i][j]);
+	free(cells);
+	vk_strv_free(names);
+	return rc;
+}
+
+/* The vCPUs' CPU time from stats, in seconds; -1 when it cannot be had. */
+static double cpu_seconds(const char *name)
+{
+	struct json_object *st = NULL, *vcpus, *v, *ns;
+	double total = 0;
+
+	if (control(name, "stats", VK_CONTROL_TIMEOUT_MS, &st) < 0) {
+		vk_debug("%s: %s", name, vk_last_error());
+		vk_error_clear();
+		return -1;
+	}
+	if (!json_object_object_get_ex(st, "vcpus", &vcpus) || !json_object_is_type(vcpus, json_type_array)) {
+		json_object_put(st);
+		return -1;
+	}
+	for (size_t i = 0; i < json_object_array_length(vcpus); i++) {
+		v = json_object_array_get_idx(vcpus, i);
+		if (json_object_object_get_ex(v, "cpu_time_ns", &ns))
+			total += (double)json_object_get_uint64(ns) / 1e9;
+	}
+	json_object_put(st);
+	return total;
+}
+
+static int cmd_dominfo(char **args)
+{
+	const char *name = args[0];
+	struct vk_vm *vm = NULL;
+	struct vm_state s = { 0 };
+	double cpu;
+	int rc = vk_vm_lookup(name, &vm);
+
+	if (rc == 0)
+		rc = vm_state_get(name, &s);
+	if (rc < 0)
+		goto out;
+	if (s.pid)
+		printf("%-15s %d\n", "Id:", s.pid);
+	else
+		printf("%-15s %s\n", "Id:", "-");
+	printf("%-15s %s\n", "Name:", vm->name);
+	printf("%-15s %s\n", "UUID:", vm->uuid);
+	printf("%-15s %s\n", "OS Type:", "hvm");
+	printf("%-15s %s\n", "State:", s.state);
+	printf("%-15s %u\n", "CPU(s):", vm->vcpus);
+	if (s.pid && (cpu = cpu_seconds(name)) >= 0)
+		printf("%-15s %.1fs\n", "CPU time:", cpu);
+	printf("%-15s %" PRIu64 " KiB\n", "Max memory:", vm->max_memory_mib * 1024);
+	printf("%-15s %" PRIu64 " KiB\n", "Used memory:", vm->memory_mib * 1024);
+	printf("%-15s %s\n", "Autostart:", vm->autostart ? "enable" : "disable");
+	printf("\n");
+out:
+	vm_state_free(&s);
+	vk_vm_free(vm);
+	return rc;
+}
+
+/* ---- console ---- */
+
+/*
+ * The user's terminal on the pty until Ctrl-] d, the end of input or the
+ * VM's end; Ctrl-] q stops the VM (as in vinstall and on vrun's own
+ * console).  child: vrun when this vctl started it, else -1.
+ */
+static int relay_console(const char *name, const char *pty, pid_t child)
+{
+	struct vk_console_relay r;
+	bool quit_sent = false;
+	int rc;
+
+	vk_relay_init(&r, STDIN_FILENO, STDOUT_FILENO);
+	rc = vk_relay_open(&r, pty);
+	if (rc < 0)
+		return vk_error_prefix(rc, "cannot attach to the console");
+	printf("Connected to domain '%s'\nEscape character is ^] (Ctrl-] d detaches, Ctrl-] q stops the VM)\n",
+	       name);
+	fflush(stdout);
+	vk_relay_raw(&r);
+	while (!r.detach && !r.input_ended && r.con_fd >= 0) {
+		struct pollfd fds[2];
+
+		vk_relay_pollfds(&r, fds);
+		poll(fds, 2, TICK_MS);
+		vk_relay_step(&r, fds);
+		if (r.quit && !quit_sent) {
+			quit_sent = true;
+			if (control(name, "quit", VK_CONTROL_TIMEOUT_MS, NULL) < 0) {
+				vk_debug("%s: %s", name, vk_last_error());
+				vk_error_clear();
+			}
+		}
+		if (child > 0 && waitpid(child, NULL, WNOHANG) == child)
+			break;
+	}
+	vk_relay_close(&r);
+	if (r.con_fd == -2 || r.quit)
+		printf("\nDomain '%s' stopped\n", name);
+	else
+		printf("\n");
+	return 0;
+}
+
+/* The pty of a running VM, from its status (docs/control.md). */
+static int console_pty(const char *name, char **pty)
+{
+	struct json_object *st = NULL, *con;
+	const char *kind, *path;
+	int rc = need_running(name, NULL);
+
+	*pty = NULL;
+	if (rc == 0)
+		rc = control(name, "status", VK_CONTROL_TIMEOUT_MS, &st);
+	if (rc < 0)
+		goto out;
+	if (!json_object_object_get_ex(st, "console", &con)) {
+		rc = vk_errorx(ENOTSUP, "its vrun does not say where its console is (a vrun older than vctl); "
+			       "look for \"console is\" in its messages (log/%s.vrun.log)", name);
+		goto out;
+	}
+	kind = json_string(con, "kind");
+	path = json_string(con, "path");
+	if (kind && !strcmp(kind, "file") && path)
+		rc = vk_errorx(ENOTSUP, "its console is written to %s, not a pty; read it there (tail -f %s)",
+			       path, path);
+	else if (!kind || strcmp(kind, "pty") || !path)
+		rc = vk_errorx(ENOTSUP, "its console is vrun's own terminal (started as vrun --console %s), "
+			       "not a pty; vctl console attaches only to a pty (vctl start gives one)",
+			       kind ? kind : "?");
+	else if (!(*pty = strdup(path)))
+		rc = vk_error(ENOMEM, "console");
+out:
+	json_object_put(st);
+	return rc;
+}
+
+static int cmd_console(char **args)
+{
+	char *pty = NULL;
+	int rc = console_pty(args[0], &pty);
+
+	if (rc == 0)
+		rc = relay_console(args[0], pty, -1);
+	free(pty);
+	return rc;
+}
+
+/* ---- start ---- */
+
+/* vrun's messages so far, for a start that failed. */
+static void show_messages(const char *path)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (write(STDERR_FILENO, buf, (size_t)n) < 0)
+			break;
+	close(fd);
+}
+
+static int cmd_start(char **args)
+{
+	const char *name = args[0];
+	struct vk_vm *vm = NULL;
+	struct vk_argv a = { 0 };
+	struct stat before;
+	char *vrun = NULL, *console = NULL, *msgs = NULL, *sock = NULL, file[VK_NAME_MAX + 16], pty[128] = "";
+	int msg_fd = -1, status, rc, pid;
+	bool had, started = false;
+	int64_t deadline;
+	pid_t child = -1;
+
+	rc = vk_vm_lookup(name, &vm);
+	if (rc < 0)
+		goto out;
+	pid = vk_vm_running_pid(name);
+	if (pid > 0) {
+		rc = vk_errorx(EBUSY, "domain is already running (pid %d)", pid);
+		goto out;
+	}
+	rc = vk_vrun_find("vctl", &vrun);
+	if (rc == 0)
+		rc = vk_vrun_console_spec(vm, &console);
+	if (rc == 0)
+		rc = vk_vrun_argv(vm, vrun, console, &a);
+	snprintf(file, sizeof(file), "%s.vrun.log", name);
+	if (rc == 0)
+		rc = vk_state_path(&msgs, "log", file);
+	if (rc == 0)
+		rc = vk_control_socket_path(name, &sock);
+	if (rc < 0)
+		goto out;
+	had = stat(sock, &before) == 0;
+	rc = vk_vrun_spawn(&a, msgs, &child, &msg_fd);
+	if (rc < 0)
+		goto out;
+	deadline = now_ms() + env_ms("VKIT_START_TIMEOUT_MS", START_TIMEOUT_MS);
+	while (!started) {
+		sleep_ms(TICK_MS / 2);
+		vk_vrun_relay_messages(msg_fd, vk_debug_level ? STDERR_FILENO : -1, false, pty, sizeof(pty));
+		started = vk_vrun_socket_is_new(sock, &before, had);
+		if (!started && waitpid(child, &status, WNOHANG) == child) {
+			show_messages(msgs);
+			if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+				rc = vk_errorx(ENOEXEC, "%s could not be run", vrun);
+			else
+				rc = vk_errorx(EIO, "vrun failed before the guest started (its messages above, "
+					       "kept in %s)", msgs);
+			goto out;
+		}
+		if (!started && now_ms() >= deadline) {
+			rc = vk_errorx(ETIMEDOUT, "vrun (pid %d) has not opened its control socket within %" PRId64
+				       " ms; it may still be starting: see %s, stop it with kill %d", (int)child,
+				       env_ms("VKIT_START_TIMEOUT_MS", START_TIMEOUT_MS), msgs, (int)child);
+			goto out;
+		}
+	}
+	vk_vrun_relay_messages(msg_fd, vk_debug_level ? STDERR_FILENO : -1, false, pty, sizeof(pty));
+	printf("Domain '%s' started\n", name);
+	fflush(stdout);
+	if (opt.console) {
+		if (!pty[0])
+			rc = vk_errorx(ENOTSUP, "started, but its console is %s, not a pty; nothing to attach to",
+				       vm->console.kind == VK_CONSOLE_FILE ? vm->console.path : "a log file");
+		else
+			rc = relay_console(name, pty, child);
+	}
+out:
+	if (msg_fd >= 0)
+		close(msg_fd);
+	vk_argv_free(&a);
+	free(sock);
+	free(msgs);
+	free(console);
+	free(vrun);
+	vk_vm_free(vm);
+	return rc;
+}
+
+/* ---- shutdown, destroy, suspend, resume ---- */
+
+static int cmd_shutdown(char **args)
+{
+	struct json_object *r = NULL, *l;
+	int rc = need_running(args[0], NULL);
+
+	if (rc == 0)
+		rc = control(args[0], "powerdown", VK_CONTROL_TIMEOUT_MS, &r);
+	if (rc < 0)
+		return rc;
+	printf("Domain '%s' is being shutdown\n", args[0]);
+	if (json_object_object_get_ex(r, "guest_listening", &l) && !json_object_get_boolean(l)) {
+		fflush(stdout);
+		fprintf(stderr, "vctl: %s: warning: the guest has not enabled the ACPI power button, so it may "
+			"ignore this; vctl destroy %s stops it at once\n", args[0], args[0]);
+	}
+	json_object_put(r);
+	return 0;
+}
+
+/* Wait until the VM's vrun (pid) is gone; true when it is. */
+static bool wait_gone(const char *name, int pid, int ms)
+{
+	int64_t deadline = now_ms() + ms;
+
+	while (vk_vm_running_pid(name) == pid) {
+		if (now_ms() >= deadline)
+			return false;
+		sleep_ms(TICK_MS / 2);
+	}
+	return true;
+}
+
+static int cmd_destroy(char **args)
+{
+	const char *name = args[0];
+	int pid = 0, rc = need_running(name, &pid);
+
+	if (rc < 0)
+		return rc;
+	if (control(name, "quit", VK_CONTROL_TIMEOUT_MS, NULL) < 0) {
+		/* No socket to ask: vrun stops on SIGTERM as on quit. */
+		vk_debug("%s: %s; sending SIGTERM to %d", name, vk_last_error(), pid);
+		vk_error_clear();
+		if (kill(pid, SIGTERM) < 0)
+			return vk_error(errno, "vrun (pid %d)", pid);
+	}
+	if (!wait_gone(name, pid, DESTROY_WAIT_MS)) {
+		vk_debug("%s: vrun (pid %d) still runs; SIGKILL", name, pid);
+		kill(pid, SIGKILL);
+		if (!wait_gone(name, pid, DESTROY_WAIT_MS))
+			return vk_errorx(ETIMEDOUT, "vrun (pid %d) did not stop, even on SIGKILL", pid);
+	}
+	printf("Domain '%s' destroyed\n", name);
+	return 0;
+}
+
+static int cmd_suspend(char **args)
+{
+	int rc = need_running(args[0], NULL);
+
+	if (rc == 0)
+		rc = control(args[0], "pause", PAUSE_TIMEOUT_MS, NULL);
+	if (rc == 0)
+		printf("Domain '%s' suspended\n", args[0]);
+	return rc;
+}
+
+static int cmd_resume(char **args)
+{
+	int rc = need_running(args[0], NULL);
+
+	if (rc == 0)
+		rc = control(args[0], "resume", VK_CONTROL_TIMEOUT_MS, NULL);
+	if (rc == 0)
+		printf("Domain '%s' resumed\n", args[0]);
+	return rc;
+}
+
+/* ---- undefine, autostart ---- */
+
+/* Disks as the guest sees them: vrun attaches every disk as virtio-blk in
+ * the definition's order, so the n-th is vd + Linux's n-th letter name. */
+static void target_name(size_t i, char *out, size_t len)
+{
+	char letters[8];
+	size_t k = sizeof(letters) - 1;
+
+	letters[k] = '\0';
+	do {
+		letters[--k] = (char)('a' + i % 26);
+		i = i / 26;
+	} while (i-- > 0 && k > 0);
+	snprintf(out, len, "vd%s", letters + k);
+}
+
+/* boot/NAME/ holds the kernel and initrd vinstall copied for this VM only. */
+static void remove_boot_dir(const char *name)
+{
+	char *dir = NULL, path[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	if (vk_state_path(&dir, "boot", name) < 0) {
+		vk_error_clear();
+		return;
+	}
+	d = opendir(dir);
+	while (d && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (unlink(path) < 0)
+			fprintf(stderr, "vctl: %s: %s\n", path, strerror(errno));
+	}
+	if (d) {
+		closedir(d);
+		if (rmdir(dir) < 0)
+			fprintf(stderr, "vctl: %s: %s\n", dir, strerror(errno));
+	}
+	free(dir);
+}
+
+static int cmd_undefine(char **args)
+{
+	const char *name = args[0];
+	struct vk_vm *vm = NULL;
+	char target[16];
+	int rc = vk_vm_lookup(name, &vm), pid, failed = 0;
+
+	if (rc < 0)
+		return rc;
+	pid = vk_vm_running_pid(name);
+	if (pid > 0) {
+		rc = vk_errorx(EBUSY, "domain is running (pid %d); stop it first with vctl shutdown %s "
+			       "(or vctl destroy %s)", pid, name, name);
+		goto out;
+	}
+	/* The definition goes first: a disk removed under a definition that
+	 * stayed would leave a VM that cannot start. */
+	rc = vk_vm_undefine(name);
+	if (rc < 0)
+		goto out;
+	remove_boot_dir(name);
+	for (size_t i = 0; opt.remove_storage && i < vm->n_disks; i++) {
+		target_name(i, target, sizeof(target));
+		if (vm->disks[i].device == VK_DEVICE_CDROM) {
+			if (!vk_quiet)
+				printf("Volume '%s'(%s) kept: a cdrom is an installation medium, not the VM's "
+				       "storage\n", target, vm->disks[i].path);
+		} else if (unlink(vm->disks[i].path) < 0 && errno != ENOENT) {
+			fprintf(stderr, "vctl: %s: disk %s: %s\n", name, vm->disks[i].path, strerror(errno));
+			failed++;
+		} else {
+			printf("Volume '%s'(%s) removed.\n", target, vm->disks[i].path);
+		}
+	}
+	printf("Domain '%s' has been undefined\n", name);
+	if (failed)
+		rc = vk_errorx(EIO, "undefined, but %d of its disks could not be removed (above)", failed);
+out:
+	vk_vm_free(vm);
+	return rc;
+}
+
+static int set_autostart(struct vk_vm *vm, void *arg)
+{
+	vm->autostart = *(bool *)arg;
+	return 0;
+}
+
+static int cmd_autostart(char **args)
+{
+	bool on = !opt.disable;
+	int rc = vk_vm_edit(args[0], set_autostart, &on);
+
+	if (rc == 0)
+		printf("Domain '%s' %s as autostarted\n", args[0], on ? "marked" : "unmarked");
+	return rc;
+}
+
+/* ---- attach-disk, detach-disk ---- */
+
+/* vrun has no hot-plug: the definition is all these commands change. */
+static int need_config(const char *name, const char *cmd)
+{
+	int pid = vk_vm_running_pid(name);
+
+	if (opt.live)
+		return vk_errorx(ENOTSUP, "--live: vrun has no hot-plug; %s changes the definition only "
+				 "(--config)%s", cmd, pid > 0 ? ", seen at the next start" : "");
+	if (opt.config || opt.persistent)
+		return 0;
+	if (pid > 0)
+		return vk_errorx(ENOTSUP, "domain is running and vrun has no hot-plug; give --config to "
+				 "change its definition, seen at its next start");
+	return vk_errorx(EINVAL, "%s changes the definition: give --config", cmd);
+}
+
+/* The disk index a target names ("vdb": 1), or -1. */
+static long target_index(const char *target)
+{
+	long i = 0;
+	const char *c;
+
+	if (strncmp(target, "vd", 2) || !target[2] || strlen(target) > 5)
+		return -1;
+	for (c = target + 2; *c; c++) {
+		if (*c < 'a' || *c > 'z')
+			return -1;
+		i = i * 26 + (*c - 'a' + 1);
+	}
+	return i - 1;
+}
+
+struct disk_edit {
+	const char *target;
+	struct vk_disk disk;		/* attach */
+	long index;			/* detach: which one went */
+	size_t n_after;
+};
+
+static int attach_edit(struct vk_vm *vm, void *arg)
+{
+	struct disk_edit *e = arg;
+	char next[16];
+
+	target_name(vm->n_disks, next, sizeof(next));
+	if (strcmp(e->target, next))
+		return vk_errorx(EINVAL, "target %s: the new disk is the VM's disk number %zu, which the guest "
+				 "sees as %s (vrun attaches the disks as virtio-blk in the definition's order); "
+				 "give %s", e->target, vm->n_disks + 1, next, next);
+	return vk_vm_add_disk(vm, &e->disk);
+}
+
+static bool is_qcow2_file(const char *path)
+{
+	char magic[4];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool yes;
+
+	if (fd < 0)
+		return false;
+	yes = read(fd, magic, 4) == 4 && !memcmp(magic, QCOW2_MAGIC, 4);
+	close(fd);
+	return yes;
+}
+
+static int cmd_attach_disk(char **args)
+{
+	const char *name = args[0], *source = args[1];
+	struct disk_edit e = { .target = args[2] };
+	char *path = NULL, cwd[PATH_MAX];
+	struct vk_vm *vm = NULL;
+	struct stat st;
+	int rc = vk_vm_lookup(name, &vm);
+
+	vk_vm_free(vm);
+	if (rc == 0)
+		rc = need_config(name, "attach-disk");
+	if (rc < 0)
+		return rc;
+	if (opt.driver && strcmp(opt.driver, "qemu"))
+		return vk_errorx(EINVAL, "--driver %s: vkit's disks are qemu-style images; give --driver qemu "
+				 "or leave it out", opt.driver);
+	if (opt.targetbus && strcmp(opt.targetbus, "virtio"))
+		return vk_errorx(EINVAL, "--targetbus %s: vrun attaches every disk as virtio-blk; give "
+				 "--targetbus virtio or leave it out", opt.targetbus);
+	e.disk.bus = VK_BUS_VIRTIO;
+	if (!opt.type || !strcmp(opt.type, "disk"))
+		e.disk.device = VK_DEVICE_DISK;
+	else if (!strcmp(opt.type, "cdrom"))
+		e.disk.device = VK_DEVICE_CDROM;
+	else
+		return vk_errorx(EINVAL, "--type %s: give disk or cdrom", opt.type);
+	if (opt.mode && !strcmp(opt.mode, "readonly"))
+		e.disk.readonly = true;
+	else if (opt.mode && !strcmp(opt.mode, "shareable"))
+		e.disk.shareable = true;
+	else if (opt.mode)
+		return vk_errorx(EINVAL, "--mode %s: give readonly or shareable", opt.mode);
+	e.disk.readonly |= e.disk.device == VK_DEVICE_CDROM;
+	if (opt.cache && (rc = vk_disk_cache_parse(opt.cache, &e.disk.cache)) < 0)
+		return vk_error_prefix(rc, "--cache");
+	e.disk.serial = opt.serial;
+	if (source[0] == '/')
+		path = strdup(source);
+	else if (getcwd(cwd, sizeof(cwd)) && asprintf(&path, "%s/%s", cwd, source) < 0)
+		path = NULL;
+	if (!path)
+		return vk_error(ENOMEM, "%s", source);
+	if (stat(path, &st) < 0) {
+		rc = vk_error(errno, "disk %s", path);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+		rc = vk_errorx(EINVAL, "disk %s is not a file or a block device", path);
+		goto out;
+	}
+	/* Formats are stated, never guessed (docs/images.md). */
+	if (!opt.subdriver && is_qcow2_file(path)) {
+		rc = vk_errorx(EINVAL, "disk %s starts with a qcow2 header; give --subdriver qcow2 (or --subdriver "
+			       "raw if it truly is a raw disk whose guest wrote that)", path);
+		goto out;
+	}
+	if (opt.subdriver && (rc = vk_image_format_parse(opt.subdriver, &e.disk.format)) < 0) {
+		vk_error_prefix(rc, "--subdriver");
+		goto out;
+	}
+	if (e.disk.format == VK_IMAGE_QCOW2 && !is_qcow2_file(path)) {
+		rc = vk_errorx(EINVAL, "disk %s is not a qcow2 image; give --subdriver raw", path);
+		goto out;
+	}
+	e.disk.path = path;
+	rc = vk_vm_edit(name, attach_edit, &e);
+	if (rc < 0)
+		goto out;
+	printf("Disk attached successfully\n");
+	if (vk_vm_running_pid(name) > 0 && !vk_quiet)
+		printf("(%s runs: the guest sees %s from its next start)\n", name, e.target);
+out:
+	free(path);
+	return rc;
+}
+
+static int detach_edit(struct vk_vm *vm, void *arg)
+{
+	struct disk_edit *e = arg;
+	long i = target_index(e->target);
+	char last[16];
+
+	if (vm->n_disks)
+		target_name(vm->n_disks - 1, last, sizeof(last));
+	if (i < 0 || (size_t)i >= vm->n_disks)
+		return vm->n_disks ? vk_errorx(ENOENT, "no disk %s: its disks are vda to %s", e->target, last)
+				   : vk_errorx(ENOENT, "no disk %s: it has no disks", e->target);
+	free(vm->disks[i].path);
+	free(vm->disks[i].serial);
+	memmove(&vm->disks[i], &vm->disks[i + 1], (vm->n_disks - (size_t)i - 1) * sizeof(vm->disks[0]));
+	vm->n_disks--;
+	e->index = i;
+	e->n_after = vm->n_disks;
+	return 0;
+}
+
+static int cmd_detach_disk(char **args)
+{
+	struct disk_edit e = { .target = args[1] };
+	struct vk_vm *vm = NULL;
+	char from[16], to[16];
+	int rc = vk_vm_lookup(args[0], &vm);
+
+	vk_vm_free(vm);
+	if (rc == 0)
+		rc = need_config(args[0], "detach-disk");
+	if (rc == 0)
+		rc = vk_vm_edit(args[0], detach_edit, &e);
+	if (rc < 0)
+		return rc;
+	printf("Disk detached successfully\n");
+	/* The guest names disks by position: the later ones move up. */
+	for (size_t i = (size_t)e.index; !vk_quiet && i < e.n_after; i++) {
+		target_name(i + 1, from, sizeof(from));
+		target_name(i, to, sizeof(to));
+		printf("(%s is now %s)\n", from, to);
+	}
+	return 0;
+}
+
+/* ---- the command table ---- */
+
+struct command {
+	const char *name;
+	int (*run)(char **args);
+	int nargs;			/* after the command */
+	const char *args_usage;
+	unsigned options;
+};
+
+static const struct command commands[] = {
+	{ "list", cmd_list, 0, "", O_ALL | O_NAME },
+	{ "dominfo", cmd_dominfo, 1, "NAME", 0 },
+	{ "start", cmd_start, 1, "NAME", O_CONSOLE },
+	{ "shutdown", cmd_shutdown, 1, "NAME", 0 },
+	{ "destroy", cmd_destroy, 1, "NAME", 0 },
+	{ "suspend", cmd_suspend, 1, "NAME", 0 },
+	{ "resume", cmd_resume, 1, "NAME", 0 },
+	{ "console", cmd_console, 1, "NAME", 0 },
+	{ "undefine", cmd_undefine, 1, "NAME", O_STORAGE },
+	{ "autostart", cmd_autostart, 1, "NAME", O_DISABLE },
+	{ "attach-disk", cmd_attach_disk, 3, "NAME SOURCE TARGET", O_CONFIG | O_DRIVER | O_DISK },
+	{ "detach-disk", cmd_detach_disk, 2, "NAME TARGET", O_CONFIG },
+};
+
+/* An option given to a command that has no use for it is refused by name. */
+static int check_options(const struct command *c)
+{
+	static const struct { const char *name; unsigned group; } given[] = {
+		{ "--all", O_ALL }, { "--name", O_NAME }, { "--console", O_CONSOLE },
+		{ "--remove-all-storage", O_STORAGE }, { "--disable", O_DISABLE }, { "--config", O_CONFIG },
+		{ "--persistent", O_CONFIG }, { "--live", O_CONFIG }, { "--driver", O_DRIVER },
+		{ "--subdriver", O_DRIVER }, { "--mode", O_DISK }, { "--type", O_DISK }, { "--cache", O_DISK },
+		{ "--serial", O_DISK }, { "--targetbus", O_DISK },
+	};
+	const bool set[] = {
+		opt.all, opt.names, opt.console, opt.remove_storage, opt.disable, opt.config, opt.persistent,
+		opt.live, opt.driver, opt.subdriver, opt.mode, opt.type, opt.cache, opt.serial, opt.targetbus,
+	};
+
+	for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++)
+		if (set[i] && !(c->options & given[i].group))
+			return vk_errorx(EINVAL, "%s: not an option of '%s' (vctl --help lists each command's)",
+					 given[i].name, c->name);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *c = NULL;
+	const char **args = NULL;
+	poptContext ctx = NULL;
+	char *rest[4] = { NULL };
+	int rc, n = 0, status = EXIT_FAILURE;
+
+	rc = vk_options_parse(argc, (const char **)argv, vctl_options, usage_text, &ctx);
+	if (rc != 0) {
+		status = rc > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+		goto out;
+	}
+	args = poptGetArgs(ctx);
+	if (!args || !args[0]) {
+		vk_report("no command given; try 'vctl --help'");
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(args[0], commands[i].name))
+			c = &commands[i];
+	if (!c) {
+		fprintf(stderr, "vctl: %s: unknown command; try 'vctl --help'\n", args[0]);
+		goto out;
+	}
+	while (args[n + 1])
+		n++;
+	if (n != c->nargs) {
+		fprintf(stderr, "vctl: %s: %s; usage: vctl %s %s\n", c->name,
+			n < c->nargs ? "missing arguments" : "too many arguments", c->name, c->args_usage);
+		goto out;
+	}
+	if (check_options(c) < 0) {
+		vk_report(NULL);
+		goto out;
+	}
+	for (int i = 0; i < n; i++)
+		rest[i] = (char *)args[i + 1];
+	rc = c->run(rest);
+	fflush(stdout);
+	if (rc < 0) {
+		if (n)
+			vk_report_object(rest[0]);
+		else
+			vk_report(NULL);
+		goto out;
+	}
+	status = EXIT_SUCCESS;
+out:
+	poptFreeContext(ctx);
+	return status;
+}

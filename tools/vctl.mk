@@ -1,0 +1,11 @@
+# tools/vctl.mk - build fragment (see Makefile.am); owned by the vctl area
+bin_PROGRAMS += tools/vctl
+tools_vctl_SOURCES = tools/vctl.c
+tools_vctl_CFLAGS = $(VKIT_CFLAGS)
+tools_vctl_LDFLAGS = $(AM_LDFLAGS) -Wl,--as-needed
+tools_vctl_LDADD = $(VKIT_LIBS)
+dist_man1_MANS += tools/vctl.1
+
+TESTS += tests/tools/vctl.sh
+dist_noinst_SCRIPTS += tests/tools/vctl.sh tests/tools/fake-vrun
+EXTRA_DIST += tests/expected/vctl
