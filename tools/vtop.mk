@@ -1,0 +1,12 @@
+# tools/vtop.mk - build fragment (see Makefile.am); owned by the vtop area
+# vtop: virt-top's view of the running VMs, over vrun's control socket
+# (docs/control.md).
+
+# Stats replies into totals and rates: pure, so it lives in the library
+# with its own unit test.
+common_libvkit_a_SOURCES += common/vmstats.c common/vmstats.h
+check_PROGRAMS += tests/unit/test-vmstats
+TESTS += tests/unit/test-vmstats
+tests_unit_test_vmstats_SOURCES = tests/unit/test-vmstats.c
+tests_unit_test_vmstats_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_vmstats_LDADD = $(UNIT_LIBS)
