@@ -10,3 +10,9 @@ TESTS += tests/unit/test-vmstats
 tests_unit_test_vmstats_SOURCES = tests/unit/test-vmstats.c
 tests_unit_test_vmstats_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_vmstats_LDADD = $(UNIT_LIBS)
+
+bin_PROGRAMS += tools/vtop
+tools_vtop_SOURCES = tools/vtop.c
+tools_vtop_CFLAGS = $(VKIT_CFLAGS) $(NCURSES_CFLAGS)
+tools_vtop_LDFLAGS = $(AM_LDFLAGS) -Wl,--as-needed
+tools_vtop_LDADD = $(VKIT_LIBS) $(NCURSES_LIBS)
