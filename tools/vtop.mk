@@ -16,3 +16,4 @@ tools_vtop_SOURCES = tools/vtop.c
 tools_vtop_CFLAGS = $(VKIT_CFLAGS) $(NCURSES_CFLAGS)
 tools_vtop_LDFLAGS = $(AM_LDFLAGS) -Wl,--as-needed
 tools_vtop_LDADD = $(VKIT_LIBS) $(NCURSES_LIBS)
+dist_man1_MANS += tools/vtop.1
