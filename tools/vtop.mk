@@ -17,3 +17,11 @@ tools_vtop_CFLAGS = $(VKIT_CFLAGS) $(NCURSES_CFLAGS)
 tools_vtop_LDFLAGS = $(AM_LDFLAGS) -Wl,--as-needed
 tools_vtop_LDADD = $(VKIT_LIBS) $(NCURSES_LIBS)
 dist_man1_MANS += tools/vtop.1
+
+# Stand-in control sockets with known counters; a real tiny guest where
+# /dev/kvm works.
+TESTS += tests/tools/vtop.sh
+dist_noinst_SCRIPTS += tests/tools/vtop.sh tests/tools/vtop-fake-vrun.py
+dist_noinst_DATA += tests/expected/vtop/empty.out tests/expected/vtop/idle.out \
+	tests/expected/vtop/csv-header
+tests/tools/vtop.log: tools/vtop vmm/vrun $(VK_MGMT_GUEST_BINS)
