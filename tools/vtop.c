@@ -311,7 +311,8 @@ static void show_frame(struct top *t, emit_fn emit)
 	double total_cpu = 0;
 
 	current_sort = t->sort;
-	qsort(t->vms, t->n, sizeof(*t->vms), compare_vms);
+	if (t->n)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(t->vms, t->n, sizeof(*t->vms), compare_vms);
 	for (size_t i = 0; i < t->n; i++) {
 		running += strcmp(t->vms[i].state, "running") == 0;
 		paused += strcmp(t->vms[i].state, "paused") == 0;
