@@ -186,14 +186,19 @@ sed 's/^/# /' "$TMP/gone.err"
 stop_fakes
 
 # ---- the screen: two refreshes under a pseudo-terminal ----
-fake tty01 --cpu-ns 100000000
+fake tty01 --vcpus 2 --cpu-ns 100000000
 if command -v script >/dev/null; then
 	TERM=xterm timeout 30 script -qec "$VTOP -n 2 -d 0.3" "$TMP/tty.out" </dev/null >/dev/null 2>&1
 	ok $? "interactive: vtop -n 2 draws its screen and exits 0"
 	check "interactive: the VM is on the screen" grep -q tty01 "$TMP/tty.out"
+	# Keys: 1 shows each vCPU (two here), q quits before -n would.
+	( sleep 1; printf 1; sleep 1; printf q; sleep 5 ) |
+		TERM=xterm timeout 30 script -qec "$VTOP -d 0.3" "$TMP/keys.out" >/dev/null 2>&1
+	ok $? "interactive: q quits with status 0"
+	check "interactive: 1 shows each vCPU under its VM" sh -c \
+		'grep -q "vCPU 0" "$0" && grep -q "vCPU 1" "$0"' "$TMP/keys.out"
 else
-	skip "interactive: script(1) is not installed"
-	skip "interactive: script(1) is not installed"
+	for i in 1 2 3 4; do skip "interactive: script(1) is not installed"; done
 fi
 stop_fakes
 
@@ -213,10 +218,13 @@ ok $? "a real guest: count.bin runs under vrun --name spin1"
 ok $? "a real guest: vtop -b -n 2 exits 0"
 ok $(test "$(grep -c "^ *$vm_pid R .* spin1\$" "$TMP/real.out")" = 2; echo $?) \
 	"a real guest: spin1 with vrun's pid in both frames"
-# The guest spins with interrupts off: its one vCPU keeps a host CPU busy.
+# The guest spins with interrupts off: its vCPU wants a whole host CPU,
+# but on a loaded 2-CPU machine it gets what it gets (49 % seen under a
+# parallel make check), so only "clearly busy" is checked here; the
+# arithmetic is checked exactly with the stand-ins above.
 cpu=$(awk -F, '$3 == "spin1" { v = $7 } END { print int(v) }' "$TMP/real.csv")
 echo "# spin1: %CPU $cpu in the last frame; guest memory $(awk -F, '$3 == "spin1" { print $8 }' "$TMP/real.csv" | tail -n 1)"
-ok $((cpu < 50)) "a real guest: the spinning vCPU shows as busy (%CPU $cpu)"
+ok $((cpu < 10)) "a real guest: the spinning vCPU shows as busy (%CPU $cpu)"
 ok $(awk -F, '$3 == "spin1" && $8 != 16777216 { bad = 1 } END { exit bad }' "$TMP/real.csv"; echo $?) \
 	"a real guest: 16 MiB of guest memory"
 kill $vm_pid
