@@ -90,7 +90,7 @@ ok $(test "$(sed 1d "$TMP/busy.csv" | cut -d, -f3 | tr '\n' ' ')" = "db01 web01 
 	"CSV: sorted by %CPU, db01 (90 %) before web01 (60 %)"
 memtotal=$(awk '/^MemTotal:/ { print $2 * 1024 }' /proc/meminfo)
 # Each rate must be STEP * 1e9 / interval, computed as vtop does, and the
-# interval about the delay.  Fields: 5 interval, 6 CPU ns, 7 %CPU, 8-9 mem,
+# interval about the delay (the rates are exact whatever it was).  Fields: 5 interval, 6 CPU ns, 7 %CPU, 8-9 mem,
 # 10 %Mem, 11-19 RDRQ WRRQ RDBY WRBY RXBY TXBY RXPK TXPK Exits.
 awk -F, -v mem="$memtotal" '
 function rate(step) { return sprintf("%.1f", step * 1e9 / I) }
@@ -98,7 +98,9 @@ function want(f, v, what) { if ($f != v) { printf "# %s %s: %s, want %s\n", $3, 
 NR == 1 { next }
 {
 	I = $5
-	if (I < 0.95e9 || I > 3e9) { printf "# %s: interval %s ns is not about 1 s\n", $3, I; bad++ }
+	# Refreshes start on a fixed beat, so a reply late by D makes one
+	# interval 1 s + D and the next 1 s - D (0.82 s seen under ASan).
+	if (I < 0.5e9 || I > 3e9) { printf "# %s: interval %s ns is not about 1 s\n", $3, I; bad++ }
 	if ($3 == "web01") { c = 600000000; split("1000 250 4096000 1024000 50000 20000 40 20 5000", s, " ")
 		g = 268435456; r = 104857600 }
 	else { c = 900000000; split("10 3000 40960 12288000 123 45678 1 30 7", s, " ")
