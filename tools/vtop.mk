@@ -1,0 +1,27 @@
+# tools/vtop.mk - build fragment (see Makefile.am); owned by the vtop area
+# vtop: virt-top's view of the running VMs, over vrun's control socket
+# (docs/control.md).
+
+# Stats replies into totals and rates: pure, so it lives in the library
+# with its own unit test.
+common_libvkit_a_SOURCES += common/vmstats.c common/vmstats.h
+check_PROGRAMS += tests/unit/test-vmstats
+TESTS += tests/unit/test-vmstats
+tests_unit_test_vmstats_SOURCES = tests/unit/test-vmstats.c
+tests_unit_test_vmstats_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_vmstats_LDADD = $(UNIT_LIBS)
+
+bin_PROGRAMS += tools/vtop
+tools_vtop_SOURCES = tools/vtop.c
+tools_vtop_CFLAGS = $(VKIT_CFLAGS) $(NCURSES_CFLAGS)
+tools_vtop_LDFLAGS = $(AM_LDFLAGS) -Wl,--as-needed
+tools_vtop_LDADD = $(VKIT_LIBS) $(NCURSES_LIBS)
+dist_man1_MANS += tools/vtop.1
+
+# Stand-in control sockets with known counters; a real tiny guest where
+# /dev/kvm works.
+TESTS += tests/tools/vtop.sh
+dist_noinst_SCRIPTS += tests/tools/vtop.sh tests/tools/vtop-fake-vrun.py
+dist_noinst_DATA += tests/expected/vtop/empty.out tests/expected/vtop/idle.out \
+	tests/expected/vtop/csv-header
+tests/tools/vtop.log: tools/vtop vmm/vrun $(VK_MGMT_GUEST_BINS)
