@@ -25,6 +25,20 @@ int vk_image_format_parse(const char *name, enum vk_image_format *out)
 	return 0;
 }
 
+bool vk_image_has_qcow2_magic(const char *path)
+{
+	uint8_t magic[4];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool yes;
+
+	if (fd < 0)
+		return false;
+	yes = read(fd, magic, sizeof(magic)) == sizeof(magic) &&
+	      ((uint32_t)magic[0] << 24 | (uint32_t)magic[1] << 16 | (uint32_t)magic[2] << 8 | magic[3]) == QCOW2_MAGIC;
+	close(fd);
+	return yes;
+}
+
 const char *vk_image_format_name(enum vk_image_format fmt)
 {
 	return fmt == VK_IMAGE_QCOW2 ? "qcow2" : "raw";

@@ -20,6 +20,9 @@ enum vk_image_format {
 /* "raw" / "qcow2" <-> enum; parse returns 0 or -EINVAL with a message. */
 int vk_image_format_parse(const char *name, enum vk_image_format *out);
 const char *vk_image_format_name(enum vk_image_format fmt);
+/* Does the file start with qcow2's magic?  Only for checking a format the
+ * user stated, never for choosing one (docs/images.md). */
+bool vk_image_has_qcow2_magic(const char *path);
 
 #define VK_IMAGE_RDONLY 0x1u	/* open read-only (and refuse writes) */
 

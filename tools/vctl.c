@@ -26,7 +26,6 @@
 #include "common/vmdef.h"
 #include "common/vmlaunch.h"
 
-#define QCOW2_MAGIC		"QFI\xfb"
 #define TICK_MS			100
 /* vrun opens its socket once the vCPUs run, well within this on any host;
  * tests shorten it (VKIT_START_TIMEOUT_MS). */
@@ -754,19 +753,6 @@ static int attach_edit(struct vk_vm *vm, void *arg)
 	return vk_vm_add_disk(vm, &e->disk);
 }
 
-static bool is_qcow2_file(const char *path)
-{
-	char magic[4];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	bool yes;
-
-	if (fd < 0)
-		return false;
-	yes = read(fd, magic, 4) == 4 && !memcmp(magic, QCOW2_MAGIC, 4);
-	close(fd);
-	return yes;
-}
-
 static int cmd_attach_disk(char **args)
 {
 	const char *name = args[0], *source = args[1];
@@ -819,7 +805,7 @@ static int cmd_attach_disk(char **args)
 		goto out;
 	}
 	/* Formats are stated, never guessed (docs/images.md). */
-	if (!opt.subdriver && is_qcow2_file(path)) {
+	if (!opt.subdriver && vk_image_has_qcow2_magic(path)) {
 		rc = vk_errorx(EINVAL, "disk %s starts with a qcow2 header; give --subdriver qcow2 (or --subdriver "
 			       "raw if it truly is a raw disk whose guest wrote that)", path);
 		goto out;
@@ -828,7 +814,7 @@ static int cmd_attach_disk(char **args)
 		vk_error_prefix(rc, "--subdriver");
 		goto out;
 	}
-	if (e.disk.format == VK_IMAGE_QCOW2 && !is_qcow2_file(path)) {
+	if (e.disk.format == VK_IMAGE_QCOW2 && !vk_image_has_qcow2_magic(path)) {
 		rc = vk_errorx(EINVAL, "disk %s is not a qcow2 image; give --subdriver raw", path);
 		goto out;
 	}

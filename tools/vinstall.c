@@ -36,7 +36,6 @@
 #include "common/vmlaunch.h"
 #include "common/console-relay.h"
 
-#define QCOW2_MAGIC "QFI\xfb"
 #define MAX_REFUSALS 16
 
 /* What the command line asked for, as typed. */
@@ -481,19 +480,6 @@ static int plan_networks(struct plan *p)
 	return 0;
 }
 
-static bool is_qcow2_file(const char *path)
-{
-	char magic[4];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	bool yes;
-
-	if (fd < 0)
-		return false;
-	yes = read(fd, magic, 4) == 4 && !memcmp(magic, QCOW2_MAGIC, 4);
-	close(fd);
-	return yes;
-}
-
 /*
  * The format of an image this run did not make (docs/images.md): what the
  * user stated, or raw.  The first bytes are only looked at to refuse: a raw
@@ -504,7 +490,7 @@ static bool is_qcow2_file(const char *path)
 static int image_format_of(const char *path, const char *what, const char *key, bool given,
 			   enum vk_image_format *fmt)
 {
-	bool magic = is_qcow2_file(path);
+	bool magic = vk_image_has_qcow2_magic(path);
 
 	if (!given) {
 		if (magic)
