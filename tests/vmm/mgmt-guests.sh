@@ -48,6 +48,14 @@ start_vm() {
 	vm_pid=$!
 }
 
+wait_state() {	# wait_state NAME STATE: up to 100 tries; the last answer in $state
+	for _ in $(seq 100); do
+		state=$(ctl "$1" status state)
+		[ "$state" = "$2" ] && return
+		sleep 0.1
+	done
+}
+
 ctl() {	# ctl NAME COMMAND [FIELD]
 	_s=$1
 	shift
@@ -140,23 +148,14 @@ JSON
 			"$VCLONE" -q -o live -n live3 --force -f "$TMP/live3.img" -f "$TMP/live3.qcow2" \
 			>>"$TMP/vclone.out" 2>&1 &
 		st=$!
-		state=
-		for _ in $(seq 100); do
-			state=$(ctl live status state)
-			[ "$state" = paused ] && break
-			sleep 0.1
-		done
+		wait_state live paused
 		ok $(test "$state" = paused; echo $?) "vclone --force: the original is paused during the copy"
 		# strace's child is vclone; kill it, not its guardian (vclone's child).
 		vc=$(pgrep -P $st -x vclone)
 		echo "# strace $st, vclone ${vc:-not found}"
 		kill -9 $vc
 		wait $st 2>/dev/null
-		for _ in $(seq 100); do
-			state=$(ctl live status state)
-			[ "$state" = running ] && break
-			sleep 0.1
-		done
+		wait_state live running
 		ok $(test "$state" = running; echo $?) "vclone killed with the original paused: the original runs again"
 		left=$(ls "$TMP" | grep '^live3'; ls "$VKIT_DIR/vms" | grep '^live3')
 		ok $(test -z "$left"; echo $?) "and nothing of the clone is left${left:+: }$(echo $left)"
