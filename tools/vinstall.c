@@ -1561,7 +1561,6 @@ static void report_left_running(const struct plan *p, const struct vrun_watch *w
 {
 	const struct planned_disk *t = target_disk(p);
 	const struct vk_vm *vm = p->vm;
-	char file[VK_NAME_MAX + 8], *def = NULL;
 
 	if (w->expired && p->wait_minutes > 0)
 		printf("Domain %s: the --wait time (%d min) passed; ", vm->name, p->wait_minutes);
@@ -1571,11 +1570,12 @@ static void report_left_running(const struct plan *p, const struct vrun_watch *w
 	       installing ? "installation" : "first boot");
 	printf("  vrun:        pid %d, control socket %s (docs/control.md)\n", (int)w->pid, w->sock);
 	if (w->pty[0])
-		printf("  console:     %s (attach a terminal program to it, e.g. screen %s)\n", w->pty, w->pty);
+		printf("  console:     vctl console %s (its pty is %s)\n", vm->name, w->pty);
 	else if (vm->console.kind == VK_CONSOLE_FILE)
 		printf("  console:     written to %s\n", vm->console.path);
 	printf("  messages:    %s\n", w->msgs);
-	printf("  stop it:     kill %d (or send {\"command\":\"quit\"} to its control socket)\n", (int)w->pid);
+	printf("  stop it:     vctl shutdown %s (the ACPI power button), vctl destroy %s (at once)\n",
+	       vm->name, vm->name);
 	if (!installing) {
 		fflush(stdout);
 		return;
@@ -1583,12 +1583,10 @@ static void report_left_running(const struct plan *p, const struct vrun_watch *w
 	printf("When the installer reboots the guest, vrun exits and %s stays defined and stopped, still "
 	       "booting the installer: vinstall sets up the installed system's boot only when it watches "
 	       "the install to its end.\n", vm->name);
-	snprintf(file, sizeof(file), "%s.json", vm->name);
-	if (t && state_file("vms", file, &def) == 0)
-		printf("Then boot the installed system with: rm %s && vinstall --name %s --import --disk "
-		       "path=%s,format=%s (and this run's --memory, --vcpus and --network)\n", def, vm->name,
-		       t->disk.path, vk_image_format_name(t->disk.format));
-	free(def);
+	if (t)
+		printf("Then boot the installed system with: vctl undefine %s && vinstall --name %s --import "
+		       "--disk path=%s,format=%s (and this run's --memory, --vcpus and --network; undefine "
+		       "keeps the disks)\n", vm->name, vm->name, t->disk.path, vk_image_format_name(t->disk.format));
 	fflush(stdout);	/* before the error line on stderr */
 }
 
@@ -1723,7 +1721,8 @@ static int run_install(struct plan *p)
 		goto out;
 	}
 	if (opt.noreboot) {
-		printf("Domain %s is installed and stopped; start it with:\n", p->vm->name);
+		printf("Domain %s is installed and stopped; start it with: vctl start %s\n"
+		       "or run vrun by hand:\n", p->vm->name, p->vm->name);
 		print_start_command(p, vrun);
 		goto out;
 	}
