@@ -29,9 +29,14 @@
 #define MSR_SYSCALL_MASK		0xc0000084
 #define MSR_KERNEL_GS_BASE		0xc0000102
 
+/* KVM_MAX_CPUID_ENTRIES in Linux: the first call is big enough.  A call
+ * that comes back E2BIG still costs the whole walk (5 ms on a PVM host),
+ * so starting small cost more than the rest of vrun's start-up. */
+#define CPUID_ENTRIES_FIRST_TRY		256
+
 int vk_cpuid_init(struct vk_machine *m)
 {
-	for (unsigned nent = 64; nent <= 4096; nent *= 2) {
+	for (unsigned nent = CPUID_ENTRIES_FIRST_TRY; nent <= 4096; nent *= 2) {
 		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + nent * sizeof(c->entries[0]));
 
 		if (!c)
