@@ -192,7 +192,16 @@ fi
 # ---- ACPI fixed hardware ----
 start_vm t3 button
 wait_for "$TMP/t3.console" R 60
-ok $(test "$(ctl t3 powerdown guest_listening)" = true; echo $?) "powerdown: the guest enabled the power button"
+ok $? "button: the guest enabled the power-button event and said so"
+listening=$(ctl t3 powerdown guest_listening)
+ok $(test "$listening" = true; echo $?) "powerdown: the guest enabled the power button (got '$listening')"
+if [ "$listening" != true ]; then	# what a stuck runner was doing, for the diagnosis
+	echo "# t3 console: $(od -c "$TMP/t3.console" | head -n 3)"
+	for t in /proc/$vm_pid/task/*; do
+		echo "# t3 thread $(cat "$t/comm" 2>/dev/null): $(awk '{print $3}' "$t/stat" 2>/dev/null) $(cat "$t/wchan" 2>/dev/null)"
+	done
+	ctl t3 status | sed 's/^/# t3 status: /'
+fi
 wait_exit $vm_pid 120
 ok $(test $? = 0; echo $?) "power button: the guest entered S5 and vrun exited 0"
 check "power button: seen by the guest" grep -q "power button" "$TMP/t3.console"
