@@ -30,8 +30,8 @@
 #define MSR_KERNEL_GS_BASE		0xc0000102
 
 /* KVM_MAX_CPUID_ENTRIES in Linux: the first call is big enough.  A call
- * that comes back E2BIG still costs the whole walk (5 ms on a PVM host),
- * so starting small cost more than the rest of vrun's start-up. */
+ * that comes back E2BIG still costs the whole walk (about 1 ms on a PVM
+ * host, docs/vmm.md), so starting small only added one. */
 #define CPUID_ENTRIES_FIRST_TRY		256
 
 int vk_cpuid_init(struct vk_machine *m)
