@@ -283,3 +283,19 @@ int vk_control_call(struct vk_control_client *c, const char *command, int timeou
 	json_object_put(req);
 	return rc;
 }
+
+int vk_control_call_vm(const char *name, const char *command, int timeout_ms, struct json_object **result)
+{
+	struct vk_control_client *c = NULL;
+	struct json_object *r = NULL;
+	int rc = vk_control_connect_vm(name, VK_CONTROL_TIMEOUT_MS, &c);
+
+	if (rc == 0)
+		rc = vk_control_call(c, command, timeout_ms, &r);
+	vk_control_close(c);
+	if (rc == 0 && result)
+		*result = r;
+	else
+		json_object_put(r);
+	return rc;
+}

@@ -33,6 +33,11 @@ void vk_control_close(struct vk_control_client *c);
 int vk_control_call(struct vk_control_client *c, const char *command, int timeout_ms,
 		    struct json_object **result);
 
+/* One request to the VM called name on a connection of its own: connect
+ * (VK_CONTROL_TIMEOUT_MS), vk_control_call(), close.  result may be NULL
+ * when the reply's "return" is not wanted. */
+int vk_control_call_vm(const char *name, const char *command, int timeout_ms, struct json_object **result);
+
 /* Send one raw line (a newline is added) and read one reply line into a
  * malloc'd NUL-terminated string (without the newline).  For tests and
  * for commands built by hand. */

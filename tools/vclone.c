@@ -545,19 +545,6 @@ static void guardian_undefine(const char *rec)
 	free(path);
 }
 
-/* The guardian's last word on a VM that vclone paused and could not resume. */
-static void resume_vm(const char *name)
-{
-	struct vk_control_client *c;
-	struct json_object *r = NULL;
-
-	if (vk_control_connect_vm(name, VK_CONTROL_TIMEOUT_MS, &c) == 0) {
-		if (vk_control_call(c, "resume", VK_CONTROL_TIMEOUT_MS, &r) == 0)
-			json_object_put(r);
-		vk_control_close(c);
-	}
-}
-
 static void guardian_run(int fd)
 {
 	static char buf[1 << 16];
@@ -590,8 +577,8 @@ static void guardian_run(int fd)
 		else if (rec[0] == 'u')
 			paused = NULL;
 	}
-	if (paused)
-		resume_vm(paused);	/* vclone died with the original paused */
+	if (paused)	/* vclone died with the original paused */
+		vk_control_call_vm(paused, "resume", VK_CONTROL_TIMEOUT_MS, NULL);
 	_exit(0);
 }
 

@@ -133,23 +133,6 @@ static const char *json_string(struct json_object *o, const char *key)
 		       ? json_object_get_string(v) : NULL;
 }
 
-/* One request to a running VM; the reply's "return" in *ret when wanted. */
-static int control(const char *name, const char *command, int timeout_ms, struct json_object **ret)
-{
-	struct vk_control_client *c = NULL;
-	struct json_object *r = NULL;
-	int rc = vk_control_connect_vm(name, VK_CONTROL_TIMEOUT_MS, &c);
-
-	if (rc == 0)
-		rc = vk_control_call(c, command, timeout_ms, &r);
-	vk_control_close(c);
-	if (rc == 0 && ret)
-		*ret = r;
-	else
-		json_object_put(r);
-	return rc;
-}
-
 static int vm_state_get(const char *name, struct vm_state *s)
 {
 	const char *st;
@@ -165,7 +148,7 @@ static int vm_state_get(const char *name, struct vm_state *s)
 	/* vrun runs; a socket that does not answer (a state directory that
 	 * cannot hold one) still leaves it running. */
 	s->state = "running";
-	if (control(name, "status", VK_CONTROL_TIMEOUT_MS, &s->status) < 0) {
+	if (vk_control_call_vm(name, "status", VK_CONTROL_TIMEOUT_MS, &s->status) < 0) {
 		vk_debug("%s: %s", name, vk_last_error());
 		vk_error_clear();
 		return 0;
@@ -281,7 +264,7 @@ static double cpu_seconds(const char *name)
 	struct json_object *st = NULL, *vcpus, *v, *ns;
 	double total = 0;
 
-	if (control(name, "stats", VK_CONTROL_TIMEOUT_MS, &st) < 0) {
+	if (vk_control_call_vm(name, "stats", VK_CONTROL_TIMEOUT_MS, &st) < 0) {
 		vk_debug("%s: %s", name, vk_last_error());
 		vk_error_clear();
 		return -1;
@@ -361,7 +344,7 @@ static int relay_console(const char *name, const char *pty, pid_t child)
 		vk_relay_step(&r, fds);
 		if (r.quit && !quit_sent) {
 			quit_sent = true;
-			if (control(name, "quit", VK_CONTROL_TIMEOUT_MS, NULL) < 0) {
+			if (vk_control_call_vm(name, "quit", VK_CONTROL_TIMEOUT_MS, NULL) < 0) {
 				vk_debug("%s: %s", name, vk_last_error());
 				vk_error_clear();
 			}
@@ -386,7 +369,7 @@ static int console_pty(const char *name, char **pty)
 
 	*pty = NULL;
 	if (rc == 0)
-		rc = control(name, "status", VK_CONTROL_TIMEOUT_MS, &st);
+		rc = vk_control_call_vm(name, "status", VK_CONTROL_TIMEOUT_MS, &st);
 	if (rc < 0)
 		goto out;
 	if (!json_object_object_get_ex(st, "console", &con)) {
@@ -525,7 +508,7 @@ static int cmd_shutdown(char **args)
 	int rc = need_running(args[0], NULL);
 
 	if (rc == 0)
-		rc = control(args[0], "powerdown", VK_CONTROL_TIMEOUT_MS, &r);
+		rc = vk_control_call_vm(args[0], "powerdown", VK_CONTROL_TIMEOUT_MS, &r);
 	if (rc < 0)
 		return rc;
 	printf("Domain '%s' is being shutdown\n", args[0]);
@@ -558,7 +541,7 @@ static int cmd_destroy(char **args)
 
 	if (rc < 0)
 		return rc;
-	if (control(name, "quit", VK_CONTROL_TIMEOUT_MS, NULL) < 0) {
+	if (vk_control_call_vm(name, "quit", VK_CONTROL_TIMEOUT_MS, NULL) < 0) {
 		/* No socket to ask: vrun stops on SIGTERM as on quit. */
 		vk_debug("%s: %s; sending SIGTERM to %d", name, vk_last_error(), pid);
 		vk_error_clear();
@@ -580,7 +563,7 @@ static int cmd_suspend(char **args)
 	int rc = need_running(args[0], NULL);
 
 	if (rc == 0)
-		rc = control(args[0], "pause", PAUSE_TIMEOUT_MS, NULL);
+		rc = vk_control_call_vm(args[0], "pause", PAUSE_TIMEOUT_MS, NULL);
 	if (rc == 0)
 		printf("Domain '%s' suspended\n", args[0]);
 	return rc;
@@ -591,7 +574,7 @@ static int cmd_resume(char **args)
 	int rc = need_running(args[0], NULL);
 
 	if (rc == 0)
-		rc = control(args[0], "resume", VK_CONTROL_TIMEOUT_MS, NULL);
+		rc = vk_control_call_vm(args[0], "resume", VK_CONTROL_TIMEOUT_MS, NULL);
 	if (rc == 0)
 		printf("Domain '%s' resumed\n", args[0]);
 	return rc;
