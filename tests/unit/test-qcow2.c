@@ -722,24 +722,33 @@ static void trace_stop(void)
 	tr.fd = -1;
 }
 
-/* More L2 tables than the cache holds (4 MiB of 512-byte tables), no
- * flush until close: evicted tables, some new, go to disk between the
- * writebacks, and refcount blocks are evicted from their 8 slots. */
-static void test_write_order_under_eviction(void **state)
+/* A new 2 GiB qcow2 with 512-byte clusters at path, opened: its L2
+ * tables outnumber the cache's slots many times over. */
+static struct vk_image *order_test_image(void)
 {
 	struct vk_image_create_opts o = { .format = VK_IMAGE_QCOW2, .size = 2ull << 30,
 					  .cluster_size = 512 };
-	const unsigned cached = (4u << 20) / 512, writes = 3 * cached;
-	uint64_t seed = 0x9e3779b97f4a7c15ull;
 	struct vk_image *img;
-	uint8_t buf[512];
-	unsigned i;
 
 	snprintf(path, sizeof(path), "/tmp/test-qcow2.%d.order.qcow2", (int)getpid());
 	unlink(path);
 	o.path = path;
 	assert_int_equal(vk_image_create(&o), 0);
 	assert_int_equal(vk_image_open(path, VK_IMAGE_QCOW2, 0, &img), 0);
+	return img;
+}
+
+/* More L2 tables than the cache holds (4 MiB of 512-byte tables), no
+ * flush until close: evicted tables, some new, go to disk between the
+ * writebacks, and refcount blocks are evicted from their 8 slots. */
+static void test_write_order_under_eviction(void **state)
+{
+	const unsigned cached = (4u << 20) / 512, writes = 3 * cached;
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	struct vk_image *img = order_test_image();
+	uint8_t buf[512];
+	unsigned i;
+
 	trace_start(img, 512);
 	memset(buf, 0xab, sizeof(buf));
 	for (i = 0; i < writes; i++) {
@@ -768,20 +777,13 @@ static void test_write_order_under_eviction(void **state)
  * only writes left, and must still wait for a sync. */
 static void test_write_order_evicted_by_reads(void **state)
 {
-	struct vk_image_create_opts o = { .format = VK_IMAGE_QCOW2, .size = 2ull << 30,
-					  .cluster_size = 512 };
 	const uint64_t per_l2 = 512 / 8 * 512;	/* guest bytes one L2 table maps */
 	const unsigned cached = (4u << 20) / 512;
-	struct vk_image *img;
+	struct vk_image *img = order_test_image();
 	uint8_t buf[512];
 	unsigned i;
 
-	snprintf(path, sizeof(path), "/tmp/test-qcow2.%d.order.qcow2", (int)getpid());
-	unlink(path);
-	o.path = path;
 	memset(buf, 0xab, sizeof(buf));
-	assert_int_equal(vk_image_create(&o), 0);
-	assert_int_equal(vk_image_open(path, VK_IMAGE_QCOW2, 0, &img), 0);
 	for (i = 0; i < cached; i++)
 		assert_int_equal(vk_image_write(img, buf, 512, i * per_l2), 0);
 	vk_image_close(img);
