@@ -22,6 +22,15 @@ tap_setup_tmp
 
 "$top_srcdir/scripts/demo" --workdir "$TMP/demo" >"$TMP/out" 2>&1
 rc=$?
+# The sandbox's emulated AMD-V now and then triple-faults an L2 guest before
+# it prints anything (docs/sandbox.md, flakes): once, the demo runs again.
+if [ $rc -ne 0 ] && grep -q "the guest triple-faulted" "$TMP/out"; then
+	grep "the guest triple-faulted" "$TMP/out" | sed 's/^/# first run: /'
+	echo "# the demo's guest triple-faulted (a sandbox flake); running it once more"
+	rm -rf "$TMP/demo"
+	"$top_srcdir/scripts/demo" --workdir "$TMP/demo" >"$TMP/out" 2>&1
+	rc=$?
+fi
 sed 's/^/# | /' "$TMP/out" | grep -v '^# | \[ *[0-9.]*\] ' | tail -n 30
 ok $rc "scripts/demo ran the install and exited 0"
 
