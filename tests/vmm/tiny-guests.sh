@@ -86,9 +86,13 @@ timeout 60 "$VRUN" --sandbox off --memory 16 --console "file=$TMP/off.console" -
 	>"$TMP/off.out" 2>&1 </dev/null
 ok $? "--sandbox off: exits 0"
 if [ -f "$GUESTS/flood.bin" ]; then
-	timeout 120 "$VRUN" --memory 16 --console "file=$TMP/flood.console,max=4K" --bios "$GUESTS/flood.bin" \
+	started=$(date +%s)
+	timeout 300 "$VRUN" --memory 16 --console "file=$TMP/flood.console,max=4K" --bios "$GUESTS/flood.bin" \
 		>"$TMP/flood.out" 2>&1 </dev/null
-	ok $? "flood: 64 KiB of serial output into a 4 KiB log exits 0"
+	status=$?
+	echo "# flood: status $status after $(($(date +%s) - started)) s"
+	[ "$status" = 0 ] || sed 's/^/# vrun: /' "$TMP/flood.out"
+	ok $status "flood: 16 KiB of serial output into a 4 KiB log exits 0"
 	ok $(($(stat -c %s "$TMP/flood.console") > 4096)) "flood: the log stays within max=4K"
 	ok $(($(stat -c %s "$TMP/flood.console.1") != 4096)) "flood: the previous 4 KiB are in PATH.1"
 	check "flood: the newest output is kept" grep -q "END OF FLOOD" "$TMP/flood.console"
