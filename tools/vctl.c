@@ -37,18 +37,21 @@
 
 /* Every option of every subcommand; each subcommand says which it takes. */
 static struct {
-	int all, names, console, remove_storage, disable, config, persistent, live;
+	int all, names, console, remove_storage, disable, config, persistent, live, autostart, no_autostart;
 	char *driver, *subdriver, *mode, *type, *cache, *serial, *targetbus;
 } opt;
 
 enum {
 	O_ALL = 1 << 0, O_NAME = 1 << 1, O_CONSOLE = 1 << 2, O_STORAGE = 1 << 3, O_DISABLE = 1 << 4,
-	O_CONFIG = 1 << 5, O_DRIVER = 1 << 6, O_DISK = 1 << 7,
+	O_CONFIG = 1 << 5, O_DRIVER = 1 << 6, O_DISK = 1 << 7, O_AUTOSTART = 1 << 8, O_LIST_AUTOSTART = 1 << 9,
 };
 
 static struct poptOption vctl_options[] = {
 	{ "all", '\0', POPT_ARG_NONE, &opt.all, 0, "list: stopped VMs too", NULL },
 	{ "name", '\0', POPT_ARG_NONE, &opt.names, 0, "list: names only", NULL },
+	{ "autostart", '\0', POPT_ARG_NONE, &opt.autostart, 0,
+	  "list: only VMs marked autostart; start (no NAME): every such VM not running", NULL },
+	{ "no-autostart", '\0', POPT_ARG_NONE, &opt.no_autostart, 0, "list: only VMs not marked autostart", NULL },
 	{ "console", '\0', POPT_ARG_NONE, &opt.console, 0, "start: attach to the console once started", NULL },
 	{ "remove-all-storage", '\0', POPT_ARG_NONE, &opt.remove_storage, 0,
 	  "undefine: remove the VM's disk images too", NULL },
@@ -72,9 +75,10 @@ static struct poptOption vctl_options[] = {
 static const char usage_text[] =
 	"COMMAND [NAME] [ARG]...\n"
 	"Commands:\n"
-	"  list [--all] [--name]\n"
+	"  list [--all] [--name] [--autostart|--no-autostart]\n"
 	"  dominfo NAME\n"
 	"  start NAME [--console]\n"
+	"  start --autostart          every VM marked autostart (at host boot)\n"
 	"  shutdown NAME             ACPI power button\n"
 	"  destroy NAME              stop at once\n"
 	"  suspend NAME | resume NAME\n"
@@ -202,6 +206,18 @@ static void print_table(char *const cells[][3], size_t rows)
 	}
 }
 
+/* 1 when NAME's definition is marked autostart, 0 when not. */
+static int marked_autostart(const char *name)
+{
+	struct vk_vm *vm = NULL;
+	int rc = vk_vm_lookup(name, &vm);
+
+	if (rc == 0)
+		rc = vm->autostart;
+	vk_vm_free(vm);
+	return rc;
+}
+
 static int cmd_list(char **args)
 {
 	char **names = NULL, *(*cells)[3] = NULL;
@@ -210,6 +226,8 @@ static int cmd_list(char **args)
 	int rc;
 
 	(void)args;
+	if (opt.autostart && opt.no_autostart)
+		return vk_errorx(EINVAL, "--autostart and --no-autostart: give one of them");
 	rc = vk_vm_list(&names, &n);
 	if (rc < 0)
 		return rc;
@@ -228,6 +246,13 @@ static int cmd_list(char **args)
 		vm_state_free(&s);
 		if (!s.pid && !opt.all)
 			continue;
+		if (opt.autostart || opt.no_autostart) {
+			rc = marked_autostart(names[i]);
+			if (rc < 0)
+				goto out;
+			if (rc != !!opt.autostart)
+				continue;
+		}
 		if (opt.names) {
 			printf("%s\n", names[i]);
 			continue;
@@ -421,9 +446,8 @@ static void show_messages(const char *path)
 	close(fd);
 }
 
-static int cmd_start(char **args)
+static int start_vm(const char *name)
 {
-	const char *name = args[0];
 	struct vk_vm *vm = NULL;
 	struct vk_argv a = { 0 };
 	struct stat before;
@@ -498,6 +522,41 @@ out:
 	free(vrun);
 	vk_vm_free(vm);
 	return rc;
+}
+
+/* What libvirtd does when it starts: every VM marked autostart that is not
+ * running is started; one that fails is reported and the others still
+ * start.  vkit has no daemon, so the vkit-autostart unit runs this at boot. */
+static int start_autostarted(void)
+{
+	char **names = NULL;
+	size_t n = 0, failed = 0;
+	int rc = vk_vm_list(&names, &n);
+
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		int marked = marked_autostart(names[i]);
+
+		if (marked == 1 && vk_vm_running_pid(names[i]) == 0)
+			marked = start_vm(names[i]);
+		if (marked < 0) {
+			vk_report_object(names[i]);
+			failed++;
+		}
+	}
+	if (rc == 0 && failed)
+		rc = vk_errorx(EIO, "start --autostart: %zu domain%s failed to start (above)", failed,
+			       failed == 1 ? "" : "s");
+	vk_strv_free(names);
+	return rc;
+}
+
+static int cmd_start(char **args)
+{
+	if (!opt.autostart)
+		return start_vm(args[0]);
+	if (opt.console)
+		return vk_errorx(EINVAL, "--console: not with --autostart (attach with vctl console NAME)");
+	return start_autostarted();
 }
 
 /* ---- shutdown, destroy, suspend, resume ---- */
@@ -868,9 +927,9 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "list", cmd_list, 0, "", O_ALL | O_NAME },
+	{ "list", cmd_list, 0, "", O_ALL | O_NAME | O_AUTOSTART | O_LIST_AUTOSTART },
 	{ "dominfo", cmd_dominfo, 1, "NAME", 0 },
-	{ "start", cmd_start, 1, "NAME", O_CONSOLE },
+	{ "start", cmd_start, 1, "NAME", O_CONSOLE | O_AUTOSTART },
 	{ "shutdown", cmd_shutdown, 1, "NAME", 0 },
 	{ "destroy", cmd_destroy, 1, "NAME", 0 },
 	{ "suspend", cmd_suspend, 1, "NAME", 0 },
@@ -890,11 +949,13 @@ static int check_options(const struct command *c)
 		{ "--remove-all-storage", O_STORAGE }, { "--disable", O_DISABLE }, { "--config", O_CONFIG },
 		{ "--persistent", O_CONFIG }, { "--live", O_CONFIG }, { "--driver", O_DRIVER },
 		{ "--subdriver", O_DRIVER }, { "--mode", O_DISK }, { "--type", O_DISK }, { "--cache", O_DISK },
-		{ "--serial", O_DISK }, { "--targetbus", O_DISK },
+		{ "--serial", O_DISK }, { "--targetbus", O_DISK }, { "--autostart", O_AUTOSTART },
+		{ "--no-autostart", O_LIST_AUTOSTART },
 	};
 	const bool set[] = {
 		opt.all, opt.names, opt.console, opt.remove_storage, opt.disable, opt.config, opt.persistent,
 		opt.live, opt.driver, opt.subdriver, opt.mode, opt.type, opt.cache, opt.serial, opt.targetbus,
+		opt.autostart, opt.no_autostart,
 	};
 
 	for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++)
@@ -910,7 +971,7 @@ int main(int argc, char **argv)
 	const char **args = NULL;
 	poptContext ctx = NULL;
 	char *rest[4] = { NULL };
-	int rc, n = 0, status = EXIT_FAILURE;
+	int rc, n = 0, nargs, status = EXIT_FAILURE;
 
 	rc = vk_options_parse(argc, (const char **)argv, vctl_options, usage_text, &ctx);
 	if (rc != 0) {
@@ -931,13 +992,16 @@ int main(int argc, char **argv)
 	}
 	while (args[n + 1])
 		n++;
-	if (n != c->nargs) {
-		fprintf(stderr, "vctl: %s: %s; usage: vctl %s %s\n", c->name,
-			n < c->nargs ? "missing arguments" : "too many arguments", c->name, c->args_usage);
-		goto out;
-	}
 	if (check_options(c) < 0) {
 		vk_report(NULL);
+		goto out;
+	}
+	/* start --autostart takes no NAME: it starts the marked ones */
+	nargs = c->run == cmd_start && opt.autostart ? 0 : c->nargs;
+	if (n != nargs) {
+		fprintf(stderr, "vctl: %s: %s; usage: vctl %s %s\n", c->name,
+			n < nargs ? "missing arguments" : "too many arguments", c->name,
+			nargs ? c->args_usage : "--autostart");
 		goto out;
 	}
 	for (int i = 0; i < n; i++)

@@ -9,3 +9,12 @@ dist_man1_MANS += tools/vctl.1
 TESTS += tests/tools/vctl.sh
 dist_noinst_SCRIPTS += tests/tools/vctl.sh tests/tools/fake-vrun
 EXTRA_DIST += tests/expected/vctl
+
+# vkit-autostart.service: vctl start --autostart at boot, with the installed vctl's path.
+if SYSTEMD_UNIT
+systemdsystemunit_DATA = tools/vkit-autostart.service
+endif
+tools/vkit-autostart.service: tools/vkit-autostart.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) tools && sed -e 's|@bindir[@]|$(bindir)|g' $(srcdir)/tools/vkit-autostart.service.in >$@.tmp && mv $@.tmp $@
+EXTRA_DIST += tools/vkit-autostart.service.in
+CLEANFILES += tools/vkit-autostart.service

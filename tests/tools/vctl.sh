@@ -151,6 +151,24 @@ out autostart-disable "$VCTL" autostart web01 --disable
 ! grep -q '"autostart": *true' "$VKIT_DIR/vms/web01.json" && "$VCTL" dominfo web01 | grep -q "^Autostart: *disable$"
 ok $? "autostart --disable: cleared"
 
+# What the vkit-autostart unit runs at boot: the marked VMs not running start,
+# a marked one that cannot start is reported and the others still start.
+out list-autostart "$VCTL" list --all --autostart --name
+out list-no-autostart "$VCTL" list --all --no-autostart --name
+out list-autostart-both "$VCTL" list --autostart --no-autostart
+out start-autostart-name "$VCTL" start db01 --autostart
+out start-autostart-console "$VCTL" start --autostart --console
+out autostart-none "$VCTL" autostart --autostart
+"$VCTL" autostart web01 >/dev/null && "$VCTL" autostart disky >/dev/null
+pid=$(vpid web01)
+out start-autostart "$VCTL" start --autostart
+alive db01 && test "$(vpid web01)" = "$pid" && ! alive disky
+ok $? "start --autostart: db01 started, web01 left running as it was, disky not started"
+"$VCTL" autostart disky --disable >/dev/null
+out start-autostart-nothing "$VCTL" start --autostart
+"$VCTL" destroy db01 >/dev/null 2>&1
+"$VCTL" autostart web01 --disable >/dev/null
+
 # ---- stopping ----
 out shutdown "$VCTL" shutdown web01
 wait_gone web01
