@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -590,13 +591,51 @@ static int start_again(struct transfer *t, const char *part)
 	return 0;
 }
 
-/* Continue a .part left by an earlier run, or begin it.  *part_valid says
- * on failure whether the .part still holds a prefix of the probed file. */
-static int fetch_to_part(const char *url, const char *part, const struct transfer *probed, uint64_t length,
-			 bool resume, bool quiet, bool *part_valid)
+/* Open the .part under an exclusive flock: two runs fetching one URL
+ * would otherwise write one file at two offsets.  A run that waited finds
+ * the path renamed into the cache or removed by then: 1 tells the caller
+ * to look again.  Opened without O_TRUNC, which would cut the other
+ * run's bytes before the lock is held. */
+static int open_part_locked(const char *url, const char *part, int *fd_out)
+{
+	struct stat held, named;
+	int fd = open(part, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+	*fd_out = -1;
+	if (fd < 0)
+		return vk_error(errno, "%s", part);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK) {
+			close(fd);
+			return vk_error(errno, "lock %s", part);
+		}
+		/* Not silenced by -q: it is the only explanation of the wait. */
+		fprintf(stderr, "%s: %s: another run is downloading it into %s; waiting for it\n",
+			program_invocation_short_name, url, part);
+		while (flock(fd, LOCK_EX) < 0)
+			if (errno != EINTR) {
+				close(fd);
+				return vk_error(errno, "lock %s", part);
+			}
+	}
+	if (fstat(fd, &held) < 0 || stat(part, &named) < 0 || held.st_ino != named.st_ino ||
+	    held.st_dev != named.st_dev) {
+		close(fd);
+		return 1;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+/* Continue a .part left by an earlier run, or begin it, in FD (the .part,
+ * locked; the caller closes it once the .part is renamed or removed, so
+ * the lock covers that too).  *part_valid says on failure whether the .part
+ * still holds a prefix of the probed file. */
+static int fetch_to_part(const char *url, const char *part, int fd, const struct transfer *probed,
+			 uint64_t length, bool resume, bool quiet, bool *part_valid)
 {
 	long retries = env_long("VKIT_HTTP_RETRIES", DEFAULT_RETRIES, 0, 100);
-	struct transfer t = { .fd = -1, .probed = probed, .length = length };
+	struct transfer t = { .fd = fd, .probed = probed, .length = length };
 	const char *label = strrchr(url, '/'), *validator = if_range_validator(probed);
 	struct curl_slist *if_range = NULL;
 	char range[32], *header = NULL;
@@ -607,10 +646,11 @@ static int fetch_to_part(const char *url, const char *part, const struct transfe
 	int rc = 0;
 
 	*part_valid = false;
-	t.fd = open(part, O_WRONLY | O_CREAT | O_CLOEXEC | (resume ? 0 : O_TRUNC), 0644);
-	if (t.fd < 0)
-		return vk_error(errno, "%s", part);
-	if (resume) {
+	if (!resume) {
+		rc = start_again(&t, part);
+		if (rc < 0)
+			goto out;
+	} else {
 		if (fstat(t.fd, &st) < 0) {
 			rc = vk_error(errno, "%s", part);
 			goto out;
@@ -712,8 +752,6 @@ static int fetch_to_part(const char *url, const char *part, const struct transfe
 	}
 out:
 	vk_progress_finish(t.progress, rc == 0);
-	if (t.fd >= 0 && close(t.fd) < 0 && rc == 0)
-		rc = vk_error(errno, "%s", part);
 	*part_valid = rc < 0 && !t.changed && t.written < length;
 	curl_slist_free_all(if_range);
 	free(header);
@@ -727,7 +765,7 @@ int vk_download_cached(const char *url, bool quiet, char **path_out)
 	bool resume, part_valid = false;
 	uint64_t length = 0;
 	struct stat st;
-	int rc;
+	int rc, fd;
 
 	rc = probe(url, &t, &length);
 	if (rc == 0)
@@ -746,16 +784,26 @@ int vk_download_cached(const char *url, bool quiet, char **path_out)
 		goto out;
 	}
 	remove_stale_parts(dir, suffix, strrchr(part, '/') + 1);
-	/* Without validators the cached copy cannot be trusted to be current. */
-	if ((t.etag[0] || t.last_modified[0]) && stat(final, &st) == 0 &&
-	    (!length || (uint64_t)st.st_size == length)) {
-		vk_debug("%s: cached as %s", url, final);
-		goto done;
-	}
+	do {
+		/* Without validators the cached copy cannot be trusted to be current. */
+		if ((t.etag[0] || t.last_modified[0]) && stat(final, &st) == 0 &&
+		    (!length || (uint64_t)st.st_size == length)) {
+			vk_debug("%s: cached as %s", url, final);
+			goto done;
+		}
+		rc = open_part_locked(url, part, &fd);
+		if (rc < 0)
+			goto out;
+	} while (rc == 1);
 	resume = resumable_later(url, &t, length);
-	rc = fetch_to_part(url, part, &t, length, resume, quiet, &part_valid);
+	rc = fetch_to_part(url, part, fd, &t, length, resume, quiet, &part_valid);
 	if (rc == 0 && rename(part, final) < 0)
 		rc = vk_error(errno, "%s", final);
+	if (rc < 0 && !(resume && part_valid))
+		unlink(part);
+	/* Only now may a waiting run look: the .part is renamed or gone (the
+	 * data was fsynced, so close has nothing left to report). */
+	close(fd);
 	if (rc < 0) {
 		/* The .part is never looked up as a cache entry: keeping it
 		 * cannot serve a truncated file, only save the next run bytes. */
@@ -763,8 +811,6 @@ int vk_download_cached(const char *url, bool quiet, char **path_out)
 			msg = strdup(vk_last_error());
 			if (msg)
 				vk_errorx(-rc, "%s (the part received is kept: the next run resumes it)", msg);
-		} else {
-			unlink(part);
 		}
 		goto out;
 	}

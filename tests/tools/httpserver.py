@@ -11,6 +11,7 @@ Range/If-Range answers; files in DIR change how:
   .no-ranges    no Accept-Ranges, and Range is ignored
   .head-etag    HEAD answers with this ETag (the file changed after a probe)
   .bad-range    a 206 that starts at byte 0 whatever was asked
+  .slow S       bodies pause S seconds halfway (two runs at once)
 The server exits after --lifetime seconds whatever happens, so a failed
 test never leaves it behind.
 """
@@ -108,6 +109,13 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         if cut is not None:
             end = max(start, min(end, int(cut)))
             self.close_connection = True
+        slow = self._control(".slow")
+        if slow is not None:
+            half = start + (end - start) // 2
+            self.wfile.write(data[start:half])
+            self.wfile.flush()
+            time.sleep(float(slow))
+            start = half
         self.wfile.write(data[start:end])
         self.wfile.flush()
 

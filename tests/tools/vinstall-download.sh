@@ -98,6 +98,27 @@ cmp -s "$W/ranged/kf" "$C"/*-kf && grep -q 'GET /ranged/kf Range: bytes=100000-'
 	grep -qx 'GET /ranged/kf' "$W/.requests"
 ok $? "a 206 that does not start at our offset restarts from byte 0"
 
+# (g) two runs at once fetch one file once: the second waits on the .part's
+# lock and then finds the file in the cache.
+head -c 300000 /dev/urandom >"$W/ranged/kg"
+: >"$W/.requests"
+echo 3 >"$W/.slow"
+"$VINSTALL" --name dl1 --location "$URL/ranged,kernel=kg,initrd=initrd" --network none >"$TMP/first.out" 2>&1 &
+first=$!
+_i=0
+while [ -z "$(parts kg)" ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+"$VINSTALL" --name dl2 --location "$URL/ranged,kernel=kg,initrd=initrd" --network none >"$TMP/second.out" 2>&1
+wait $first
+rm -f "$W/.slow"
+sed 's/^/# second: /' "$TMP/second.out"
+grep -q "another run is downloading it into .*kg\..*\.part; waiting for it" "$TMP/second.out"
+ok $? "a second run of the same download says it waits for the first"
+test "$(grep -c 'GET /ranged/kg' "$W/.requests")" -eq 1 && cmp -s "$W/ranged/kg" "$C"/*-kg &&
+	grep -q "vrun failed" "$TMP/first.out" && grep -q "vrun failed" "$TMP/second.out"
+ok $? "the file was fetched once, whole; both runs went on with it"
+test -z "$(parts kg)"
+ok $? "no .part is left"
+
 kill $SERVER 2>/dev/null
 wait $SERVER 2>/dev/null
 done_testing
