@@ -4,11 +4,12 @@ common_libvkit_a_SOURCES += common/error.c common/error.h \
 	common/ids.c common/ids.h common/fileutil.c common/fileutil.h \
 	common/vmdef.c common/vmdef.h \
 	common/statedir.c common/statedir.h \
-	common/options.c common/options.h common/progress.c common/progress.h
+	common/options.c common/options.h common/progress.c common/progress.h \
+	common/shellvars.c common/shellvars.h
 
 core_unit_tests = tests/unit/test-size tests/unit/test-subopt tests/unit/test-ids \
 	tests/unit/test-fileutil tests/unit/test-vmdef tests/unit/test-statedir \
-	tests/unit/test-progress tests/unit/test-options
+	tests/unit/test-progress tests/unit/test-options tests/unit/test-shellvars
 check_PROGRAMS += $(core_unit_tests)
 TESTS += $(core_unit_tests)
 
@@ -28,3 +29,5 @@ tests_unit_test_progress_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_progress_LDADD = $(UNIT_LIBS)
 tests_unit_test_options_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_options_LDADD = $(UNIT_LIBS)
+tests_unit_test_shellvars_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_shellvars_LDADD = $(UNIT_LIBS)

@@ -25,6 +25,7 @@
 #include "common/image.h"
 #include "common/options.h"
 #include "common/progress.h"
+#include "common/shellvars.h"
 #include "common/statedir.h"
 #include "common/vmdef.h"
 
@@ -724,17 +725,9 @@ static bool host_has_hw_virt(void)
 	return yes;
 }
 
-static bool var_is(const char *line, size_t len, const char *key)
-{
-	size_t k = strlen(key);
-
-	return len > k && strncmp(line, key, k) == 0 && line[k] == '=';
-}
-
 /*
  * Rewrites a shell-variable file (ifcfg-*, /etc/sysconfig/network) in the
- * staged disk: lines setting a key in drop go, a line setting set_key gets
- * set_value (appended when there is none; later ones go).  In place: the disk is not yet
+ * staged disk (vk_shellvars_edit says how).  In place: the disk is not yet
  * published, so a failure leaves nothing a guest could boot.
  */
 static int edit_vars(guestfs_h *g, const char *path, const char *const *drop, const char *set_key,
@@ -742,48 +735,13 @@ static int edit_vars(guestfs_h *g, const char *path, const char *const *drop, co
 {
 	char *text = NULL, *out = NULL;
 	size_t size = 0, n = 0;
-	bool set = false, changed = false;
+	bool changed = false;
 	int rc = -EIO;
 
 	if (!(text = guestfs_read_file(g, path, &size)))
 		goto out;
-	if (!(out = malloc(size + (set_key ? strlen(set_key) + strlen(set_value) + 3 : 0) + 1))) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (size_t off = 0; off < size;) {
-		const char *line = text + off, *nl = memchr(line, '\n', size - off);
-		size_t len = nl ? (size_t)(nl - line) + 1 : size - off, skip = 0;
-		bool gone = false;
-
-		off += len;
-		while (skip < len && (line[skip] == ' ' || line[skip] == '\t'))
-			skip++;
-		for (size_t i = 0; drop[i] && !gone; i++)
-			gone = var_is(line + skip, len - skip, drop[i]);
-		if (gone) {
-			changed = true;
-			continue;
-		}
-		if (set_key && var_is(line + skip, len - skip, set_key)) {
-			/* Once: a later assignment would win in the shell, and out
-			 * has room for one new line only. */
-			if (!set)
-				n += (size_t)sprintf(out + n, "%s=%s\n", set_key, set_value);
-			set = changed = true;
-			continue;
-		}
-		memcpy(out + n, line, len);
-		n += len;
-	}
-	if (set_key && !set) {
-		if (n && out[n - 1] != '\n')
-			out[n++] = '\n';
-		n += (size_t)sprintf(out + n, "%s=%s\n", set_key, set_value);
-		changed = true;
-	}
-	rc = 0;
-	if (changed && guestfs_write(g, path, out, n) < 0)
+	rc = vk_shellvars_edit(text, size, drop, set_key, set_value, &out, &n, &changed);
+	if (rc == 0 && changed && guestfs_write(g, path, out, n) < 0)
 		rc = -EIO;
 out:
 	free(text);
