@@ -26,6 +26,7 @@ ok() {
 	else
 		echo "not ok $_tap_n - $2"
 		_tap_failed=$((_tap_failed + 1))
+		return 1
 	fi
 }
 

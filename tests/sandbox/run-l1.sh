@@ -17,7 +17,7 @@
 # Environment: top_builddir/top_srcdir (default: this tree), VK_SANDBOX_LOG
 # (copy of L1's whole console), VK_SANDBOX_DEBUG=1 (kernel messages and
 # init trace), VK_SANDBOX_MEMORY, VK_SANDBOX_CPUS, VK_SANDBOX_TIMEOUT, VK_SANDBOX_QEMU,
-# VK_SANDBOX_RETRIES (boots after an L1 freeze, default 1).
+# VK_SANDBOX_RETRIES (boots after an L1 freeze or kernel panic, default 1).
 
 vk_sb_srcdir=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$(cd "$vk_sb_srcdir/../.." && pwd)}
@@ -217,7 +217,7 @@ watch_heartbeat() {
 }
 attempt=0
 while :; do
-	rm -f "$work/status" "$work/out" "$work/frozen"
+	rm -f "$work/status" "$work/out" "$work/frozen" "$work/panicked"
 	: >"$work/out"
 	: >"$work/heartbeat"
 	# shellcheck disable=SC2086
@@ -232,7 +232,8 @@ while :; do
 	watch_heartbeat </dev/null >/dev/null 2>&1 &
 	tee "$work/console.raw" <"$work/console" |
 		awk -v nonce="$nonce" -v debug="${VK_SANDBOX_DEBUG:-}" -v statusfile="$work/status" \
-		    -v out="$work/out" -v live="$live" -v frozen="$work/frozen" -v qpid="$qemu_pid" '
+		    -v out="$work/out" -v live="$live" -v frozen="$work/frozen" -v panicked="$work/panicked" \
+		    -v qpid="$qemu_pid" '
 		function emit(line) {
 			if (live != "") { print line; fflush() } else { print line >> out; fflush(out) }
 		}
@@ -244,15 +245,25 @@ while :; do
 				system("kill " qpid " 2>/dev/null")
 			}
 		}
+		# L1 itself oopsed (seen once: a stack overrun in __svm_vcpu_run
+		# right after VMRUN, QEMU TCG emulating AMD-V): the run is void.
+		/Kernel panic - not syncing/ && !status_seen { print "" > panicked; close(panicked) }
 		$0 == "VKIT-SANDBOX-BEGIN-" nonce { started = 1; next }
-		$1 == "VKIT-SANDBOX-STATUS-" nonce { print $2 > statusfile; close(statusfile); started = 0; next }
+		$1 == "VKIT-SANDBOX-STATUS-" nonce { print $2 > statusfile; close(statusfile); started = 0; status_seen = 1; next }
 		started || debug != "" || /^vk-l1: / { emit($0) }' &
 	wait $!
 	wait "$qemu_pid"
-	[ -e "$work/frozen" ] && [ "$attempt" -lt "$retries" ] || break
+	{ [ -e "$work/frozen" ] || { [ -e "$work/panicked" ] && [ ! -s "$work/status" ]; }; } &&
+		[ "$attempt" -lt "$retries" ] || break
 	attempt=$((attempt + 1))
-	echo "run-l1.sh: L1 froze (a minute of soft lockup, or no heartbeat for ${silence}s);" \
-		"booting it again ($attempt of $retries)" >&2
+	if [ -e "$work/frozen" ]; then
+		echo "run-l1.sh: L1 froze (a minute of soft lockup, or no heartbeat for ${silence}s);" \
+			"booting it again ($attempt of $retries)" >&2
+	else
+		echo "run-l1.sh: L1's kernel panicked before the script ended (its console below);" \
+			"booting it again ($attempt of $retries)" >&2
+		tr -d '\r' <"$work/console.raw" | grep -A12 -m1 -E 'BUG:|Oops|Kernel panic' | sed 's/^/  | /' >&2
+	fi
 done
 [ -z "$live" ] && cat "$work/out"
 
