@@ -41,16 +41,46 @@ net=
 if [ -n "${VK_SANDBOX_BRIDGE:-}" ] && ip link show "$VK_SANDBOX_BRIDGE" >/dev/null 2>&1; then
 	net="--net bridge=$VK_SANDBOX_BRIDGE"
 fi
+# until_ready CONSOLE PID: 0 once CONSOLE says READY; 1 when PID (vrun) has
+# ended first, its status in $vm_status; 2 after 400 s (18-26 s on a quiet
+# 2-core host, several times that under a loaded CI).
+until_ready() {
+	_end=$(($(date +%s) + 400))
+	until grep -q "MGMT: READY" "$1" 2>/dev/null; do
+		if ! kill -0 "$2" 2>/dev/null; then
+			wait "$2" 2>/dev/null	# 127 for vctl's vrun, not our child
+			vm_status=$?
+			return 1
+		fi
+		[ "$(date +%s)" -lt "$_end" ] || return 2
+		sleep 0.2
+	done
+}
+start_lx() {
+	# shellcheck disable=SC2086
+	"$VRUN" -v --name lx --memory 256 --cpus 2 --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/l2.cpio" \
+		--cmdline "console=ttyS0 panic=-1" --disk "path=$TMP/disk.raw" $net \
+		--console "file=$TMP/lx.console" >"$TMP/lx.out" 2>&1 </dev/null &
+	vm=$!
+}
+# flake_note FILE...: the lines that name a sandbox flake, as TAP comments.
+flake_note() { cat "$@" 2>/dev/null | grep -E "triple-faulted|Kernel panic" | head -n 2 | sed 's/^/#   /'; }
 t0=$(date +%s)
-# shellcheck disable=SC2086
-"$VRUN" -v --name lx --memory 256 --cpus 2 --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/l2.cpio" \
-	--cmdline "console=ttyS0 panic=-1" --disk "path=$TMP/disk.raw" $net \
-	--console "file=$TMP/lx.console" >"$TMP/lx.out" 2>&1 </dev/null &
-vm=$!
-# 400 s: 18-26 s on a quiet 2-core host, several times that under a loaded CI.
-wait_for "$TMP/lx.console" "MGMT: READY" 400
-ok $? "Linux boots with vrun's ACPI tables ($(($(date +%s) - t0)) s to its init's end)" ||
-	tail -n 15 "$TMP/lx.console" "$TMP/lx.out" | sed 's/^/# /'
+tries=1
+start_lx
+until_ready "$TMP/lx.console" $vm
+rc=$?
+while [ $rc = 1 ] && l2_flake "$vm_status" "$TMP/lx.out" "$TMP/lx.console" && [ $tries -lt $L2_FLAKE_TRIES ]; do
+	flake_note "$TMP/lx.out" "$TMP/lx.console"
+	echo "# a sandbox flake (docs/sandbox.md); booting again"
+	rm -f "$TMP/lx.console"
+	tries=$((tries + 1))
+	start_lx
+	until_ready "$TMP/lx.console" $vm
+	rc=$?
+done
+ok $rc "Linux boots with vrun's ACPI tables ($(($(date +%s) - t0)) s to its init's end)" ||
+	tail -n 15 "$TMP/lx.console" "$TMP/lx.out" | awk '{ print "# " $0 }'
 grep "MGMT:" "$TMP/lx.console" | grep -v tick | sed 's/^/# /'
 check "it sees FACP, APIC and DSDT" sh -c 'grep "MGMT: acpi tables" "$0" | grep -q "APIC.*DSDT.*FACP"' "$TMP/lx.console"
 check "ACPI reported no errors" grep -q "MGMT: acpi errors: 0" "$TMP/lx.console"
@@ -95,11 +125,22 @@ check "it powered off through ACPI S5" grep -q "guest powered off through ACPI (
 ok $(test ! -e "$RUN/lx.sock" && test ! -e "$RUN/lx.pid"; echo $?) "socket and pid file are gone"
 
 # Reboot: Linux tries the FADT reset register first.
+reboot_boot() {
+	timeout -k 10 400 "$VRUN" -v --memory 256 --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/l2.cpio" \
+		--cmdline "console=ttyS0 panic=-1 vk_mgmt=reboot" --console "file=$TMP/rb.console" \
+		>"$TMP/rb.out" 2>&1 </dev/null
+	rb_status=$?
+}
 t0=$(date +%s)
-timeout -k 10 300 "$VRUN" -v --memory 256 --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/l2.cpio" \
-	--cmdline "console=ttyS0 panic=-1 vk_mgmt=reboot" --console "file=$TMP/rb.console" \
-	>"$TMP/rb.out" 2>&1 </dev/null
-ok $(test $? = 2; echo $?) "reboot -f: vrun exits 2 ($(($(date +%s) - t0)) s)"
+tries=1
+reboot_boot
+while l2_flake $rb_status "$TMP/rb.out" "$TMP/rb.console" && [ $tries -lt $L2_FLAKE_TRIES ]; do
+	flake_note "$TMP/rb.out" "$TMP/rb.console"
+	echo "# reboot boot: a sandbox flake (docs/sandbox.md); booting again"
+	tries=$((tries + 1))
+	reboot_boot
+done
+ok $(test $rb_status = 2; echo $?) "reboot -f: vrun exits 2 ($(($(date +%s) - t0)) s)"
 check "through the ACPI reset register" grep -q "guest reset through the ACPI reset register" "$TMP/rb.out"
 grep -q "MGMT: REBOOTING" "$TMP/rb.console" || tail -n 20 "$TMP/rb.console" | sed 's/^/# rb: /'
 
@@ -113,9 +154,21 @@ cat >"$VKIT_DIR/vms/lxc.json" <<JSON
 JSON
 VKIT_VRUN=$VRUN "$VCTL" start lxc >"$TMP/vctl.out" 2>&1
 ok $? "vctl start: vrun runs the definition ($(cat "$TMP/vctl.out"))"
-wait_for "$TMP/lxc.console" "MGMT: READY" 400
-ok $? "vctl start: the guest reached its init" ||
-	tail -n 15 "$TMP/lxc.console" "$VKIT_DIR/log/lxc.vrun.log" | sed 's/^/# /'
+tries=1
+until_ready "$TMP/lxc.console" "$(cat "$RUN/lxc.pid" 2>/dev/null || echo none)"
+rc=$?
+# vrun is not our child here: its log says why it ended (status 1 or 2).
+while [ $rc = 1 ] && l2_flake 1 "$VKIT_DIR/log/lxc.vrun.log" "$TMP/lxc.console" && [ $tries -lt $L2_FLAKE_TRIES ]; do
+	flake_note "$VKIT_DIR/log/lxc.vrun.log" "$TMP/lxc.console"
+	echo "# vctl's guest: a sandbox flake (docs/sandbox.md); starting it again"
+	rm -f "$TMP/lxc.console"
+	tries=$((tries + 1))
+	VKIT_VRUN=$VRUN "$VCTL" start lxc >"$TMP/vctl.out" 2>&1
+	until_ready "$TMP/lxc.console" "$(cat "$RUN/lxc.pid" 2>/dev/null || echo none)"
+	rc=$?
+done
+ok $rc "vctl start: the guest reached its init" ||
+	tail -n 15 "$TMP/lxc.console" "$VKIT_DIR/log/lxc.vrun.log" | awk '{ print "# " $0 }'
 "$VCTL" dominfo lxc >"$TMP/dominfo.out" 2>&1
 sed 's/^/# dominfo: /' "$TMP/dominfo.out"
 grep -q "^State: *running$" "$TMP/dominfo.out" && grep -qE "^CPU time: *([1-9][0-9]*\.[0-9]|0\.[1-9])s$" "$TMP/dominfo.out"

@@ -38,6 +38,7 @@ memory=${VK_SANDBOX_MEMORY:-1536}
 # Two L1 vCPUs: with one, a 2-vCPU L2 guest froze the whole of L1 in about
 # one boot in four (L1's own timers stopped too); with two it never did.
 cpus=${VK_SANDBOX_CPUS:-2}
+kvm_amd_options=${VK_SANDBOX_KVM_AMD:-}
 limit=${VK_SANDBOX_TIMEOUT:-1200}
 shares=$top_builddir
 check_only=
@@ -122,6 +123,7 @@ mkdir -p "$work/job/job"
 	echo "VK_SB_DEBUG=${VK_SANDBOX_DEBUG:-}"
 	echo "VK_SB_BRIDGE=$VK_SB_BRIDGE"
 	echo "VK_SB_BRIDGE_ADDR=$VK_SB_BRIDGE_ADDR"
+	echo "VK_SB_KVM_AMD_OPTIONS=$(quote "$kvm_amd_options")"
 } >"$work/job/job/config"
 
 # Shares become 9p exports: "tag path" lines, parents first.

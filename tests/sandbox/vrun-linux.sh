@@ -74,13 +74,14 @@ l2() {
 	timeout "$L2_TIMEOUT" "$VRUN" --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/l2.cpio" \
 		--memory 256 "$@" </dev/null >"$TMP/$_name.out" 2>&1
 	status=$?
-	if l2_ap_flake $status "$TMP/$_name.out" && [ -z "${retried:-}" ]; then
-		echo "# L2 boot '$_name': an AP triple-faulted at bring-up (docs/sandbox.md, flakes); booting again"
-		retried=1
+	_tries=$((${_tries:-0} + 1))
+	if l2_flake $status "$TMP/$_name.out" && [ $_tries -lt $L2_FLAKE_TRIES ]; then
+		grep -E "triple-faulted|Kernel panic" "$TMP/$_name.out" | head -n 2 | sed 's/^/#   /'
+		echo "# L2 boot '$_name': a sandbox flake (docs/sandbox.md); booting again"
 		l2 "$_name" "$@"
-		retried=
 		return
 	fi
+	_tries=0
 	secs=$(($(date +%s) - _start))
 	echo "# L2 boot '$_name': status $status after ${secs}s"
 }
