@@ -17,7 +17,8 @@
 # Environment: top_builddir/top_srcdir (default: this tree), VK_SANDBOX_LOG
 # (copy of L1's whole console), VK_SANDBOX_DEBUG=1 (kernel messages and
 # init trace), VK_SANDBOX_MEMORY, VK_SANDBOX_CPUS, VK_SANDBOX_TIMEOUT, VK_SANDBOX_QEMU,
-# VK_SANDBOX_RETRIES (boots after an L1 freeze or kernel panic, default 1).
+# VK_SANDBOX_RETRIES (boots after an L1 freeze or kernel panic, default 1),
+# VK_SANDBOX_KVM_AMD (kvm-amd's module options in L1, e.g. "vgif=0").
 
 vk_sb_srcdir=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$(cd "$vk_sb_srcdir/../.." && pwd)}
