@@ -57,7 +57,6 @@ struct vk_vcpu {
 	atomic_bool probe;		/* the main thread asks: are you dead-halted? */
 	atomic_bool dead_halted;	/* HLT (or never started) with interrupts off */
 	atomic_int tid;			/* the thread's id, once it runs */
-	uint64_t probe_cpu_ns;		/* main thread only: its CPU time at the last probe */
 	/* Written by this vCPU's thread alone with plain (relaxed) loads and
 	 * stores, no lock and no read-modify-write; readers see a recent value. */
 	_Atomic uint64_t exits[VK_VCPU_EXIT_KINDS];

@@ -2,8 +2,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,26 +290,6 @@ int vk_vcpus_start(struct vk_machine *m)
 	return rc;
 }
 
-/*
- * A dead-halted vCPU sleeps in KVM and uses no CPU; one whose thread used
- * more than this since the last probe is running and is not kicked.
- * Kicking busy vCPUs ten times a second cost an exit and two ioctls each
- * for nothing, and under the nested sandbox's emulated AMD-V every forced
- * exit is one more chance for its event-injection faults.
- */
-#define PROBE_BUSY_NS	2000000ULL
-
-/* The CPU time of V's thread, or UINT64_MAX when it cannot be read. */
-static uint64_t thread_cpu_ns(const struct vk_vcpu *v)
-{
-	struct timespec ts;
-	clockid_t cid;
-
-	if (pthread_getcpuclockid(v->thread, &cid) != 0 || clock_gettime(cid, &ts) < 0)
-		return UINT64_MAX;
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static void kick(struct vk_machine *m, enum kick_kind how)
 {
 	for (unsigned i = 0; i < m->ncpus; i++) {
@@ -320,12 +298,7 @@ static void kick(struct vk_machine *m, enum kick_kind how)
 		if (!v->thread_started)
 			continue;
 		if (how == KICK_PROBE) {
-			uint64_t now = thread_cpu_ns(v), before = v->probe_cpu_ns;
-
-			v->probe_cpu_ns = now;
 			atomic_store(&v->dead_halted, false);
-			if (now != UINT64_MAX && now - before > PROBE_BUSY_NS)
-				continue;
 			atomic_store(&v->probe, true);
 		} else if (how == KICK_STOP) {
 			/* Never enter the guest again, even if the signal lands
