@@ -42,10 +42,10 @@ if [ -n "${VK_SANDBOX_BRIDGE:-}" ] && ip link show "$VK_SANDBOX_BRIDGE" >/dev/nu
 	net="--net bridge=$VK_SANDBOX_BRIDGE"
 fi
 # until_ready CONSOLE PID: 0 once CONSOLE says READY; 1 when PID (vrun) has
-# ended first, its status in $vm_status; 2 after 400 s (18-26 s on a quiet
+# ended first, its status in $vm_status; 2 after 300 s (18-26 s on a quiet
 # 2-core host, several times that under a loaded CI).
 until_ready() {
-	_end=$(($(date +%s) + 400))
+	_end=$(($(date +%s) + 300))
 	until grep -q "MGMT: READY" "$1" 2>/dev/null; do
 		if ! kill -0 "$2" 2>/dev/null; then
 			wait "$2" 2>/dev/null	# 127 for vctl's vrun, not our child
@@ -70,7 +70,10 @@ tries=1
 start_lx
 until_ready "$TMP/lx.console" $vm
 rc=$?
-while [ $rc = 1 ] && l2_flake "$vm_status" "$TMP/lx.out" "$TMP/lx.console" && [ $tries -lt $L2_FLAKE_TRIES ]; do
+# A boot that hangs (no READY in time) is one too: vrun is stopped first.
+while { [ $rc = 2 ] || { [ $rc = 1 ] && l2_flake "$vm_status" "$TMP/lx.out" "$TMP/lx.console"; }; } &&
+	[ $tries -lt $L2_FLAKE_TRIES ]; do
+	[ $rc = 2 ] && { kill $vm 2>/dev/null; wait_exit $vm 30; echo "#   no READY in time: stopped"; }
 	flake_note "$TMP/lx.out" "$TMP/lx.console"
 	echo "# a sandbox flake (docs/sandbox.md); booting again"
 	rm -f "$TMP/lx.console"
@@ -126,7 +129,7 @@ ok $(test ! -e "$RUN/lx.sock" && test ! -e "$RUN/lx.pid"; echo $?) "socket and p
 
 # Reboot: Linux tries the FADT reset register first.
 reboot_boot() {
-	timeout -k 10 400 "$VRUN" -v --memory 256 --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/l2.cpio" \
+	timeout -k 10 300 "$VRUN" -v --memory 256 --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/l2.cpio" \
 		--cmdline "console=ttyS0 panic=-1 vk_mgmt=reboot" --console "file=$TMP/rb.console" \
 		>"$TMP/rb.out" 2>&1 </dev/null
 	rb_status=$?
@@ -158,7 +161,9 @@ tries=1
 until_ready "$TMP/lxc.console" "$(cat "$RUN/lxc.pid" 2>/dev/null || echo none)"
 rc=$?
 # vrun is not our child here: its log says why it ended (status 1 or 2).
-while [ $rc = 1 ] && l2_flake 1 "$VKIT_DIR/log/lxc.vrun.log" "$TMP/lxc.console" && [ $tries -lt $L2_FLAKE_TRIES ]; do
+while { [ $rc = 2 ] || { [ $rc = 1 ] && l2_flake 1 "$VKIT_DIR/log/lxc.vrun.log" "$TMP/lxc.console"; }; } &&
+	[ $tries -lt $L2_FLAKE_TRIES ]; do
+	[ $rc = 2 ] && { "$VCTL" destroy lxc >/dev/null 2>&1; echo "#   no READY in time: destroyed"; }
 	flake_note "$VKIT_DIR/log/lxc.vrun.log" "$TMP/lxc.console"
 	echo "# vctl's guest: a sandbox flake (docs/sandbox.md); starting it again"
 	rm -f "$TMP/lxc.console"

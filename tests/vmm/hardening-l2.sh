@@ -42,7 +42,7 @@ qemu-img create -q -f qcow2 "$TMP/disk.qcow2" 64M 2>/dev/null ||
 # boot NAME [vrun options]: Linux with both disks and a NIC on the bridge.
 boot() {
 	name=$1; shift
-	timeout -k 10 400 "$VRUN" --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/initrd" \
+	timeout -k 10 240 "$VRUN" --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/initrd" \
 		--cmdline "console=ttyS0 reboot=k panic=-1 quiet" --memory 256 --cpus 2 \
 		--disk "path=$TMP/disk.raw" --disk "path=$TMP/disk.qcow2,format=qcow2" \
 		--net "bridge=${VK_SANDBOX_BRIDGE:-br0}" \
