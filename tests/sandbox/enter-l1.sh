@@ -41,3 +41,5 @@ l2_flake() {
 	[ "$1" = 1 ] && grep -qE '^vrun: ([^ :]+: )?vCPU [0-9]+: the guest triple-faulted' "$2" && return 0
 	[ "$1" != 0 ] && grep -q "Kernel panic - not syncing" "${3:-$2}" 2>/dev/null
 }
+# l2_flake_note FILE...: the lines that name a flake, as TAP comments.
+l2_flake_note() { cat "$@" 2>/dev/null | grep -E "triple-faulted|Kernel panic" | head -n 2 | sed 's/^/#   /'; }

@@ -63,8 +63,6 @@ start_lx() {
 		--console "file=$TMP/lx.console" >"$TMP/lx.out" 2>&1 </dev/null &
 	vm=$!
 }
-# flake_note FILE...: the lines that name a sandbox flake, as TAP comments.
-flake_note() { cat "$@" 2>/dev/null | grep -E "triple-faulted|Kernel panic" | head -n 2 | sed 's/^/#   /'; }
 t0=$(date +%s)
 tries=1
 start_lx
@@ -74,7 +72,7 @@ rc=$?
 while { [ $rc = 2 ] || { [ $rc = 1 ] && l2_flake "$vm_status" "$TMP/lx.out" "$TMP/lx.console"; }; } &&
 	[ $tries -lt $L2_FLAKE_TRIES ]; do
 	[ $rc = 2 ] && { kill $vm 2>/dev/null; wait_exit $vm 30; echo "#   no READY in time: stopped"; }
-	flake_note "$TMP/lx.out" "$TMP/lx.console"
+	l2_flake_note "$TMP/lx.out" "$TMP/lx.console"
 	echo "# a sandbox flake (docs/sandbox.md); booting again"
 	rm -f "$TMP/lx.console"
 	tries=$((tries + 1))
@@ -138,7 +136,7 @@ t0=$(date +%s)
 tries=1
 reboot_boot
 while l2_flake $rb_status "$TMP/rb.out" "$TMP/rb.console" && [ $tries -lt $L2_FLAKE_TRIES ]; do
-	flake_note "$TMP/rb.out" "$TMP/rb.console"
+	l2_flake_note "$TMP/rb.out" "$TMP/rb.console"
 	echo "# reboot boot: a sandbox flake (docs/sandbox.md); booting again"
 	tries=$((tries + 1))
 	reboot_boot
@@ -164,7 +162,7 @@ rc=$?
 while { [ $rc = 2 ] || { [ $rc = 1 ] && l2_flake 1 "$VKIT_DIR/log/lxc.vrun.log" "$TMP/lxc.console"; }; } &&
 	[ $tries -lt $L2_FLAKE_TRIES ]; do
 	[ $rc = 2 ] && { "$VCTL" destroy lxc >/dev/null 2>&1; echo "#   no READY in time: destroyed"; }
-	flake_note "$VKIT_DIR/log/lxc.vrun.log" "$TMP/lxc.console"
+	l2_flake_note "$VKIT_DIR/log/lxc.vrun.log" "$TMP/lxc.console"
 	echo "# vctl's guest: a sandbox flake (docs/sandbox.md); starting it again"
 	rm -f "$TMP/lxc.console"
 	tries=$((tries + 1))

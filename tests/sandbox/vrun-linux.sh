@@ -76,7 +76,7 @@ l2() {
 	status=$?
 	_tries=$((${_tries:-0} + 1))
 	if l2_flake $status "$TMP/$_name.out" && [ $_tries -lt $L2_FLAKE_TRIES ]; then
-		grep -E "triple-faulted|Kernel panic" "$TMP/$_name.out" | head -n 2 | sed 's/^/#   /'
+		l2_flake_note "$TMP/$_name.out"
 		echo "# L2 boot '$_name': a sandbox flake (docs/sandbox.md); booting again"
 		l2 "$_name" "$@"
 		return

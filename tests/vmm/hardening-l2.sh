@@ -50,7 +50,7 @@ boot() {
 	status=$?
 	_tries=$((${_tries:-0} + 1))
 	if l2_flake $status "$TMP/$name.out" "$TMP/$name.log" && [ $_tries -lt $L2_FLAKE_TRIES ]; then
-		cat "$TMP/$name.out" "$TMP/$name.log" | grep -E "triple-faulted|Kernel panic" | head -n 2 | sed 's/^/#   /'
+		l2_flake_note "$TMP/$name.out" "$TMP/$name.log"
 		echo "# boot '$name': a sandbox flake (docs/sandbox.md); booting again"
 		rm -f "$TMP/$name.log" "$TMP/$name.log.1"
 		boot "$name" "$@"
