@@ -17,4 +17,7 @@ endif
 tools/vkit-autostart.service: tools/vkit-autostart.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) tools && sed -e 's|@bindir[@]|$(bindir)|g' $(srcdir)/tools/vkit-autostart.service.in >$@.tmp && mv $@.tmp $@
 EXTRA_DIST += tools/vkit-autostart.service.in
+TESTS += tests/tools/autostart-unit.sh
+dist_noinst_SCRIPTS += tests/tools/autostart-unit.sh
+tests/tools/autostart-unit.log: tools/vkit-autostart.service tools/vctl
 CLEANFILES += tools/vkit-autostart.service
