@@ -43,3 +43,19 @@ l2_flake() {
 }
 # l2_flake_note FILE...: the lines that name a flake, as TAP comments.
 l2_flake_note() { cat "$@" 2>/dev/null | grep -E "triple-faulted|Kernel panic" | head -n 2 | sed 's/^/#   /'; }
+# l2_again WHAT VRUN_OUTPUT CONSOLE COMMAND [ARG]...: after a first boot
+# that set $status, runs COMMAND (which boots again and sets $status) while
+# l2_flake says the last boot was a flake, up to L2_FLAKE_TRIES boots in
+# all; each retry is said in a TAP comment.  CONSOLE may be "".
+l2_again() {
+	_la_what=$1 _la_out=$2 _la_console=$3
+	shift 3
+	_la_boots=1
+	while l2_flake "$status" "$_la_out" "$_la_console" && [ $_la_boots -lt $L2_FLAKE_TRIES ]; do
+		# shellcheck disable=SC2086
+		l2_flake_note "$_la_out" $_la_console
+		echo "# $_la_what: a sandbox flake (docs/sandbox.md); booting again"
+		_la_boots=$((_la_boots + 1))
+		"$@"
+	done
+}

@@ -56,31 +56,35 @@ until_ready() {
 		sleep 0.2
 	done
 }
-start_lx() {
+# boot_ready CONSOLE PID STOP...: until_ready, its answer in $ready and in
+# $status what l2_flake judges: 0 when ready, vrun's status when it ended
+# first (1 for vctl's vrun, not our child: its log says why), 124 for a
+# boot that hung, after STOP has stopped it.
+boot_ready() {
+	_br_console=$1 _br_pid=$2
+	shift 2
+	until_ready "$_br_console" "$_br_pid"
+	ready=$?
+	case $ready in
+	0) status=0 ;;
+	1) status=$vm_status; [ "$status" = 127 ] && status=1 ;;
+	*) "$@" >/dev/null 2>&1; echo "#   no READY in time: stopped"; status=124 ;;
+	esac
+}
+lx_boot() {
+	rm -f "$TMP/lx.console"
 	# shellcheck disable=SC2086
 	"$VRUN" -v --name lx --memory 256 --cpus 2 --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/l2.cpio" \
 		--cmdline "console=ttyS0 panic=-1" --disk "path=$TMP/disk.raw" $net \
 		--console "file=$TMP/lx.console" >"$TMP/lx.out" 2>&1 </dev/null &
 	vm=$!
+	boot_ready "$TMP/lx.console" $vm lx_stop
 }
+lx_stop() { kill $vm; wait_exit $vm 30; }
 t0=$(date +%s)
-tries=1
-start_lx
-until_ready "$TMP/lx.console" $vm
-rc=$?
-# A boot that hangs (no READY in time) is one too: vrun is stopped first.
-while { [ $rc = 2 ] || { [ $rc = 1 ] && l2_flake "$vm_status" "$TMP/lx.out" "$TMP/lx.console"; }; } &&
-	[ $tries -lt $L2_FLAKE_TRIES ]; do
-	[ $rc = 2 ] && { kill $vm 2>/dev/null; wait_exit $vm 30; echo "#   no READY in time: stopped"; }
-	l2_flake_note "$TMP/lx.out" "$TMP/lx.console"
-	echo "# a sandbox flake (docs/sandbox.md); booting again"
-	rm -f "$TMP/lx.console"
-	tries=$((tries + 1))
-	start_lx
-	until_ready "$TMP/lx.console" $vm
-	rc=$?
-done
-ok $rc "Linux boots with vrun's ACPI tables ($(($(date +%s) - t0)) s to its init's end)" ||
+lx_boot
+l2_again "Linux boot" "$TMP/lx.out" "$TMP/lx.console" lx_boot
+ok $ready "Linux boots with vrun's ACPI tables ($(($(date +%s) - t0)) s to its init's end)" ||
 	tail -n 15 "$TMP/lx.console" "$TMP/lx.out" | awk '{ print "# " $0 }'
 grep "MGMT:" "$TMP/lx.console" | grep -v tick | sed 's/^/# /'
 check "it sees FACP, APIC and DSDT" sh -c 'grep "MGMT: acpi tables" "$0" | grep -q "APIC.*DSDT.*FACP"' "$TMP/lx.console"
@@ -130,18 +134,12 @@ reboot_boot() {
 	timeout -k 10 300 "$VRUN" -v --memory 256 --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/l2.cpio" \
 		--cmdline "console=ttyS0 panic=-1 vk_mgmt=reboot" --console "file=$TMP/rb.console" \
 		>"$TMP/rb.out" 2>&1 </dev/null
-	rb_status=$?
+	status=$?
 }
 t0=$(date +%s)
-tries=1
 reboot_boot
-while l2_flake $rb_status "$TMP/rb.out" "$TMP/rb.console" && [ $tries -lt $L2_FLAKE_TRIES ]; do
-	l2_flake_note "$TMP/rb.out" "$TMP/rb.console"
-	echo "# reboot boot: a sandbox flake (docs/sandbox.md); booting again"
-	tries=$((tries + 1))
-	reboot_boot
-done
-ok $(test $rb_status = 2; echo $?) "reboot -f: vrun exits 2 ($(($(date +%s) - t0)) s)"
+l2_again "reboot boot" "$TMP/rb.out" "$TMP/rb.console" reboot_boot
+ok $(test $status = 2; echo $?) "reboot -f: vrun exits 2 ($(($(date +%s) - t0)) s)"
 check "through the ACPI reset register" grep -q "guest reset through the ACPI reset register" "$TMP/rb.out"
 grep -q "MGMT: REBOOTING" "$TMP/rb.console" || tail -n 20 "$TMP/rb.console" | sed 's/^/# rb: /'
 
@@ -153,24 +151,14 @@ cat >"$VKIT_DIR/vms/lxc.json" <<JSON
             "cmdline": "console=ttyS0 panic=-1" },
   "console": { "type": "file", "path": "$TMP/lxc.console" } }
 JSON
-VKIT_VRUN=$VRUN "$VCTL" start lxc >"$TMP/vctl.out" 2>&1
+lxc_start() { VKIT_VRUN=$VRUN "$VCTL" start lxc >"$TMP/vctl.out" 2>&1; }
+lxc_wait() { boot_ready "$TMP/lxc.console" "$(cat "$RUN/lxc.pid" 2>/dev/null || echo none)" "$VCTL" destroy lxc; }
+lxc_again() { rm -f "$TMP/lxc.console"; lxc_start; lxc_wait; }
+lxc_start
 ok $? "vctl start: vrun runs the definition ($(cat "$TMP/vctl.out"))"
-tries=1
-until_ready "$TMP/lxc.console" "$(cat "$RUN/lxc.pid" 2>/dev/null || echo none)"
-rc=$?
-# vrun is not our child here: its log says why it ended (status 1 or 2).
-while { [ $rc = 2 ] || { [ $rc = 1 ] && l2_flake 1 "$VKIT_DIR/log/lxc.vrun.log" "$TMP/lxc.console"; }; } &&
-	[ $tries -lt $L2_FLAKE_TRIES ]; do
-	[ $rc = 2 ] && { "$VCTL" destroy lxc >/dev/null 2>&1; echo "#   no READY in time: destroyed"; }
-	l2_flake_note "$VKIT_DIR/log/lxc.vrun.log" "$TMP/lxc.console"
-	echo "# vctl's guest: a sandbox flake (docs/sandbox.md); starting it again"
-	rm -f "$TMP/lxc.console"
-	tries=$((tries + 1))
-	VKIT_VRUN=$VRUN "$VCTL" start lxc >"$TMP/vctl.out" 2>&1
-	until_ready "$TMP/lxc.console" "$(cat "$RUN/lxc.pid" 2>/dev/null || echo none)"
-	rc=$?
-done
-ok $rc "vctl start: the guest reached its init" ||
+lxc_wait
+l2_again "vctl's guest" "$VKIT_DIR/log/lxc.vrun.log" "$TMP/lxc.console" lxc_again
+ok $ready "vctl start: the guest reached its init" ||
 	tail -n 15 "$TMP/lxc.console" "$VKIT_DIR/log/lxc.vrun.log" | awk '{ print "# " $0 }'
 "$VCTL" dominfo lxc >"$TMP/dominfo.out" 2>&1
 sed 's/^/# dominfo: /' "$TMP/dominfo.out"

@@ -66,22 +66,18 @@ echo "qcow2-disk-seed" >"$TMP/seed.raw" && truncate -s ${DISK_MIB}M "$TMP/seed.r
 	qemu-img convert -f raw -O qcow2 "$TMP/seed.raw" "$TMP/disk.qcow2"
 ok $? "a raw and a qcow2 disk image"
 
-# l2 NAME VRUN_ARGS...: boots the guest; console in $TMP/NAME.out,
-# status in $status, seconds in $secs.
-l2() {
-	_name=$1; shift
+# l2 NAME VRUN_ARGS...: boots the guest (again after a sandbox flake);
+# console in $TMP/NAME.out, status in $status, seconds in $secs.
+l2_once() {
 	_start=$(date +%s)
 	timeout "$L2_TIMEOUT" "$VRUN" --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/l2.cpio" \
 		--memory 256 "$@" </dev/null >"$TMP/$_name.out" 2>&1
 	status=$?
-	_tries=$((${_tries:-0} + 1))
-	if l2_flake $status "$TMP/$_name.out" && [ $_tries -lt $L2_FLAKE_TRIES ]; then
-		l2_flake_note "$TMP/$_name.out"
-		echo "# L2 boot '$_name': a sandbox flake (docs/sandbox.md); booting again"
-		l2 "$_name" "$@"
-		return
-	fi
-	_tries=0
+}
+l2() {
+	_name=$1; shift
+	l2_once "$@"
+	l2_again "L2 boot '$_name'" "$TMP/$_name.out" "" l2_once "$@"
 	secs=$(($(date +%s) - _start))
 	echo "# L2 boot '$_name': status $status after ${secs}s"
 }

@@ -39,24 +39,21 @@ truncate -s 64M "$TMP/disk.raw"
 qemu-img create -q -f qcow2 "$TMP/disk.qcow2" 64M 2>/dev/null ||
 	"${top_builddir:-.}/tests/tools/vk-image-tool" create "$TMP/disk.qcow2" qcow2 64M >/dev/null 2>&1
 
-# boot NAME [vrun options]: Linux with both disks and a NIC on the bridge.
-boot() {
-	name=$1; shift
+# boot NAME [vrun options]: Linux with both disks and a NIC on the bridge
+# (again after a sandbox flake).
+boot_once() {
+	rm -f "$TMP/$name.log" "$TMP/$name.log.1"
 	timeout -k 10 240 "$VRUN" --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/initrd" \
 		--cmdline "console=ttyS0 reboot=k panic=-1 quiet" --memory 256 --cpus 2 \
 		--disk "path=$TMP/disk.raw" --disk "path=$TMP/disk.qcow2,format=qcow2" \
 		--net "bridge=${VK_SANDBOX_BRIDGE:-br0}" \
 		--console "file=$TMP/$name.log,max=16K" "$@" >"$TMP/$name.out" 2>&1 </dev/null
 	status=$?
-	_tries=$((${_tries:-0} + 1))
-	if l2_flake $status "$TMP/$name.out" "$TMP/$name.log" && [ $_tries -lt $L2_FLAKE_TRIES ]; then
-		l2_flake_note "$TMP/$name.out" "$TMP/$name.log"
-		echo "# boot '$name': a sandbox flake (docs/sandbox.md); booting again"
-		rm -f "$TMP/$name.log" "$TMP/$name.log.1"
-		boot "$name" "$@"
-		return
-	fi
-	_tries=0
+}
+boot() {
+	name=$1; shift
+	boot_once "$@"
+	l2_again "boot '$name'" "$TMP/$name.out" "$TMP/$name.log" boot_once "$@"
 }
 
 boot sandboxed -v
