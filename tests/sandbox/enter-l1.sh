@@ -32,8 +32,9 @@ fi
 # a vCPU triple-faults (KVM_EXIT_SHUTDOWN: an application processor at
 # bring-up, a 1-vCPU guest in early boot, vCPU 0 in a console flood), or
 # the guest's kernel oopses in an interrupt and panics (then panic=-1
-# reboots it), or the guest hangs until the test's timeout (status 124).  L1's own kernel once oopsed in __svm_vcpu_run right after
-# VMRUN, which points at the emulation.  A test that hits one boots again,
+# reboots it), or the guest hangs until the test's timeout (status 124).
+# L1's own kernel once oopsed in __svm_vcpu_run right after VMRUN, which
+# points at the emulation.  A test that hits one boots again,
 # up to L2_FLAKE_TRIES boots in all, and says so in its TAP comments.
 L2_FLAKE_TRIES=4
 l2_flake() {

@@ -187,8 +187,9 @@ if [ -n "${VK_SANDBOX_DEBUG:-}" ]; then append="$append ignore_loglevel"; else
 # soft-lockup watchdog counting up; seen at L1's boot on an idle host, in
 # about one boot in eight).  The filter kills QEMU once a lockup has lasted
 # a minute and L1 is booted again, up to VK_SANDBOX_RETRIES times (default
-# 2: one CI run had L1 freeze and then its kernel oops on the retry).  So that a retried run's output is not seen twice, the script's
-# output is kept until L1 ends, unless retries are off.
+# 2: one CI run had L1 freeze and then its kernel oops on the retry).  So
+# that a retried run's output is not seen twice, the script's output is
+# kept until L1 ends, unless retries are off.
 #
 # It can also freeze in silence (no watchdog message, QEMU's vCPUs busy),
 # seen with two sandboxes sharing two host cores.  L1's init writes a
