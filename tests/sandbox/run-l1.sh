@@ -17,7 +17,7 @@
 # Environment: top_builddir/top_srcdir (default: this tree), VK_SANDBOX_LOG
 # (copy of L1's whole console), VK_SANDBOX_DEBUG=1 (kernel messages and
 # init trace), VK_SANDBOX_MEMORY, VK_SANDBOX_CPUS, VK_SANDBOX_TIMEOUT, VK_SANDBOX_QEMU,
-# VK_SANDBOX_RETRIES (boots after an L1 freeze or kernel panic, default 2),
+# VK_SANDBOX_RETRIES (boots after L1 froze, panicked or reset, default 2),
 # VK_SANDBOX_KVM_AMD (kvm-amd's module options in L1, e.g. "vgif=0").
 
 vk_sb_srcdir=$(cd "$(dirname "$0")" && pwd)
@@ -257,16 +257,26 @@ while :; do
 		started || debug != "" || /^vk-l1: / { emit($0) }' &
 	wait $!
 	wait "$qemu_pid"
-	{ [ -e "$work/frozen" ] || { [ -e "$work/panicked" ] && [ ! -s "$work/status" ]; }; } &&
-		[ "$attempt" -lt "$retries" ] || break
+	qemu_status=$?
+	# L1 ended without the script's status and not at the time limit
+	# (timeout's 124, or 137 when QEMU needed its KILL): it froze,
+	# panicked, or reset itself (-no-reboot ends QEMU then; seen once,
+	# silently, in mgmt.sh under CI): the run is void.
+	case $qemu_status in 124 | 137) break ;; esac
+	[ ! -s "$work/status" ] && [ "$attempt" -lt "$retries" ] || break
 	attempt=$((attempt + 1))
 	if [ -e "$work/frozen" ]; then
 		echo "run-l1.sh: L1 froze (a minute of soft lockup, or no heartbeat for ${silence}s);" \
 			"booting it again ($attempt of $retries)" >&2
-	else
+	elif [ -e "$work/panicked" ]; then
 		echo "run-l1.sh: L1's kernel panicked before the script ended (its console below);" \
 			"booting it again ($attempt of $retries)" >&2
 		tr -d '\r' <"$work/console.raw" | grep -A12 -m1 -E 'BUG:|Oops|Kernel panic' | sed 's/^/  | /' >&2
+	else
+		echo "run-l1.sh: L1 ended before the script did (QEMU status $qemu_status, its console below);" \
+			"booting it again ($attempt of $retries)" >&2
+		tr -d '\r' <"$work/console.raw" | tail -n 5 | sed 's/^/  | /' >&2
+		sed 's/^/  qemu: /' "$work/qemu.err" >&2
 	fi
 done
 [ -z "$live" ] && cat "$work/out"
