@@ -17,7 +17,7 @@
 # Environment: top_builddir/top_srcdir (default: this tree), VK_SANDBOX_LOG
 # (copy of L1's whole console), VK_SANDBOX_DEBUG=1 (kernel messages and
 # init trace), VK_SANDBOX_MEMORY, VK_SANDBOX_CPUS, VK_SANDBOX_TIMEOUT, VK_SANDBOX_QEMU,
-# VK_SANDBOX_RETRIES (boots after L1 froze, panicked or reset, default 2),
+# VK_SANDBOX_RETRIES (boots after L1 froze, panicked or reset, default 3),
 # VK_SANDBOX_KVM_AMD (kvm-amd's module options in L1, e.g. "vgif=0").
 
 vk_sb_srcdir=$(cd "$(dirname "$0")" && pwd)
@@ -187,7 +187,8 @@ if [ -n "${VK_SANDBOX_DEBUG:-}" ]; then append="$append ignore_loglevel"; else
 # soft-lockup watchdog counting up; seen at L1's boot on an idle host, in
 # about one boot in eight).  The filter kills QEMU once a lockup has lasted
 # a minute and L1 is booted again, up to VK_SANDBOX_RETRIES times (default
-# 2: one CI run had L1 freeze and then its kernel oops on the retry).  So
+# 3: CI runs had L1 freeze and then oops on the retry, and die three times
+# in a row in one test).  So
 # that a retried run's output is not seen twice, the script's output is
 # kept until L1 ends, unless retries are off.
 #
@@ -196,7 +197,7 @@ if [ -n "${VK_SANDBOX_DEBUG:-}" ]; then append="$append ignore_loglevel"; else
 # heartbeat to its second serial port every 10 s; once that has started,
 # VK_SANDBOX_SILENCE seconds (default 180) without one count as a freeze
 # too.
-retries=${VK_SANDBOX_RETRIES:-2}
+retries=${VK_SANDBOX_RETRIES:-3}
 silence=${VK_SANDBOX_SILENCE:-180}
 live=
 [ "$retries" = 0 ] && live=1
