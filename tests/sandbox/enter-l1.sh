@@ -32,7 +32,8 @@ fi
 # a vCPU triple-faults (KVM_EXIT_SHUTDOWN: an application processor at
 # bring-up, a 1-vCPU guest in early boot, vCPU 0 in a console flood), or
 # the guest's kernel oopses in an interrupt and panics (then panic=-1
-# reboots it), or the guest hangs until the test's timeout (status 124).
+# reboots it), or the guest hangs until the test's timeout (status 124;
+# l2_timeout below stops it earlier when its kernel says it hung).
 # L1's own kernel once oopsed in __svm_vcpu_run right after VMRUN, which
 # points at the emulation.  A test that hits one boots again,
 # up to L2_FLAKE_TRIES boots in all, and says so in its TAP comments.
@@ -43,7 +44,32 @@ l2_flake() {
 	[ "$1" != 0 ] && grep -q "Kernel panic - not syncing" "${3:-$2}" 2>/dev/null
 }
 # l2_flake_note FILE...: the lines that name a flake, as TAP comments.
-l2_flake_note() { cat "$@" 2>/dev/null | grep -E "triple-faulted|Kernel panic" | head -n 2 | sed 's/^/#   /'; }
+l2_flake_note() { cat "$@" 2>/dev/null | grep -E "triple-faulted|Kernel panic|$L2_HANG_SIGN" | head -n 2 | sed 's/^/#   /'; }
+# A hung guest's kernel often says why within half a minute: a vCPU's
+# timer interrupt was lost, so RCU's kthread never wakes (docs/sandbox.md).
+# l2_hung CONSOLE...: such a guest will not go on; no use waiting for the
+# test's timeout of several minutes.
+L2_HANG_SIGN="kthread timer wakeup didn't happen"
+l2_hung() { cat "$@" 2>/dev/null | grep -q "$L2_HANG_SIGN"; }
+# l2_timeout SECS CONSOLE COMMAND [ARG]...: timeout -k 10 SECS COMMAND,
+# stopped early (status 124, as for a timeout) once l2_hung CONSOLE (or
+# CONSOLE.1, where a capped log rotated).  CONSOLE must be new: removed or
+# truncated by the caller, or an earlier boot's hang stops this one.
+l2_timeout() {
+	_lt_secs=$1 _lt_console=$2
+	shift 2
+	timeout -k 10 "$_lt_secs" "$@" &
+	_lt_pid=$!
+	while kill -0 "$_lt_pid" 2>/dev/null; do
+		if l2_hung "$_lt_console" "$_lt_console.1"; then
+			kill "$_lt_pid"
+			wait "$_lt_pid" 2>/dev/null
+			return 124
+		fi
+		sleep 0.5
+	done
+	wait "$_lt_pid"
+}
 # l2_again WHAT VRUN_OUTPUT CONSOLE COMMAND [ARG]...: after a first boot
 # that set $status, runs COMMAND (which boots again and sets $status) while
 # l2_flake says the last boot was a flake, up to L2_FLAKE_TRIES boots in

@@ -43,7 +43,8 @@ if [ -n "${VK_SANDBOX_BRIDGE:-}" ] && ip link show "$VK_SANDBOX_BRIDGE" >/dev/nu
 fi
 # until_ready CONSOLE PID: 0 once CONSOLE says READY; 1 when PID (vrun) has
 # ended first, its status in $vm_status; 2 after 300 s (18-26 s on a quiet
-# 2-core host, several times that under a loaded CI).
+# 2-core host, several times that under a loaded CI) or as soon as the
+# guest's kernel says it hung (l2_hung).
 until_ready() {
 	_end=$(($(date +%s) + 300))
 	until grep -q "MGMT: READY" "$1" 2>/dev/null; do
@@ -53,6 +54,7 @@ until_ready() {
 			return 1
 		fi
 		[ "$(date +%s)" -lt "$_end" ] || return 2
+		! l2_hung "$1" || return 2
 		sleep 0.2
 	done
 }
@@ -68,7 +70,7 @@ boot_ready() {
 	case $ready in
 	0) status=0 ;;
 	1) status=$vm_status; [ "$status" = 127 ] && status=1 ;;
-	*) "$@" >/dev/null 2>&1; echo "#   no READY in time: stopped"; status=124 ;;
+	*) "$@" >/dev/null 2>&1; echo "#   no READY in time, or the guest hung: stopped"; status=124 ;;
 	esac
 }
 lx_boot() {
@@ -131,7 +133,8 @@ ok $(test ! -e "$RUN/lx.sock" && test ! -e "$RUN/lx.pid"; echo $?) "socket and p
 
 # Reboot: Linux tries the FADT reset register first.
 reboot_boot() {
-	timeout -k 10 300 "$VRUN" -v --memory 256 --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/l2.cpio" \
+	rm -f "$TMP/rb.console"
+	l2_timeout 300 "$TMP/rb.console" "$VRUN" -v --memory 256 --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/l2.cpio" \
 		--cmdline "console=ttyS0 panic=-1 vk_mgmt=reboot" --console "file=$TMP/rb.console" \
 		>"$TMP/rb.out" 2>&1 </dev/null
 	status=$?

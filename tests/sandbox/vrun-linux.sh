@@ -70,7 +70,7 @@ ok $? "a raw and a qcow2 disk image"
 # console in $TMP/NAME.out, status in $status, seconds in $secs.
 l2_once() {
 	_start=$(date +%s)
-	timeout "$L2_TIMEOUT" "$VRUN" --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/l2.cpio" \
+	l2_timeout "$L2_TIMEOUT" "$TMP/$_name.out" "$VRUN" --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/l2.cpio" \
 		--memory 256 "$@" </dev/null >"$TMP/$_name.out" 2>&1
 	status=$?
 }

@@ -1,8 +1,14 @@
 #!/bin/sh
-# hardening-l2.sh - a real Linux guest under vrun's seccomp filters: disks (raw, qcow2), network, a console flood into a capped log (max=16K), --user; run inside the nested sandbox.
+# hardening-l2.sh - a real Linux guest under vrun's seccomp filters: disks (raw, qcow2), network, --user; run inside the nested sandbox.
 #
 # make check runs it inside L1 (tests/sandbox/enter-l1.sh boots it; skips
 # where the sandbox cannot run).  Prints TAP.
+#
+# No console flood here: a capped log under the filters is tiny-guests.sh's
+# flood test, and a Linux guest flooding its 8250 under the sandbox's
+# emulated AMD-V triple-faulted in 4 of 8 boots (hung in 1 of 8 with one
+# vCPU), against no triple fault (one hang) in 8 boots without it
+# (docs/sandbox.md).
 
 vrun_from_env=${VRUN:-}
 . "${top_srcdir:-.}/tests/lib/tap.sh"
@@ -25,12 +31,6 @@ for d in vda vdb; do
 done
 ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 &&
 	ping -c 3 -W 5 10.0.2.2 >/dev/null 2>&1 && net=ok || net=bad
-# A flood of the serial console: the log must stay capped.
-i=0
-while [ $i -lt 1000 ]; do
-	echo "vk-l2: flood line $i ................................................................"
-	i=$((i + 1))
-done
 echo "vk-l2: summary vda=$r_vda vdb=$r_vdb discard=$t_vda/$t_vdb net=$net"
 GUEST
 sh "${top_srcdir:-.}/tests/sandbox/mkinitramfs-l2.sh" "$TMP/initrd" "$TMP/test-init" ||
@@ -42,12 +42,12 @@ qemu-img create -q -f qcow2 "$TMP/disk.qcow2" 64M 2>/dev/null ||
 # boot NAME [vrun options]: Linux with both disks and a NIC on the bridge
 # (again after a sandbox flake).
 boot_once() {
-	rm -f "$TMP/$name.log" "$TMP/$name.log.1"
-	timeout -k 10 240 "$VRUN" --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/initrd" \
+	rm -f "$TMP/$name.log"
+	l2_timeout 240 "$TMP/$name.log" "$VRUN" --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/initrd" \
 		--cmdline "console=ttyS0 reboot=k panic=-1 quiet" --memory 256 --cpus 2 \
 		--disk "path=$TMP/disk.raw" --disk "path=$TMP/disk.qcow2,format=qcow2" \
 		--net "bridge=${VK_SANDBOX_BRIDGE:-br0}" \
-		--console "file=$TMP/$name.log,max=16K" "$@" >"$TMP/$name.out" 2>&1 </dev/null
+		--console "file=$TMP/$name.log" "$@" >"$TMP/$name.out" 2>&1 </dev/null
 	status=$?
 }
 boot() {
@@ -66,8 +66,6 @@ grep "seccomp filters" "$TMP/sandboxed.out" | sed 's/^/# /'
 check "the guest's disk and network checks pass" \
 	grep -q "vk-l2: summary vda=ok vdb=ok discard=ok/ok net=ok" "$TMP/sandboxed.log"
 grep "vk-l2: summary" "$TMP/sandboxed.log" | sed 's/^/# /'
-ok $(($(stat -c %s "$TMP/sandboxed.log") > 16384)) "the console log stays within max=16K ($(stat -c %s "$TMP/sandboxed.log") bytes)"
-ok $(($(stat -c %s "$TMP/sandboxed.log.1") != 16384)) "PATH.1 holds the previous 16K"
 
 if id nobody >/dev/null 2>&1; then
 	boot dropped --user nobody
