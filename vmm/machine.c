@@ -82,10 +82,10 @@ static int open_kvm(struct vk_machine *m)
 	return 0;
 }
 
-static int add_slot(struct vk_machine *m, uint64_t gpa, uint64_t size, void *host)
+static int add_slot(struct vk_machine *m, uint64_t gpa, uint64_t size, void *host, uint32_t flags)
 {
 	struct kvm_userspace_memory_region r = {
-		.slot = m->next_slot, .guest_phys_addr = gpa,
+		.slot = m->next_slot, .flags = flags, .guest_phys_addr = gpa,
 		.memory_size = size, .userspace_addr = (uintptr_t)host,
 	};
 
@@ -120,11 +120,11 @@ static int setup_ram(struct vk_machine *m, uint64_t ram_mib)
 	madvise(m->ram, m->ram_size, MADV_MERGEABLE);
 	low = m->ram_size < VK_PCI_HOLE_START ? m->ram_size : VK_PCI_HOLE_START;
 	high = m->ram_size - low;
-	rc = add_slot(m, 0, low, m->ram);
+	rc = add_slot(m, 0, low, m->ram, 0);
 	if (rc == 0)
 		add_region(m, 0, low, m->ram);
 	if (rc == 0 && high) {
-		rc = add_slot(m, VK_4GIB, high, m->ram + low);
+		rc = add_slot(m, VK_4GIB, high, m->ram + low, 0);
 		if (rc == 0)
 			add_region(m, VK_4GIB, high, m->ram + low);
 	}
@@ -175,6 +175,7 @@ int vk_machine_load_firmware(struct vk_machine *m, const char *path)
 {
 	struct stat st;
 	uint64_t size, isa;
+	uint32_t flags = 0;
 	int fd, rc = 0;
 	ssize_t got;
 
@@ -203,9 +204,17 @@ int vk_machine_load_firmware(struct vk_machine *m, const char *path)
 		rc = got < 0 ? vk_error(errno, "%s", path) : vk_errorx(EIO, "%s: short read", path);
 		goto out;
 	}
-	rc = add_slot(m, VK_4GIB - size, size, m->firmware);
+	/* ROM, as QEMU maps -bios: a guest's write to it exits as MMIO to
+	 * nobody and is dropped.  A KVM without read-only slots gets RAM. */
+	if (ioctl(m->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) > 0)
+		flags = KVM_MEM_READONLY;
+	else
+		vk_debug("%s: KVM has no read-only memory: the firmware is writable", path);
+	rc = add_slot(m, VK_4GIB - size, size, m->firmware, flags);
 	if (rc < 0)
 		goto out;
+	if (flags && mprotect(m->firmware, size, PROT_READ) < 0)
+		vk_debug("%s: mprotect: %s", path, strerror(errno));
 	/* As on a PC (and QEMU -bios): the last 128 KiB also answer below 1 MiB,
 	 * so real-mode code keeps running after a far jump to F000:xxxx. */
 	isa = size < ISA_BIOS_SIZE ? size : ISA_BIOS_SIZE;

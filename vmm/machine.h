@@ -101,7 +101,9 @@ struct vk_machine {
 /* Open /dev/kvm, check what we need, create the VM with irqchip and PIT and
  * ram_mib MiB of RAM.  ncpus vCPUs are created by vk_vcpus_create(). */
 int vk_machine_init(struct vk_machine *m, uint64_t ram_mib, unsigned ncpus);
-/* Map a raw firmware image at the top of 4 GiB and its last 128 KiB at 0xE0000. */
+/* Map a raw firmware image at the top of 4 GiB, read-only where KVM can
+ * (writes are dropped, as to QEMU's ROM), and copy its last 128 KiB into
+ * RAM at 0xE0000 (writable there, unlike QEMU's read-only alias). */
 int vk_machine_load_firmware(struct vk_machine *m, const char *path);
 /* Ask every thread to stop; the status and reason of the first call are kept. */
 void vk_machine_stop(struct vk_machine *m, int status, const char *fmt, ...)

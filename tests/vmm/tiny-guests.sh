@@ -35,7 +35,7 @@ check "hello: serial output reaches the console" grep -q "Hello from a tiny gues
 
 run_guest io
 ok $((status != 0)) "io: port and MMIO checks pass (status $status)"
-for what in "port scratch ok" "unclaimed port ok" "mmio scratch ok" "unclaimed mmio ok"; do
+for what in "port scratch ok" "unclaimed port ok" "mmio scratch ok" "unclaimed mmio ok" "firmware rom ok"; do
 	check "io: $what" grep -q "$what" "$TMP/io.console"
 done
 

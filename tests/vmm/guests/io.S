@@ -1,4 +1,4 @@
-/* io.S - checks port and MMIO dispatch: the test device's scratch registers read back, unclaimed ranges read all ones. */
+/* io.S - checks port and MMIO dispatch: the test device's scratch registers read back, unclaimed ranges read all ones, the firmware is ROM. */
 #include "guest.h"
 
 #define CODE32_SEL	0x08
@@ -43,6 +43,7 @@ pm32:
 	mov %ax, %ds
 	mov %ax, %es
 	mov %ax, %ss
+	mov $0x7000, %esp	/* in RAM: the image is ROM, no stack there */
 	movl $0x12345678, TESTDEV_MMIO
 	mov TESTDEV_MMIO, %eax
 	cmp $0x12345678, %eax
@@ -53,6 +54,13 @@ pm32:
 	cmp $0xffffffff, %eax
 	jne fail32
 	mov $LIN(unclaimed_mmio_ok), %esi
+	call puts32
+	/* The image is ROM (as under QEMU -bios): a write to it is dropped. */
+	movl $0x11223344, LIN(rom_word)
+	mov LIN(rom_word), %eax
+	cmp $0x55aa55aa, %eax
+	jne fail32
+	mov $LIN(rom_ok), %esi
 	call puts32
 	EXIT(0)
 	hlt
@@ -84,5 +92,8 @@ port_ok:		.asciz "port scratch ok\r\n"
 unclaimed_port_ok:	.asciz "unclaimed port ok\r\n"
 mmio_ok:		.asciz "mmio scratch ok\r\n"
 unclaimed_mmio_ok:	.asciz "unclaimed mmio ok\r\n"
+rom_ok:			.asciz "firmware rom ok\r\n"
 failed:			.asciz "FAILED\r\n"
+	.p2align 2
+rom_word:		.long 0x55aa55aa
 RESET_VECTOR
