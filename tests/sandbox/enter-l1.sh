@@ -50,7 +50,7 @@ l2_flake_note() { cat "$@" 2>/dev/null | grep -E "triple-faulted|Kernel panic|$L
 # l2_hung CONSOLE...: such a guest will not go on; no use waiting for the
 # test's timeout of several minutes.
 L2_HANG_SIGN="kthread timer wakeup didn't happen"
-l2_hung() { cat "$@" 2>/dev/null | grep -q "$L2_HANG_SIGN"; }
+l2_hung() { grep -qs "$L2_HANG_SIGN" "$@"; }
 # l2_timeout SECS CONSOLE COMMAND [ARG]...: timeout -k 10 SECS COMMAND,
 # stopped early (status 124, as for a timeout) once l2_hung CONSOLE (or
 # CONSOLE.1, where a capped log rotated).  CONSOLE must be new: removed or
@@ -66,7 +66,7 @@ l2_timeout() {
 			wait "$_lt_pid" 2>/dev/null
 			return 124
 		fi
-		sleep 0.5
+		sleep 1
 	done
 	wait "$_lt_pid"
 }

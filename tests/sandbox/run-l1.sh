@@ -15,7 +15,8 @@
 # console is printed on stderr).  See docs/sandbox.md.
 #
 # Environment: top_builddir/top_srcdir (default: this tree), VK_SANDBOX_LOG
-# (copy of L1's whole console), VK_SANDBOX_DEBUG=1 (kernel messages and
+# (copy of L1's whole console; the consoles of tries that failed are added
+# to VK_SANDBOX_LOG.tries), VK_SANDBOX_DEBUG=1 (kernel messages and
 # init trace), VK_SANDBOX_MEMORY, VK_SANDBOX_CPUS, VK_SANDBOX_TIMEOUT, VK_SANDBOX_QEMU,
 # VK_SANDBOX_RETRIES (boots after L1 froze, panicked or reset, default 3),
 # VK_SANDBOX_KVM_AMD (kvm-amd's module options in L1, e.g. "vgif=0").
@@ -195,10 +196,11 @@ if [ -n "${VK_SANDBOX_DEBUG:-}" ]; then append="$append ignore_loglevel"; else
 # It can also freeze in silence (no watchdog message, QEMU's vCPUs busy),
 # seen with two sandboxes sharing two host cores.  L1's init writes a
 # heartbeat to its second serial port every 10 s; once that has started,
-# VK_SANDBOX_SILENCE seconds (default 180) without one count as a freeze
+# VK_SANDBOX_SILENCE seconds (default 90: nine beats; it was 180, and a
+# CI run lost ten minutes to three freezes) without one count as a freeze
 # too.
 retries=${VK_SANDBOX_RETRIES:-3}
-silence=${VK_SANDBOX_SILENCE:-180}
+silence=${VK_SANDBOX_SILENCE:-90}
 live=
 [ "$retries" = 0 ] && live=1
 mkfifo "$work/console" || die "cannot create $work/console"
@@ -214,7 +216,7 @@ watch_heartbeat() {
 			_hb_size=$_hb_now
 			_hb_last=$(date +%s)
 		elif [ "$_hb_size" -gt 0 ] && [ $(($(date +%s) - _hb_last)) -ge "$silence" ]; then
-			: >"$work/frozen"
+			echo "no heartbeat for ${silence}s" >"$work/frozen"
 			kill "$qemu_pid" 2>/dev/null
 			return
 		fi
@@ -246,7 +248,7 @@ while :; do
 		/watchdog: BUG: soft lockup - CPU#[0-9]+ stuck for [0-9]+s!/ && !killed {
 			secs = $0; sub(/.* stuck for /, "", secs); sub(/s!.*/, "", secs)
 			if (secs + 0 >= 60) {
-				killed = 1; print "" > frozen; close(frozen)
+				killed = 1; print "soft lockup: " $0 > frozen; close(frozen)
 				system("kill " qpid " 2>/dev/null")
 			}
 		}
@@ -266,9 +268,11 @@ while :; do
 	case $qemu_status in 124 | 137) break ;; esac
 	[ ! -s "$work/status" ] && [ "$attempt" -lt "$retries" ] || break
 	attempt=$((attempt + 1))
+	[ -n "${VK_SANDBOX_LOG:-}" ] && { echo "==== try $attempt"; cat "$work/console.raw"; } >>"$VK_SANDBOX_LOG.tries"
 	if [ -e "$work/frozen" ]; then
-		echo "run-l1.sh: L1 froze (a minute of soft lockup, or no heartbeat for ${silence}s);" \
-			"booting it again ($attempt of $retries)" >&2
+		echo "run-l1.sh: L1 froze ($(cat "$work/frozen")); booting it again ($attempt of $retries);" \
+			"the script had got to:" >&2
+		tail -n 2 "$work/out" | sed 's/^/  | /' >&2
 	elif [ -e "$work/panicked" ]; then
 		echo "run-l1.sh: L1's kernel panicked before the script ended (its console below);" \
 			"booting it again ($attempt of $retries)" >&2
