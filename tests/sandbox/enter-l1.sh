@@ -52,16 +52,16 @@ l2_flake_note() { cat "$@" 2>/dev/null | grep -E "triple-faulted|Kernel panic|$L
 L2_HANG_SIGN="kthread timer wakeup didn't happen"
 l2_hung() { grep -qs "$L2_HANG_SIGN" "$@"; }
 # l2_timeout SECS CONSOLE COMMAND [ARG]...: timeout -k 10 SECS COMMAND,
-# stopped early (status 124, as for a timeout) once l2_hung CONSOLE (or
-# CONSOLE.1, where a capped log rotated).  CONSOLE must be new: removed or
-# truncated by the caller, or an earlier boot's hang stops this one.
+# stopped early (status 124, as for a timeout) once l2_hung CONSOLE.
+# CONSOLE must be new: removed or truncated by the caller, or an earlier
+# boot's hang stops this one.
 l2_timeout() {
 	_lt_secs=$1 _lt_console=$2
 	shift 2
 	timeout -k 10 "$_lt_secs" "$@" &
 	_lt_pid=$!
 	while kill -0 "$_lt_pid" 2>/dev/null; do
-		if l2_hung "$_lt_console" "$_lt_console.1"; then
+		if l2_hung "$_lt_console"; then
 			kill "$_lt_pid"
 			wait "$_lt_pid" 2>/dev/null
 			return 124

@@ -66,14 +66,15 @@ echo "qcow2-disk-seed" >"$TMP/seed.raw" && truncate -s ${DISK_MIB}M "$TMP/seed.r
 	qemu-img convert -f raw -O qcow2 "$TMP/seed.raw" "$TMP/disk.qcow2"
 ok $? "a raw and a qcow2 disk image"
 
-# l2 NAME VRUN_ARGS...: boots the guest (again after a sandbox flake);
-# console in $TMP/NAME.out, status in $status, seconds in $secs.
+# l2_once VRUN_ARGS...: one boot of the guest named $_name.
 l2_once() {
 	_start=$(date +%s)
 	l2_timeout "$L2_TIMEOUT" "$TMP/$_name.out" "$VRUN" --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/l2.cpio" \
 		--memory 256 "$@" </dev/null >"$TMP/$_name.out" 2>&1
 	status=$?
 }
+# l2 NAME VRUN_ARGS...: boots the guest (again after a sandbox flake);
+# console in $TMP/NAME.out, status in $status, seconds in $secs.
 l2() {
 	_name=$1; shift
 	l2_once "$@"
