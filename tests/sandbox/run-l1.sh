@@ -196,11 +196,12 @@ if [ -n "${VK_SANDBOX_DEBUG:-}" ]; then append="$append ignore_loglevel"; else
 # It can also freeze in silence (no watchdog message, QEMU's vCPUs busy),
 # seen with two sandboxes sharing two host cores.  L1's init writes a
 # heartbeat to its second serial port every 10 s; once that has started,
-# VK_SANDBOX_SILENCE seconds (default 90: nine beats; it was 180, and a
-# CI run lost ten minutes to three freezes) without one count as a freeze
-# too.
+# VK_SANDBOX_SILENCE seconds (default 180) without one count as a freeze
+# too.  90 s was tried: a clean CI run then called four "freezes" in a row
+# in tiny-guests-l1.sh while its script was still going (busy L1, heartbeat
+# late), and failed.
 retries=${VK_SANDBOX_RETRIES:-3}
-silence=${VK_SANDBOX_SILENCE:-90}
+silence=${VK_SANDBOX_SILENCE:-180}
 live=
 [ "$retries" = 0 ] && live=1
 mkfifo "$work/console" || die "cannot create $work/console"
