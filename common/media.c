@@ -457,8 +457,6 @@ int vk_media_fetch(struct vk_media *m, const char *relpath, const char *dest, bo
 			    : copy_fd(in, fd, cached ? cached : src);
 		break;
 	}
-	if (rc == 0 && fchmod(fd, 0644) < 0)
-		rc = vk_error(errno, "%s", dest);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = vk_error(errno, "%s", dest);
 	if (close(fd) < 0 && rc == 0)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/fileutil.h"
 #include "common/qcow2.h"
 
 /* L2 cache budget: enough tables to map 32 GiB with 64 KiB clusters. */
@@ -503,9 +504,9 @@ int vk_qcow2_create(const struct vk_image_create_opts *o, const char *path)
 		l1_size = 1;
 	if (l1_size * 8 > QCOW2_MAX_L1_BYTES)
 		return vk_errorx(EFBIG, "%s: size too large for %u-byte clusters", o->path, cs);
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return vk_error(errno, "%s", path);
+	rc = vk_create_private(path, O_RDWR, &fd);
+	if (rc < 0)
+		return rc;
 	rc = write_skeleton(fd, o, cb, size, (uint32_t)l1_size);
 	close(fd);
 	if (rc < 0)

@@ -52,9 +52,39 @@ int vk_state_dir_resolve(uid_t euid, char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * The state directory holds guest disks, definitions, logs and boot files,
+ * so it and its subdirectories are 0700.  One made by an older vkit (0755)
+ * or by hand is tightened once, with a warning: silently leaving a disk
+ * readable by every local user is worse than changing a mode.  One owned
+ * by another user is refused: that user could swap our files.
+ */
+static int state_dir_claim(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0)
+		return vk_error(errno, "state directory %s", dir);
+	if (!S_ISDIR(st.st_mode))
+		return vk_errorx(ENOTDIR, "state directory %s: is not a directory; remove it or set VKIT_DIR", dir);
+	if (st.st_uid != geteuid())
+		return vk_errorx(EPERM, "state directory %s: belongs to uid %u, not to us (uid %u); "
+				 "set VKIT_DIR to a directory of your own", dir, (unsigned)st.st_uid,
+				 (unsigned)geteuid());
+	if ((st.st_mode & 077) == 0)
+		return 0;
+	if (chmod(dir, VK_MODE_PRIVATE_DIR) < 0)
+		return vk_error(errno, "state directory %s: cannot make it private (mode %04o)", dir,
+				(unsigned)(st.st_mode & 07777));
+	vk_warn("%s was mode %04o; made it 0700, since it holds guest disks and definitions",
+		dir, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
 int vk_state_dir(const char **out)
 {
 	static const char *const subdirs[] = { "vms", "run", "log", "boot", "images", "cache" };
+	static __thread char checked[PATH_MAX];	/* the last one found private */
 	char sub[PATH_MAX + 16];
 	size_t i;
 	int rc;
@@ -62,13 +92,22 @@ int vk_state_dir(const char **out)
 	rc = vk_state_dir_resolve(geteuid(), state_dir, sizeof(state_dir));
 	if (rc < 0)
 		return rc;
-	rc = vk_mkdir_p(state_dir, 0755);
+	if (strcmp(checked, state_dir) == 0) {
+		*out = state_dir;
+		return 0;
+	}
+	rc = vk_mkdir_p(state_dir, VK_MODE_PRIVATE_DIR);
+	if (rc == 0)
+		rc = state_dir_claim(state_dir);
 	for (i = 0; rc == 0 && i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
 		snprintf(sub, sizeof(sub), "%s/%s", state_dir, subdirs[i]);
-		rc = vk_mkdir_p(sub, 0755);
+		rc = vk_mkdir_p(sub, VK_MODE_PRIVATE_DIR);
+		if (rc == 0)
+			rc = state_dir_claim(sub);
 	}
 	if (rc < 0)
 		return rc;
+	snprintf(checked, sizeof(checked), "%s", state_dir);
 	*out = state_dir;
 	return 0;
 }
@@ -87,7 +126,7 @@ int vk_state_path(char **out, const char *sub, const char *name)
 		return rc;
 	if (asprintf(&subdir, "%s/%s", dir, sub) < 0)
 		return vk_error(ENOMEM, "%s", dir);
-	rc = vk_mkdir_p(subdir, 0755);
+	rc = vk_mkdir_p(subdir, VK_MODE_PRIVATE_DIR);
 	if (rc < 0)
 		goto out;
 	if (!name) {

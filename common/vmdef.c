@@ -929,7 +929,7 @@ int vk_vm_save_unlocked(const struct vk_vm *vm, const char *path)
 	text = vk_vm_to_json(vm);
 	if (!text)
 		return -ENOMEM;
-	rc = vk_write_file_atomic(path, text, strlen(text), 0644);
+	rc = vk_write_file_atomic(path, text, strlen(text), VK_MODE_PRIVATE_FILE);
 	free(text);
 	return rc;
 }
