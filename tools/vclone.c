@@ -865,10 +865,8 @@ static int lock_source(const char *name, int *fd_out)
 	snprintf(file, sizeof(file), "%s.lock", name);
 	if ((rc = vk_state_path(&path, "run", file)) < 0)
 		goto out;
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
-		rc = vk_error(errno, "%s", path);
+	if ((rc = vk_open_private(path, O_RDWR, &fd)) < 0)
 		goto out;
-	}
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		struct timespec poll = { 0, LOCK_POLL_NS };
 

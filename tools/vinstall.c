@@ -1314,7 +1314,7 @@ static int copy_host_file(const char *src, const char *dest)
 	/* Kernels and initrds fit in memory (max 2 GiB here). */
 	rc = vk_read_file(src, (size_t)2 << 30, &buf, &len);
 	if (rc == 0)
-		rc = vk_write_file_atomic(dest, buf, len, 0644);
+		rc = vk_write_file_atomic(dest, buf, len, VK_MODE_PRIVATE_FILE);
 	free(buf);
 	return rc;
 }
@@ -1324,7 +1324,7 @@ static int fetch_installer(const struct plan *p, struct created *c)
 	const struct vk_boot *b = &p->vm->boot;
 	int rc;
 
-	if (mkdir(p->boot_dir, 0755) == 0)
+	if (mkdir(p->boot_dir, VK_MODE_PRIVATE_DIR) == 0)
 		c->boot_dir = true;
 	else if (errno != EEXIST)
 		return vk_error(errno, "%s", p->boot_dir);
@@ -1617,7 +1617,7 @@ static int run_install(struct plan *p)
 	if (rc == 0 && (p->kind != INSTALL_IMPORT || p->kernel_src))
 		rc = fetch_installer(p, &c);
 	if (rc == 0 && p->kind == INSTALL_IMPORT && !p->kernel_src) {
-		if (mkdir(p->boot_dir, 0755) == 0)
+		if (mkdir(p->boot_dir, VK_MODE_PRIVATE_DIR) == 0)
 			c.boot_dir = true;
 		rc = switch_to_installed(p, false);
 		if (rc == 0) {
