@@ -108,20 +108,15 @@ out:
 	return rc;
 }
 
-int vk_read_file(const char *path, size_t max, char **buf, size_t *len)
+int vk_read_fd(int fd, const char *what, size_t max, char **buf, size_t *len)
 {
 	size_t used = 0, cap = 0;
 	char *data = NULL, *grown;
-	int fd, rc = 0;
+	int rc = 0;
 	ssize_t n;
 
 	if (max > SIZE_MAX / 2)
 		max = SIZE_MAX / 2;
-	/* Definitions, templates, pid files: a FIFO planted under such a
-	 * name must not hang the reader. */
-	rc = vk_open_input(path, O_RDONLY, VK_INPUT_REGULAR, NULL, &fd);
-	if (rc < 0)
-		return rc;
 	for (;;) {
 		if (used == cap) {
 			/* Room for one byte past max, to tell "exactly max" from "more". */
@@ -130,7 +125,7 @@ int vk_read_file(const char *path, size_t max, char **buf, size_t *len)
 				cap = max + 1;
 			grown = realloc(data, cap + 1);
 			if (!grown) {
-				rc = vk_error(ENOMEM, "%s", path);
+				rc = vk_error(ENOMEM, "%s", what);
 				goto out;
 			}
 			data = grown;
@@ -139,14 +134,14 @@ int vk_read_file(const char *path, size_t max, char **buf, size_t *len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			rc = vk_error(errno, "%s", path);
+			rc = vk_error(errno, "%s", what);
 			goto out;
 		}
 		if (n == 0)
 			break;
 		used += (size_t)n;
 		if (used > max) {
-			rc = vk_errorx(EFBIG, "%s: larger than %zu bytes", path, max);
+			rc = vk_errorx(EFBIG, "%s: larger than %zu bytes", what, max);
 			goto out;
 		}
 	}
@@ -157,6 +152,19 @@ int vk_read_file(const char *path, size_t max, char **buf, size_t *len)
 		*len = used;
 out:
 	free(data);
+	return rc;
+}
+
+int vk_read_file(const char *path, size_t max, char **buf, size_t *len)
+{
+	int fd, rc;
+
+	/* Definitions, templates, pid files: a FIFO planted under such a
+	 * name must not hang the reader. */
+	rc = vk_open_input(path, O_RDONLY, VK_INPUT_REGULAR, NULL, &fd);
+	if (rc < 0)
+		return rc;
+	rc = vk_read_fd(fd, path, max, buf, len);
 	close(fd);
 	return rc;
 }
@@ -298,10 +306,13 @@ int vk_open_private(const char *path, int flags, int *fd_out)
 
 	fd = open(path, (flags & ~O_TRUNC) | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
 		  VK_MODE_PRIVATE_FILE);
+	/* The kernel's protected_symlinks answers EACCES, not ELOOP, for a
+	 * link another user planted in a sticky directory: say what it is. */
+	if (fd < 0 && (errno == ELOOP || (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))))
+		return vk_errorx(ELOOP, "%s: is a symbolic link; refusing to write through it "
+				 "(remove it, or choose another path)", path);
 	if (fd < 0)
-		return errno == ELOOP ? vk_errorx(ELOOP, "%s: is a symbolic link; refusing to write through it "
-						  "(remove it, or choose another path)", path)
-				      : vk_error(errno, "%s", path);
+		return vk_error(errno, "%s", path);
 	if (fstat(fd, &st) < 0) {
 		rc = vk_error(errno, "%s", path);
 		goto out;

@@ -54,8 +54,11 @@ int vk_check_parent_dir(const char *path);
 /* Write data to path through "path.tmp.XXXXXX", fsync, rename, fsync dir.
  * On failure the temp file is removed and path is untouched. */
 int vk_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
-/* Read a whole file (at most max bytes, else -EFBIG); *buf is NUL-terminated. */
+/* Read a whole file (at most max bytes, else -EFBIG); *buf is NUL-terminated.
+ * Only a regular file is read (vk_open_input). */
 int vk_read_file(const char *path, size_t max, char **buf, size_t *len);
+/* The same from an open descriptor; what names it in messages. */
+int vk_read_fd(int fd, const char *what, size_t max, char **buf, size_t *len);
 /* Exclusive flock on path (created if missing); returns the fd to close. */
 int vk_lock_path(const char *path, int *fd_out);
 /* mkdir -p; directories it creates get mode (existing ones are left alone). */

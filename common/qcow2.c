@@ -212,10 +212,10 @@ static int read_header(int fd, const char *path, struct qcow2_header *h)
 
 int vk_qcow2_peek(const char *path, struct qcow2_header *h)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+	int fd, rc = vk_open_input(path, O_RDONLY, VK_INPUT_REGULAR | VK_INPUT_BLOCK, NULL, &fd);
 
-	if (fd < 0)
-		return vk_error(errno, "%s", path);
+	if (rc < 0)
+		return rc;
 	rc = read_header(fd, path, h);
 	close(fd);
 	return rc;
@@ -289,9 +289,9 @@ int vk_qcow2_backing_format(const char *image, const struct qcow2_header *h,
 		return vk_image_format_parse(h->backing_format, fmt) < 0 ?
 			vk_errorx(ENOTSUP, "%s: backing file format '%s' is not supported",
 				  image, h->backing_format) : 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return vk_error(errno, "%s: backing file %s", image, path);
+	rc = vk_open_input(path, O_RDONLY, VK_INPUT_REGULAR | VK_INPUT_BLOCK, NULL, &fd);
+	if (rc < 0)
+		return vk_error_prefix(rc, "%s: backing file", image);
 	rc = vk_pread_full(fd, start, sizeof(start), 0);	/* short files read as zeros */
 	close(fd);
 	if (rc < 0)

@@ -14,6 +14,7 @@
 #include "common/error.h"
 #include "common/fileutil.h"
 #include "common/ids.h"
+#include "common/image.h"
 #include "common/statedir.h"
 
 #define VK_ROOT_STATE_DIR "/var/lib/vkit"
@@ -354,6 +355,73 @@ out:
 	if (d)
 		closedir(d);
 	free(dir);
+	return rc;
+}
+
+/* Is path in the backing chain below disk (not disk itself)?  A chain
+ * that cannot be read counts as not holding it: the disk's own open will
+ * say what is wrong with it. */
+static bool backs_disk(const struct vk_disk *disk, const char *path)
+{
+	struct vk_image_info *info = NULL, *i;
+	bool found = false;
+
+	if (disk->format != VK_IMAGE_QCOW2 || vk_image_info(disk->path, disk->format, &info) < 0) {
+		vk_error_clear();
+		return false;
+	}
+	for (i = info->backing; i && !found; i = i->backing)
+		found = vk_same_file(i->path, path);
+	vk_image_info_free(info);
+	return found;
+}
+
+int vk_vm_disk_users(const char *path, bool shareable, bool readonly, const char *except,
+		     char ***names, size_t *count)
+{
+	char **all = NULL, **users = NULL;
+	size_t n_all = 0, n = 0, i, j;
+	int rc;
+
+	*names = NULL;
+	if (count)
+		*count = 0;
+	rc = vk_vm_list(&all, &n_all);
+	if (rc < 0)
+		return rc;
+	users = calloc(n_all + 1, sizeof(*users));
+	if (!users) {
+		rc = vk_error(ENOMEM, "%s", path);
+		goto out;
+	}
+	for (i = 0; i < n_all; i++) {
+		struct vk_vm *vm = NULL;
+		bool uses = false;
+
+		if ((except && strcmp(all[i], except) == 0) || vk_vm_lookup(all[i], &vm) < 0)
+			continue;
+		for (j = 0; j < vm->n_disks && !uses; j++) {
+			const struct vk_disk *d = &vm->disks[j];
+
+			if (vk_same_file(d->path, path))
+				uses = !(shareable && d->shareable) && !(readonly && d->readonly);
+			else
+				uses = !readonly && backs_disk(d, path);
+		}
+		vk_vm_free(vm);
+		if (uses && !(users[n++] = strdup(all[i]))) {
+			rc = vk_error(ENOMEM, "%s", path);
+			goto out;
+		}
+	}
+	vk_error_clear();	/* definitions that did not parse are not our business here */
+	*names = users;
+	users = NULL;
+	if (count)
+		*count = n;
+out:
+	vk_strv_free(users);
+	vk_strv_free(all);
 	return rc;
 }
 

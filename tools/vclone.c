@@ -289,6 +289,10 @@ static int make_plan(const struct vk_vm *orig, struct vk_vm *clone, struct disk_
 {
 	int next_file = 0, rc;
 
+	/* Checked before it is copied: a name too long for the buffer would
+	 * be cut, and the clone made under a name the user never gave. */
+	if (opt.name && (rc = vk_name_check(opt.name)) < 0)
+		return rc;
 	if (opt.name)
 		snprintf(clone->name, sizeof(clone->name), "%s", opt.name);
 	else if ((rc = auto_clone_name(orig->name, clone->name)) < 0)
