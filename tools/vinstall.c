@@ -98,7 +98,7 @@ static struct {
 	bool path_in_use;	/* a disk another defined VM uses */
 	bool path_exists;	/* size= given for a path that exists: not a new disk */
 	bool disk_size;		/* not enough free space for the new disks */
-	bool mac_in_use;	/* accepted for virt-install's sake: MACs are random here */
+	bool mac_in_use;	/* a MAC another defined VM has: two NICs on one bridge */
 } checks = { true, true, true, true };
 
 /* One disk of the plan: what exists, what this run creates. */
@@ -1091,6 +1091,36 @@ static int check_space_with_others(const struct plan *p, size_t i, const char *d
 	return rc;
 }
 
+/* A MAC given with mac= that another definition has already. */
+static int check_macs(const struct plan *p)
+{
+	char **names = NULL, msg[VK_ERRMSG_MAX];
+	size_t n = 0, i, j, k;
+	int rc;
+
+	if (!checks.mac_in_use || !p->vm->n_nics)
+		return 0;
+	rc = vk_vm_list(&names, &n);
+	for (i = 0; rc == 0 && i < n; i++) {
+		struct vk_vm *other = NULL;
+
+		if (vk_vm_lookup(names[i], &other) < 0)
+			continue;
+		for (j = 0; rc == 0 && j < p->vm->n_nics; j++)
+			for (k = 0; rc == 0 && k < other->n_nics; k++)
+				if (!strcasecmp(p->vm->nics[j].mac, other->nics[k].mac)) {
+					snprintf(msg, sizeof(msg), "The MAC address '%s' is in use by another "
+						 "virtual machine ('%s')", other->nics[k].mac, other->name);
+					rc = check_failed("mac_in_use", EADDRINUSE, msg);
+				}
+		vk_vm_free(other);
+	}
+	if (rc == 0)
+		vk_error_clear();	/* definitions that did not parse are not ours to judge */
+	vk_strv_free(names);
+	return rc;
+}
+
 /* Step 1 of the flow: everything is checked before anything is created. */
 static int plan_check_host(struct plan *p)
 {
@@ -1107,6 +1137,9 @@ static int plan_check_host(struct plan *p)
 					     "(or, if it is not running, remove its definition: rm %s)",
 					     p->vm->name, def) : 0;
 	free(def);
+	if (rc < 0)
+		return rc;
+	rc = check_macs(p);
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < p->vm->n_nics; i++) {

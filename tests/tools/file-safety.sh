@@ -161,6 +161,15 @@ expect_fail "a new disk is not created through a (dangling) symlink" "never crea
 test ! -e "$D/nothing-here.img"
 ok $? "... and nothing appeared at its target"
 
+"$VINSTALL" --name m1 --boot kernel="$D/vmlinuz" --disk size=0.01 --network bridge=br0,mac=52:54:00:aa:bb:cc --noreboot \
+	>"$TMP/m1.out" 2>&1
+ok $? "a VM with a given MAC"
+expect_fail "a MAC another VM has is refused, as virt-install's mac_in_use" \
+	"The MAC address '52:54:00:aa:bb:cc' is in use by another virtual machine ('m1')" \
+	"$VINSTALL" --name m2 --boot kernel="$D/vmlinuz" --disk size=0.01 --network bridge=br0,mac=52:54:00:AA:BB:CC --dry-run
+check "... and --force turns the check off" \
+	"$VINSTALL" --name m2 --boot kernel="$D/vmlinuz" --disk size=0.01 --network bridge=br0,mac=52:54:00:aa:bb:cc --dry-run --force
+
 # ---- 10: a name is never cut ----
 long=$(printf 'a%.0s' $(seq 65))
 expect_fail "vclone refuses a 65-character --name" "longer than 64 characters" \
