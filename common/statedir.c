@@ -141,6 +141,22 @@ out:
 	return rc;
 }
 
+int vk_state_path_peek(char **out, const char *sub, const char *name)
+{
+	char dir[PATH_MAX];
+	int rc;
+
+	*out = NULL;
+	if (name && (!*name || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0))
+		return vk_errorx(EINVAL, "'%s' is not a file name", name);
+	rc = vk_state_dir_resolve(geteuid(), dir, sizeof(dir));
+	if (rc == 0 && asprintf(out, "%s/%s%s%s", dir, sub, name ? "/" : "", name ? name : "") < 0) {
+		*out = NULL;
+		rc = vk_error(ENOMEM, "%s", dir);
+	}
+	return rc;
+}
+
 int vk_vm_def_path(char **out, const char *name)
 {
 	char file[VK_NAME_MAX + 8];
@@ -309,7 +325,7 @@ static char *def_file_name(const char *file)
 	return name;
 }
 
-int vk_vm_list(char ***names, size_t *count)
+int vk_state_names(const char *sub, char ***names, size_t *count)
 {
 	char *dir = NULL, **v = NULL, **grown, *name;
 	size_t n = 0;
@@ -317,18 +333,19 @@ int vk_vm_list(char ***names, size_t *count)
 	DIR *d = NULL;
 	int rc;
 
-	rc = vk_state_path(&dir, "vms", NULL);
+	/* Listing creates nothing: a directory that is not there holds none. */
+	rc = vk_state_path_peek(&dir, sub, NULL);
 	if (rc < 0)
 		return rc;
 	d = opendir(dir);
-	if (!d) {
+	if (!d && errno != ENOENT) {
 		rc = vk_error(errno, "%s", dir);
 		goto out;
 	}
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		goto nomem;
-	while ((de = readdir(d))) {
+	while (d && (de = readdir(d))) {
 		name = def_file_name(de->d_name);
 		if (!name)
 			continue;
@@ -356,6 +373,11 @@ out:
 		closedir(d);
 	free(dir);
 	return rc;
+}
+
+int vk_vm_list(char ***names, size_t *count)
+{
+	return vk_state_names("vms", names, count);
 }
 
 /* Is path in the backing chain below disk (not disk itself)?  A chain
