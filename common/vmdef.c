@@ -37,7 +37,7 @@ static const char *const cache_names[] = {
 	"default", "none", "writethrough", "writeback", "directsync", "unsafe",
 };
 static const char *const format_names[] = { "raw", "qcow2" };
-static const char *const nic_names[] = { "bridge", "tap", "user" };
+static const char *const nic_names[] = { "bridge", "tap", "user", "network" };
 static const char *const boot_names[] = { "kernel", "disk" };
 static const char *const console_names[] = { "pty", "stdio", "file", "none" };
 
@@ -420,7 +420,9 @@ static int check_nics(const struct vk_vm *vm)
 		if (n->kind != VK_NIC_USER && !n->source)
 			return vk_errorx(EINVAL, "nics[%zu] of type %s needs a source (the %s's name)",
 					 i, nic_names[n->kind], nic_names[n->kind]);
-		if (n->source && !ifname_ok(n->source))
+		if (n->kind == VK_NIC_NETWORK && (rc = vk_name_check_as(n->source, "network name")) < 0)
+			return vk_error_prefix(rc, "nics[%zu].source", i);
+		if (n->source && n->kind != VK_NIC_NETWORK && !ifname_ok(n->source))
 			return vk_errorx(EINVAL, "nics[%zu].source '%s' is not an interface name "
 					 "(1-%d characters, no '/', ':' or spaces)", i, n->source,
 					 VK_IFNAME_MAX);

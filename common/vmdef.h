@@ -30,10 +30,10 @@ struct vk_disk {
 	char *serial;			/* virtio-blk serial, or NULL */
 };
 
-enum vk_nic_kind { VK_NIC_BRIDGE = 0, VK_NIC_TAP, VK_NIC_USER };
+enum vk_nic_kind { VK_NIC_BRIDGE = 0, VK_NIC_TAP, VK_NIC_USER, VK_NIC_NETWORK };
 struct vk_nic {
 	enum vk_nic_kind kind;
-	char *source;			/* bridge or tap name */
+	char *source;			/* bridge, tap or network name (common/net/netdef.h) */
 	char mac[VK_MAC_LEN + 1];
 	char *model;			/* "virtio" */
 };

@@ -15,6 +15,7 @@
 #include "common/error.h"
 #include "common/fileutil.h"
 #include "common/image.h"
+#include "common/net/network.h"
 #include "common/statedir.h"
 #include "common/vmlaunch.h"
 
@@ -82,6 +83,7 @@ int vk_vrun_find(const char *tool, char **out)
 
 int vk_vrun_argv(const struct vk_vm *vm, const char *vrun, const char *console, struct vk_argv *a)
 {
+	char bridge[VK_IFNAME_MAX + 1];
 	const struct vk_disk *d;
 	size_t i;
 	int rc;
@@ -126,10 +128,13 @@ int vk_vrun_argv(const struct vk_vm *vm, const char *vrun, const char *console, 
 					 d->readonly ? ",readonly=on" : "");
 	}
 	for (i = 0; rc == 0 && i < vm->n_nics; i++) {
-		rc = vk_argv_add(a, "--net");
+		/* vrun knows bridges and taps; a network is its bridge. */
+		rc = vk_nic_bridge(&vm->nics[i], bridge);
+		if (rc == 0)
+			rc = vk_argv_add(a, "--net");
 		if (rc == 0)
 			rc = vk_argv_add(a, "%s=%s,mac=%s", vm->nics[i].kind == VK_NIC_TAP ? "tap" : "bridge",
-					 vm->nics[i].source, vm->nics[i].mac);
+					 bridge, vm->nics[i].mac);
 	}
 	if (rc == 0)
 		rc = vk_argv_add(a, "--console");

@@ -1,0 +1,10 @@
+# common/net.mk - build fragment (see Makefile.am): virtual networks (docs/networks.md): definitions, bridges and addresses over netlink, nftables NAT, dnsmasq, bridging a host interface
+common_libvkit_a_SOURCES += common/net/netdef.c common/net/netdef.h \
+	common/net/netlink.c common/net/netlink.h \
+	common/net/hostcmd.c common/net/hostcmd.h \
+	common/net/nat.c common/net/nat.h \
+	common/net/dhcp.c common/net/dhcp.h \
+	common/net/network.c common/net/network.h \
+	common/net/netconf.c common/net/netconf.h \
+	common/net/ifbridge.c common/net/ifbridge.h \
+	common/net/nicspec.c common/net/nicspec.h
