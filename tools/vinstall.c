@@ -1,6 +1,7 @@
 /* vinstall.c - create a VM and run its OS installer, with virt-install's options and spellings. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -27,6 +28,9 @@
 #include "common/ids.h"
 #include "common/image.h"
 #include "common/media.h"
+#include "common/net/netdef.h"
+#include "common/net/network.h"
+#include "common/net/nicspec.h"
 #include "common/options.h"
 #include "common/osvariant.h"
 #include "common/size.h"
@@ -175,7 +179,6 @@ static const char *const boot_keys[] = { "kernel", "initrd", "kernel_args", "cmd
 					 "menu", "uefi", "loader", NULL };
 static const char *const disk_keys[] = { "path", "size", "format", "bus", "cache", "device", "readonly",
 					 "sparse", "backing_store", "backing_format", "serial", "shareable", "pool", "vol", NULL };
-static const char *const network_keys[] = { "bridge", "tap", "network", "type", "mac", "model", "none", NULL };
 static const char *const console_keys[] = { "type", "path", "target_type", NULL };
 static const char *const graphics_keys[] = { "type", "port", "listen", "password", "keymap", NULL };
 
@@ -197,17 +200,7 @@ static char *absolute(const char *path)
  * the real run makes the directories (vk_state_dir) when it starts creating. */
 static int state_file(const char *sub, const char *name, char **out)
 {
-	char dir[PATH_MAX];
-	int rc = vk_state_dir_resolve(geteuid(), dir, sizeof(dir));
-
-	*out = NULL;
-	if (rc < 0)
-		return rc;
-	if (asprintf(out, "%s/%s/%s", dir, sub, name) < 0) {
-		*out = NULL;
-		return vk_error(ENOMEM, "%s", dir);
-	}
-	return 0;
+	return vk_state_path_peek(out, sub, name);
 }
 
 static int parse_mib(const char *text, const char *what, uint64_t *out)
@@ -424,7 +417,7 @@ static int add_nic(struct plan *p, enum vk_nic_kind kind, const char *source, co
 	struct vk_nic nic = { .kind = kind, .source = (char *)source, .model = (char *)model };
 	int rc;
 
-	if (mac)
+	if (mac && *mac)
 		rc = vk_mac_parse(mac, nic.mac);
 	else
 		rc = vk_mac_generate(nic.mac);
@@ -436,10 +429,12 @@ static int add_nic(struct plan *p, enum vk_nic_kind kind, const char *source, co
 	return vk_vm_add_nic(p->vm, &nic);
 }
 
+/* --network (virt-install's spellings, common/net/nicspec.h) and --bridge;
+ * neither: a NIC on the default network, as virt-install does. */
 static int plan_networks(struct plan *p)
 {
-	struct vk_subopts so = { 0 };
-	const char *bridge, *tap, *mac, *model, *net, *type;
+	struct vk_nicspec spec;
+	bool none = false;
 	size_t i;
 	int rc = 0;
 
@@ -451,44 +446,28 @@ static int plan_networks(struct plan *p)
 			return rc;
 	}
 	for (i = 0; opt.networks && opt.networks[i]; i++) {
-		if (!strcmp(opt.networks[i], "none")) {
-			if (p->vm->n_nics || (opt.networks[1] && i == 0) || i > 0)
-				return vk_errorx(EINVAL, "--network none cannot be combined with other NICs");
+		rc = vk_nicspec_parse(opt.networks[i], &spec);
+		if (rc == -ENOTSUP) {
+			/* What vrun cannot do is a refusal, listed with the others. */
+			refuse(p, "%s", vk_last_error());
+			vk_error_clear();
 			continue;
 		}
-		rc = vk_subopts_parse(opt.networks[i], network_keys, NULL, "--network", &so);
 		if (rc < 0)
 			return rc;
-		bridge = vk_subopts_get(&so, "bridge");
-		tap = vk_subopts_get(&so, "tap");
-		net = vk_subopts_get(&so, "network");
-		type = vk_subopts_get(&so, "type");
-		mac = vk_subopts_get(&so, "mac");
-		model = vk_subopts_get(&so, "model");
-		if (!model)
-			model = p->variant->nic_model;
-		if (type && strcmp(type, "bridge") && strcmp(type, "tap"))
-			refuse(p, "--network type=%s: vrun connects NICs to a bridge or a tap only; "
-				  "use --network bridge=BR", type);
-		if (net || vk_subopts_get(&so, "none"))
-			refuse(p, "--network network=%s: there are no libvirt networks here; create a bridge "
-				  "(ip link add br0 type bridge) and use --network bridge=br0", net ? net : "");
-		if (bridge && tap) {
-			rc = vk_errorx(EINVAL, "--network: bridge= and tap= are exclusive");
-		} else if (bridge || tap) {
-			if (!*(bridge ? bridge : tap))
-				rc = vk_errorx(EINVAL, "--network: %s= needs a name", bridge ? "bridge" : "tap");
-			else
-				rc = add_nic(p, bridge ? VK_NIC_BRIDGE : VK_NIC_TAP, bridge ? bridge : tap, mac, model);
-		} else if (!net && !type) {
-			rc = vk_errorx(EINVAL, "--network %s: say where the NIC goes: bridge=BR or tap=NAME",
-				       opt.networks[i]);
-		}
-		vk_subopts_free(&so);
+		none |= spec.none;
+		if (!spec.none)
+			rc = add_nic(p, spec.nic.kind, spec.nic.source, spec.nic.mac,
+				     spec.nic.model ? spec.nic.model : p->variant->nic_model);
+		vk_nicspec_clear(&spec);
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	if (none && (p->vm->n_nics || i > 1))
+		return vk_errorx(EINVAL, "--network none cannot be combined with other NICs");
+	if (!none && !p->vm->n_nics && !p->n_refusals)
+		rc = add_nic(p, VK_NIC_NETWORK, VK_NET_DEFAULT, NULL, p->variant->nic_model);
+	return rc;
 }
 
 /*
@@ -1033,13 +1012,6 @@ static int plan_wait(struct plan *p)
 	return 0;
 }
 
-static const char *net_sysfs(void)
-{
-	const char *env = getenv("VKIT_SYSFS_NET");
-
-	return env && *env ? env : "/sys/class/net";
-}
-
 /* The directory a new file goes in, or the nearest one above it that exists
  * (the state directory's images/ appears only when the real run starts). */
 static void existing_dir_of(const char *file, char *out, size_t len)
@@ -1121,6 +1093,36 @@ static int check_macs(const struct plan *p)
 	return rc;
 }
 
+/* A NIC's bridge is on this host; a network is defined (or is the default
+ * one, defined on first use), and its bridge there when it is the host's. */
+static int check_nic(const struct vk_nic *nic)
+{
+	struct vk_netdef *def = NULL;
+	char path[PATH_MAX];
+	const char *bridge = nic->source;
+	int rc = 0;
+
+	if (nic->kind == VK_NIC_NETWORK) {
+		rc = vk_net_lookup_for_vm(nic->source, false, &def, NULL);
+		if (rc == -ENOENT)
+			rc = vk_errorx(ENOENT, "--network network=%s: no such network; define it (vctl net-define "
+				       "FILE, docs/networks.md) or use the default one (network=default)", nic->source);
+		if (rc < 0 || def->forward == VK_NET_NAT)
+			goto out;
+		bridge = def->bridge;
+	} else if (nic->kind != VK_NIC_BRIDGE) {
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/%s/bridge", vk_net_sysfs(), bridge);
+	if (access(path, F_OK) < 0)
+		rc = vk_errorx(ENODEV, "bridge %s%s%s%s: no such bridge on this host; make one from the host's "
+			       "interface (vctl iface-bridge eth0 %s) or name another", bridge,
+			       def ? " (network " : "", def ? def->name : "", def ? ")" : "", bridge);
+out:
+	vk_netdef_free(def);
+	return rc;
+}
+
 /* Step 1 of the flow: everything is checked before anything is created. */
 static int plan_check_host(struct plan *p)
 {
@@ -1143,15 +1145,9 @@ static int plan_check_host(struct plan *p)
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < p->vm->n_nics; i++) {
-		const struct vk_nic *nic = &p->vm->nics[i];
-
-		if (nic->kind != VK_NIC_BRIDGE)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s/bridge", net_sysfs(), nic->source);
-		if (access(path, F_OK) < 0)
-			return vk_errorx(ENODEV, "bridge %s: no such bridge on this host; create it "
-					 "(ip link add %s type bridge; ip link set %s up) or name another",
-					 nic->source, nic->source, nic->source);
+		rc = check_nic(&p->vm->nics[i]);
+		if (rc < 0)
+			return rc;
 	}
 	for (i = 0; i < p->n_disks; i++) {
 		const struct planned_disk *d = &p->disks[i];
@@ -1263,6 +1259,30 @@ static char *shell_quote(const char *s)
 	return out;
 }
 
+/* The default network, when a NIC needs it and it is not defined yet. */
+static void print_new_default_network(const struct vk_vm *vm)
+{
+	char a[INET_ADDRSTRLEN];
+	struct vk_netdef *def = NULL;
+	struct in_addr in;
+	size_t i;
+
+	for (i = 0; i < vm->n_nics; i++)
+		if (vm->nics[i].kind == VK_NIC_NETWORK && !strcmp(vm->nics[i].source, VK_NET_DEFAULT))
+			break;
+	if (i == vm->n_nics || vk_net_exists(VK_NET_DEFAULT))
+		return;
+	if (vk_net_plan_default(&def) < 0) {
+		vk_error_clear();
+		return;
+	}
+	in.s_addr = htonl(def->address & vk_ip4_mask(def->prefix));
+	inet_ntop(AF_INET, &in, a, sizeof(a));
+	printf("Network:     default is defined on first use: NAT, %s/%u on bridge %s, DHCP and DNS, "
+	       "started with the VM\n", a, def->prefix, def->bridge);
+	vk_netdef_free(def);
+}
+
 /* vrun's command line for the definition, quoted for a shell. */
 static void print_vrun_argv(const struct vk_vm *vm, const char *vrun, const char *console)
 {
@@ -1361,10 +1381,12 @@ static void print_plan(const struct plan *p)
 	if (!p->n_disks)
 		printf("Disks:       none\n");
 	for (i = 0; i < vm->n_nics; i++)
-		printf("NIC %zu:       %s %s, mac %s, %s\n", i + 1, vm->nics[i].kind == VK_NIC_TAP ? "tap" : "bridge",
-		       vm->nics[i].source, vm->nics[i].mac, vm->nics[i].model);
+		printf("NIC %zu:       %s %s, mac %s, %s\n", i + 1, vm->nics[i].kind == VK_NIC_TAP ? "tap"
+		       : vm->nics[i].kind == VK_NIC_NETWORK ? "network" : "bridge", vm->nics[i].source,
+		       vm->nics[i].mac, vm->nics[i].model);
 	if (!vm->n_nics)
 		printf("NICs:        none\n");
+	print_new_default_network(vm);
 	if (console_attached(p))
 		printf("Console:     serial, attached (Ctrl-] d detaches, Ctrl-] q stops the guest)\n");
 	else if (vm->console.kind == VK_CONSOLE_FILE)
@@ -1416,12 +1438,43 @@ struct created {
 	size_t n;
 	bool defined;
 	bool boot_dir;
+	bool default_network;		/* this run defined the default network */
 };
 
 static void created_add(struct created *c, const char *path)
 {
 	if (c->n < sizeof(c->paths) / sizeof(c->paths[0]))
 		c->paths[c->n++] = strdup(path);
+}
+
+/* The default network is defined on first use, as libvirt has it; it is
+ * started with the VM (run_vrun). */
+static int define_networks(const struct plan *p, struct created *c)
+{
+	struct vk_netdef *def = NULL;
+	bool created = false;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < p->vm->n_nics; i++) {
+		if (p->vm->nics[i].kind != VK_NIC_NETWORK)
+			continue;
+		rc = vk_net_lookup_for_vm(p->vm->nics[i].source, true, &def, &created);
+		vk_netdef_free(def);
+		def = NULL;
+		if (created && !vk_quiet)
+			fprintf(stderr, "Network %s defined (NAT, DHCP and DNS; vctl net-info %s)\n",
+				p->vm->nics[i].source, p->vm->nics[i].source);
+		c->default_network |= created;
+	}
+	return rc;
+}
+
+/* vrun is about to start: its networks are up (common/net/network.h). */
+static void network_note(const char *line)
+{
+	if (!vk_quiet)
+		fprintf(stderr, "vinstall: %s\n", line);
 }
 
 /* Step 5: a failure before the guest starts removes what this run made. */
@@ -1441,6 +1494,8 @@ static void rollback(struct created *c, const struct plan *p)
 	c->n = 0;
 	if (c->defined)
 		vk_vm_undefine(p->vm->name);
+	if (c->default_network && !vk_net_is_active(VK_NET_DEFAULT))
+		vk_net_undefine(VK_NET_DEFAULT);
 	if (c->boot_dir)
 		rmdir(p->boot_dir);
 	vk_errorx(EIO, "%s", reason);
@@ -1599,7 +1654,9 @@ static int run_vrun(const struct plan *p, const char *vrun, struct vrun_watch *w
 
 	memset(w, 0, sizeof(*w));
 	vk_relay_init(&r, attach ? STDIN_FILENO : -1, STDOUT_FILENO);
-	rc = vk_vrun_console_spec(p->vm, &console);
+	rc = vk_vm_networks_up(p->vm, network_note);
+	if (rc == 0)
+		rc = vk_vrun_console_spec(p->vm, &console);
 	if (rc < 0)
 		goto out;
 	snprintf(file, sizeof(file), "%s.vrun.log", p->vm->name);
@@ -1802,6 +1859,8 @@ static int run_install(struct plan *p)
 				created_add(&c, p->vm->boot.initrd);
 		}
 	}
+	if (rc == 0)
+		rc = define_networks(p, &c);
 	if (rc == 0) {
 		rc = vk_vm_define(p->vm, false);
 		c.defined = rc == 0;
