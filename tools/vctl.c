@@ -25,6 +25,7 @@
 #include "common/statedir.h"
 #include "common/vmdef.h"
 #include "common/vmlaunch.h"
+#include "tools/vctl.h"
 
 #define TICK_MS			100
 /* vrun opens its socket once the vCPUs run, well within this on any host;
@@ -35,16 +36,12 @@
 /* How long destroy waits for vrun to go after quit, then after SIGKILL. */
 #define DESTROY_WAIT_MS		10000
 
-/* Every option of every subcommand; each subcommand says which it takes. */
-static struct {
-	int all, names, console, remove_storage, disable, config, persistent, live, autostart, no_autostart, force;
-	char *driver, *subdriver, *mode, *type, *cache, *serial, *targetbus;
-} opt;
+struct vctl_options opt;
 
 enum {
 	O_ALL = 1 << 0, O_NAME = 1 << 1, O_CONSOLE = 1 << 2, O_STORAGE = 1 << 3, O_DISABLE = 1 << 4,
 	O_CONFIG = 1 << 5, O_DRIVER = 1 << 6, O_DISK = 1 << 7, O_AUTOSTART = 1 << 8, O_LIST_AUTOSTART = 1 << 9,
-	O_FORCE = 1 << 10,
+	O_FORCE = 1 << 10, O_BRIDGE = 1 << 11, O_DRY_RUN = 1 << 12, O_MAC = 1 << 13,
 };
 
 static struct poptOption vctl_options[] = {
@@ -70,6 +67,12 @@ static struct poptOption vctl_options[] = {
 	{ "cache", '\0', POPT_ARG_STRING, &opt.cache, 0, "attach-disk", "none|writeback|..." },
 	{ "serial", '\0', POPT_ARG_STRING, &opt.serial, 0, "attach-disk: the disk's serial", "ID" },
 	{ "targetbus", '\0', POPT_ARG_STRING, &opt.targetbus, 0, "attach-disk: virtio (the only one)", "virtio" },
+	{ "no-stp", '\0', POPT_ARG_NONE, &opt.no_stp, 0, "iface-bridge: the new bridge runs no STP", NULL },
+	{ "delay", '\0', POPT_ARG_STRING, &opt.delay, 0, "iface-bridge: the bridge's forward delay (default 0)",
+	  "SECONDS" },
+	{ "dry-run", '\0', POPT_ARG_NONE, &opt.dry_run, 0, "iface-bridge, iface-unbridge: say what would be done",
+	  NULL },
+	{ "mac", '\0', POPT_ARG_STRING, &opt.mac, 0, "net-dhcp-leases: only this MAC's leases", "MAC" },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_common_options, 0, "Common options:", NULL },
 	POPT_AUTOHELP
 	POPT_TABLEEND
@@ -89,7 +92,14 @@ static const char usage_text[] =
 	"  undefine NAME [--remove-all-storage] [--force]\n"
 	"  autostart NAME [--disable]\n"
 	"  attach-disk NAME SOURCE TARGET --config [--subdriver raw|qcow2] [--mode readonly]\n"
-	"  detach-disk NAME TARGET --config";
+	"  detach-disk NAME TARGET --config\n"
+	"  domiflist NAME | domifaddr NAME   a VM's NICs; their addresses from the DHCP leases\n"
+	"  net-list [--all] [--name] | net-info NET\n"
+	"  net-define FILE | net-undefine NET   a network's JSON definition (docs/networks.md)\n"
+	"  net-start NET | net-destroy NET | net-autostart NET [--disable]\n"
+	"  net-dhcp-leases NET [--mac MAC]\n"
+	"  iface-bridge IFACE BRIDGE [--no-stp] [--delay N] [--dry-run]   put IFACE on a new bridge\n"
+	"  iface-unbridge BRIDGE [--dry-run]   put the bridge's port back in its place";
 
 static int64_t now_ms(void)
 {
@@ -168,8 +178,7 @@ static int vm_state_get(const char *name, struct vm_state *s)
 	return 0;
 }
 
-/* Refuse unless the VM runs; *pid is vrun's. */
-static int need_running(const char *name, int *pid)
+int vctl_need_running(const char *name, int *pid)
 {
 	struct vk_vm *vm = NULL;
 	int rc = vk_vm_lookup(name, &vm);
@@ -189,20 +198,24 @@ static int need_running(const char *name, int *pid)
 
 /* virsh's table: a space before each cell, two after all but the last,
  * and a rule as wide as the columns plus three each. */
-static void print_table(char *const cells[][3], size_t rows)
+void vctl_print_table(char *const *cells, size_t rows, size_t cols)
 {
-	size_t w[3] = { 0 }, i, j, k;
+	size_t w[8] = { 0 }, rule = 0, i, j;
 
+	if (cols > sizeof(w) / sizeof(w[0]))
+		cols = sizeof(w) / sizeof(w[0]);
 	for (i = 0; i < rows; i++)
-		for (j = 0; j < 3; j++)
-			if (strlen(cells[i][j]) > w[j])
-				w[j] = strlen(cells[i][j]);
+		for (j = 0; j < cols; j++)
+			if (strlen(cells[i * cols + j]) > w[j])
+				w[j] = strlen(cells[i * cols + j]);
+	for (j = 0; j < cols; j++)
+		rule += w[j] + 3;
 	/* -q leaves the header out, as virsh -q does */
 	for (i = vk_quiet ? 1 : 0; i < rows; i++) {
-		for (j = 0; j < 3; j++)
-			printf(" %-*s%s", j < 2 ? (int)w[j] : 0, cells[i][j], j < 2 ? "  " : "\n");
+		for (j = 0; j < cols; j++)
+			printf(" %-*s%s", j + 1 < cols ? (int)w[j] : 0, cells[i * cols + j], j + 1 < cols ? "  " : "\n");
 		if (i == 0) {
-			for (k = 0; k < w[0] + w[1] + w[2] + 9; k++)
+			for (j = 0; j < rule; j++)
 				putchar('-');
 			putchar('\n');
 		}
@@ -274,7 +287,7 @@ static int cmd_list(char **args)
 		rows++;
 	}
 	if (!opt.names)
-		print_table((char *const (*)[3])cells, rows);
+		vctl_print_table(&cells[0][0], rows, 3);
 	printf("\n");
 	rc = 0;
 out:
@@ -393,7 +406,7 @@ static int console_pty(const char *name, char **pty)
 {
 	struct json_object *st = NULL, *con;
 	const char *kind, *path;
-	int rc = need_running(name, NULL);
+	int rc = vctl_need_running(name, NULL);
 
 	*pty = NULL;
 	if (rc == 0)
@@ -470,6 +483,8 @@ static int start_vm(const char *name)
 	}
 	rc = vk_vrun_find("vctl", &vrun);
 	if (rc == 0)
+		rc = vctl_networks_up(vm);
+	if (rc == 0)
 		rc = vk_vrun_console_spec(vm, &console);
 	if (rc == 0)
 		rc = vk_vrun_argv(vm, vrun, console, &a);
@@ -527,13 +542,14 @@ out:
 	return rc;
 }
 
-/* What libvirtd does when it starts: every VM marked autostart that is not
- * running is started; one that fails is reported and the others still
- * start.  vkit has no daemon, so the vkit-autostart unit runs this at boot. */
+/* What libvirtd does when it starts: every network, then every VM marked
+ * autostart that is not running is started; one that fails is reported
+ * and the others still start.  vkit has no daemon, so the vkit-autostart
+ * unit runs this at boot. */
 static int start_autostarted(void)
 {
 	char **names = NULL;
-	size_t n = 0, failed = 0;
+	size_t n = 0, failed = 0, net_failed = vctl_start_autostarted_networks();
 	int rc = vk_vm_list(&names, &n);
 
 	for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -549,6 +565,9 @@ static int start_autostarted(void)
 	if (rc == 0 && failed)
 		rc = vk_errorx(EIO, "start --autostart: %zu domain%s failed to start (above)", failed,
 			       failed == 1 ? "" : "s");
+	else if (rc == 0 && net_failed)
+		rc = vk_errorx(EIO, "start --autostart: %zu network%s failed to start (above)", net_failed,
+			       net_failed == 1 ? "" : "s");
 	vk_strv_free(names);
 	return rc;
 }
@@ -567,7 +586,7 @@ static int cmd_start(char **args)
 static int cmd_shutdown(char **args)
 {
 	struct json_object *r = NULL, *l;
-	int rc = need_running(args[0], NULL);
+	int rc = vctl_need_running(args[0], NULL);
 
 	if (rc == 0)
 		rc = vk_control_call_vm(args[0], "powerdown", VK_CONTROL_TIMEOUT_MS, &r);
@@ -599,7 +618,7 @@ static bool wait_gone(const char *name, int pid, int ms)
 static int cmd_destroy(char **args)
 {
 	const char *name = args[0];
-	int pid = 0, rc = need_running(name, &pid);
+	int pid = 0, rc = vctl_need_running(name, &pid);
 
 	if (rc < 0)
 		return rc;
@@ -622,7 +641,7 @@ static int cmd_destroy(char **args)
 
 static int cmd_suspend(char **args)
 {
-	int rc = need_running(args[0], NULL);
+	int rc = vctl_need_running(args[0], NULL);
 
 	if (rc == 0)
 		rc = vk_control_call_vm(args[0], "pause", PAUSE_TIMEOUT_MS, NULL);
@@ -633,7 +652,7 @@ static int cmd_suspend(char **args)
 
 static int cmd_resume(char **args)
 {
-	int rc = need_running(args[0], NULL);
+	int rc = vctl_need_running(args[0], NULL);
 
 	if (rc == 0)
 		rc = vk_control_call_vm(args[0], "resume", VK_CONTROL_TIMEOUT_MS, NULL);
@@ -978,6 +997,18 @@ static const struct command commands[] = {
 	{ "autostart", cmd_autostart, 1, "NAME", O_DISABLE },
 	{ "attach-disk", cmd_attach_disk, 3, "NAME SOURCE TARGET", O_CONFIG | O_DRIVER | O_DISK },
 	{ "detach-disk", cmd_detach_disk, 2, "NAME TARGET", O_CONFIG },
+	{ "domiflist", vctl_domiflist, 1, "NAME", 0 },
+	{ "domifaddr", vctl_domifaddr, 1, "NAME", 0 },
+	{ "net-list", vctl_net_list, 0, "", O_ALL | O_NAME },
+	{ "net-info", vctl_net_info, 1, "NET", 0 },
+	{ "net-define", vctl_net_define, 1, "FILE", 0 },
+	{ "net-undefine", vctl_net_undefine, 1, "NET", 0 },
+	{ "net-start", vctl_net_start, 1, "NET", 0 },
+	{ "net-destroy", vctl_net_destroy, 1, "NET", 0 },
+	{ "net-autostart", vctl_net_autostart, 1, "NET", O_DISABLE },
+	{ "net-dhcp-leases", vctl_net_dhcp_leases, 1, "NET", O_MAC },
+	{ "iface-bridge", vctl_iface_bridge, 2, "IFACE BRIDGE", O_BRIDGE | O_DRY_RUN },
+	{ "iface-unbridge", vctl_iface_unbridge, 1, "BRIDGE", O_DRY_RUN },
 };
 
 /* An option given to a command that has no use for it is refused by name. */
@@ -989,12 +1020,13 @@ static int check_options(const struct command *c)
 		{ "--persistent", O_CONFIG }, { "--live", O_CONFIG }, { "--driver", O_DRIVER },
 		{ "--subdriver", O_DRIVER }, { "--mode", O_DISK }, { "--type", O_DISK }, { "--cache", O_DISK },
 		{ "--serial", O_DISK }, { "--targetbus", O_DISK }, { "--autostart", O_AUTOSTART },
-		{ "--no-autostart", O_LIST_AUTOSTART }, { "--force", O_FORCE },
+		{ "--no-autostart", O_LIST_AUTOSTART }, { "--force", O_FORCE }, { "--no-stp", O_BRIDGE },
+		{ "--delay", O_BRIDGE }, { "--dry-run", O_DRY_RUN }, { "--mac", O_MAC },
 	};
 	const bool set[] = {
 		opt.all, opt.names, opt.console, opt.remove_storage, opt.disable, opt.config, opt.persistent,
 		opt.live, opt.driver, opt.subdriver, opt.mode, opt.type, opt.cache, opt.serial, opt.targetbus,
-		opt.autostart, opt.no_autostart, opt.force,
+		opt.autostart, opt.no_autostart, opt.force, opt.no_stp, opt.delay, opt.dry_run, opt.mac,
 	};
 
 	for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++)
