@@ -8,3 +8,8 @@ common_libvkit_a_SOURCES += common/net/netdef.c common/net/netdef.h \
 	common/net/netconf.c common/net/netconf.h \
 	common/net/ifbridge.c common/net/ifbridge.h \
 	common/net/nicspec.c common/net/nicspec.h
+
+check_PROGRAMS += tests/unit/test-net
+TESTS += tests/unit/test-net
+tests_unit_test_net_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_net_LDADD = $(UNIT_LIBS)

@@ -255,16 +255,38 @@ out:
 	return rc;
 }
 
+/* An IPv4 label is the device's name, or the name and ":alias": on the
+ * other device it is that device's name (and the same alias). */
+static void relabel(struct vk_addr *a, const char *from, const char *to)
+{
+	size_t len = strlen(from);
+	char alias[IFNAMSIZ];
+
+	if (strncmp(a->label, from, len) || (a->label[len] && a->label[len] != ':')) {
+		a->label[0] = '\0';
+		return;
+	}
+	snprintf(alias, sizeof(alias), "%s", a->label + len);
+	if (strlen(to) + strlen(alias) < sizeof(a->label))
+		snprintf(a->label, sizeof(a->label), "%s%s", to, alias);
+	else
+		a->label[0] = '\0';	/* too long for the kernel: the plain name */
+}
+
 /* Moves the first *done addresses and routes from one interface to the
  * other; *done counts what has moved, for the way back. */
 static int move_addrs(struct vk_nl *nl, struct vk_ifbridge *b, int from, int to, size_t *done)
 {
+	char from_name[IFNAMSIZ] = "", to_name[IFNAMSIZ] = "";
 	struct vk_addr a;
 	int rc = 0;
 
+	if_indextoname((unsigned)from, from_name);
+	if_indextoname((unsigned)to, to_name);
 	for (*done = 0; rc == 0 && *done < b->n_addrs; (*done)++) {
 		a = b->addrs[*done];
 		a.index = to;
+		relabel(&a, from_name, to_name);
 		rc = vk_nl_addr_add(nl, &a);
 		if (rc == 0) {
 			a.index = from;

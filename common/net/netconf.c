@@ -261,19 +261,14 @@ static int networkd_bridge(const char *iface, const char *bridge, bool stp, unsi
 /* Our three files, if they are there and say they are ours. */
 static int networkd_unbridge(const char *iface, const char *bridge, struct vk_netconf *c)
 {
-	char file[64], *path, *text;
-	const char *names[3];
-	char bufs[3][64];
+	char names[3][64], *path, *text;
 	int rc = 0;
 
-	snprintf(bufs[0], sizeof(bufs[0]), NETWORKD_PREFIX "%s.netdev", bridge);
-	snprintf(bufs[1], sizeof(bufs[1]), NETWORKD_PREFIX "%s-port.network", iface);
-	snprintf(bufs[2], sizeof(bufs[2]), NETWORKD_PREFIX "%s.network", bridge);
-	for (int i = 0; i < 3; i++)
-		names[i] = bufs[i];
+	snprintf(names[0], sizeof(names[0]), NETWORKD_PREFIX "%s.netdev", bridge);
+	snprintf(names[1], sizeof(names[1]), NETWORKD_PREFIX "%s-port.network", iface);
+	snprintf(names[2], sizeof(names[2]), NETWORKD_PREFIX "%s.network", bridge);
 	for (int i = 0; rc == 0 && i < 3; i++) {
-		snprintf(file, sizeof(file), "%s", names[i]);
-		path = path_of(networkd_dirs[0], file);
+		path = path_of(networkd_dirs[0], names[i]);
 		if (!path)
 			return vk_error(ENOMEM, "networkd");
 		text = NULL;
@@ -407,9 +402,11 @@ static bool stanza_start(const char *line)
 /* "iface IFACE FAMILY METHOD": the family and method, or false. */
 static bool iface_line(const char *line, const char *iface, char *family, char *method)
 {
-	char w[4][64];
+	char w[4][64], one[512];
 
-	if (sscanf(line, " %63s %63s %63s %63s", w[0], w[1], w[2], w[3]) != 4)
+	/* One line only: sscanf's blanks would read on past its end. */
+	snprintf(one, sizeof(one), "%.*s", (int)strcspn(line, "\n"), line);
+	if (sscanf(one, " %63s %63s %63s %63s", w[0], w[1], w[2], w[3]) != 4)
 		return false;
 	if (strcmp(w[0], "iface") || strcmp(w[1], iface))
 		return false;
