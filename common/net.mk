@@ -13,3 +13,9 @@ check_PROGRAMS += tests/unit/test-net
 TESTS += tests/unit/test-net
 tests_unit_test_net_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_net_LDADD = $(UNIT_LIBS)
+
+# For real, inside network namespaces the tests make (root; skipped otherwise).
+TESTS += tests/tools/networks.sh
+dist_noinst_SCRIPTS += tests/tools/networks.sh
+dist_noinst_DATA += tests/tools/netns-lib.sh
+tests/tools/networks.log: tools/vctl tools/vinstall tools/vclone

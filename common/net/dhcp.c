@@ -190,7 +190,7 @@ static int prepare_file(const char *path)
 
 int vk_dnsmasq_start(const struct vk_netdef *def, const struct vk_dnsmasq_files *f, pid_t *pid)
 {
-	char *prog = NULL, *conf = NULL, *out = NULL, *conf_opt = NULL, *run_dir = NULL;
+	char *prog = NULL, *conf = NULL, *out = NULL, *conf_opt = NULL, *run_dir = NULL, *old_log = NULL;
 	int rc;
 
 	*pid = 0;
@@ -203,6 +203,17 @@ int vk_dnsmasq_start(const struct vk_netdef *def, const struct vk_dnsmasq_files 
 		goto out;
 	}
 	unlink(f->pid);
+	/* dnsmasq makes its log its own user's: each start gets a new one,
+	 * the last one kept beside it (it may say why that dnsmasq died). */
+	if (asprintf(&old_log, "%s.old", f->log) < 0) {
+		old_log = NULL;
+		rc = vk_error(ENOMEM, "dnsmasq");
+		goto out;
+	}
+	if (rename(f->log, old_log) < 0 && errno != ENOENT) {
+		rc = vk_error(errno, "%s", f->log);
+		goto out;
+	}
 	if ((rc = vk_state_path(&run_dir, RUN_SUBDIR, NULL)) < 0 ||
 	    (rc = vk_write_file_atomic(f->conf, conf, strlen(conf), VK_MODE_PRIVATE_FILE)) < 0 ||
 	    (rc = prepare_file(f->leases)) < 0 || (rc = prepare_file(f->log)) < 0)
@@ -224,14 +235,16 @@ int vk_dnsmasq_start(const struct vk_netdef *def, const struct vk_dnsmasq_files 
 	}
 	if (rc < 0)
 		goto out;
-	/* dnsmasq makes its pid file 0644; ours are private (in a private
-	 * directory besides). */
+	/* dnsmasq makes its pid file 0644 and its log 0660; ours are private
+	 * (in a private directory besides). */
 	chmod(f->pid, VK_MODE_PRIVATE_FILE);
+	chmod(f->log, VK_MODE_PRIVATE_FILE);
 	*pid = vk_dnsmasq_read_pid(f);
 	if (!*pid || !vk_dnsmasq_is_ours(*pid, f->conf))
 		rc = vk_errorx(EIO, "network %s: dnsmasq said it started, but %s holds no pid of a running "
 			       "dnsmasq; see %s", def->name, f->pid, f->log);
 out:
+	free(old_log);
 	free(run_dir);
 	free(out);
 	free(conf_opt);

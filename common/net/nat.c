@@ -257,39 +257,76 @@ static char *table_command(const char *cmd, const char *network)
 	return text;
 }
 
-int vk_nat_present(const char *network)
+/* Whether the network's table is there (1) or not (0), and how many rules
+ * it holds.  Asked through nft's JSON input, so no name is ever parsed by
+ * nft's command line (which takes no '+'). */
+static int table_rules(const char *network, size_t *n_rules)
 {
-	char *out = NULL, table[VK_NAME_MAX + 8], what[VK_NAME_MAX + 32];
-	struct json_object *top = NULL, *list, *t, *o;
-	int rc, found = 0;
+	char *cmd = table_command("list", network), *path = NULL, *out = NULL;
+	struct json_object *top = NULL, *list, *o;
+	int rc;
 	size_t i;
 
-	snprintf(what, sizeof(what), "network %s", network);
-	vk_nat_table_name(network, table, sizeof(table));
-	/* A table per network is listed by family; names are compared here,
-	 * so no name is ever parsed by nft's command line. */
-	rc = nft(what, NULL, &out, "-j", "list", "tables");
-	if (rc == 0)
-		rc = vk_json_parse_object(out, 64, "nft's list of tables", &top);
-	if (rc == 0 && json_object_object_get_ex(top, "nftables", &list) &&
-	    json_object_is_type(list, json_type_array))
-		for (i = 0; i < json_object_array_length(list); i++) {
-			o = json_object_array_get_idx(list, i);
-			if (json_object_object_get_ex(o, "table", &t) &&
-			    !strcmp(json_object_get_string(json_object_object_get(t, "family")) ?: "",
-				    VK_NAT_TABLE_FAMILY) &&
-			    !strcmp(json_object_get_string(json_object_object_get(t, "name")) ?: "", table))
-				found = 1;
-		}
+	*n_rules = 0;
+	if (!cmd)
+		return -ENOMEM;
+	rc = vk_nat_find_nft(&path);
+	if (rc == 0) {
+		char *argv[] = { path, (char *)"-j", (char *)"-f", (char *)"-", NULL };
+
+		rc = vk_hostcmd_run(argv, cmd, &out);
+	}
+	if (rc > 0) {
+		/* "No such file or directory": no such table */
+		rc = out && strstr(out, "No such file or directory") ? 0
+		     : vk_errorx(EIO, "network %s: nft cannot list its table: %s", network, vk_hostcmd_last_line(out));
+		goto out;
+	}
+	if (rc < 0)
+		goto out;
+	rc = vk_json_parse_object(out, 64, "nft's listing of a table", &top);
+	if (rc < 0)
+		goto out;
+	if (json_object_object_get_ex(top, "nftables", &list) && json_object_is_type(list, json_type_array))
+		for (i = 0; i < json_object_array_length(list); i++)
+			if (json_object_object_get_ex(json_object_array_get_idx(list, i), "rule", &o))
+				(*n_rules)++;
+	rc = 1;
+out:
 	json_object_put(top);
 	free(out);
-	return rc < 0 ? rc : found;
+	free(path);
+	free(cmd);
+	return rc;
+}
+
+int vk_nat_state(const struct vk_netdef *def)
+{
+	struct json_object *top = NULL, *cmds, *v;
+	char *rules = vk_nat_ruleset(def);
+	size_t want = 0, have = 0, i;
+	int rc;
+
+	if (!rules)
+		return -ENOMEM;
+	rc = vk_json_parse_object(rules, 64, "rules", &top);
+	if (rc == 0 && json_object_object_get_ex(top, "nftables", &cmds))
+		for (i = 0; i < json_object_array_length(cmds); i++)
+			if (json_object_object_get_ex(json_object_array_get_idx(cmds, i), "add", &v) &&
+			    json_object_object_get_ex(v, "rule", &v))
+				want++;
+	json_object_put(top);
+	free(rules);
+	if (rc == 0)
+		rc = table_rules(def->name, &have);
+	return rc <= 0 ? rc : have == want ? 1 : 2;
 }
 
 int vk_nat_remove(const char *network)
 {
 	char what[VK_NAME_MAX + 32], *cmd;
-	int rc = vk_nat_present(network);
+	size_t n;
+	int rc = table_rules(network, &n);
 
 	if (rc <= 0)
 		return rc;

@@ -27,8 +27,9 @@ int vk_nat_find_nft(char **out);
 int vk_nat_add(const struct vk_netdef *def);
 /* Deletes the network's table; one that is not there is not an error. */
 int vk_nat_remove(const char *network);
-/* 1 when the network's table exists, 0 when not. */
-int vk_nat_present(const char *network);
+/* What is there of def's table: 0 nothing, 1 all its rules, 2 the table
+ * with rules missing (flushed, edited by hand). */
+int vk_nat_state(const struct vk_netdef *def);
 /*
  * The host's own forward hooks that drop by default (a firewall, Docker's
  * "ip filter FORWARD"): a packet must pass every base chain on a hook, so

@@ -196,7 +196,7 @@ static int bridge_present(const char *bridge, bool *present)
 static int status_of(const struct vk_netdef *def, const struct net_state *s, struct vk_net_status *st)
 {
 	struct vk_dnsmasq_files f;
-	int rc;
+	int rc, rules;
 
 	st->active = true;
 	rc = bridge_present(def->bridge, &st->bridge_present);
@@ -208,10 +208,10 @@ static int status_of(const struct vk_netdef *def, const struct net_state *s, str
 	}
 	if (def->forward != VK_NET_NAT)
 		return 0;
-	rc = vk_nat_present(def->name);
-	if (rc < 0)
-		return rc;
-	st->rules_present = rc == 1;
+	rules = vk_nat_state(def);
+	if (rules < 0)
+		return rules;
+	st->rules_present = rules == 1;
 	rc = vk_dnsmasq_files_get(def->name, &f);
 	if (rc < 0)
 		return rc;
@@ -219,8 +219,8 @@ static int status_of(const struct vk_netdef *def, const struct net_state *s, str
 	st->dnsmasq_running = vk_dnsmasq_is_ours(s->dnsmasq, f.conf);
 	vk_dnsmasq_files_free(&f);
 	if (!st->rules_present)
-		snprintf(st->problem, sizeof(st->problem), "its nftables table %s%s is gone (flushed?)",
-			 VK_NAT_TABLE_PREFIX, def->name);
+		snprintf(st->problem, sizeof(st->problem), "its nftables table %s%s %s", VK_NAT_TABLE_PREFIX,
+			 def->name, rules == 0 ? "is gone" : "lacks some of its rules (flushed?)");
 	else if (def->dhcp && !st->dnsmasq_running)
 		snprintf(st->problem, sizeof(st->problem), "its dnsmasq (pid %d) is not running", (int)s->dnsmasq);
 	return 0;
