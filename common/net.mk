@@ -19,3 +19,6 @@ TESTS += tests/tools/networks.sh
 dist_noinst_SCRIPTS += tests/tools/networks.sh
 dist_noinst_DATA += tests/tools/netns-lib.sh
 tests/tools/networks.log: tools/vctl tools/vinstall tools/vclone
+TESTS += tests/tools/iface-bridge.sh
+dist_noinst_SCRIPTS += tests/tools/iface-bridge.sh
+tests/tools/iface-bridge.log: tools/vctl
