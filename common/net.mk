@@ -22,3 +22,8 @@ tests/tools/networks.log: tools/vctl tools/vinstall tools/vclone
 TESTS += tests/tools/iface-bridge.sh
 dist_noinst_SCRIPTS += tests/tools/iface-bridge.sh
 tests/tools/iface-bridge.log: tools/vctl
+
+# Real guests on the default network, in the nested sandbox (docs/sandbox.md).
+TESTS += tests/sandbox/networks-l1.sh
+dist_noinst_SCRIPTS += tests/sandbox/networks-l1.sh
+tests/sandbox/networks-l1.log: vmm/vrun tools/vctl

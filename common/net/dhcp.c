@@ -229,7 +229,7 @@ int vk_dnsmasq_start(const struct vk_netdef *def, const struct vk_dnsmasq_files 
 		rc = vk_hostcmd_run(argv, NULL, &out);
 	}
 	if (rc > 0) {
-		rc = vk_errorx(EIO, "network %s: dnsmasq did not start: %s", def->name,
+		rc = vk_errorx(EIO, "dnsmasq did not start: %s",
 			       out && *out ? vk_hostcmd_last_line(out) : "(no message; see its log)");
 		goto out;
 	}
@@ -241,8 +241,8 @@ int vk_dnsmasq_start(const struct vk_netdef *def, const struct vk_dnsmasq_files 
 	chmod(f->log, VK_MODE_PRIVATE_FILE);
 	*pid = vk_dnsmasq_read_pid(f);
 	if (!*pid || !vk_dnsmasq_is_ours(*pid, f->conf))
-		rc = vk_errorx(EIO, "network %s: dnsmasq said it started, but %s holds no pid of a running "
-			       "dnsmasq; see %s", def->name, f->pid, f->log);
+		rc = vk_errorx(EIO, "dnsmasq said it started, but %s holds no pid of a running dnsmasq; "
+			       "see %s", f->pid, f->log);
 out:
 	free(old_log);
 	free(run_dir);

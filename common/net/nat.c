@@ -200,9 +200,14 @@ char *vk_nat_ruleset(const struct vk_netdef *def)
 
 /* ---- running nft ---- */
 
-/* nft ARGS with input; its output on failure goes into the message. */
-static int nft(const char *what, const char *input, char **output, const char *arg1, const char *arg2,
-	       const char *arg3)
+/*
+ * nft -j ARG: with -j, nft reads a command line that is JSON as its JSON
+ * input (libnftables tries JSON first), so a ruleset goes as one argument:
+ * no file to write, and no /dev/stdin, which a minimal system may lack.
+ * *status is nft's exit status (output: what it printed, may be NULL);
+ * returns -errno only when nft could not be run at all.
+ */
+static int nft_run(const char *arg, int *status, char **output)
 {
 	char *path = NULL, *out = NULL;
 	int rc = vk_nat_find_nft(&path);
@@ -210,33 +215,49 @@ static int nft(const char *what, const char *input, char **output, const char *a
 	if (rc < 0)
 		return rc;
 	{
-		char *argv[] = { path, (char *)arg1, (char *)arg2, (char *)arg3, NULL };
+		char *argv[] = { path, (char *)"-j", (char *)arg, NULL };
 
-		rc = vk_hostcmd_run(argv, input, &out);
+		rc = vk_hostcmd_run(argv, NULL, &out);
 	}
-	if (rc > 0)
-		rc = vk_errorx(EIO, "%s: nft failed: %s", what, out && *out ? vk_hostcmd_last_line(out)
-									   : "(no message)");
-	else if (rc < 0)
-		vk_error_prefix(rc, "%s: cannot run %s", what, path);
-	if (rc == 0 && output) {
-		*output = out;
-		out = NULL;
+	if (rc < 0) {
+		vk_error_prefix(rc, "cannot run %s", path);
+	} else {
+		*status = rc;
+		rc = 0;
+		if (output) {
+			*output = out;
+			out = NULL;
+		}
 	}
 	free(out);
 	free(path);
 	return rc;
 }
 
+/* The same, where anything but success is an error naming nft's words. */
+static int nft(const char *arg, char **output)
+{
+	char *out = NULL;
+	int status = 0, rc = nft_run(arg, &status, &out);
+
+	if (rc == 0 && status)
+		rc = vk_errorx(EIO, "nft failed: %s", out && *out ? vk_hostcmd_last_line(out) : "(no message)");
+	if (rc == 0 && output) {
+		*output = out;
+		out = NULL;
+	}
+	free(out);
+	return rc;
+}
+
 int vk_nat_add(const struct vk_netdef *def)
 {
-	char *rules = vk_nat_ruleset(def), what[VK_NAME_MAX + 32];
+	char *rules = vk_nat_ruleset(def);
 	int rc;
 
 	if (!rules)
 		return -ENOMEM;
-	snprintf(what, sizeof(what), "network %s", def->name);
-	rc = nft(what, rules, NULL, "-j", "-f", "-");
+	rc = nft(rules, NULL);
 	free(rules);
 	return rc;
 }
@@ -262,24 +283,20 @@ static char *table_command(const char *cmd, const char *network)
  * nft's command line (which takes no '+'). */
 static int table_rules(const char *network, size_t *n_rules)
 {
-	char *cmd = table_command("list", network), *path = NULL, *out = NULL;
+	char *cmd = table_command("list", network), *out = NULL;
 	struct json_object *top = NULL, *list, *o;
-	int rc;
+	int rc, status = 0;
 	size_t i;
 
 	*n_rules = 0;
 	if (!cmd)
 		return -ENOMEM;
-	rc = vk_nat_find_nft(&path);
-	if (rc == 0) {
-		char *argv[] = { path, (char *)"-j", (char *)"-f", (char *)"-", NULL };
-
-		rc = vk_hostcmd_run(argv, cmd, &out);
-	}
-	if (rc > 0) {
+	rc = nft_run(cmd, &status, &out);
+	if (rc == 0 && status) {
 		/* "No such file or directory": no such table */
 		rc = out && strstr(out, "No such file or directory") ? 0
-		     : vk_errorx(EIO, "network %s: nft cannot list its table: %s", network, vk_hostcmd_last_line(out));
+		     : vk_errorx(EIO, "nft cannot list table %s%s: %s", VK_NAT_TABLE_PREFIX, network,
+				 vk_hostcmd_last_line(out));
 		goto out;
 	}
 	if (rc < 0)
@@ -295,7 +312,6 @@ static int table_rules(const char *network, size_t *n_rules)
 out:
 	json_object_put(top);
 	free(out);
-	free(path);
 	free(cmd);
 	return rc;
 }
@@ -324,7 +340,7 @@ int vk_nat_state(const struct vk_netdef *def)
 
 int vk_nat_remove(const char *network)
 {
-	char what[VK_NAME_MAX + 32], *cmd;
+	char *cmd;
 	size_t n;
 	int rc = table_rules(network, &n);
 
@@ -333,8 +349,7 @@ int vk_nat_remove(const char *network)
 	cmd = table_command("delete", network);
 	if (!cmd)
 		return -ENOMEM;
-	snprintf(what, sizeof(what), "network %s", network);
-	rc = nft(what, cmd, NULL, "-j", "-f", "-");
+	rc = nft(cmd, NULL);
 	free(cmd);
 	return rc;
 }
@@ -348,7 +363,7 @@ int vk_nat_host_forward_drops(char ***names)
 	int rc;
 
 	*names = NULL;
-	rc = nft("the host's firewall", NULL, &out, "-j", "list", "chains");
+	rc = nft("list chains", &out);
 	if (rc == 0)
 		rc = vk_json_parse_object(out, 64, "nft's list of chains", &top);
 	if (rc < 0 || !json_object_object_get_ex(top, "nftables", &list) ||

@@ -298,9 +298,8 @@ static int check_subnet_free(struct vk_nl *nl, const struct vk_netdef *def)
 			continue;
 		if_indextoname((unsigned)addrs[i].index, dev);
 		vk_addr_text(AF_INET, addrs[i].addr, addrs[i].prefix, text, sizeof(text));
-		rc = vk_errorx(EADDRINUSE, "network %s: its subnet is in use on this host (%s on %s); give the "
-			       "network another range (vctl net-define) or remove that address", def->name, text,
-			       dev);
+		rc = vk_errorx(EADDRINUSE, "its subnet is in use on this host (%s on %s); give the network another "
+			       "range (vctl net-define) or remove that address", text, dev);
 	}
 	for (i = 0; rc == 0 && i < n_routes; i++) {
 		if (!routes[i].dst_len || routes[i].type != RTN_UNICAST)
@@ -313,8 +312,8 @@ static int check_subnet_free(struct vk_nl *nl, const struct vk_netdef *def)
 		if (!routes[i].oif || !if_indextoname((unsigned)routes[i].oif, dev))
 			snprintf(dev, sizeof(dev), "?");
 		vk_addr_text(AF_INET, routes[i].dst, routes[i].dst_len, text, sizeof(text));
-		rc = vk_errorx(EADDRINUSE, "network %s: the host routes %s (dev %s), which overlaps its subnet; "
-			       "give the network another range (vctl net-define)", def->name, text, dev);
+		rc = vk_errorx(EADDRINUSE, "the host routes %s (dev %s), which overlaps its subnet; give the network "
+			       "another range (vctl net-define)", text, dev);
 	}
 	free(addrs);
 	free(routes);
@@ -387,14 +386,14 @@ static int add_bridge(struct vk_nl *nl, const struct vk_netdef *def, struct net_
 }
 
 /* What the host's firewall will do to the guests' traffic. */
-static char *forward_warning(const struct vk_netdef *def)
+static char *forward_warning(void)
 {
 	char **drops = NULL, *msg = NULL;
 	int n = vk_nat_host_forward_drops(&drops);
 
-	if (n > 0 && asprintf(&msg, "network %s: the host's firewall drops forwarded packets by default "
-			      "(chain %s%s), so guests may not reach past the host; let the subnet through "
-			      "there (vkit does not change the host's own rules)", def->name, drops[0],
+	if (n > 0 && asprintf(&msg, "the host's firewall drops forwarded packets by default (chain %s%s), "
+			      "so guests may not reach past the host; let the subnet through there (vkit does "
+			      "not change the host's own rules)", drops[0],
 			      n > 1 ? " and others" : "") < 0)
 		msg = NULL;
 	vk_strv_free(drops);
@@ -492,20 +491,19 @@ static int start_locked(const struct vk_netdef *def, bool *repaired, char **warn
 	rc = vk_nl_link_get(nl, def->bridge, &l);
 	if (def->forward == VK_NET_BRIDGE) {
 		if (rc == -ENODEV)
-			rc = vk_errorx(ENODEV, "network %s: bridge %s is not on this host; create it (vctl iface-bridge "
-				       "IFACE %s) or point the network at another", def->name, def->bridge, def->bridge);
+			rc = vk_errorx(ENODEV, "bridge %s is not on this host; create it (vctl iface-bridge IFACE %s) "
+				       "or point the network at another", def->bridge, def->bridge);
 		else if (rc == 0 && strcmp(l.kind, "bridge"))
-			rc = vk_errorx(EINVAL, "network %s: %s is a %s interface, not a bridge", def->name,
+			rc = vk_errorx(EINVAL, "%s is a %s interface, not a bridge",
 				       def->bridge, l.kind[0] ? l.kind : "plain");
 	} else if (rc == 0) {
-		rc = vk_errorx(EEXIST, "network %s: an interface named %s exists already on this host and is not "
-			       "this network's; give the network another bridge name (vctl net-define)", def->name,
-			       def->bridge);
+		rc = vk_errorx(EEXIST, "an interface named %s exists already on this host and is not this "
+			       "network's; give the network another bridge name (vctl net-define)", def->bridge);
 	} else if (rc == -ENODEV) {
 		vk_error_clear();
 		rc = start_nat(nl, def, &s);
 		if (rc == 0 && warning)
-			*warning = forward_warning(def);
+			*warning = forward_warning();
 	}
 	if (rc == 0)
 		rc = state_save(def->name, &s);
@@ -656,7 +654,7 @@ static int network_up(const char *name, void (*note)(const char *))
 		say(note, "network %s started", name);
 	}
 	if (warning)
-		say(note, "warning: %s", warning);
+		say(note, "network %s: warning: %s", name, warning);
 	if (rc < 0)
 		vk_error_prefix(rc, "network %s", name);
 out:

@@ -146,7 +146,7 @@ printf '#!/bin/sh\necho "dnsmasq: failed to create listening socket for port 53:
 	>"$TMP/bin-baddnsmasq/dnsmasq"
 chmod +x "$TMP/bin-baddnsmasq/dnsmasq"
 ln -s "$(command -v nft)" "$TMP/bin-baddnsmasq/nft"
-expect_fail "a dnsmasq that cannot start" "network lab: dnsmasq did not start: dnsmasq: failed to create listening socket" \
+expect_fail "a dnsmasq that cannot start" "vctl: lab: dnsmasq did not start: dnsmasq: failed to create listening socket" \
 	H env PATH="$TMP/bin-baddnsmasq" "$VCTL" net-start lab
 snapshot "$TMP/after"
 diff_ok "... and the failed starts left nothing behind (no bridge, no table, forwarding off)" "$TMP/before" "$TMP/after"
