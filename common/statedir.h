@@ -12,6 +12,8 @@
  * Layout (documented in docs/HACKING.md):
  *   $DIR/vms/NAME.json      definitions
  *   $DIR/vms/.lock          lock taken while a definition is written
+ *   $DIR/networks/NAME.json network definitions (common/net/netdef.h)
+ *   $DIR/run/net/NAME.*     an active network's state and dnsmasq's files
  *   $DIR/run/NAME.pid       pid of the running vrun
  *   $DIR/run/NAME.sock      vrun's control socket
  *   $DIR/log/NAME.log       console log (size-capped)
