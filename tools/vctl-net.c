@@ -523,18 +523,33 @@ static void show_steps(const struct vk_ifbridge *b)
 		printf("  %zu. %s\n", i + 1, b->steps[i]);
 }
 
-/* After the live change: the configuration, or why it stays as it was. */
-static int write_conf(const struct vk_ifbridge *b)
+/* A planned move: shown (--dry-run), or made, said as virsh says it, and
+ * made persistent; frees the plan. */
+static int carry_out(struct vk_ifbridge *b)
 {
-	int rc;
+	int rc = 0;
 
+	if (opt.dry_run) {
+		show_steps(b);
+		show_conf(&b->conf, true);
+		goto out;
+	}
+	rc = vk_ifbridge_apply(b);
+	if (rc < 0)
+		goto out;
+	if (b->unbridge)
+		printf("Device %s un-attached from bridge %s\nInterface %s started\n", b->iface, b->bridge, b->iface);
+	else
+		printf("Created bridge %s with attached device %s\nBridge interface %s started\n", b->bridge, b->iface,
+		       b->bridge);
 	show_conf(&b->conf, false);
 	rc = vk_netconf_apply(&b->conf);
 	if (rc < 0)
-		return vk_error_prefix(rc, "%s is %s now, but the host's configuration could not be changed "
-				       "(it will not last a reboot)", b->iface,
-				       b->unbridge ? "back in place" : "on the bridge");
-	return 0;
+		vk_error_prefix(rc, "%s is %s now, but the host's configuration could not be changed (it will not "
+				"last a reboot)", b->iface, b->unbridge ? "back in place" : "on the bridge");
+out:
+	vk_ifbridge_free(b);
+	return rc;
 }
 
 int vctl_iface_bridge(char **args)
@@ -552,22 +567,7 @@ int vctl_iface_bridge(char **args)
 					 opt.delay, VK_BRIDGE_DELAY_MAX);
 	}
 	rc = vk_ifbridge_plan(args[0], args[1], !opt.no_stp, (unsigned)delay, &b);
-	if (rc < 0)
-		return rc;
-	if (opt.dry_run) {
-		show_steps(&b);
-		show_conf(&b.conf, true);
-		vk_ifbridge_free(&b);
-		return 0;
-	}
-	rc = vk_ifbridge_apply(&b);
-	if (rc == 0) {
-		printf("Created bridge %s with attached device %s\nBridge interface %s started\n", b.bridge, b.iface,
-		       b.bridge);
-		rc = write_conf(&b);
-	}
-	vk_ifbridge_free(&b);
-	return rc;
+	return rc < 0 ? rc : carry_out(&b);
 }
 
 int vctl_iface_unbridge(char **args)
@@ -575,19 +575,5 @@ int vctl_iface_unbridge(char **args)
 	struct vk_ifbridge b;
 	int rc = vk_ifunbridge_plan(args[0], &b);
 
-	if (rc < 0)
-		return rc;
-	if (opt.dry_run) {
-		show_steps(&b);
-		show_conf(&b.conf, true);
-		vk_ifbridge_free(&b);
-		return 0;
-	}
-	rc = vk_ifbridge_apply(&b);
-	if (rc == 0) {
-		printf("Device %s un-attached from bridge %s\nInterface %s started\n", b.iface, b.bridge, b.iface);
-		rc = write_conf(&b);
-	}
-	vk_ifbridge_free(&b);
-	return rc;
+	return rc < 0 ? rc : carry_out(&b);
 }

@@ -20,6 +20,7 @@
 #include "common/net/dhcp.h"
 #include "common/net/hostcmd.h"
 #include "common/statedir.h"
+#include "common/strbuf.h"
 
 /* Where a network's running state lives in the state directory. */
 #define RUN_SUBDIR "run/net"
@@ -63,44 +64,6 @@ void vk_dnsmasq_files_free(struct vk_dnsmasq_files *f)
 	memset(f, 0, sizeof(*f));
 }
 
-/* A growing text; on allocation failure it stays NULL. */
-struct text {
-	char *s;
-	size_t len;
-	bool failed;
-};
-
-static void add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	char *line;
-	int n;
-
-	if (t->failed)
-		return;
-	va_start(ap, fmt);
-	n = vasprintf(&line, fmt, ap);
-	va_end(ap);
-	if (n >= 0) {
-		char *bigger = realloc(t->s, t->len + (size_t)n + 1);
-
-		if (bigger) {
-			memcpy(bigger + t->len, line, (size_t)n + 1);
-			t->s = bigger;
-			t->len += (size_t)n;
-		} else {
-			n = -1;
-		}
-		free(line);
-	}
-	if (n < 0) {
-		t->failed = true;
-		free(t->s);
-		t->s = NULL;
-	}
-}
-
 static const char *ip(uint32_t a, char buf[INET_ADDRSTRLEN])
 {
 	struct in_addr in = { .s_addr = htonl(a) };
@@ -116,39 +79,37 @@ static const char *ip(uint32_t a, char buf[INET_ADDRSTRLEN])
 char *vk_dnsmasq_conf(const struct vk_netdef *def, const struct vk_dnsmasq_files *f, const char *user)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], m[INET_ADDRSTRLEN];
-	struct text t = { 0 };
+	struct vk_strbuf t = { 0 };
 	size_t i, j;
 
-	add(&t, "# dnsmasq of vkit network %s: written by vctl net-start, removed by vctl net-destroy\n",
+	vk_strbuf_printf(&t, "# dnsmasq of vkit network %s: written by vctl net-start, removed by vctl net-destroy\n",
 	    def->name);
 	/* Only the bridge, bound when it is there, never the host's other
 	 * interfaces: a DHCP server on a LAN it does not own breaks it. */
-	add(&t, "strict-order\nexcept-interface=lo\nbind-dynamic\ninterface=%s\n", def->bridge);
-	add(&t, "pid-file=%s\ndhcp-leasefile=%s\nlog-facility=%s\n", f->pid, f->leases, f->log);
+	vk_strbuf_printf(&t, "strict-order\nexcept-interface=lo\nbind-dynamic\ninterface=%s\n", def->bridge);
+	vk_strbuf_printf(&t, "pid-file=%s\ndhcp-leasefile=%s\nlog-facility=%s\n", f->pid, f->leases, f->log);
 	if (user)
-		add(&t, "user=%s\n", user);
+		vk_strbuf_printf(&t, "user=%s\n", user);
 	if (def->dhcp) {
-		add(&t, "dhcp-range=%s,%s,%s\n", ip(def->dhcp_start, a), ip(def->dhcp_end, b),
+		vk_strbuf_printf(&t, "dhcp-range=%s,%s,%s\n", ip(def->dhcp_start, a), ip(def->dhcp_end, b),
 		    ip(vk_ip4_mask(def->prefix), m));
 		/* As libvirt: the only DHCP server here, so it answers a
 		 * guest asking for an address from an old lease at once. */
-		add(&t, "dhcp-no-override\ndhcp-authoritative\ndhcp-lease-max=%u\n",
+		vk_strbuf_printf(&t, "dhcp-no-override\ndhcp-authoritative\ndhcp-lease-max=%u\n",
 		    def->dhcp_end - def->dhcp_start + 1);
 		for (i = 0; i < def->n_hosts; i++)
-			add(&t, "dhcp-host=%s,%s%s%s\n", def->hosts[i].mac, ip(def->hosts[i].ip, a),
+			vk_strbuf_printf(&t, "dhcp-host=%s,%s%s%s\n", def->hosts[i].mac, ip(def->hosts[i].ip, a),
 			    def->hosts[i].name ? "," : "", def->hosts[i].name ? def->hosts[i].name : "");
 	}
 	if (def->domain)
-		add(&t, "domain=%s\nlocal=/%s/\nexpand-hosts\n", def->domain, def->domain);
+		vk_strbuf_printf(&t, "domain=%s\nlocal=/%s/\nexpand-hosts\n", def->domain, def->domain);
 	for (i = 0; i < def->n_dns_hosts; i++) {
-		add(&t, "host-record=");
+		vk_strbuf_printf(&t, "host-record=");
 		for (j = 0; j < def->dns_hosts[i].n_names; j++)
-			add(&t, "%s,", def->dns_hosts[i].names[j]);
-		add(&t, "%s\n", ip(def->dns_hosts[i].ip, a));
+			vk_strbuf_printf(&t, "%s,", def->dns_hosts[i].names[j]);
+		vk_strbuf_printf(&t, "%s\n", ip(def->dns_hosts[i].ip, a));
 	}
-	if (!t.s)
-		vk_error(ENOMEM, "network %s: dnsmasq's configuration", def->name);
-	return t.s;
+	return vk_strbuf_take(&t, "dnsmasq's configuration");
 }
 
 /* dnsmasq drops root once its sockets are open: to the user Debian's

@@ -16,6 +16,7 @@
 #include "common/fileutil.h"
 #include "common/net/netconf.h"
 #include "common/statedir.h"
+#include "common/strbuf.h"
 
 /* Network configuration files are small; a larger one is not one of them. */
 #define CONF_FILE_MAX (256 * 1024)
@@ -79,42 +80,6 @@ static char *path_of(const char *dir, const char *name)
 	char *p;
 
 	return asprintf(&p, "%s%s/%s", conf_root(), dir, name) < 0 ? NULL : p;
-}
-
-/* A growing text. */
-struct text {
-	char *s;
-	size_t len;
-	bool failed;
-};
-
-static void add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	char *more;
-	int n;
-
-	if (t->failed)
-		return;
-	va_start(ap, fmt);
-	n = vasprintf(&more, fmt, ap);
-	va_end(ap);
-	if (n >= 0) {
-		char *bigger = realloc(t->s, t->len + (size_t)n + 1);
-
-		if (bigger) {
-			memcpy(bigger + t->len, more, (size_t)n + 1);
-			t->s = bigger;
-			t->len += (size_t)n;
-		}
-		free(more);
-		if (bigger)
-			return;
-	}
-	t->failed = true;
-	free(t->s);
-	t->s = NULL;
 }
 
 /* ---- systemd-networkd ---- */
@@ -189,7 +154,7 @@ static int networkd_file_for(const char *iface, char **path, char **name)
 }
 
 /* The user's file without its [Match] section: what the bridge inherits. */
-static void copy_but_match(struct text *t, const char *text)
+static void copy_but_match(struct vk_strbuf *t, const char *text)
 {
 	const char *line = text, *end;
 	bool skip = false;
@@ -201,15 +166,23 @@ static void copy_but_match(struct text *t, const char *text)
 		if (*line == '[')
 			skip = !strncmp(line, "[Match]", 7);
 		if (!skip)
-			add(t, "%.*s\n", (int)(end - line), line);
+			vk_strbuf_printf(t, "%.*s\n", (int)(end - line), line);
 	}
+}
+
+/* A file of ours in /etc/systemd/network, its text built in b. */
+static int add_built(struct vk_netconf *c, const char *name, struct vk_strbuf *b)
+{
+	char *text = vk_strbuf_take(b, "network configuration");
+
+	return text ? add_file(c, path_of(networkd_dirs[0], name), text, CONF_MODE) : -ENOMEM;
 }
 
 static int networkd_bridge(const char *iface, const char *bridge, bool stp, unsigned delay,
 			   const unsigned char *mac, const char *user_path, const char *user_name,
 			   struct vk_netconf *c)
 {
-	struct text netdev = { 0 }, port = { 0 }, br = { 0 };
+	struct vk_strbuf netdev = { 0 }, port = { 0 }, br = { 0 };
 	char *user = NULL, file[64];
 	int rc;
 
@@ -223,38 +196,32 @@ static int networkd_bridge(const char *iface, const char *bridge, bool stp, unsi
 	rc = vk_read_file(user_path, CONF_FILE_MAX, &user, NULL);
 	if (rc < 0)
 		return rc;
-	add(&netdev, "# Written by vctl iface-bridge %s %s; vctl iface-unbridge %s removes it.\n", iface, bridge,
+	vk_strbuf_printf(&netdev, "# Written by vctl iface-bridge %s %s; vctl iface-unbridge %s removes it.\n", iface, bridge,
 	    bridge);
-	add(&netdev, "[NetDev]\nName=%s\nKind=bridge\n", bridge);
-	add(&netdev, "MACAddress=%02x:%02x:%02x:%02x:%02x:%02x\n\n", mac[0], mac[1], mac[2], mac[3], mac[4],
+	vk_strbuf_printf(&netdev, "[NetDev]\nName=%s\nKind=bridge\n", bridge);
+	vk_strbuf_printf(&netdev, "MACAddress=%02x:%02x:%02x:%02x:%02x:%02x\n\n", mac[0], mac[1], mac[2], mac[3], mac[4],
 	    mac[5]);
-	add(&netdev, "[Bridge]\nSTP=%s\nForwardDelaySec=%u\n", stp ? "yes" : "no", delay);
-	add(&port, "# Written by vctl iface-bridge %s %s; vctl iface-unbridge %s removes it.\n", iface, bridge,
+	vk_strbuf_printf(&netdev, "[Bridge]\nSTP=%s\nForwardDelaySec=%u\n", stp ? "yes" : "no", delay);
+	vk_strbuf_printf(&port, "# Written by vctl iface-bridge %s %s; vctl iface-unbridge %s removes it.\n", iface, bridge,
 	    bridge);
-	add(&port, "[Match]\nName=%s\n\n[Network]\nBridge=%s\n", iface, bridge);
-	add(&br, "# Written by vctl iface-bridge %s %s from %s (%s's settings, now the bridge's);\n"
+	vk_strbuf_printf(&port, "[Match]\nName=%s\n\n[Network]\nBridge=%s\n", iface, bridge);
+	vk_strbuf_printf(&br, "# Written by vctl iface-bridge %s %s from %s (%s's settings, now the bridge's);\n"
 	    "# vctl iface-unbridge %s removes it.\n", iface, bridge, user_path, iface, bridge);
-	add(&br, "[Match]\nName=%s\n\n", bridge);
+	vk_strbuf_printf(&br, "[Match]\nName=%s\n\n", bridge);
 	copy_but_match(&br, user);
 	free(user);
 	c->system = "systemd-networkd";
-	if (netdev.failed || port.failed || br.failed)
-		rc = vk_error(ENOMEM, "network configuration");
 	snprintf(file, sizeof(file), NETWORKD_PREFIX "%s.netdev", bridge);
-	if (rc == 0)
-		rc = add_file(c, path_of(networkd_dirs[0], file), netdev.s, CONF_MODE);
-	netdev.s = NULL;
+	rc = add_built(c, file, &netdev);
 	snprintf(file, sizeof(file), NETWORKD_PREFIX "%s-port.network", iface);
 	if (rc == 0)
-		rc = add_file(c, path_of(networkd_dirs[0], file), port.s, CONF_MODE);
-	port.s = NULL;
+		rc = add_built(c, file, &port);
 	snprintf(file, sizeof(file), NETWORKD_PREFIX "%s.network", bridge);
 	if (rc == 0)
-		rc = add_file(c, path_of(networkd_dirs[0], file), br.s, CONF_MODE);
-	br.s = NULL;
-	free(netdev.s);
-	free(port.s);
-	free(br.s);
+		rc = add_built(c, file, &br);
+	vk_strbuf_free(&netdev);
+	vk_strbuf_free(&port);
+	vk_strbuf_free(&br);
 	return rc;
 }
 
@@ -415,12 +382,27 @@ static bool iface_line(const char *line, const char *iface, char *family, char *
 	return true;
 }
 
+/* The bridge's stanzas (block) and the port's (port), between markers, in
+ * out; both are emptied for a next stanza of iface. */
+static void emit_block(struct vk_strbuf *out, struct vk_strbuf *block, struct vk_strbuf *port, const char *iface,
+		       const char *bridge)
+{
+	vk_strbuf_printf(out, IFUPDOWN_MARK " %s begin: vctl iface-bridge %s %s moved %s's stanza above to %s; "
+			 "vctl iface-unbridge %s puts it back\n", bridge, iface, bridge, iface, bridge, bridge);
+	if (port->len)
+		vk_strbuf_printf(out, "%s\n", port->s);
+	vk_strbuf_printf(out, "auto %s\n%s" IFUPDOWN_MARK " %s end\n", bridge, block->s ? block->s : "", bridge);
+	out->failed |= block->failed || port->failed;
+	vk_strbuf_free(block);
+	vk_strbuf_free(port);
+}
+
 /* The new text of a file that holds iface's stanzas, or NULL (none there). */
 static char *ifupdown_bridge_text(const char *text, const char *iface, const char *bridge, bool stp,
 				  unsigned delay, const unsigned char *mac, bool *failed)
 {
-	struct text out = { 0 }, block = { 0 }, port = { 0 };
-	const char *line, *end;
+	struct vk_strbuf out = { 0 }, block = { 0 }, port = { 0 };
+	const char *line, *end, *opt;
 	char family[16], method[32];
 	bool in_stanza = false, found = false;
 
@@ -428,59 +410,45 @@ static char *ifupdown_bridge_text(const char *text, const char *iface, const cha
 		end = strchr(line, '\n');
 		if (!end)
 			end = line + strlen(line);
+		opt = line + strspn(line, " \t");
 		if (stanza_start(line))
 			in_stanza = false;
 		if (iface_line(line, iface, family, method)) {
 			in_stanza = found = true;
-			add(&block, "iface %s %s %s\n", bridge, family, method);
+			vk_strbuf_printf(&block, "iface %s %s %s\n", bridge, family, method);
 			if (!strcmp(family, "inet")) {
-				add(&port, "iface %s inet manual\n", iface);
-				add(&block, "\tbridge_ports %s\n\tbridge_stp %s\n\tbridge_fd %u\n", iface,
-				    stp ? "on" : "off", delay);
-				add(&block, "\tbridge_hw %02x:%02x:%02x:%02x:%02x:%02x\n", mac[0], mac[1], mac[2],
-				    mac[3], mac[4], mac[5]);
+				vk_strbuf_printf(&port, "iface %s inet manual\n", iface);
+				vk_strbuf_printf(&block, "\tbridge_ports %s\n\tbridge_stp %s\n\tbridge_fd %u\n"
+						 "\tbridge_hw %02x:%02x:%02x:%02x:%02x:%02x\n", iface, stp ? "on" : "off",
+						 delay, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 			}
-			add(&out, IFUPDOWN_MARK " %s: %.*s\n", bridge, (int)(end - line), line);
-			continue;
+			vk_strbuf_printf(&out, IFUPDOWN_MARK " %s: %.*s\n", bridge, (int)(end - line), line);
+		} else if (in_stanza && *opt != '#' && *opt != '\n' && *opt) {
+			/* an option of the stanza: the bridge's now */
+			vk_strbuf_printf(&block, "\t%.*s\n", (int)(end - opt), opt);
+			vk_strbuf_printf(&out, IFUPDOWN_MARK " %s: %.*s\n", bridge, (int)(end - line), line);
+		} else {
+			/* the first line after the stanza: our block goes before it */
+			if (!in_stanza && block.len)
+				emit_block(&out, &block, &port, iface, bridge);
+			vk_strbuf_printf(&out, "%.*s\n", (int)(end - line), line);
 		}
-		if (in_stanza && line[strspn(line, " \t")] != '#' && line[strspn(line, " \t")] != '\n' &&
-		    line[strspn(line, " \t")]) {
-			add(&block, "\t%.*s\n", (int)(end - line - strspn(line, " \t")), line + strspn(line, " \t"));
-			add(&out, IFUPDOWN_MARK " %s: %.*s\n", bridge, (int)(end - line), line);
-			continue;
-		}
-		if (in_stanza || !found || block.len == 0) {
-			add(&out, "%.*s\n", (int)(end - line), line);
-			continue;
-		}
-		/* The first line after the stanza: our block goes here. */
-		add(&out, IFUPDOWN_MARK " %s begin: vctl iface-bridge %s %s moved %s's stanza above to %s; "
-		    "vctl iface-unbridge %s puts it back\n%s\nauto %s\n%s" IFUPDOWN_MARK " %s end\n",
-		    bridge, iface, bridge, iface, bridge, bridge, port.s ? port.s : "", bridge,
-		    block.s ? block.s : "", bridge);
-		free(block.s);
-		block = (struct text){ 0 };
-		add(&out, "%.*s\n", (int)(end - line), line);
 	}
-	if (found && block.s)
-		add(&out, IFUPDOWN_MARK " %s begin: vctl iface-bridge %s %s moved %s's stanza above to %s; "
-		    "vctl iface-unbridge %s puts it back\n%s\nauto %s\n%s" IFUPDOWN_MARK " %s end\n",
-		    bridge, iface, bridge, iface, bridge, bridge, port.s ? port.s : "", bridge, block.s, bridge);
-	*failed = out.failed || block.failed || port.failed;
-	free(block.s);
-	free(port.s);
-	if (!found) {
-		free(out.s);
+	if (block.len)
+		emit_block(&out, &block, &port, iface, bridge);
+	*failed = out.failed;
+	if (!found || out.failed) {
+		vk_strbuf_free(&out);
 		return NULL;
 	}
-	return out.s;
+	return vk_strbuf_take(&out, "ifupdown");
 }
 
 /* The text with our marked lines put back and our block gone, or NULL. */
 static char *ifupdown_unbridge_text(const char *text, const char *bridge, bool *failed)
 {
 	char mark[64], begin[80], finish[80];
-	struct text out = { 0 };
+	struct vk_strbuf out = { 0 };
 	const char *line, *end;
 	bool in_block = false, found = false;
 
@@ -497,17 +465,17 @@ static char *ifupdown_unbridge_text(const char *text, const char *bridge, bool *
 			in_block = strncmp(line, finish, strlen(finish)) != 0;
 		} else if (!strncmp(line, mark, strlen(mark))) {
 			found = true;
-			add(&out, "%.*s\n", (int)(end - line - strlen(mark)), line + strlen(mark));
+			vk_strbuf_printf(&out, "%.*s\n", (int)(end - line - strlen(mark)), line + strlen(mark));
 		} else {
-			add(&out, "%.*s\n", (int)(end - line), line);
+			vk_strbuf_printf(&out, "%.*s\n", (int)(end - line), line);
 		}
 	}
 	*failed = out.failed;
-	if (!found) {
-		free(out.s);
+	if (!found || out.failed) {
+		vk_strbuf_free(&out);
 		return NULL;
 	}
-	return out.s;
+	return vk_strbuf_take(&out, "ifupdown");
 }
 
 static mode_t mode_of(const char *path)

@@ -92,6 +92,22 @@ static struct nlmsghdr *nl_request(struct vk_nl *nl, uint16_t type, uint16_t fla
 	return h;
 }
 
+/* v with room for element n (of size bytes), the capacity doubling; NULL
+ * when memory ran out (v is left as it was). */
+static void *grow(void *v, size_t *cap, size_t n, size_t size)
+{
+	size_t more;
+	void *bigger;
+
+	if (n < *cap)
+		return v;
+	more = *cap ? *cap * 2 : 16;
+	bigger = realloc(v, more * size);
+	if (bigger)
+		*cap = more;
+	return bigger;
+}
+
 /* ---- interfaces ---- */
 
 struct link_list {
@@ -160,21 +176,16 @@ static int link_from_msg(const struct nlmsghdr *h, struct vk_link *l)
 static int link_cb(const struct nlmsghdr *h, void *data)
 {
 	struct link_list *ll = data;
-	struct vk_link l;
+	struct vk_link l, *v;
 
 	if (h->nlmsg_type != RTM_NEWLINK || link_from_msg(h, &l) < 0)
 		return MNL_CB_OK;
-	if (ll->n == ll->cap) {
-		size_t cap = ll->cap ? ll->cap * 2 : 16;
-		struct vk_link *v = realloc(ll->v, cap * sizeof(*v));
-
-		if (!v) {
-			ll->err = ENOMEM;
-			return MNL_CB_ERROR;
-		}
-		ll->v = v;
-		ll->cap = cap;
+	v = grow(ll->v, &ll->cap, ll->n, sizeof(*v));
+	if (!v) {
+		ll->err = ENOMEM;
+		return MNL_CB_ERROR;
 	}
+	ll->v = v;
 	ll->v[ll->n++] = l;
 	return MNL_CB_OK;
 }
@@ -326,7 +337,7 @@ static int addr_cb(const struct nlmsghdr *h, void *data)
 	const struct nlattr *tb[IFA_MAX + 1] = { 0 };
 	struct addr_list *al = data;
 	const struct ifaddrmsg *ifa;
-	struct vk_addr a = { 0 };
+	struct vk_addr a = { 0 }, *v;
 
 	if (h->nlmsg_type != RTM_NEWADDR || mnl_nlmsg_get_payload_len(h) < sizeof(*ifa))
 		return MNL_CB_OK;
@@ -358,17 +369,12 @@ static int addr_cb(const struct nlmsghdr *h, void *data)
 	}
 	if (tb[IFA_LABEL] && mnl_attr_validate(tb[IFA_LABEL], MNL_TYPE_NUL_STRING) == 0)
 		snprintf(a.label, sizeof(a.label), "%s", mnl_attr_get_str(tb[IFA_LABEL]));
-	if (al->n == al->cap) {
-		size_t cap = al->cap ? al->cap * 2 : 16;
-		struct vk_addr *v = realloc(al->v, cap * sizeof(*v));
-
-		if (!v) {
-			al->err = ENOMEM;
-			return MNL_CB_ERROR;
-		}
-		al->v = v;
-		al->cap = cap;
+	v = grow(al->v, &al->cap, al->n, sizeof(*v));
+	if (!v) {
+		al->err = ENOMEM;
+		return MNL_CB_ERROR;
 	}
+	al->v = v;
 	al->v[al->n++] = a;
 	return MNL_CB_OK;
 }
@@ -470,7 +476,7 @@ static int route_cb(const struct nlmsghdr *h, void *data)
 	const struct nlattr *tb[RTA_MAX + 1] = { 0 };
 	struct route_list *rl = data;
 	const struct rtmsg *rtm;
-	struct vk_route r = { 0 };
+	struct vk_route r = { 0 }, *v;
 	uint32_t table;
 
 	if (h->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(h) < sizeof(*rtm))
@@ -498,17 +504,12 @@ static int route_cb(const struct nlmsghdr *h, void *data)
 		r.priority = mnl_attr_get_u32(tb[RTA_PRIORITY]);
 		r.has_priority = true;
 	}
-	if (rl->n == rl->cap) {
-		size_t cap = rl->cap ? rl->cap * 2 : 16;
-		struct vk_route *v = realloc(rl->v, cap * sizeof(*v));
-
-		if (!v) {
-			rl->err = ENOMEM;
-			return MNL_CB_ERROR;
-		}
-		rl->v = v;
-		rl->cap = cap;
+	v = grow(rl->v, &rl->cap, rl->n, sizeof(*v));
+	if (!v) {
+		rl->err = ENOMEM;
+		return MNL_CB_ERROR;
 	}
+	rl->v = v;
 	rl->v[rl->n++] = r;
 	return MNL_CB_OK;
 }
