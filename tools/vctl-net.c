@@ -19,6 +19,7 @@
 #include "common/net/ifbridge.h"
 #include "common/net/netdef.h"
 #include "common/net/network.h"
+#include "common/net/nicspec.h"
 #include "common/options.h"
 #include "common/statedir.h"
 #include "common/vmdef.h"
@@ -454,6 +455,122 @@ int vctl_domifaddr(char **args)
 out:
 	free(ifnames);
 	vk_vm_free(vm);
+	return rc;
+}
+
+/* ---- attach-interface, detach-interface ---- */
+
+/* virsh's TYPE words for a NIC's kind; ethernet is a tap of its own. */
+static int nic_kind_of(const char *type, enum vk_nic_kind *kind)
+{
+	if (!strcmp(type, "network"))
+		*kind = VK_NIC_NETWORK;
+	else if (!strcmp(type, "bridge"))
+		*kind = VK_NIC_BRIDGE;
+	else if (!strcmp(type, "ethernet"))
+		*kind = VK_NIC_TAP;
+	else
+		return vk_errorx(ENOTSUP, "interface type '%s': vrun's NICs are on a network, a bridge or a tap "
+				 "(network, bridge, ethernet)", type);
+	return 0;
+}
+
+static int add_nic_edit(struct vk_vm *vm, void *arg)
+{
+	return vk_vm_add_nic(vm, arg);
+}
+
+int vctl_attach_interface(char **args)
+{
+	const char *name = args[0], *type = args[1], *source = args[2];
+	struct vk_netdef *def = NULL;
+	struct vk_nicspec spec = { 0 };
+	enum vk_nic_kind kind;
+	struct vk_vm *vm = NULL;
+	char *text = NULL;
+	int rc = vk_vm_lookup(name, &vm);
+
+	vk_vm_free(vm);
+	if (rc == 0)
+		rc = vctl_need_config(name, "attach-interface");
+	if (rc == 0)
+		rc = nic_kind_of(type, &kind);
+	if (rc < 0)
+		return rc;
+	/* The same reading as vinstall --network. */
+	if (asprintf(&text, "%s=%s%s%s%s%s", kind == VK_NIC_TAP ? "tap" : type, source, opt.mac ? ",mac=" : "",
+		     opt.mac ? opt.mac : "", opt.model ? ",model=" : "", opt.model ? opt.model : "") < 0)
+		return vk_error(ENOMEM, "attach-interface");
+	rc = vk_nicspec_parse(text, &spec);
+	free(text);
+	if (rc < 0)
+		return rc;
+	if (spec.nic.model && strcmp(spec.nic.model, "virtio"))
+		rc = vk_errorx(ENOTSUP, "--model %s: vrun emulates virtio-net only; give --model virtio or leave it out",
+			       spec.nic.model);
+	else if (!spec.nic.model && !(spec.nic.model = strdup("virtio")))
+		rc = vk_error(ENOMEM, "attach-interface");
+	/* A network is defined to be used (default on first use, as vinstall). */
+	if (rc == 0 && kind == VK_NIC_NETWORK)
+		rc = vk_net_lookup_for_vm(source, true, &def, NULL);
+	if (rc == 0)
+		rc = vk_vm_edit(name, add_nic_edit, &spec.nic);
+	if (rc == 0) {
+		printf("Interface attached successfully\n");
+		if (vk_vm_running_pid(name) > 0 && !vk_quiet)
+			printf("(%s runs: the guest sees the NIC from its next start)\n", name);
+	}
+	vk_netdef_free(def);
+	vk_nicspec_clear(&spec);
+	return rc;
+}
+
+struct nic_detach {
+	enum vk_nic_kind kind;
+	const char *type;
+	char mac[VK_MAC_LEN + 1];	/* "" when not given */
+};
+
+static int detach_nic_edit(struct vk_vm *vm, void *arg)
+{
+	struct nic_detach *d = arg;
+	size_t i, found = 0, at = 0;
+
+	for (i = 0; i < vm->n_nics; i++)
+		if (vm->nics[i].kind == d->kind && (!d->mac[0] || !strcmp(vm->nics[i].mac, d->mac))) {
+			found++;
+			at = i;
+		}
+	if (!found)
+		return d->mac[0] ? vk_errorx(ENOENT, "no interface of type %s with MAC %s", d->type, d->mac)
+				 : vk_errorx(ENOENT, "no interface of type %s", d->type);
+	if (found > 1)
+		return vk_errorx(EINVAL, "it has %zu interfaces of type %s; say which with --mac (vctl domiflist %s "
+				 "lists them)", found, d->type, vm->name);
+	free(vm->nics[at].source);
+	free(vm->nics[at].model);
+	memmove(&vm->nics[at], &vm->nics[at + 1], (vm->n_nics - at - 1) * sizeof(vm->nics[0]));
+	vm->n_nics--;
+	return 0;
+}
+
+int vctl_detach_interface(char **args)
+{
+	struct nic_detach d = { .type = args[1] };
+	struct vk_vm *vm = NULL;
+	int rc = vk_vm_lookup(args[0], &vm);
+
+	vk_vm_free(vm);
+	if (rc == 0)
+		rc = vctl_need_config(args[0], "detach-interface");
+	if (rc == 0)
+		rc = nic_kind_of(args[1], &d.kind);
+	if (rc == 0 && opt.mac && (rc = vk_mac_parse(opt.mac, d.mac)) < 0)
+		vk_error_prefix(rc, "--mac");
+	if (rc == 0)
+		rc = vk_vm_edit(args[0], detach_nic_edit, &d);
+	if (rc == 0)
+		printf("Interface detached successfully\n");
 	return rc;
 }
 

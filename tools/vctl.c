@@ -41,7 +41,7 @@ struct vctl_options opt;
 enum {
 	O_ALL = 1 << 0, O_NAME = 1 << 1, O_CONSOLE = 1 << 2, O_STORAGE = 1 << 3, O_DISABLE = 1 << 4,
 	O_CONFIG = 1 << 5, O_DRIVER = 1 << 6, O_DISK = 1 << 7, O_AUTOSTART = 1 << 8, O_LIST_AUTOSTART = 1 << 9,
-	O_FORCE = 1 << 10, O_BRIDGE = 1 << 11, O_DRY_RUN = 1 << 12, O_MAC = 1 << 13,
+	O_FORCE = 1 << 10, O_BRIDGE = 1 << 11, O_DRY_RUN = 1 << 12, O_MAC = 1 << 13, O_MODEL = 1 << 14,
 };
 
 static struct poptOption vctl_options[] = {
@@ -72,7 +72,9 @@ static struct poptOption vctl_options[] = {
 	  "SECONDS" },
 	{ "dry-run", '\0', POPT_ARG_NONE, &opt.dry_run, 0, "iface-bridge, iface-unbridge: say what would be done",
 	  NULL },
-	{ "mac", '\0', POPT_ARG_STRING, &opt.mac, 0, "net-dhcp-leases: only this MAC's leases", "MAC" },
+	{ "mac", '\0', POPT_ARG_STRING, &opt.mac, 0,
+	  "net-dhcp-leases: only this MAC's leases; attach-interface: the NIC's MAC; detach-interface: which NIC", "MAC" },
+	{ "model", '\0', POPT_ARG_STRING, &opt.model, 0, "attach-interface: virtio (the only one)", "virtio" },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_common_options, 0, "Common options:", NULL },
 	POPT_AUTOHELP
 	POPT_TABLEEND
@@ -93,6 +95,8 @@ static const char usage_text[] =
 	"  autostart NAME [--disable]\n"
 	"  attach-disk NAME SOURCE TARGET --config [--subdriver raw|qcow2] [--mode readonly]\n"
 	"  detach-disk NAME TARGET --config\n"
+	"  attach-interface NAME network|bridge SOURCE --config [--mac MAC] [--model virtio]\n"
+	"  detach-interface NAME network|bridge --config [--mac MAC]\n"
 	"  domiflist NAME | domifaddr NAME   a VM's NICs; their addresses from the DHCP leases\n"
 	"  net-list [--all] [--name] | net-info NET\n"
 	"  net-define FILE | net-undefine NET   a network's JSON definition (docs/networks.md)\n"
@@ -784,8 +788,7 @@ static int cmd_autostart(char **args)
 
 /* ---- attach-disk, detach-disk ---- */
 
-/* vrun has no hot-plug: the definition is all these commands change. */
-static int need_config(const char *name, const char *cmd)
+int vctl_need_config(const char *name, const char *cmd)
 {
 	int pid = vk_vm_running_pid(name);
 
@@ -862,7 +865,7 @@ static int cmd_attach_disk(char **args)
 
 	vk_vm_free(vm);
 	if (rc == 0)
-		rc = need_config(name, "attach-disk");
+		rc = vctl_need_config(name, "attach-disk");
 	if (rc < 0)
 		return rc;
 	if (opt.driver && strcmp(opt.driver, "qemu"))
@@ -959,7 +962,7 @@ static int cmd_detach_disk(char **args)
 
 	vk_vm_free(vm);
 	if (rc == 0)
-		rc = need_config(args[0], "detach-disk");
+		rc = vctl_need_config(args[0], "detach-disk");
 	if (rc == 0)
 		rc = vk_vm_edit(args[0], detach_edit, &e);
 	if (rc < 0)
@@ -997,6 +1000,8 @@ static const struct command commands[] = {
 	{ "autostart", cmd_autostart, 1, "NAME", O_DISABLE },
 	{ "attach-disk", cmd_attach_disk, 3, "NAME SOURCE TARGET", O_CONFIG | O_DRIVER | O_DISK },
 	{ "detach-disk", cmd_detach_disk, 2, "NAME TARGET", O_CONFIG },
+	{ "attach-interface", vctl_attach_interface, 3, "NAME TYPE SOURCE", O_CONFIG | O_MAC | O_MODEL },
+	{ "detach-interface", vctl_detach_interface, 2, "NAME TYPE", O_CONFIG | O_MAC },
 	{ "domiflist", vctl_domiflist, 1, "NAME", 0 },
 	{ "domifaddr", vctl_domifaddr, 1, "NAME", 0 },
 	{ "net-list", vctl_net_list, 0, "", O_ALL | O_NAME },
@@ -1021,12 +1026,12 @@ static int check_options(const struct command *c)
 		{ "--subdriver", O_DRIVER }, { "--mode", O_DISK }, { "--type", O_DISK }, { "--cache", O_DISK },
 		{ "--serial", O_DISK }, { "--targetbus", O_DISK }, { "--autostart", O_AUTOSTART },
 		{ "--no-autostart", O_LIST_AUTOSTART }, { "--force", O_FORCE }, { "--no-stp", O_BRIDGE },
-		{ "--delay", O_BRIDGE }, { "--dry-run", O_DRY_RUN }, { "--mac", O_MAC },
+		{ "--delay", O_BRIDGE }, { "--dry-run", O_DRY_RUN }, { "--mac", O_MAC }, { "--model", O_MODEL },
 	};
 	const bool set[] = {
 		opt.all, opt.names, opt.console, opt.remove_storage, opt.disable, opt.config, opt.persistent,
 		opt.live, opt.driver, opt.subdriver, opt.mode, opt.type, opt.cache, opt.serial, opt.targetbus,
-		opt.autostart, opt.no_autostart, opt.force, opt.no_stp, opt.delay, opt.dry_run, opt.mac,
+		opt.autostart, opt.no_autostart, opt.force, opt.no_stp, opt.delay, opt.dry_run, opt.mac, opt.model,
 	};
 
 	for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++)
