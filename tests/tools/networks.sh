@@ -151,6 +151,17 @@ expect_fail "a dnsmasq that cannot start" "vctl: lab: dnsmasq did not start: dns
 snapshot "$TMP/after"
 diff_ok "... and the failed starts left nothing behind (no bridge, no table, forwarding off)" "$TMP/before" "$TMP/after"
 
+# A host firewall that drops forwarded packets by default (as Docker's
+# "ip filter FORWARD" does) is not ours to change: net-start says so.
+printf 'table ip filter {\n\tchain FORWARD {\n\t\ttype filter hook forward priority 0; policy drop;\n\t}\n}\n' >"$TMP/fw.nft"
+H nft -f "$TMP/fw.nft"
+H "$VCTL" net-start lab >"$TMP/out" 2>&1
+grep -q "vctl: lab: warning: the host's firewall drops forwarded packets by default (chain ip filter FORWARD)" "$TMP/out" &&
+	H nft list table ip filter >/dev/null
+ok $? "net-start warns about the host's forward policy, and leaves the host's table alone" || sed 's/^/# /' "$TMP/out"
+H "$VCTL" net-destroy lab >/dev/null
+H nft delete table ip filter
+
 # ---- VMs on networks (the stand-in vrun) ----
 echo kernel >"$D/vmlinuz"; truncate -s 1M "$D/vm1.img"
 mkdir -p "$VKIT_DIR/vms"
