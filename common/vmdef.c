@@ -62,6 +62,36 @@ static int enum_parse(const char *const *names, size_t n, const char *s, const c
 	return vk_errorx(EINVAL, "%s '%s' is not known; use one of: %s", field, s, list);
 }
 
+void vk_disk_target_name(const char *prefix, size_t index, char *out, size_t len)
+{
+	char letters[16];
+	size_t k = sizeof(letters) - 1;
+
+	/* Bijective base 26: after z comes aa, as the kernel names sd/vd. */
+	letters[k] = '\0';
+	do {
+		letters[--k] = (char)('a' + index % 26);
+		index /= 26;
+	} while (index-- > 0 && k > 0);
+	snprintf(out, len, "%s%s", prefix, letters + k);
+}
+
+long vk_disk_target_index(const char *prefix, const char *target)
+{
+	size_t plen = strlen(prefix);
+	long i = 0;
+	const char *c;
+
+	if (strncmp(target, prefix, plen) || !target[plen] || strlen(target + plen) > 3)
+		return -1;
+	for (c = target + plen; *c; c++) {
+		if (*c < 'a' || *c > 'z')
+			return -1;
+		i = i * 26 + (*c - 'a' + 1);
+	}
+	return i - 1;
+}
+
 const char *vk_disk_bus_name(enum vk_disk_bus bus)
 {
 	return enum_name(bus_names, N_ELEMS(bus_names), (int)bus);

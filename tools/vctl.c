@@ -646,19 +646,6 @@ static int cmd_resume(char **args)
 
 /* Disks as the guest sees them: vrun attaches every disk as virtio-blk in
  * the definition's order, so the n-th is vd + Linux's n-th letter name. */
-static void target_name(size_t i, char *out, size_t len)
-{
-	char letters[8];
-	size_t k = sizeof(letters) - 1;
-
-	letters[k] = '\0';
-	do {
-		letters[--k] = (char)('a' + i % 26);
-		i = i / 26;
-	} while (i-- > 0 && k > 0);
-	snprintf(out, len, "vd%s", letters + k);
-}
-
 /* boot/NAME/ holds the kernel and initrd vinstall copied for this VM only. */
 static void remove_boot_dir(const char *name)
 {
@@ -726,7 +713,7 @@ static int cmd_undefine(char **args)
 		goto out;
 	remove_boot_dir(name);
 	for (size_t i = 0; opt.remove_storage && vm && i < vm->n_disks; i++) {
-		target_name(i, target, sizeof(target));
+		vk_disk_target_name("vd", i, target, sizeof(target));
 		if (vm->disks[i].device == VK_DEVICE_CDROM) {
 			if (!vk_quiet)
 				printf("Volume '%s'(%s) kept: a cdrom is an installation medium, not the VM's "
@@ -781,22 +768,6 @@ static int need_config(const char *name, const char *cmd)
 	return vk_errorx(EINVAL, "%s changes the definition: give --config", cmd);
 }
 
-/* The disk index a target names ("vdb": 1), or -1. */
-static long target_index(const char *target)
-{
-	long i = 0;
-	const char *c;
-
-	if (strncmp(target, "vd", 2) || !target[2] || strlen(target) > 5)
-		return -1;
-	for (c = target + 2; *c; c++) {
-		if (*c < 'a' || *c > 'z')
-			return -1;
-		i = i * 26 + (*c - 'a' + 1);
-	}
-	return i - 1;
-}
-
 struct disk_edit {
 	const char *target;
 	struct vk_disk disk;		/* attach */
@@ -809,7 +780,7 @@ static int attach_edit(struct vk_vm *vm, void *arg)
 	struct disk_edit *e = arg;
 	char next[16];
 
-	target_name(vm->n_disks, next, sizeof(next));
+	vk_disk_target_name("vd", vm->n_disks, next, sizeof(next));
 	if (strcmp(e->target, next))
 		return vk_errorx(EINVAL, "target %s: the new disk is the VM's disk number %zu, which the guest "
 				 "sees as %s (vrun attaches the disks as virtio-blk in the definition's order); "
@@ -914,11 +885,11 @@ out:
 static int detach_edit(struct vk_vm *vm, void *arg)
 {
 	struct disk_edit *e = arg;
-	long i = target_index(e->target);
+	long i = vk_disk_target_index("vd", e->target);
 	char last[16];
 
 	if (vm->n_disks)
-		target_name(vm->n_disks - 1, last, sizeof(last));
+		vk_disk_target_name("vd", vm->n_disks - 1, last, sizeof(last));
 	if (i < 0 || (size_t)i >= vm->n_disks)
 		return vm->n_disks ? vk_errorx(ENOENT, "no disk %s: its disks are vda to %s", e->target, last)
 				   : vk_errorx(ENOENT, "no disk %s: it has no disks", e->target);
@@ -948,8 +919,8 @@ static int cmd_detach_disk(char **args)
 	printf("Disk detached successfully\n");
 	/* The guest names disks by position: the later ones move up. */
 	for (size_t i = (size_t)e.index; !vk_quiet && i < e.n_after; i++) {
-		target_name(i + 1, from, sizeof(from));
-		target_name(i, to, sizeof(to));
+		vk_disk_target_name("vd", i + 1, from, sizeof(from));
+		vk_disk_target_name("vd", i, to, sizeof(to));
 		printf("(%s is now %s)\n", from, to);
 	}
 	return 0;
