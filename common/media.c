@@ -415,7 +415,8 @@ int vk_media_read_small(struct vk_media *m, const char *relpath, size_t max, cha
 	return -EINVAL;
 }
 
-int vk_media_fetch(struct vk_media *m, const char *relpath, const char *dest, bool quiet)
+int vk_media_fetch(struct vk_media *m, const char *relpath, const char *dest, enum vk_download_kind kind,
+		   bool quiet)
 {
 	char *tmp = NULL, *src = NULL, *cached = NULL;
 	const char *name;
@@ -448,13 +449,14 @@ int vk_media_fetch(struct vk_media *m, const char *relpath, const char *dest, bo
 			break;
 		}
 		if (m->kind == VK_MEDIA_URL) {
-			rc = vk_download_cached(src, quiet, &cached);
+			/* An open cache file: checked once, read the same. */
+			rc = vk_download_cached(src, kind, quiet, &in, &cached);
 			if (rc < 0)
 				break;
+		} else {
+			in = open(src, O_RDONLY | O_CLOEXEC);
 		}
-		in = open(cached ? cached : src, O_RDONLY | O_CLOEXEC);
-		rc = in < 0 ? vk_error(errno, "%s", cached ? cached : src)
-			    : copy_fd(in, fd, cached ? cached : src);
+		rc = in < 0 ? vk_error(errno, "%s", src) : copy_fd(in, fd, cached ? cached : src);
 		break;
 	}
 	if (rc == 0 && fchmod(fd, 0644) < 0)
