@@ -655,8 +655,14 @@ static void remove_stale_parts(int dirfd, const char *dir, const char *suffix, c
 		return;
 	}
 	while ((de = readdir(d))) {
+		struct stat st;
+
 		nlen = strlen(de->d_name);
 		if (nlen <= slen || strcmp(de->d_name + nlen - slen, suffix) || !strcmp(de->d_name, own))
+			continue;
+		/* In a shared (sticky) directory, only ours: root could remove
+		 * another user's download too. */
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_uid != geteuid())
 			continue;
 		if (unlinkat(dirfd, de->d_name, 0) == 0)
 			vk_debug("%s/%s: removed, the server's file has changed", dir, de->d_name);
