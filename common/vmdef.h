@@ -78,6 +78,9 @@ int vk_vm_add_nic(struct vk_vm *vm, const struct vk_nic *nic);
 /* Every rule a definition must satisfy: valid name, UUID and MACs, memory
  * and vCPU limits, no duplicate disk paths or MACs, boot complete. */
 int vk_vm_validate(const struct vk_vm *vm);
+/* Do a and b name one file (a symlink, "//", a hard link, or the same
+ * path for a file that does not exist yet)? */
+bool vk_same_file(const char *a, const char *b);
 
 /* JSON round trip.  Parsing validates; unknown keys are rejected by name. */
 int vk_vm_from_json(const char *text, struct vk_vm **out);

@@ -289,6 +289,10 @@ static int make_plan(const struct vk_vm *orig, struct vk_vm *clone, struct disk_
 {
 	int next_file = 0, rc;
 
+	/* Checked before it is copied: a name too long for the buffer would
+	 * be cut, and the clone made under a name the user never gave. */
+	if (opt.name && (rc = vk_name_check(opt.name)) < 0)
+		return rc;
 	if (opt.name)
 		snprintf(clone->name, sizeof(clone->name), "%s", opt.name);
 	else if ((rc = auto_clone_name(orig->name, clone->name)) < 0)
@@ -865,10 +869,8 @@ static int lock_source(const char *name, int *fd_out)
 	snprintf(file, sizeof(file), "%s.lock", name);
 	if ((rc = vk_state_path(&path, "run", file)) < 0)
 		goto out;
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
-		rc = vk_error(errno, "%s", path);
+	if ((rc = vk_open_private(path, O_RDWR, &fd)) < 0)
 		goto out;
-	}
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		struct timespec poll = { 0, LOCK_POLL_NS };
 

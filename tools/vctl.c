@@ -37,13 +37,14 @@
 
 /* Every option of every subcommand; each subcommand says which it takes. */
 static struct {
-	int all, names, console, remove_storage, disable, config, persistent, live, autostart, no_autostart;
+	int all, names, console, remove_storage, disable, config, persistent, live, autostart, no_autostart, force;
 	char *driver, *subdriver, *mode, *type, *cache, *serial, *targetbus;
 } opt;
 
 enum {
 	O_ALL = 1 << 0, O_NAME = 1 << 1, O_CONSOLE = 1 << 2, O_STORAGE = 1 << 3, O_DISABLE = 1 << 4,
 	O_CONFIG = 1 << 5, O_DRIVER = 1 << 6, O_DISK = 1 << 7, O_AUTOSTART = 1 << 8, O_LIST_AUTOSTART = 1 << 9,
+	O_FORCE = 1 << 10,
 };
 
 static struct poptOption vctl_options[] = {
@@ -55,6 +56,8 @@ static struct poptOption vctl_options[] = {
 	{ "console", '\0', POPT_ARG_NONE, &opt.console, 0, "start: attach to the console once started", NULL },
 	{ "remove-all-storage", '\0', POPT_ARG_NONE, &opt.remove_storage, 0,
 	  "undefine: remove the VM's disk images too", NULL },
+	{ "force", '\0', POPT_ARG_NONE, &opt.force, 0,
+	  "undefine: remove a definition file that does not parse (its disks are left alone)", NULL },
 	{ "disable", '\0', POPT_ARG_NONE, &opt.disable, 0, "autostart: clear the flag", NULL },
 	{ "config", '\0', POPT_ARG_NONE, &opt.config, 0, "attach-disk, detach-disk: change the definition", NULL },
 	{ "persistent", '\0', POPT_ARG_NONE, &opt.persistent, 0, "the same as --config (vrun has no hot-plug)", NULL },
@@ -83,7 +86,7 @@ static const char usage_text[] =
 	"  destroy NAME              stop at once\n"
 	"  suspend NAME | resume NAME\n"
 	"  console NAME              Ctrl-] d detaches, Ctrl-] q stops the VM\n"
-	"  undefine NAME [--remove-all-storage]\n"
+	"  undefine NAME [--remove-all-storage] [--force]\n"
 	"  autostart NAME [--disable]\n"
 	"  attach-disk NAME SOURCE TARGET --config [--subdriver raw|qcow2] [--mode readonly]\n"
 	"  detach-disk NAME TARGET --config";
@@ -450,7 +453,7 @@ static void show_messages(const char *path)
 {
 	char buf[4096];
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0)
 		return;
@@ -701,11 +704,29 @@ static int cmd_undefine(char **args)
 {
 	const char *name = args[0];
 	struct vk_vm *vm = NULL;
-	char target[16];
+	char target[16], *path = NULL;
 	int rc = vk_vm_lookup(name, &vm), pid, failed = 0;
 
-	if (rc < 0)
-		return rc;
+	/* A definition that does not parse (hand-edited, from a newer vkit,
+	 * damaged) still names a file the user wants gone; --force removes
+	 * it, and only it: what its disks are cannot be known. */
+	if (rc < 0 && rc != -ENOENT && vk_vm_def_path(&path, name) == 0) {
+		if (!opt.force) {
+			char why[VK_ERRMSG_MAX];
+
+			snprintf(why, sizeof(why), "%s", vk_last_error());
+			rc = vk_errorx(-rc, "%s; to remove the file anyway: vctl undefine %s --force "
+				       "(its disks are left alone)", why, name);
+			goto out;
+		}
+		fprintf(stderr, "vctl: %s: removing %s, which does not parse: %s\n", name, path, vk_last_error());
+		if (opt.remove_storage)
+			fprintf(stderr, "vctl: %s: no disk removed: they are not known without a definition\n",
+				name);
+		rc = 0;
+	} else if (rc < 0) {
+		goto out;
+	}
 	pid = vk_vm_running_pid(name);
 	if (pid > 0) {
 		rc = vk_errorx(EBUSY, "domain is running (pid %d); stop it first with vctl shutdown %s "
@@ -718,7 +739,7 @@ static int cmd_undefine(char **args)
 	if (rc < 0)
 		goto out;
 	remove_boot_dir(name);
-	for (size_t i = 0; opt.remove_storage && i < vm->n_disks; i++) {
+	for (size_t i = 0; opt.remove_storage && vm && i < vm->n_disks; i++) {
 		target_name(i, target, sizeof(target));
 		if (vm->disks[i].device == VK_DEVICE_CDROM) {
 			if (!vk_quiet)
@@ -736,6 +757,7 @@ static int cmd_undefine(char **args)
 		rc = vk_errorx(EIO, "undefined, but %d of its disks could not be removed (above)", failed);
 out:
 	vk_vm_free(vm);
+	free(path);
 	return rc;
 }
 
@@ -809,6 +831,21 @@ static int attach_edit(struct vk_vm *vm, void *arg)
 	return vk_vm_add_disk(vm, &e->disk);
 }
 
+/* One writable disk in two VMs corrupts it: refused, as vinstall does,
+ * unless both attach it shareable (or both read-only). */
+static int check_disk_users(const char *name, const struct vk_disk *disk)
+{
+	char **users = NULL;
+	size_t n = 0;
+	int rc = vk_vm_disk_users(disk->path, disk->shareable, disk->readonly, name, &users, &n);
+
+	if (rc == 0 && n)
+		rc = vk_errorx(EBUSY, "disk %s is already in use by %s%s; attach it with --mode shareable "
+			       "(on both) or --mode readonly", disk->path, users[0], n > 1 ? " and others" : "");
+	vk_strv_free(users);
+	return rc;
+}
+
 static int cmd_attach_disk(char **args)
 {
 	const char *name = args[0], *source = args[1];
@@ -875,7 +912,9 @@ static int cmd_attach_disk(char **args)
 		goto out;
 	}
 	e.disk.path = path;
-	rc = vk_vm_edit(name, attach_edit, &e);
+	rc = check_disk_users(name, &e.disk);
+	if (rc == 0)
+		rc = vk_vm_edit(name, attach_edit, &e);
 	if (rc < 0)
 		goto out;
 	printf("Disk attached successfully\n");
@@ -949,7 +988,7 @@ static const struct command commands[] = {
 	{ "suspend", cmd_suspend, 1, "NAME", 0 },
 	{ "resume", cmd_resume, 1, "NAME", 0 },
 	{ "console", cmd_console, 1, "NAME", 0 },
-	{ "undefine", cmd_undefine, 1, "NAME", O_STORAGE },
+	{ "undefine", cmd_undefine, 1, "NAME", O_STORAGE | O_FORCE },
 	{ "autostart", cmd_autostart, 1, "NAME", O_DISABLE },
 	{ "attach-disk", cmd_attach_disk, 3, "NAME SOURCE TARGET", O_CONFIG | O_DRIVER | O_DISK },
 	{ "detach-disk", cmd_detach_disk, 2, "NAME TARGET", O_CONFIG },
@@ -964,12 +1003,12 @@ static int check_options(const struct command *c)
 		{ "--persistent", O_CONFIG }, { "--live", O_CONFIG }, { "--driver", O_DRIVER },
 		{ "--subdriver", O_DRIVER }, { "--mode", O_DISK }, { "--type", O_DISK }, { "--cache", O_DISK },
 		{ "--serial", O_DISK }, { "--targetbus", O_DISK }, { "--autostart", O_AUTOSTART },
-		{ "--no-autostart", O_LIST_AUTOSTART },
+		{ "--no-autostart", O_LIST_AUTOSTART }, { "--force", O_FORCE },
 	};
 	const bool set[] = {
 		opt.all, opt.names, opt.console, opt.remove_storage, opt.disable, opt.config, opt.persistent,
 		opt.live, opt.driver, opt.subdriver, opt.mode, opt.type, opt.cache, opt.serial, opt.targetbus,
-		opt.autostart, opt.no_autostart,
+		opt.autostart, opt.no_autostart, opt.force,
 	};
 
 	for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++)

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <popt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "common/blockdev.h"
 #include "common/df-format.h"
 #include "common/error.h"
+#include "common/fileutil.h"
 #include "common/fsprobe.h"
 #include "common/guestfs-dl.h"
 #include "common/image.h"
@@ -106,16 +108,18 @@ static int guess_format(const char *path, enum vk_image_format *out)
 	uint8_t hdr[QCOW2_BACKING_FILE_SIZE_AT + 4] = { 0 };
 	uint64_t backing_offset = 0;
 	uint32_t backing_size = 0;
-	size_t got;
-	FILE *f = fopen(path, "rb");
-	int i;
+	ssize_t got;
+	int fd, i, rc;
 
-	if (!f)
+	rc = vk_open_input(path, O_RDONLY, VK_INPUT_REGULAR | VK_INPUT_BLOCK, NULL, &fd);
+	if (rc < 0)
+		return rc;
+	got = read(fd, hdr, sizeof hdr);
+	close(fd);
+	if (got < 0)
 		return vk_error(errno, "%s", path);
-	got = fread(hdr, 1, sizeof hdr, f);
-	fclose(f);
 	*out = VK_IMAGE_RAW;
-	if (got < sizeof QCOW2_MAGIC - 1 || memcmp(hdr, QCOW2_MAGIC, sizeof QCOW2_MAGIC - 1) != 0)
+	if ((size_t)got < sizeof QCOW2_MAGIC - 1 || memcmp(hdr, QCOW2_MAGIC, sizeof QCOW2_MAGIC - 1) != 0)
 		return 0;
 	*out = VK_IMAGE_QCOW2;
 	for (i = 0; i < 8; i++)
