@@ -505,13 +505,12 @@ static uint64_t fnv1a(const char *s, uint64_t h)
 /* The cache directory, opened once: every file in it is then reached
  * through dirfd, so renaming the directory (or a parent) after the check
  * cannot put another one in its place.  Refused when another user could
- * put files in it: not the user's own (or root's), or writable by group
- * or others without the sticky bit.  A sticky shared directory is
- * allowed; its entries are checked one by one (open_entry()). */
+ * put files in it (vk_check_private_dirfd()); a sticky shared directory is
+ * allowed, and its files are checked one by one (open_cache_file()). */
 static int open_cache_dir(char **path, int *dirfd)
 {
 	const char *env = getenv("VKIT_CACHE_DIR");
-	uid_t me = geteuid();
+	char *why = NULL;
 	struct stat st;
 	int rc, fd = -1;
 
@@ -521,7 +520,7 @@ static int open_cache_dir(char **path, int *dirfd)
 		*path = strdup(env);
 		if (!*path)
 			return vk_error(ENOMEM, "cache");
-		rc = vk_mkdir_p(*path, 0700);
+		rc = vk_mkdir_p(*path, VK_MODE_PRIVATE_DIR);
 	} else {
 		rc = vk_state_path(path, "cache", NULL);
 	}
@@ -533,20 +532,15 @@ static int open_cache_dir(char **path, int *dirfd)
 			       "itself", *path);
 		goto out;
 	}
-	if (fd < 0 || fstat(fd, &st) < 0) {
+	if (fd < 0) {
 		rc = vk_error(errno, "cache directory %s", *path);
 		goto out;
 	}
-	if (st.st_uid != me && st.st_uid != 0) {
-		rc = vk_errorx(EPERM, "cache directory %s belongs to uid %u, not to you (uid %u) or root: another user "
-			       "could plant files there; set VKIT_CACHE_DIR to a directory of your own (mode 0700)",
-			       *path, (unsigned)st.st_uid, (unsigned)me);
-		goto out;
-	}
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
-		rc = vk_errorx(EPERM, "cache directory %s is writable by other users (mode %04o): they could plant "
-			       "files there; chmod go-w %s, or set VKIT_CACHE_DIR to a directory of your own (mode 0700)",
-			       *path, (unsigned)(st.st_mode & 07777), *path);
+	rc = vk_check_private_dirfd(fd, *path);
+	if (rc < 0) {
+		why = strdup(vk_last_error());
+		if (why)
+			vk_errorx(-rc, "cache directory %s (VKIT_CACHE_DIR sets another; it is created 0700)", why);
 		goto out;
 	}
 	*dirfd = fd;
@@ -558,54 +552,51 @@ out:
 		free(*path);
 		*path = NULL;
 	}
+	free(why);
 	return rc;
 }
 
-/* A file in the cache directory is used only when it is what we put
- * there: a regular file of ours with one link.  Anything else was put
- * there by someone else (a shared directory) or points elsewhere. */
-static int check_cache_file(int fd, const char *dir, const char *name)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) < 0)
-		return vk_error(errno, "%s/%s", dir, name);
-	if (!S_ISREG(st.st_mode))
-		return vk_errorx(EPERM, "%s/%s: not a regular file, so not a cache file of ours; remove it", dir, name);
-	if (st.st_uid != geteuid())
-		return vk_errorx(EPERM, "%s/%s: belongs to uid %u, not to you: not used (another user may have put it "
-				 "there); remove it", dir, name, (unsigned)st.st_uid);
-	if (st.st_nlink != 1)
-		return vk_errorx(EPERM, "%s/%s: has %lu links: not used (a link could lead to another file); remove it",
-				 dir, name, (unsigned long)st.st_nlink);
-	return 0;
-}
-
 /* Open a cache file as flags say, never through a symlink (nor blocking on
- * a FIFO), and check it.  -ENOENT (no message) when there is none. */
+ * a FIFO), and use it only when it is what we put there: a regular file of
+ * ours with one link (vk_check_private_fd()).  Anything else was put there
+ * by someone else (a shared directory) or leads elsewhere.  -ENOENT (no
+ * message) when there is none. */
 static int open_cache_file(int dirfd, const char *dir, const char *name, int flags, int *fd_out)
 {
-	int fd = openat(dirfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600), err = errno, rc;
+	int fd = openat(dirfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, VK_MODE_PRIVATE_FILE);
+	int err = errno, rc;
+	char *path = NULL;
 	struct stat st;
 
 	*fd_out = -1;
 	if (fd < 0 && err == ENOENT)
 		return -ENOENT;
+	if (asprintf(&path, "%s/%s", dir, name) < 0) {
+		path = NULL;
+		rc = vk_error(ENOMEM, "%s", name);
+		goto out;
+	}
 	/* The kernel refuses a symlink as ELOOP, or as EACCES when O_CREAT
 	 * meets one in a sticky directory: say what is there. */
-	if (fd < 0 && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-		return vk_errorx(ELOOP, "%s/%s: a symbolic link, not a cache file of ours: not followed; remove it",
-				 dir, name);
-	if (fd < 0)
-		return vk_errorx(err, "%s/%s: %s", dir, name, strerror(err));
-	rc = check_cache_file(fd, dir, name);
-	if (rc < 0) {
-		close(fd);
-		return rc;
+	if (fd < 0 && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+		rc = vk_errorx(ELOOP, "%s: a symbolic link, not a cache file of ours: not followed; remove it", path);
+		goto out;
 	}
+	if (fd < 0) {
+		rc = vk_errorx(err, "%s: %s", path, strerror(err));
+		goto out;
+	}
+	rc = vk_check_private_fd(fd, path);
+	if (rc < 0)
+		goto out;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	*fd_out = fd;
-	return 0;
+	fd = -1;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return rc;
 }
 
 /* "KEY-basename": the key covers the URL and the validators. */

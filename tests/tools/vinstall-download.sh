@@ -161,7 +161,7 @@ test "$(stat -c %a "$TMP/newcache/c")" = 700 && test "$(stat -c %a "$TMP/newcach
 ok $? "a new cache directory is 0700, its files 0600"
 mkdir -m 0777 "$TMP/open"
 VKIT_CACHE_DIR="$TMP/open" install ka
-grep -qF "cache directory $TMP/open is writable by other users (mode 0777): they could plant files there; chmod go-w $TMP/open, or set VKIT_CACHE_DIR to a directory of your own (mode 0700)" \
+grep -qF "cache directory $TMP/open: other users can write in it (mode 0777) and could replace our files: use a directory of your own, or chmod go-w $TMP/open (VKIT_CACHE_DIR sets another; it is created 0700)" \
 	"$TMP/run.out" && test -z "$(ls "$TMP/open")"
 ok $? "a cache directory others can write (not sticky) is refused, naming the fix"
 ln -s "$TMP/newcache/c" "$TMP/cachelink"
@@ -198,7 +198,7 @@ else
 	# Her own directory: whatever she plants, it is not used.
 	mal "ln -s '$TMP/victim' '$TMP/shared/mal/$KPART' && cp '$TMP/newcache/c/$INI' '$TMP/shared/mal/$INI'"
 	VKIT_CACHE_DIR="$TMP/shared/mal" install ka
-	grep -qF "cache directory $TMP/shared/mal belongs to uid $(id -u "$MAL"), not to you (uid 0) or root: another user could plant files there; set VKIT_CACHE_DIR to a directory of your own (mode 0700)" \
+	grep -qF "cache directory $TMP/shared/mal: belongs to uid $(id -u "$MAL"); another user could replace our files in it: use a directory of your own (VKIT_CACHE_DIR sets another; it is created 0700)" \
 		"$TMP/run.out"
 	ok $? "another user's cache directory is refused, naming it and the fix"
 	test "$(cat "$TMP/victim")" = precious
@@ -207,7 +207,7 @@ else
 	# A sticky shared directory is allowed, but her files in it are not ours.
 	mal "head -c $(stat -c %s "$W/ranged/initrd") /dev/zero | tr '\\0' E >'$TMP/shared/pub/$INI'"
 	VKIT_CACHE_DIR="$TMP/shared/pub" install ka
-	grep -qF "$TMP/shared/pub/$INI: belongs to uid $(id -u "$MAL"), not to you: not used (another user may have put it there); remove it" \
+	grep -qF "$TMP/shared/pub/$INI: belongs to uid $(id -u "$MAL"), not to us; remove it or choose another path" \
 		"$TMP/run.out" && test ! -e "$VKIT_DIR/boot/dl/installer-initrd"
 	ok $? "a planted cache entry in a sticky directory is not used as the installer initrd"
 	rm -f "$TMP/shared/pub"/*
