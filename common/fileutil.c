@@ -299,6 +299,25 @@ int vk_create_private(const char *path, int flags, int *fd_out)
 	return 0;
 }
 
+int vk_check_private_fd(int fd, const char *path)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return vk_error(errno, "%s", path);
+	if (!S_ISREG(st.st_mode))
+		return vk_errorx(EINVAL, "%s: is %s; refusing to use it", path, file_kind_name(st.st_mode));
+	if (st.st_uid != geteuid())
+		return vk_errorx(EPERM, "%s: belongs to uid %u, not to us; remove it or choose another path",
+				 path, (unsigned)st.st_uid);
+	if (st.st_nlink != 1)
+		return vk_errorx(EMLINK, "%s: has %ju hard links; refusing to use a file shared with another name",
+				 path, (uintmax_t)st.st_nlink);
+	if ((st.st_mode & 07777) != VK_MODE_PRIVATE_FILE && fchmod(fd, VK_MODE_PRIVATE_FILE) < 0)
+		return vk_error(errno, "%s", path);
+	return 0;
+}
+
 int vk_open_private(const char *path, int flags, int *fd_out)
 {
 	struct stat st;
@@ -313,28 +332,9 @@ int vk_open_private(const char *path, int flags, int *fd_out)
 				 "(remove it, or choose another path)", path);
 	if (fd < 0)
 		return vk_error(errno, "%s", path);
-	if (fstat(fd, &st) < 0) {
-		rc = vk_error(errno, "%s", path);
+	rc = vk_check_private_fd(fd, path);
+	if (rc < 0)
 		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = vk_errorx(EINVAL, "%s: is %s; refusing to write into it", path, file_kind_name(st.st_mode));
-		goto out;
-	}
-	if (st.st_uid != geteuid()) {
-		rc = vk_errorx(EPERM, "%s: belongs to uid %u, not to us; remove it or choose another path",
-			       path, (unsigned)st.st_uid);
-		goto out;
-	}
-	if (st.st_nlink != 1) {
-		rc = vk_errorx(EMLINK, "%s: has %ju hard links; refusing to write into a file shared "
-			       "with another name", path, (uintmax_t)st.st_nlink);
-		goto out;
-	}
-	if ((st.st_mode & 07777) != VK_MODE_PRIVATE_FILE && fchmod(fd, VK_MODE_PRIVATE_FILE) < 0) {
-		rc = vk_error(errno, "%s", path);
-		goto out;
-	}
 	if ((flags & O_TRUNC) && ftruncate(fd, 0) < 0) {
 		rc = vk_error(errno, "%s", path);
 		goto out;
@@ -349,22 +349,36 @@ out:
 	return rc;
 }
 
+static int check_private_dir(const char *dir, const struct stat *st)
+{
+	if (!S_ISDIR(st->st_mode))
+		return vk_errorx(ENOTDIR, "%s: is not a directory", dir);
+	if (st->st_uid != geteuid() && st->st_uid != 0)
+		return vk_errorx(EPERM, "%s: belongs to uid %u; another user could replace our files in it: "
+				 "use a directory of your own", dir, (unsigned)st->st_uid);
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(st->st_mode & S_ISVTX))
+		return vk_errorx(EPERM, "%s: other users can write in it (mode %04o) and could replace our "
+				 "files: use a directory of your own, or chmod go-w %s", dir,
+				 (unsigned)(st->st_mode & 07777), dir);
+	return 0;
+}
+
 int vk_check_private_dir(const char *dir)
 {
 	struct stat st;
 
 	if (stat(dir, &st) < 0)
 		return vk_error(errno, "%s", dir);
-	if (!S_ISDIR(st.st_mode))
-		return vk_errorx(ENOTDIR, "%s: is not a directory", dir);
-	if (st.st_uid != geteuid() && st.st_uid != 0)
-		return vk_errorx(EPERM, "%s: belongs to uid %u; another user could replace our files in it: "
-				 "use a directory of your own", dir, (unsigned)st.st_uid);
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
-		return vk_errorx(EPERM, "%s: other users can write in it (mode %04o) and could replace our "
-				 "files: use a directory of your own, or chmod go-w %s", dir,
-				 (unsigned)(st.st_mode & 07777), dir);
-	return 0;
+	return check_private_dir(dir, &st);
+}
+
+int vk_check_private_dirfd(int dirfd, const char *dir)
+{
+	struct stat st;
+
+	if (fstat(dirfd, &st) < 0)
+		return vk_error(errno, "%s", dir);
+	return check_private_dir(dir, &st);
 }
 
 int vk_check_parent_dir(const char *path)

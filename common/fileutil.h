@@ -44,10 +44,18 @@ int vk_create_private(const char *path, int flags, int *fd_out);
  * checks. */
 int vk_open_private(const char *path, int flags, int *fd_out);
 
+/* The checks of vk_open_private() on a file already open (by openat(), say):
+ * a regular file owned by us with one link, a wider mode narrowed to 0600;
+ * path names it in messages. */
+int vk_check_private_fd(int fd, const char *path);
+
 /* May files in dir be trusted to stay ours?  Refused when another user owns
  * it or can write in it without the sticky bit (then anyone could rename a
  * symlink over our file between two calls).  The message says how to fix it. */
 int vk_check_private_dir(const char *dir);
+/* The same for a directory already open (then reached with openat() & co,
+ * it cannot be swapped under us either); dir names it in messages. */
+int vk_check_private_dirfd(int dirfd, const char *dir);
 /* The same for the directory that holds path. */
 int vk_check_parent_dir(const char *path);
 

@@ -583,7 +583,8 @@ int vk_media_read_small(struct vk_media *m, const char *relpath, size_t max, cha
 	return -EINVAL;
 }
 
-int vk_media_fetch(struct vk_media *m, const char *relpath, const char *dest, bool quiet)
+int vk_media_fetch(struct vk_media *m, const char *relpath, const char *dest, enum vk_download_kind kind,
+		   bool quiet)
 {
 	char *tmp = NULL, *src = NULL, *cached = NULL;
 	const char *name;
@@ -624,9 +625,8 @@ int vk_media_fetch(struct vk_media *m, const char *relpath, const char *dest, bo
 			rc = vk_error(ENOMEM, "%s", relpath);
 			break;
 		}
-		rc = vk_download_cached(src, quiet, &cached);
-		if (rc == 0)
-			rc = vk_open_input(cached, O_RDONLY | O_NOFOLLOW, VK_INPUT_REGULAR, "download", &in);
+		/* An open cache file, checked once and read the same. */
+		rc = vk_download_cached(src, kind, quiet, &in, &cached);
 		if (rc == 0)
 			rc = copy_fd(in, fd, cached);
 		break;

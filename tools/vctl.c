@@ -143,7 +143,7 @@ static const char *json_string(struct json_object *o, const char *key)
 static int vm_state_get(const char *name, struct vm_state *s)
 {
 	const char *st;
-	int pid = vk_vm_running_pid(name);
+	int pid = vk_vm_running_pid(name), rc;
 
 	memset(s, 0, sizeof(*s));
 	if (pid < 0)
@@ -152,14 +152,19 @@ static int vm_state_get(const char *name, struct vm_state *s)
 	s->state = "shut off";
 	if (!pid)
 		return 0;
-	/* vrun runs; a socket that does not answer (a state directory that
-	 * cannot hold one) still leaves it running. */
+	/* vrun runs; whether it is paused only its socket can say.  No answer
+	 * there is the caller's to report (s->pid and s->state stay set). */
 	s->state = "running";
-	if (vk_control_call_vm(name, "status", VK_CONTROL_TIMEOUT_MS, &s->status) < 0) {
-		vk_debug("%s: %s", name, vk_last_error());
+	rc = vk_control_call_vm(name, "status", VK_CONTROL_TIMEOUT_MS, &s->status);
+	if (rc < 0 && vk_vm_running_pid(name) == 0) {
+		/* It stopped in between: its socket went with it. */
 		vk_error_clear();
+		s->pid = 0;
+		s->state = "shut off";
 		return 0;
 	}
+	if (rc < 0)
+		return rc;
 	st = json_string(s->status, "state");
 	if (st && !strcmp(st, "paused"))
 		s->state = "paused";
@@ -244,6 +249,12 @@ static int cmd_list(char **args)
 	cells[0][2] = strdup("State");
 	for (i = 0; i < n; i++) {
 		rc = vm_state_get(names[i], &s);
+		if (rc < 0 && s.pid > 0) {
+			/* Listed all the same, and said why its state may be wrong. */
+			fprintf(stderr, "vctl: %s: warning: %s; listed as running\n", names[i], vk_last_error());
+			vk_error_clear();
+			rc = 0;
+		}
 		if (rc < 0)
 			goto out;
 		vm_state_free(&s);
@@ -286,40 +297,43 @@ out:
 	return rc;
 }
 
-/* The vCPUs' CPU time from stats, in seconds; -1 when it cannot be had. */
-static double cpu_seconds(const char *name)
+/* The vCPUs' CPU time from stats, in seconds. */
+static int cpu_seconds(const char *name, double *total)
 {
 	struct json_object *st = NULL, *vcpus, *v, *ns;
-	double total = 0;
+	int rc = vk_control_call_vm(name, "stats", VK_CONTROL_TIMEOUT_MS, &st);
 
-	if (vk_control_call_vm(name, "stats", VK_CONTROL_TIMEOUT_MS, &st) < 0) {
-		vk_debug("%s: %s", name, vk_last_error());
-		vk_error_clear();
-		return -1;
-	}
+	*total = 0;
+	if (rc < 0)
+		return rc;
 	if (!json_object_object_get_ex(st, "vcpus", &vcpus) || !json_object_is_type(vcpus, json_type_array)) {
 		json_object_put(st);
-		return -1;
+		return vk_errorx(EPROTO, "its stats have no \"vcpus\" list, so no CPU time");
 	}
 	for (size_t i = 0; i < json_object_array_length(vcpus); i++) {
 		v = json_object_array_get_idx(vcpus, i);
 		if (json_object_object_get_ex(v, "cpu_time_ns", &ns))
-			total += (double)json_object_get_uint64(ns) / 1e9;
+			*total += (double)json_object_get_uint64(ns) / 1e9;
 	}
 	json_object_put(st);
-	return total;
+	return 0;
 }
 
+/* Nothing is printed unless every line can be: a VM whose socket gives
+ * no answer fails with the reason, as virsh does, rather than leaving out
+ * its CPU time. */
 static int cmd_dominfo(char **args)
 {
 	const char *name = args[0];
 	struct vk_vm *vm = NULL;
 	struct vm_state s = { 0 };
-	double cpu;
+	double cpu = 0;
 	int rc = vk_vm_lookup(name, &vm);
 
 	if (rc == 0)
 		rc = vm_state_get(name, &s);
+	if (rc == 0 && s.pid)
+		rc = cpu_seconds(name, &cpu);
 	if (rc < 0)
 		goto out;
 	if (s.pid)
@@ -331,7 +345,7 @@ static int cmd_dominfo(char **args)
 	printf("%-15s %s\n", "OS Type:", "hvm");
 	printf("%-15s %s\n", "State:", s.state);
 	printf("%-15s %u\n", "CPU(s):", vm->vcpus);
-	if (s.pid && (cpu = cpu_seconds(name)) >= 0)
+	if (s.pid)
 		printf("%-15s %.1fs\n", "CPU time:", cpu);
 	printf("%-15s %" PRIu64 " KiB\n", "Max memory:", vm->max_memory_mib * 1024);
 	printf("%-15s %" PRIu64 " KiB\n", "Used memory:", vm->memory_mib * 1024);

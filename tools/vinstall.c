@@ -1505,11 +1505,11 @@ static int fetch_installer(const struct plan *p, struct created *c)
 	else if (errno != EEXIST)
 		return vk_error(errno, "%s", p->boot_dir);
 	if (p->kind == INSTALL_LOCATION) {
-		rc = vk_media_fetch(p->media, p->media_kernel, b->kernel, vk_quiet);
+		rc = vk_media_fetch(p->media, p->media_kernel, b->kernel, VK_DOWNLOAD_KERNEL, vk_quiet);
 		if (rc < 0)
 			return rc;
 		created_add(c, b->kernel);
-		rc = vk_media_fetch(p->media, p->media_initrd, b->initrd, vk_quiet);
+		rc = vk_media_fetch(p->media, p->media_initrd, b->initrd, VK_DOWNLOAD_INITRD, vk_quiet);
 	} else {
 		rc = copy_host_file(p->kernel_src, b->kernel);
 		if (rc < 0)
