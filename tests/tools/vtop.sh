@@ -11,7 +11,7 @@ EXP="${top_srcdir:-.}/tests/expected/vtop"
 GUESTS="${top_builddir:-.}/tests/vmm/guests"
 tap_setup_tmp
 RUN="$VKIT_DIR/run"
-mkdir -p "$RUN"
+mkdir -p -m 0700 "$VKIT_DIR" "$RUN"
 command -v python3 >/dev/null || skip_all "python3 is needed for the stand-in control sockets"
 
 PIDS=

@@ -17,7 +17,7 @@ RUN="$VKIT_DIR/run"
 check "--help lists --control and --no-acpi" \
 	sh -c '"$0" --help | grep -q -- "--control" && "$0" --help | grep -q -- "--no-acpi"' "$VRUN"
 expect_fail "a bad --name is refused" "../x" timeout 60 "$VRUN" --name ../x --bios "$GUESTS/count.bin"
-mkdir -p "$RUN"
+mkdir -p -m 0700 "$VKIT_DIR" "$RUN"
 # A live process called vrun owns the name busy (vk_vm_running_pid checks both).
 ln -s "$(command -v sleep)" "$TMP/vrun"
 "$TMP/vrun" 60 &
@@ -168,7 +168,7 @@ if command -v qemu-img >/dev/null && command -v qemu-io >/dev/null; then
 	dd if=/dev/urandom of="$TMP/live.img" bs=1M count=128 2>/dev/null
 	qemu-img create -q -f qcow2 "$TMP/live.qcow2" 16M
 	qemu-io -f qcow2 -c 'write -P 0x5a 1M 64k' "$TMP/live.qcow2" >/dev/null 2>&1
-	mkdir -p "$VKIT_DIR/vms"
+	mkdir -p -m 0700 "$VKIT_DIR" "$VKIT_DIR/vms"
 	cat >"$VKIT_DIR/vms/live.json" <<JSON
 {"version":1,"name":"live","uuid":"11111111-2222-4333-8444-0000000000aa","memory":16,"vcpus":1,
  "boot":{"kind":"disk"},"nics":[],
