@@ -132,10 +132,32 @@ int vk_image_open_depth(const char *path, enum vk_image_format fmt, unsigned fla
 		rc = vk_error(ENOMEM, "%s", path);
 		goto out;
 	}
-	img->fd = open(path, ((flags & VK_IMAGE_RDONLY) ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	img->fd = open(path, ((flags & VK_IMAGE_RDONLY) ? O_RDONLY : O_RDWR) | O_CLOEXEC |
+		       /* O_NONBLOCK: opening a FIFO must not wait for a writer */
+		       ((flags & VK_IMAGE_NOFOLLOW) ? O_NOFOLLOW | O_NONBLOCK : 0));
+	if (img->fd < 0 && errno == ELOOP && (flags & VK_IMAGE_NOFOLLOW)) {
+		rc = vk_errorx(ELOOP, "%s: is a symbolic link; give the path of the file itself", path);
+		goto out;
+	}
 	if (img->fd < 0) {
 		rc = vk_error(errno, "%s", path);
 		goto out;
+	}
+	if (flags & VK_IMAGE_NOFOLLOW) {
+		struct stat st;
+
+		if (fstat(img->fd, &st) < 0) {
+			rc = vk_error(errno, "%s", path);
+			goto out;
+		}
+		if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+			rc = vk_errorx(EINVAL, "%s: not a regular file or block device", path);
+			goto out;
+		}
+		if (fcntl(img->fd, F_SETFL, fcntl(img->fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+			rc = vk_error(errno, "%s", path);
+			goto out;
+		}
 	}
 	if (fmt == VK_IMAGE_RAW)
 		rc = vk_raw_open(img);
