@@ -50,12 +50,12 @@ tests_unit_test_virtio_net_LDADD = $(DEVICE_TEST_LIBS)
 
 # The ATAPI drive alone, on the real image layer (its open refuses symlinks
 # and FIFOs through common/image.c).
-tests_unit_test_atapi_SOURCES = tests/unit/test-atapi.c
+tests_unit_test_atapi_SOURCES = tests/unit/test-atapi.c tests/unit/cd-image.h
 tests_unit_test_atapi_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_atapi_LDADD = vmm/libvkdev.a $(UNIT_LIBS)
 
 # The controller and its drives on the real image layer too.
-tests_unit_test_ahci_SOURCES = tests/unit/test-ahci.c $(DEVICE_TEST_FAKES)
+tests_unit_test_ahci_SOURCES = tests/unit/test-ahci.c tests/unit/cd-image.h $(DEVICE_TEST_FAKES)
 tests_unit_test_ahci_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ahci_LDADD = $(DEVICE_TEST_LIBS)
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/unit/cd-image.h"
 #include "tests/unit/fake-machine.h"
 #include "vmm/devices/ahci.h"
 
@@ -50,22 +51,10 @@ static const uint8_t ata_commands[] = {
 	ATA_CMD_IDLE_IMMEDIATE, ATA_CMD_STANDBY_IMMEDIATE,
 };
 
-static uint8_t pattern(uint64_t i)
-{
-	return (uint8_t)(i * 7 + i / ATAPI_SECTOR_SIZE * 13 + 1);
-}
-
 static void make_image(char *path, const char *name, uint64_t size, bool fill)
 {
-	FILE *f;
-
 	snprintf(path, 64, "/tmp/vkit-fuzz-%s.%d", name, (int)getpid());
-	f = fopen(path, "w");
-	if (!f)
-		abort();
-	for (uint64_t i = 0; fill && i < size; i++)
-		fputc(pattern(i), f);
-	if (fclose(f) != 0 || truncate(path, (off_t)size) < 0)
+	if (cd_write_image(path, fill ? size : 0) < 0 || truncate(path, (off_t)size) < 0)
 		abort();
 }
 
@@ -163,7 +152,7 @@ static void check_result(struct vk_atapi *d, const struct vk_ata_command *c, con
 		if (vk_atapi_read_medium(d, r->medium_offset, medium, n) < 0)
 			abort();
 		for (size_t i = 0; i < n; i++)
-			if (medium[i] != (r->medium_offset + i < SMALL_IMAGE ? pattern(r->medium_offset + i) : 0))
+			if (medium[i] != (r->medium_offset + i < SMALL_IMAGE ? cd_pattern(r->medium_offset + i) : 0))
 				abort();
 	}
 }

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "common/error.h"
+#include "tests/unit/cd-image.h"
 #include "tests/unit/fake-machine.h"
 #include "vmm/devices/ahci.h"
 
@@ -42,11 +43,6 @@ struct prd {
 	uint32_t len;
 	bool irq;
 };
-
-static uint8_t pattern(uint64_t i)
-{
-	return (uint8_t)(i * 7 + i / ATAPI_SECTOR_SIZE * 13 + 1);
-}
 
 static uint8_t *ram(struct env *e, uint64_t gpa)
 {
@@ -107,16 +103,6 @@ static void preg_w(struct env *e, unsigned port, uint32_t off, uint32_t v)
 	reg_w(e, AHCI_PORT_BASE + AHCI_PORT_SIZE * port + off, v);
 }
 
-static void write_image(const char *path, uint64_t size)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	for (uint64_t i = 0; i < size; i++)
-		fputc(pattern(i), f);
-	assert_int_equal(fclose(f), 0);
-}
-
 static int setup(void **state)
 {
 	struct env *e = test_calloc(1, sizeof(*e));
@@ -126,7 +112,7 @@ static int setup(void **state)
 	strcpy(e->dir, "/tmp/vkit-ahci.XXXXXX");
 	assert_non_null(mkdtemp(e->dir));
 	snprintf(e->image, sizeof(e->image), "%s/cd.iso", e->dir);
-	write_image(e->image, IMAGE_SECTORS * ATAPI_SECTOR_SIZE + IMAGE_TAIL);
+	assert_int_equal(cd_write_image(e->image, IMAGE_SECTORS * ATAPI_SECTOR_SIZE + IMAGE_TAIL), 0);
 	assert_int_equal(vk_pci_bus_init(&e->pci, FAKE_MACHINE, &e->pio, &e->mmio), 0);
 	assert_int_equal(vk_ahci_create(e->mem, "ahci0", &e->hba), 0);
 	assert_int_equal(vk_pci_bus_add(&e->pci, &e->hba->pci), 0);
@@ -462,7 +448,7 @@ static void test_read10_odd_prds_and_padded_sector(void **state)
 	for (unsigned i = 0; i < 2 * ATAPI_SECTOR_SIZE; i++) {
 		uint8_t got = i < 1001 ? ram(e, DATA)[i] : i < 4002 ? ram(e, DATA + 0x10000)[i - 1001]
 								: ram(e, DATA + 0x20000)[i - 4002];
-		uint8_t want = i < ATAPI_SECTOR_SIZE + IMAGE_TAIL ? pattern(base + i) : 0;
+		uint8_t want = i < ATAPI_SECTOR_SIZE + IMAGE_TAIL ? cd_pattern(base + i) : 0;
 
 		assert_int_equal(got, want);
 	}
@@ -552,7 +538,7 @@ static void test_descriptor_interrupt_and_round_robin(void **state)
 	assert_int_equal(prdbc(e, 0, 3), 2048);
 	assert_int_equal(prdbc(e, 0, 5), 1024);
 	assert_true(preg_r(e, 0, AHCI_PxIS) & AHCI_PxIS_DPS);
-	assert_int_equal(ram(e, DATA)[5], pattern(5));
+	assert_int_equal(ram(e, DATA)[5], cd_pattern(5));
 }
 
 /* --- hostile structures ---------------------------------------------- */
@@ -645,7 +631,7 @@ static void test_prdt_running_off_ram(void **state)
 	issue(e, 0, 1u << SLOT);
 	assert_done_ok(e, 0, SLOT);
 	assert_int_equal(prdbc(e, 0, SLOT), 4 * ATAPI_SECTOR_SIZE);
-	assert_int_equal(ram(e, DATA + 8191)[0], pattern(8191));
+	assert_int_equal(ram(e, DATA + 8191)[0], cd_pattern(8191));
 }
 
 static void test_malformed_fis_rejected(void **state)
@@ -774,7 +760,7 @@ static void test_io_thread_runs_issued_commands(void **state)
 		nanosleep(&pause, NULL);
 	vk_iothread_stop(&e->hba->io);
 	assert_done_ok(e, 0, SLOT);
-	assert_int_equal(ram(e, DATA)[0], pattern(ATAPI_SECTOR_SIZE));
+	assert_int_equal(ram(e, DATA)[0], cd_pattern(ATAPI_SECTOR_SIZE));
 }
 
 static void test_seventh_drive_refused(void **state)

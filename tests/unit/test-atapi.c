@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "common/error.h"
+#include "tests/unit/cd-image.h"
 #include "vmm/devices/atapi.h"
 
 #define IMAGE_SECTORS	10
@@ -28,22 +29,6 @@ struct env {
 	struct vk_atapi_result r;
 };
 
-/* Byte i of the test image: a pattern that differs in every sector. */
-static uint8_t pattern(uint64_t i)
-{
-	return (uint8_t)(i * 7 + i / ATAPI_SECTOR_SIZE * 13 + 1);
-}
-
-static void write_image(const char *path, uint64_t size)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	for (uint64_t i = 0; i < size; i++)
-		fputc(pattern(i), f);
-	assert_int_equal(fclose(f), 0);
-}
-
 static int setup(void **state)
 {
 	struct env *e = test_calloc(1, sizeof(*e));
@@ -51,7 +36,7 @@ static int setup(void **state)
 	strcpy(e->dir, "/tmp/vkit-atapi.XXXXXX");
 	assert_non_null(mkdtemp(e->dir));
 	snprintf(e->image, sizeof(e->image), "%s/cd.iso", e->dir);
-	write_image(e->image, IMAGE_SECTORS * ATAPI_SECTOR_SIZE + IMAGE_TAIL);
+	assert_int_equal(cd_write_image(e->image, IMAGE_SECTORS * ATAPI_SECTOR_SIZE + IMAGE_TAIL), 0);
 	assert_int_equal(vk_atapi_open(&e->drive, e->image, VK_IMAGE_RAW, "SER-42"), 0);
 	*state = e;
 	return 0;
@@ -150,7 +135,7 @@ static void test_open_refuses_what_is_not_a_plain_image(void **state)
 	assert_int_equal(mkfifo(path, 0600), 0);
 	assert_int_equal(vk_atapi_open(&d, path, VK_IMAGE_RAW, NULL), -EINVAL);
 	snprintf(path, sizeof(path), "%s/empty.iso", e->dir);
-	write_image(path, 0);
+	assert_int_equal(cd_write_image(path, 0), 0);
 	assert_int_equal(vk_atapi_open(&d, path, VK_IMAGE_RAW, NULL), -EINVAL);
 	assert_non_null(strstr(vk_last_error(), "the image is empty"));
 	assert_int_equal(vk_atapi_open(&d, e->image, VK_IMAGE_RAW, "123456789012345678901"), -EINVAL);
@@ -169,12 +154,32 @@ static void test_partial_last_sector_is_zero_padded(void **state)
 	assert_int_equal(e->drive.sectors, IMAGE_SECTORS + 1);
 	assert_int_equal(vk_atapi_read_medium(&e->drive, last, buf, sizeof(buf)), 0);
 	for (unsigned i = 0; i < sizeof(buf); i++)
-		assert_int_equal(buf[i], i < IMAGE_TAIL ? pattern(last + i) : 0);
+		assert_int_equal(buf[i], i < IMAGE_TAIL ? cd_pattern(last + i) : 0);
 	assert_int_equal(vk_atapi_read_medium(&e->drive, last + 1, buf, sizeof(buf)), -EINVAL);
 	assert_int_equal(vk_atapi_read_medium(&e->drive, UINT64_MAX, buf, 2), -EINVAL);
 	assert_int_equal(vk_atapi_read_medium(&e->drive, 5, buf, 100), 0);
-	assert_int_equal(buf[0], pattern(5));
-	assert_int_equal(buf[99], pattern(104));
+	assert_int_equal(buf[0], cd_pattern(5));
+	assert_int_equal(buf[99], cd_pattern(104));
+}
+
+static void test_qcow2_medium(void **state)
+{
+	struct env *e = *state;
+	struct vk_image_create_opts o = { .format = VK_IMAGE_QCOW2, .size = 3 * ATAPI_SECTOR_SIZE + 512 };
+	struct vk_atapi q;
+	uint8_t buf[ATAPI_SECTOR_SIZE];
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/cd.qcow2", e->dir);
+	o.path = path;
+	assert_int_equal(vk_image_create(&o), 0);
+	assert_int_equal(vk_atapi_open(&q, path, VK_IMAGE_QCOW2, NULL), 0);
+	assert_int_equal(q.sectors, 4);
+	memset(buf, 0xee, sizeof(buf));
+	assert_int_equal(vk_atapi_read_medium(&q, 3 * ATAPI_SECTOR_SIZE, buf, sizeof(buf)), 0);
+	for (unsigned i = 0; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 0);
+	vk_atapi_close(&q);
 }
 
 /* --- ATA commands ---------------------------------------------------- */
@@ -686,6 +691,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_open_refuses_what_is_not_a_plain_image),
 		T(test_partial_last_sector_is_zero_padded),
+		T(test_qcow2_medium),
 		T(test_identify_packet_device),
 		T(test_identify_device_aborts_with_signature),
 		T(test_set_features_transfer_modes),
