@@ -138,7 +138,8 @@ int vk_image_open_depth(const char *path, enum vk_image_format fmt, unsigned fla
 	/* A FIFO given as a disk or named as a backing file would block the
 	 * open or the first read forever; only files and block devices hold
 	 * images. */
-	rc = vk_open_input(path, (flags & VK_IMAGE_RDONLY) ? O_RDONLY : O_RDWR,
+	rc = vk_open_input(path, ((flags & VK_IMAGE_RDONLY) ? O_RDONLY : O_RDWR) |
+				 ((flags & VK_IMAGE_NOFOLLOW) ? O_NOFOLLOW : 0),
 			   VK_INPUT_REGULAR | VK_INPUT_BLOCK, NULL, &img->fd);
 	if (rc < 0)
 		goto out;

@@ -123,7 +123,9 @@ int vk_vrun_argv(const struct vk_vm *vm, const char *vrun, const char *console, 
 		if (rc == 0)
 			rc = vk_argv_add(a, "path=%s,format=%s%s%s%s", d->path, vk_image_format_name(d->format),
 					 d->serial ? ",serial=" : "", d->serial ? d->serial : "",
-					 d->readonly ? ",readonly=on" : "");
+					 /* a CD-ROM is an AHCI drive, read-only by nature */
+					 d->device == VK_DEVICE_CDROM ? ",device=cdrom"
+					 : d->readonly ? ",readonly=on" : "");
 	}
 	for (i = 0; rc == 0 && i < vm->n_nics; i++) {
 		rc = vk_argv_add(a, "--net");
