@@ -1,0 +1,193 @@
+/* vmclaim.c - a new VM's name, claimed before anything of the VM is created. */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/ids.h"
+#include "common/statedir.h"
+#include "common/vmclaim.h"
+#include "common/vmdef.h"
+
+#define CLAIM_TEXT_MAX	64
+#define CLAIM_ROLLBACK	"rollback"
+
+static int claim_path(const char *name, char **out)
+{
+	char file[VK_NAME_MAX + 8];
+	int rc = vk_name_check(name);
+
+	if (rc < 0)
+		return rc;
+	snprintf(file, sizeof(file), "%s.claim", name);
+	return vk_state_path(out, "vms", file);
+}
+
+/* The pid written into a held claim, and whether its run is rolling back. */
+static long claim_holder(int fd, bool *rolling_back)
+{
+	char text[CLAIM_TEXT_MAX], *end;
+	ssize_t n = pread(fd, text, sizeof(text) - 1, 0);
+	long pid;
+
+	*rolling_back = false;
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	pid = strtol(text, &end, 10);
+	if (end == text || pid <= 0)
+		return 0;
+	*rolling_back = strstr(end, CLAIM_ROLLBACK) != NULL;
+	return pid;
+}
+
+static int claim_busy(const char *name, int fd)
+{
+	bool rolling_back;
+	long pid = claim_holder(fd, &rolling_back);
+
+	if (rolling_back)
+		return vk_errorx(EBUSY, "domain '%s': an interrupted run (pid %ld) is still removing what it "
+				 "created; try again in a moment", name, pid);
+	return vk_errorx(EBUSY, "domain '%s' is being created by pid %ld; pick another name or wait for "
+			 "it to finish", name, pid);
+}
+
+static int write_claim_text(int fd, const char *text)
+{
+	size_t len = strlen(text);
+	ssize_t n;
+
+	if (ftruncate(fd, 0) < 0)
+		return -errno;
+	n = pwrite(fd, text, len, 0);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+int vk_vm_claim(const char *name, int *fd_out)
+{
+	char *def = NULL, *path = NULL, text[CLAIM_TEXT_MAX];
+	int lock_fd = -1, fd = -1, rc;
+
+	*fd_out = -1;
+	if ((rc = vk_vm_def_path(&def, name)) < 0 || (rc = claim_path(name, &path)) < 0)
+		goto out;
+	/* The definitions' lock orders claims and defines of one name. */
+	if ((rc = vk_lock_dir_of(def, &lock_fd)) < 0)
+		goto out;
+	if (access(def, F_OK) == 0) {
+		rc = vk_errorx(EEXIST, "domain '%s' already exists; pick another name or undefine it", name);
+		goto out;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = vk_error(errno, "%s", path);
+		goto out;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		rc = errno == EWOULDBLOCK ? claim_busy(name, fd) : vk_error(errno, "lock %s", path);
+		goto out;
+	}
+	/* Held now: either new, or left by a run that is gone (taken over). */
+	snprintf(text, sizeof(text), "%d\n", (int)getpid());
+	if ((rc = write_claim_text(fd, text)) < 0) {
+		rc = vk_error(-rc, "%s", path);
+		goto out;
+	}
+	*fd_out = fd;
+	fd = -1;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	free(path);
+	free(def);
+	return rc;
+}
+
+void vk_vm_claim_mark_rollback(int fd)
+{
+	char text[CLAIM_TEXT_MAX];
+	bool rolling_back;
+	long pid = claim_holder(fd, &rolling_back);
+
+	snprintf(text, sizeof(text), "%ld %s\n", pid, CLAIM_ROLLBACK);
+	write_claim_text(fd, text);	/* only a message depends on it */
+}
+
+int vk_vm_claim_drop(const char *name, int fd)
+{
+	char *def = NULL, *path = NULL;
+	struct stat held, named;
+	int lock_fd = -1, rc;
+
+	if ((rc = vk_vm_def_path(&def, name)) < 0 || (rc = claim_path(name, &path)) < 0)
+		goto out;
+	if ((rc = vk_lock_dir_of(def, &lock_fd)) < 0)
+		goto out;
+	/* A claim taken over after ours went stale is not ours to remove. */
+	if (fstat(fd, &held) == 0 && lstat(path, &named) == 0 && held.st_dev == named.st_dev &&
+	    held.st_ino == named.st_ino && unlink(path) < 0)
+		rc = vk_error(errno, "%s", path);
+out:
+	if (lock_fd >= 0)
+		close(lock_fd);
+	free(path);
+	free(def);
+	return rc;
+}
+
+int vk_vm_claim_drop_stale(const char *name)
+{
+	char *path = NULL;
+	int fd = -1, rc;
+
+	if ((rc = claim_path(name, &path)) < 0)
+		return rc;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		rc = errno == ENOENT ? 0 : vk_error(errno, "%s", path);
+		goto out;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		rc = vk_vm_claim_drop(name, fd);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return rc;
+}
+
+int vk_vm_claim_check_locked(const char *name)
+{
+	char *path = NULL;
+	bool rolling_back;
+	int fd = -1, rc;
+
+	if ((rc = claim_path(name, &path)) < 0)
+		return rc;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		rc = errno == ENOENT ? 0 : vk_error(errno, "%s", path);
+		goto out;
+	}
+	/* Held, and not by us (flock conflicts across our own opens too,
+	 * so the pid in it tells ours from another's). */
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0 && claim_holder(fd, &rolling_back) != getpid())
+		rc = claim_busy(name, fd);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return rc;
+}
