@@ -147,47 +147,43 @@ out:
 	return rc;
 }
 
-int vk_vm_claim_drop_stale(const char *name)
+/* The claim file for name, opened for its lock; *fd_out -1 when there is none. */
+static int open_claim(const char *name, int *fd_out)
 {
 	char *path = NULL;
-	int fd = -1, rc;
+	int rc;
 
+	*fd_out = -1;
 	if ((rc = claim_path(name, &path)) < 0)
 		return rc;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		rc = errno == ENOENT ? 0 : vk_error(errno, "%s", path);
-		goto out;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+	*fd_out = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (*fd_out < 0 && errno != ENOENT)
+		rc = vk_error(errno, "%s", path);
+	free(path);
+	return rc;
+}
+
+int vk_vm_claim_drop_stale(const char *name)
+{
+	int fd, rc = open_claim(name, &fd);
+
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
 		rc = vk_vm_claim_drop(name, fd);
-out:
 	if (fd >= 0)
 		close(fd);
-	free(path);
 	return rc;
 }
 
 int vk_vm_claim_check_locked(const char *name)
 {
-	char *path = NULL;
 	bool rolling_back;
-	int fd = -1, rc;
+	int fd, rc = open_claim(name, &fd);
 
-	if ((rc = claim_path(name, &path)) < 0)
-		return rc;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		rc = errno == ENOENT ? 0 : vk_error(errno, "%s", path);
-		goto out;
-	}
 	/* Held, and not by us (flock conflicts across our own opens too,
 	 * so the pid in it tells ours from another's). */
-	if (flock(fd, LOCK_SH | LOCK_NB) < 0 && claim_holder(fd, &rolling_back) != getpid())
+	if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) < 0 && claim_holder(fd, &rolling_back) != getpid())
 		rc = claim_busy(name, fd);
-out:
 	if (fd >= 0)
 		close(fd);
-	free(path);
 	return rc;
 }

@@ -8,17 +8,10 @@ vi_setup
 cd "$TMP" || exit 99
 D="$TMP/data"
 C="$VKIT_CACHE_DIR"
-W="$TMP/www"
-mkdir -p "$W/ranged"
-head -c 200000 /dev/urandom >"$W/ranged/vmlinuz"
-head -c 200000 /dev/urandom >"$W/ranged/initrd"
+vi_ranged_tree
 # Each body pauses halfway, so both runs are downloading at once.
 echo 0.3 >"$W/.slow"
-python3 "$top_srcdir/tests/tools/httpserver.py" "$W" "$TMP/port" --lifetime 120 2>"$TMP/server.err" &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null; rm -rf "$TMP"' EXIT
-for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do [ -s "$TMP/port" ] && break; sleep 0.25; done
-URL="http://127.0.0.1:$(cat "$TMP/port")"
+vi_http_server "$W" 120
 
 # The installer powers off at once: the winner's VM stays defined and stopped.
 cat >"$TMP/fake-vrun" <<'FAKE'

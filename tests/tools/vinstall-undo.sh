@@ -9,17 +9,10 @@ vi_setup
 cd "$TMP" || exit 99
 D="$TMP/data"
 C="$VKIT_CACHE_DIR"
-W="$TMP/www"
-mkdir -p "$W/ranged"
-head -c 300000 /dev/urandom >"$W/ranged/vmlinuz"
-head -c 300000 /dev/urandom >"$W/ranged/initrd"
+vi_ranged_tree
 # No Accept-Ranges: a .part no later run could resume, so a rollback removes it.
 touch "$W/.no-ranges"
-python3 "$top_srcdir/tests/tools/httpserver.py" "$W" "$TMP/port" --lifetime 170 2>"$TMP/server.err" &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null; rm -rf "$TMP"' EXIT
-for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do [ -s "$TMP/port" ] && break; sleep 0.25; done
-URL="http://127.0.0.1:$(cat "$TMP/port")"
+vi_http_server "$W" 170
 echo kernel >"$D/vmlinuz"
 mkiso "$D/debian.iso" "Debian 12" install.amd/vmlinuz install.amd/initrd.gz
 
