@@ -73,16 +73,26 @@ static int write_claim_text(int fd, const char *text)
 	return (size_t)n == len ? 0 : -EIO;
 }
 
+/* The definitions' lock, which orders claims, drops and defines of a name. */
+static int lock_definitions(const char *name, int *lock_fd)
+{
+	char *def = NULL;
+	int rc = vk_vm_def_path(&def, name);
+
+	if (rc == 0)
+		rc = vk_lock_dir_of(def, lock_fd);
+	free(def);
+	return rc;
+}
+
 int vk_vm_claim(const char *name, int *fd_out)
 {
 	char *def = NULL, *path = NULL, text[CLAIM_TEXT_MAX];
 	int lock_fd = -1, fd = -1, rc;
 
 	*fd_out = -1;
-	if ((rc = vk_vm_def_path(&def, name)) < 0 || (rc = claim_path(name, &path)) < 0)
-		goto out;
-	/* The definitions' lock orders claims and defines of one name. */
-	if ((rc = vk_lock_dir_of(def, &lock_fd)) < 0)
+	if ((rc = vk_vm_def_path(&def, name)) < 0 || (rc = claim_path(name, &path)) < 0 ||
+	    (rc = lock_definitions(name, &lock_fd)) < 0)
 		goto out;
 	if (access(def, F_OK) == 0) {
 		rc = vk_errorx(EEXIST, "domain '%s' already exists; pick another name or undefine it", name);
@@ -125,28 +135,6 @@ void vk_vm_claim_mark_rollback(int fd)
 	write_claim_text(fd, text);	/* only a message depends on it */
 }
 
-int vk_vm_claim_drop(const char *name, int fd)
-{
-	char *def = NULL, *path = NULL;
-	struct stat held, named;
-	int lock_fd = -1, rc;
-
-	if ((rc = vk_vm_def_path(&def, name)) < 0 || (rc = claim_path(name, &path)) < 0)
-		goto out;
-	if ((rc = vk_lock_dir_of(def, &lock_fd)) < 0)
-		goto out;
-	/* A claim taken over after ours went stale is not ours to remove. */
-	if (fstat(fd, &held) == 0 && lstat(path, &named) == 0 && held.st_dev == named.st_dev &&
-	    held.st_ino == named.st_ino && unlink(path) < 0)
-		rc = vk_error(errno, "%s", path);
-out:
-	if (lock_fd >= 0)
-		close(lock_fd);
-	free(path);
-	free(def);
-	return rc;
-}
-
 /* The claim file for name, opened for its lock; *fd_out -1 when there is none. */
 static int open_claim(const char *name, int *fd_out)
 {
@@ -163,14 +151,45 @@ static int open_claim(const char *name, int *fd_out)
 	return rc;
 }
 
+/* With the definitions' lock held: remove the claim file if it is fd's. */
+static int drop_locked(const char *name, int fd)
+{
+	struct stat held, named;
+	char *path = NULL;
+	int rc = claim_path(name, &path);
+
+	/* A claim taken over after ours went stale is not ours to remove. */
+	if (rc == 0 && fstat(fd, &held) == 0 && lstat(path, &named) == 0 && held.st_dev == named.st_dev &&
+	    held.st_ino == named.st_ino && unlink(path) < 0)
+		rc = vk_error(errno, "%s", path);
+	free(path);
+	return rc;
+}
+
+int vk_vm_claim_drop(const char *name, int fd)
+{
+	int lock_fd = -1, rc = lock_definitions(name, &lock_fd);
+
+	if (rc == 0)
+		rc = drop_locked(name, fd);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	return rc;
+}
+
 int vk_vm_claim_drop_stale(const char *name)
 {
-	int fd, rc = open_claim(name, &fd);
+	int lock_fd = -1, fd = -1, rc;
 
-	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
-		rc = vk_vm_claim_drop(name, fd);
+	/* Under the lock, so a claimer between its open and its flock is
+	 * not mistaken for nobody. */
+	if ((rc = lock_definitions(name, &lock_fd)) == 0 && (rc = open_claim(name, &fd)) == 0 && fd >= 0 &&
+	    flock(fd, LOCK_EX | LOCK_NB) == 0)
+		rc = drop_locked(name, fd);
 	if (fd >= 0)
 		close(fd);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	return rc;
 }
 

@@ -104,6 +104,39 @@ static void rm_rf(const char *path)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Whether our child pid is alive and leads its own process group. */
+static bool live_group_leader(long pid)
+{
+	char path[64], *stat = NULL, *paren;
+	bool yes;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if (vk_read_file(path, 4096, &stat, NULL) < 0)
+		return false;
+	paren = strrchr(stat, ')');
+	yes = paren && paren[1] == ' ' && paren[2] != 'Z' && getpgid((pid_t)pid) == (pid_t)pid;
+	free(stat);
+	return yes;
+}
+
+/* The journal's guardian: our live child that leads its own process group
+ * (a detached journal's guardian may be a zombie child of ours). */
+static pid_t find_guardian(void)
+{
+	char path[64], *children = NULL, *p, *end;
+	pid_t found = 0;
+	long pid;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)getpid(), (int)getpid());
+	if (vk_read_file(path, 4096, &children, NULL) < 0)
+		return 0;
+	for (p = children; (pid = strtol(p, &end, 10)) > 0; p = end)
+		if (live_group_leader(pid))
+			found = (pid_t)pid;
+	free(children);
+	return found;
+}
+
 static void rollback_removes_what_was_recorded(void **state)
 {
 	char *stage = NULL, *image_tmp = NULL;
@@ -135,7 +168,6 @@ static void rollback_removes_what_was_recorded(void **state)
 static void commit_keeps_everything(void **state)
 {
 	struct vk_undo *u;
-	char *stage = NULL;
 
 	assert_int_equal(vk_undo_begin(&u), 0);
 	publish_new(u, at("kept.img"), "ours");
@@ -144,14 +176,29 @@ static void commit_keeps_everything(void **state)
 	assert_int_equal(vk_undo_commit(u), 0);
 	assert_true(exists(at("kept.img")));
 	assert_true(exists(at("kept.dir/kernel")));
-	/* A stage of this run's pid is nobody else's: removed only on rollback. */
-	assert_int_equal(vk_undo_begin(&u), 0);
-	assert_int_equal(vk_undo_stage(u, at("kept.img"), &stage), 0);
-	vk_undo_detach(u);
-	assert_null(vk_undo_current());
-	free(stage);
 	unlink(at("kept.img"));
 	rm_rf(at("kept.dir"));
+}
+
+/* The last holder letting go without a commit is a rollback. */
+static void detached_journal_rolled_back(void **state)
+{
+	struct vk_undo *u;
+	char *stage = NULL;
+	pid_t guardian;
+
+	assert_int_equal(vk_undo_begin(&u), 0);
+	assert_int_equal(vk_undo_stage(u, at("gone.img"), &stage), 0);
+	make_file(stage, "half");
+	guardian = find_guardian();
+	vk_undo_detach(u);
+	assert_null(vk_undo_current());
+	if (guardian > 0)	/* else no CONFIG_PROC_CHILDREN: we cannot wait for it */
+		assert_int_equal(waitpid(guardian, NULL, 0), guardian);
+	else
+		sleep(1);
+	assert_false(exists(stage));
+	free(stage);
 }
 
 /* Removing a path someone else created is not ours to do. */
@@ -511,23 +558,6 @@ static void process_stopped(void **state)
 	vk_undo_rollback(u);
 }
 
-/* The journal's guardian: our child that leads its own process group. */
-static pid_t find_guardian(void)
-{
-	char path[64], *children = NULL, *p, *end;
-	pid_t found = 0;
-	long pid;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)getpid(), (int)getpid());
-	if (vk_read_file(path, 4096, &children, NULL) < 0)
-		return 0;
-	for (p = children; (pid = strtol(p, &end, 10)) > 0; p = end)
-		if (getpgid((pid_t)pid) == (pid_t)pid)
-			found = (pid_t)pid;
-	free(children);
-	return found;
-}
-
 /* The guardian killed on its own: the run undoes its own copy. */
 static void guardian_gone(void **state)
 {
@@ -614,6 +644,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rollback_removes_what_was_recorded),
 		cmocka_unit_test(commit_keeps_everything),
+		cmocka_unit_test(detached_journal_rolled_back),
 		cmocka_unit_test(only_our_inode_is_removed),
 		cmocka_unit_test(directories),
 		cmocka_unit_test(no_cap),
