@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/fileutil.h"
 #include "common/ids.h"
 #include "common/statedir.h"
 #include "common/vmclaim.h"
@@ -98,11 +99,9 @@ int vk_vm_claim(const char *name, int *fd_out)
 		rc = vk_errorx(EEXIST, "domain '%s' already exists; pick another name or undefine it", name);
 		goto out;
 	}
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = vk_error(errno, "%s", path);
+	/* A claim file left behind is reused, never one planted through a symlink. */
+	if ((rc = vk_open_private(path, O_RDWR, &fd)) < 0)
 		goto out;
-	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		rc = errno == EWOULDBLOCK ? claim_busy(name, fd) : vk_error(errno, "lock %s", path);
 		goto out;
