@@ -21,6 +21,7 @@
 #include "common/fileutil.h"
 #include "common/progress.h"
 #include "common/statedir.h"
+#include "common/undo.h"
 
 #define DEFAULT_TIMEOUT_S 30
 #define DEFAULT_RETRIES 3
@@ -932,6 +933,11 @@ int vk_download_cached(const char *url, enum vk_download_kind kind, bool quiet, 
 		goto out;
 	}
 	remove_stale_parts(dirfd, dir, suffix, part);
+	resume = resumable_later(url, &t, length);
+	/* A .part the next run cannot resume goes with this run's rollback,
+	 * kill -9 included, unless another run is writing it (common/undo.h). */
+	if (!resume && (rc = vk_undo_shared_file(vk_undo_current(), part_path)) < 0)
+		goto out;
 	do {
 		rc = open_cache_file(dirfd, dir, name, O_RDONLY, &entry);
 		if (rc < 0 && rc != -ENOENT)
@@ -949,7 +955,6 @@ int vk_download_cached(const char *url, enum vk_download_kind kind, bool quiet, 
 		if (rc < 0)
 			goto out;
 	} while (rc == 1);
-	resume = resumable_later(url, &t, length);
 	rc = fetch_to_part(url, part_path, fd, &t, length, kind, resume, quiet, &part_valid);
 	if (rc == 0 && renameat(dirfd, part, dirfd, name) < 0)
 		rc = vk_error(errno, "%s", final);

@@ -16,6 +16,7 @@
 #include "common/ids.h"
 #include "common/image.h"
 #include "common/statedir.h"
+#include "common/vmclaim.h"
 
 #define VK_ROOT_STATE_DIR "/var/lib/vkit"
 #define VK_PIDFILE_MAX 64
@@ -213,6 +214,9 @@ int vk_vm_define(const struct vk_vm *vm, bool overwrite)
 			       vm->name);
 		goto out;
 	}
+	/* A name another run claimed is its own until it commits or rolls back. */
+	if (!overwrite && (rc = vk_vm_claim_check_locked(vm->name)) < 0)
+		goto out;
 	rc = vk_vm_save_unlocked(vm, path);
 out:
 	if (fd >= 0)

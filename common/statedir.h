@@ -11,7 +11,8 @@
 /*
  * Layout (documented in docs/HACKING.md):
  *   $DIR/vms/NAME.json      definitions
- *   $DIR/vms/.lock          lock taken while a definition is written
+ *   $DIR/vms/NAME.claim     a name being created (common/vmclaim.h)
+ *   $DIR/vms/.lock          lock taken while a definition or claim is written
  *   $DIR/run/NAME.pid       pid of the running vrun
  *   $DIR/run/NAME.sock      vrun's control socket
  *   $DIR/log/NAME.log       console log (size-capped)
