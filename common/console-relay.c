@@ -42,7 +42,9 @@ int vk_relay_open(struct vk_console_relay *r, const char *pty)
 
 void vk_relay_pollfds(const struct vk_console_relay *r, struct pollfd fds[2])
 {
-	fds[0] = (struct pollfd){ .fd = r->detach ? -1 : r->in_fd, .events = POLLIN };
+	/* Keys typed before the pty is open wait in the terminal: read now,
+	 * they would have nowhere to go and be lost. */
+	fds[0] = (struct pollfd){ .fd = r->detach || r->con_fd == -1 ? -1 : r->in_fd, .events = POLLIN };
 	fds[1] = (struct pollfd){ .fd = r->con_fd, .events = POLLIN };
 }
 
