@@ -15,17 +15,17 @@
 #include <unistd.h>
 
 
-#include "common/control-client.h"
-#include "common/error.h"
-#include "common/fileutil.h"
-#include "common/identity.h"
-#include "common/ids.h"
-#include "common/image.h"
-#include "common/options.h"
-#include "common/progress.h"
-#include "common/statedir.h"
-#include "common/undo.h"
-#include "common/vmdef.h"
+#include "common/vm/control-client.h"
+#include "common/util/error.h"
+#include "common/util/fileutil.h"
+#include "common/guest/identity.h"
+#include "common/util/ids.h"
+#include "common/image/image.h"
+#include "common/util/options.h"
+#include "common/util/progress.h"
+#include "common/vm/statedir.h"
+#include "common/vm/undo.h"
+#include "common/vm/vmdef.h"
 
 #define MAX_LIST 64
 
@@ -535,7 +535,7 @@ static int publish_disk(struct vk_undo *undo, const struct vk_vm *clone, const s
 }
 
 /* The staged copies and overlays get the clone's identity before they are
- * published (common/identity.h). */
+ * published (common/guest/identity.h). */
 static int reset_identity(const struct vk_vm *clone, const struct disk_plan *plan)
 {
 	const char **disks = calloc(clone->n_disks + 1, sizeof(*disks));

@@ -20,22 +20,22 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/bootinspect.h"
-#include "common/download.h"
-#include "common/error.h"
-#include "common/fileutil.h"
-#include "common/ids.h"
-#include "common/image.h"
-#include "common/media.h"
-#include "common/options.h"
-#include "common/osvariant.h"
-#include "common/size.h"
-#include "common/statedir.h"
-#include "common/subopt.h"
-#include "common/undo.h"
-#include "common/vmdef.h"
-#include "common/vmlaunch.h"
-#include "common/console-relay.h"
+#include "common/guest/bootinspect.h"
+#include "common/media/download.h"
+#include "common/util/error.h"
+#include "common/util/fileutil.h"
+#include "common/util/ids.h"
+#include "common/image/image.h"
+#include "common/media/media.h"
+#include "common/util/options.h"
+#include "common/media/osvariant.h"
+#include "common/util/size.h"
+#include "common/vm/statedir.h"
+#include "common/util/subopt.h"
+#include "common/vm/undo.h"
+#include "common/vm/vmdef.h"
+#include "common/vm/vmlaunch.h"
+#include "common/vm/console-relay.h"
 
 #define MAX_REFUSALS 16
 

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/image.h"
+#include "common/image/image.h"
 #include "vmm/bus.h"
 #include "vmm/guest-memory.h"
 

@@ -19,12 +19,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/fileutil.h"
-#include "common/statedir.h"
-#include "common/undo.h"
-#include "common/vmclaim.h"
-#include "common/vmdef.h"
+#include "common/util/error.h"
+#include "common/util/fileutil.h"
+#include "common/vm/statedir.h"
+#include "common/vm/undo.h"
+#include "common/vm/vmclaim.h"
+#include "common/vm/vmdef.h"
 
 static char tmpdir[64], statedir[96];
 

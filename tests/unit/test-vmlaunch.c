@@ -16,9 +16,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "common/console-relay.h"
-#include "common/error.h"
-#include "common/vmlaunch.h"
+#include "common/vm/console-relay.h"
+#include "common/util/error.h"
+#include "common/vm/vmlaunch.h"
 
 static char tmpdir[64];
 
