@@ -11,18 +11,18 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/control-client.h"
-#include "common/error.h"
-#include "common/fileutil.h"
-#include "common/ids.h"
+#include "common/vm/control-client.h"
+#include "common/util/error.h"
+#include "common/util/fileutil.h"
+#include "common/util/ids.h"
 #include "common/net/dhcp.h"
 #include "common/net/ifbridge.h"
 #include "common/net/netdef.h"
 #include "common/net/network.h"
 #include "common/net/nicspec.h"
-#include "common/options.h"
-#include "common/statedir.h"
-#include "common/vmdef.h"
+#include "common/util/options.h"
+#include "common/vm/statedir.h"
+#include "common/vm/vmdef.h"
 #include "tools/vctl.h"
 
 /* A network definition is a few KiB (common/net/netdef.c reads at most 1 MiB). */

@@ -17,14 +17,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/console-relay.h"
-#include "common/control-client.h"
-#include "common/error.h"
-#include "common/image.h"
-#include "common/options.h"
-#include "common/statedir.h"
-#include "common/vmdef.h"
-#include "common/vmlaunch.h"
+#include "common/vm/console-relay.h"
+#include "common/vm/control-client.h"
+#include "common/util/error.h"
+#include "common/image/image.h"
+#include "common/util/options.h"
+#include "common/vm/statedir.h"
+#include "common/vm/vmdef.h"
+#include "common/vm/vmlaunch.h"
 #include "tools/vctl.h"
 
 #define TICK_MS			100
@@ -157,7 +157,7 @@ static const char *json_string(struct json_object *o, const char *key)
 static int vm_state_get(const char *name, struct vm_state *s)
 {
 	const char *st;
-	int pid = vk_vm_running_pid(name);
+	int pid = vk_vm_running_pid(name), rc;
 
 	memset(s, 0, sizeof(*s));
 	if (pid < 0)
@@ -166,14 +166,19 @@ static int vm_state_get(const char *name, struct vm_state *s)
 	s->state = "shut off";
 	if (!pid)
 		return 0;
-	/* vrun runs; a socket that does not answer (a state directory that
-	 * cannot hold one) still leaves it running. */
+	/* vrun runs; whether it is paused only its socket can say.  No answer
+	 * there is the caller's to report (s->pid and s->state stay set). */
 	s->state = "running";
-	if (vk_control_call_vm(name, "status", VK_CONTROL_TIMEOUT_MS, &s->status) < 0) {
-		vk_debug("%s: %s", name, vk_last_error());
+	rc = vk_control_call_vm(name, "status", VK_CONTROL_TIMEOUT_MS, &s->status);
+	if (rc < 0 && vk_vm_running_pid(name) == 0) {
+		/* It stopped in between: its socket went with it. */
 		vk_error_clear();
+		s->pid = 0;
+		s->state = "shut off";
 		return 0;
 	}
+	if (rc < 0)
+		return rc;
 	st = json_string(s->status, "state");
 	if (st && !strcmp(st, "paused"))
 		s->state = "paused";
@@ -261,6 +266,12 @@ static int cmd_list(char **args)
 	cells[0][2] = strdup("State");
 	for (i = 0; i < n; i++) {
 		rc = vm_state_get(names[i], &s);
+		if (rc < 0 && s.pid > 0) {
+			/* Listed all the same, and said why its state may be wrong. */
+			fprintf(stderr, "vctl: %s: warning: %s; listed as running\n", names[i], vk_last_error());
+			vk_error_clear();
+			rc = 0;
+		}
 		if (rc < 0)
 			goto out;
 		vm_state_free(&s);
@@ -303,40 +314,43 @@ out:
 	return rc;
 }
 
-/* The vCPUs' CPU time from stats, in seconds; -1 when it cannot be had. */
-static double cpu_seconds(const char *name)
+/* The vCPUs' CPU time from stats, in seconds. */
+static int cpu_seconds(const char *name, double *total)
 {
 	struct json_object *st = NULL, *vcpus, *v, *ns;
-	double total = 0;
+	int rc = vk_control_call_vm(name, "stats", VK_CONTROL_TIMEOUT_MS, &st);
 
-	if (vk_control_call_vm(name, "stats", VK_CONTROL_TIMEOUT_MS, &st) < 0) {
-		vk_debug("%s: %s", name, vk_last_error());
-		vk_error_clear();
-		return -1;
-	}
+	*total = 0;
+	if (rc < 0)
+		return rc;
 	if (!json_object_object_get_ex(st, "vcpus", &vcpus) || !json_object_is_type(vcpus, json_type_array)) {
 		json_object_put(st);
-		return -1;
+		return vk_errorx(EPROTO, "its stats have no \"vcpus\" list, so no CPU time");
 	}
 	for (size_t i = 0; i < json_object_array_length(vcpus); i++) {
 		v = json_object_array_get_idx(vcpus, i);
 		if (json_object_object_get_ex(v, "cpu_time_ns", &ns))
-			total += (double)json_object_get_uint64(ns) / 1e9;
+			*total += (double)json_object_get_uint64(ns) / 1e9;
 	}
 	json_object_put(st);
-	return total;
+	return 0;
 }
 
+/* Nothing is printed unless every line can be: a VM whose socket gives
+ * no answer fails with the reason, as virsh does, rather than leaving out
+ * its CPU time. */
 static int cmd_dominfo(char **args)
 {
 	const char *name = args[0];
 	struct vk_vm *vm = NULL;
 	struct vm_state s = { 0 };
-	double cpu;
+	double cpu = 0;
 	int rc = vk_vm_lookup(name, &vm);
 
 	if (rc == 0)
 		rc = vm_state_get(name, &s);
+	if (rc == 0 && s.pid)
+		rc = cpu_seconds(name, &cpu);
 	if (rc < 0)
 		goto out;
 	if (s.pid)
@@ -348,7 +362,7 @@ static int cmd_dominfo(char **args)
 	printf("%-15s %s\n", "OS Type:", "hvm");
 	printf("%-15s %s\n", "State:", s.state);
 	printf("%-15s %u\n", "CPU(s):", vm->vcpus);
-	if (s.pid && (cpu = cpu_seconds(name)) >= 0)
+	if (s.pid)
 		printf("%-15s %.1fs\n", "CPU time:", cpu);
 	printf("%-15s %" PRIu64 " KiB\n", "Max memory:", vm->max_memory_mib * 1024);
 	printf("%-15s %" PRIu64 " KiB\n", "Used memory:", vm->memory_mib * 1024);
@@ -669,19 +683,6 @@ static int cmd_resume(char **args)
 
 /* Disks as the guest sees them: vrun attaches every disk as virtio-blk in
  * the definition's order, so the n-th is vd + Linux's n-th letter name. */
-static void target_name(size_t i, char *out, size_t len)
-{
-	char letters[8];
-	size_t k = sizeof(letters) - 1;
-
-	letters[k] = '\0';
-	do {
-		letters[--k] = (char)('a' + i % 26);
-		i = i / 26;
-	} while (i-- > 0 && k > 0);
-	snprintf(out, len, "vd%s", letters + k);
-}
-
 /* boot/NAME/ holds the kernel and initrd vinstall copied for this VM only. */
 static void remove_boot_dir(const char *name)
 {
@@ -749,7 +750,7 @@ static int cmd_undefine(char **args)
 		goto out;
 	remove_boot_dir(name);
 	for (size_t i = 0; opt.remove_storage && vm && i < vm->n_disks; i++) {
-		target_name(i, target, sizeof(target));
+		vk_disk_target_name("vd", i, target, sizeof(target));
 		if (vm->disks[i].device == VK_DEVICE_CDROM) {
 			if (!vk_quiet)
 				printf("Volume '%s'(%s) kept: a cdrom is an installation medium, not the VM's "
@@ -803,22 +804,6 @@ int vctl_need_config(const char *name, const char *cmd)
 	return vk_errorx(EINVAL, "%s changes the definition: give --config", cmd);
 }
 
-/* The disk index a target names ("vdb": 1), or -1. */
-static long target_index(const char *target)
-{
-	long i = 0;
-	const char *c;
-
-	if (strncmp(target, "vd", 2) || !target[2] || strlen(target) > 5)
-		return -1;
-	for (c = target + 2; *c; c++) {
-		if (*c < 'a' || *c > 'z')
-			return -1;
-		i = i * 26 + (*c - 'a' + 1);
-	}
-	return i - 1;
-}
-
 struct disk_edit {
 	const char *target;
 	struct vk_disk disk;		/* attach */
@@ -831,7 +816,7 @@ static int attach_edit(struct vk_vm *vm, void *arg)
 	struct disk_edit *e = arg;
 	char next[16];
 
-	target_name(vm->n_disks, next, sizeof(next));
+	vk_disk_target_name("vd", vm->n_disks, next, sizeof(next));
 	if (strcmp(e->target, next))
 		return vk_errorx(EINVAL, "target %s: the new disk is the VM's disk number %zu, which the guest "
 				 "sees as %s (vrun attaches the disks as virtio-blk in the definition's order); "
@@ -936,11 +921,11 @@ out:
 static int detach_edit(struct vk_vm *vm, void *arg)
 {
 	struct disk_edit *e = arg;
-	long i = target_index(e->target);
+	long i = vk_disk_target_index("vd", e->target);
 	char last[16];
 
 	if (vm->n_disks)
-		target_name(vm->n_disks - 1, last, sizeof(last));
+		vk_disk_target_name("vd", vm->n_disks - 1, last, sizeof(last));
 	if (i < 0 || (size_t)i >= vm->n_disks)
 		return vm->n_disks ? vk_errorx(ENOENT, "no disk %s: its disks are vda to %s", e->target, last)
 				   : vk_errorx(ENOENT, "no disk %s: it has no disks", e->target);
@@ -970,8 +955,8 @@ static int cmd_detach_disk(char **args)
 	printf("Disk detached successfully\n");
 	/* The guest names disks by position: the later ones move up. */
 	for (size_t i = (size_t)e.index; !vk_quiet && i < e.n_after; i++) {
-		target_name(i + 1, from, sizeof(from));
-		target_name(i, to, sizeof(to));
+		vk_disk_target_name("vd", i + 1, from, sizeof(from));
+		vk_disk_target_name("vd", i, to, sizeof(to));
 		printf("(%s is now %s)\n", from, to);
 	}
 	return 0;

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "common/vmdef.h"
+#include "common/vm/vmdef.h"
 
 /* Every option of every subcommand; each subcommand says which it takes. */
 struct vctl_options {

@@ -10,17 +10,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/blockdev.h"
-#include "common/df-format.h"
-#include "common/error.h"
-#include "common/fileutil.h"
-#include "common/fsprobe.h"
-#include "common/guestfs-dl.h"
-#include "common/image.h"
-#include "common/options.h"
-#include "common/partition.h"
-#include "common/statedir.h"
-#include "common/vmdef.h"
+#include "common/image/blockdev.h"
+#include "common/fs/df-format.h"
+#include "common/util/error.h"
+#include "common/util/fileutil.h"
+#include "common/fs/fsprobe.h"
+#include "common/fs/guestfs-dl.h"
+#include "common/image/image.h"
+#include "common/util/options.h"
+#include "common/fs/partition.h"
+#include "common/vm/statedir.h"
+#include "common/vm/vmdef.h"
 
 enum engine { ENGINE_AUTO = 0, ENGINE_FAST, ENGINE_GUESTFS };
 
@@ -265,6 +265,8 @@ static int df_guestfs(const struct guest *g, struct found_fs **list, size_t *n)
 	rc = vk_guestfs_create(gfs, &h);
 	if (rc < 0)
 		return rc;
+	/* Its errors reach the user once, in vdf's message. */
+	gfs->push_error_handler(h, NULL, NULL);
 	for (i = 0; i < g->n_disks; i++) {
 		struct guestfs_add_drive_opts_argv opts = {
 			.bitmask = GUESTFS_ADD_DRIVE_OPTS_READONLY_BITMASK,
@@ -310,7 +312,12 @@ static int df_guestfs(const struct guest *g, struct found_fs **list, size_t *n)
 			};
 			char *canon = gfs->canonical_device_name(h, fses[i]);
 
-			rc = add_found(list, n, canon ? canon : fses[i], &s);
+			/* The guest kernel's statfs is no more trusted than ours. */
+			rc = vk_fs_stat_check(type, &s);
+			if (rc < 0)
+				vk_error_prefix(rc, "libguestfs: %s", canon ? canon : fses[i]);
+			else
+				rc = add_found(list, n, canon ? canon : fses[i], &s);
 			free(canon);
 			gfs->free_statvfs(st);
 			if (rc < 0)
@@ -339,6 +346,7 @@ static bool appliance_may_know_better(int rc)
  * appliance is up: a guest that cannot be read gets no title. */
 static int df_guest(const struct guest *g, bool title)
 {
+	char *fast_reason = NULL, *gfs_reason = NULL;
 	struct found_fs *list = NULL;
 	size_t n = 0, i;
 	int rc;
@@ -352,10 +360,20 @@ static int df_guest(const struct guest *g, bool title)
 		rc = df_fast(g, &list, &n);
 		if (rc < 0 && opt_engine == ENGINE_AUTO && appliance_may_know_better(rc)) {
 			vk_debug("%s: %s; using libguestfs", g->name, vk_last_error());
+			fast_reason = strdup(vk_last_error());
 			free(list);
 			list = NULL;
 			n = 0;
 			rc = df_guestfs(g, &list, &n);
+			/* libguestfs's failure alone ("appliance crashed") hides
+			 * what was wrong: the direct reader's reason comes first.
+			 * Its success is said too: a filesystem the guest kernel
+			 * cannot mount is left out of its list without a word. */
+			if (rc < 0 && fast_reason && (gfs_reason = strdup(vk_last_error())))
+				vk_errorx(-rc, "%s; libguestfs, tried next, failed too: %s", fast_reason, gfs_reason);
+			else if (rc == 0 && fast_reason)
+				fprintf(stderr, "%s: %s: warning: %s; the figures below are libguestfs's\n",
+					program_invocation_short_name, g->name, fast_reason);
 		}
 	}
 	if (rc == 0 && title)
@@ -365,6 +383,8 @@ static int df_guest(const struct guest *g, bool title)
 			vk_df_print_row(stdout, out_flags, opt_uuid && g->uuid ? g->uuid : g->name,
 					list[i].dev, &list[i].stat);
 	free(list);
+	free(fast_reason);
+	free(gfs_reason);
 	return rc;
 }
 
@@ -552,6 +572,8 @@ int main(int argc, const char **argv)
 			goto out;
 		}
 		rc = df_guest(&g, true);
+		if (rc < 0)
+			vk_error_prefix(rc, "%s", g.name);	/* as -d names the VM */
 		free(g.name);
 		if (rc < 0) {
 			vk_report(NULL);

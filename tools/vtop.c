@@ -15,12 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/control-client.h"
-#include "common/error.h"
-#include "common/ids.h"
-#include "common/options.h"
-#include "common/statedir.h"
-#include "common/vmstats.h"
+#include "common/vm/control-client.h"
+#include "common/util/error.h"
+#include "common/util/ids.h"
+#include "common/util/options.h"
+#include "common/vm/statedir.h"
+#include "common/vm/vmstats.h"
 
 /* A runner that has not answered in a second is skipped for this
  * refresh: one stuck VM must not freeze the others' figures. */
@@ -139,7 +139,9 @@ static int refresh_vm(struct top *t, const char *name, int pid)
 	if (!sample)
 		return vk_error(ENOMEM, "%s", name);
 	rc = poll_vm(name, state, sizeof(state), sample, &sampled_ns);
-	if (rc == -ENOENT || rc == -ECONNREFUSED || rc == -ECONNRESET) {
+	if (rc < 0 && vk_vm_running_pid(name) != pid) {
+		/* Its vrun is gone, and its socket with it. */
+		vk_error_clear();
 		rc = 0;
 		goto out;
 	}

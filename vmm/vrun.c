@@ -14,8 +14,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "common/error.h"
-#include "common/options.h"
+#include "common/util/error.h"
+#include "common/util/options.h"
 #include "vmm/console.h"
 #include "vmm/devices/acpi-pm.h"
 #include "vmm/devices/legacy.h"
@@ -36,7 +36,7 @@
 
 struct vrun_options {
 	char *kernel, *initrd, *cmdline, *console, *bios, *name, *control, *sandbox, *user;
-	const char **disks, **nets;	/* NULL-terminated, from popt */
+	const char **disks, **cdroms, **nets;	/* NULL-terminated, from popt */
 	int memory_mib, cpus, allow_emulated, no_acpi, rng;
 	enum vk_sandbox_mode sandbox_mode;
 	bool drop;			/* --user given: runas is filled */
@@ -73,7 +73,10 @@ static int parse_options(int argc, const char **argv, struct vrun_options *o)
 		{ "memory", '\0', POPT_ARG_INT, &o->memory_mib, 0, "guest RAM in MiB (default 512)", "MIB" },
 		{ "cpus", '\0', POPT_ARG_INT, &o->cpus, 0, "number of vCPUs (default 1)", "N" },
 		{ "disk", '\0', POPT_ARG_ARGV, &o->disks, 0,
-		  "virtio-blk disk (repeatable)", "path=FILE[,format=raw|qcow2][,readonly=on][,serial=ID]" },
+		  "virtio-blk disk, or with device=cdrom a CD/DVD-ROM on AHCI (repeatable)",
+		  "path=FILE[,format=raw|qcow2][,readonly=on][,serial=ID][,device=disk|cdrom]" },
+		{ "cdrom", '\0', POPT_ARG_ARGV, &o->cdroms, 0,
+		  "CD/DVD-ROM (raw image, read-only) on AHCI (repeatable, up to 6 CD-ROMs)", "FILE" },
 		{ "net", '\0', POPT_ARG_ARGV, &o->nets, 0,
 		  "virtio-net interface (repeatable)", "bridge=BR|tap=NAME[,mac=MAC]" },
 		{ "rng", '\0', POPT_ARG_NONE, &o->rng, 0,
@@ -331,8 +334,12 @@ static int run(const struct vrun_options *o)
 		rc = vk_console_open(&con, o->console ? o->console : "stdio");
 	if (rc == 0)
 		rc = init_devices(&m, dev, con.out_fd);
-	if (rc == 0)
-		rc = vrun_devices_create(&m, o->disks, o->nets, o->rng, &pci);
+	if (rc == 0) {
+		struct vrun_device_options dev_opts = { .disks = o->disks, .cdroms = o->cdroms,
+							.nets = o->nets, .rng = o->rng };
+
+		rc = vrun_devices_create(&m, &dev_opts, &pci);
+	}
 	if (rc == 0 && pci) {
 		n_intx = vk_devices_intx(pci, intx, VK_PCI_MAX_SLOTS);
 		for (size_t i = 0; i < n_intx; i++)
@@ -399,9 +406,12 @@ static void free_options(struct vrun_options *o)
 	free(o->user);
 	for (size_t i = 0; o->disks && o->disks[i]; i++)
 		free((char *)o->disks[i]);
+	for (size_t i = 0; o->cdroms && o->cdroms[i]; i++)
+		free((char *)o->cdroms[i]);
 	for (size_t i = 0; o->nets && o->nets[i]; i++)
 		free((char *)o->nets[i]);
 	free(o->disks);
+	free(o->cdroms);
 	free(o->nets);
 }
 

@@ -14,13 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/error.h"
-#include "common/fileutil.h"
-#include "common/ids.h"
+#include "common/util/error.h"
+#include "common/util/fileutil.h"
+#include "common/util/ids.h"
 #include "common/net/dhcp.h"
 #include "common/net/hostcmd.h"
-#include "common/statedir.h"
-#include "common/strbuf.h"
+#include "common/vm/statedir.h"
+#include "common/util/strbuf.h"
 
 /* Where a network's running state lives in the state directory. */
 #define RUN_SUBDIR "run/net"

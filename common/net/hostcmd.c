@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 #include "common/net/hostcmd.h"
 
 int vk_hostcmd_find(const char *program, const char *package, const char *needed_for, char **out)

@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 #include "common/net/ifbridge.h"
 #include "common/net/netdef.h"
-#include "common/statedir.h"
+#include "common/vm/statedir.h"
 
 void vk_ifbridge_free(struct vk_ifbridge *b)
 {

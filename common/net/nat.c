@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/jsonfield.h"
+#include "common/util/error.h"
+#include "common/util/jsonfield.h"
 #include "common/net/hostcmd.h"
 #include "common/net/nat.h"
-#include "common/statedir.h"
+#include "common/vm/statedir.h"
 
 /* nft's default source port range for masquerading is the kernel's; as
  * libvirt, TCP and UDP are kept above the privileged ports. */

@@ -12,11 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/error.h"
-#include "common/fileutil.h"
+#include "common/util/error.h"
+#include "common/util/fileutil.h"
 #include "common/net/netconf.h"
-#include "common/statedir.h"
-#include "common/strbuf.h"
+#include "common/vm/statedir.h"
+#include "common/util/strbuf.h"
 
 /* Network configuration files are small; a larger one is not one of them. */
 #define CONF_FILE_MAX (256 * 1024)

@@ -10,12 +10,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/error.h"
-#include "common/fileutil.h"
-#include "common/ids.h"
-#include "common/jsonfield.h"
+#include "common/util/error.h"
+#include "common/util/fileutil.h"
+#include "common/util/ids.h"
+#include "common/util/jsonfield.h"
 #include "common/net/netdef.h"
-#include "common/statedir.h"
+#include "common/vm/statedir.h"
 
 #define VK_NETDEF_VERSION 1
 /* A definition is a few KiB; anything this large is not one. */

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "common/net/netlink.h"
-#include "common/vmdef.h"
+#include "common/vm/vmdef.h"
 
 #define VK_NET_DEFAULT "default"
 /* A DNS name (RFC 1035 2.3.4: 255 octets in all, 63 a label). */

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/error.h"
-#include "common/fileutil.h"
+#include "common/util/error.h"
+#include "common/util/fileutil.h"
 #include "common/net/netlink.h"
 
 /* A host's list of prefixes is a few KiB; a larger file is not one. */

@@ -14,14 +14,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/error.h"
-#include "common/fileutil.h"
-#include "common/jsonfield.h"
+#include "common/util/error.h"
+#include "common/util/fileutil.h"
+#include "common/util/jsonfield.h"
 #include "common/net/hostcmd.h"
 #include "common/net/nat.h"
 #include "common/net/netlink.h"
 #include "common/net/network.h"
-#include "common/statedir.h"
+#include "common/vm/statedir.h"
 
 #define RUN_SUBDIR "run/net"
 #define STATE_FILE_MAX (64 * 1024)

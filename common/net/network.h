@@ -8,7 +8,7 @@
 
 #include "common/net/dhcp.h"
 #include "common/net/netdef.h"
-#include "common/vmdef.h"
+#include "common/vm/vmdef.h"
 
 /*
  * A started network keeps what it added in run/net/NAME.json: the bridge

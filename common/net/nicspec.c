@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/ids.h"
+#include "common/util/error.h"
+#include "common/util/ids.h"
 #include "common/net/netdef.h"
 #include "common/net/nicspec.h"
-#include "common/subopt.h"
+#include "common/util/subopt.h"
 
 static const char *const network_keys[] = { "bridge", "tap", "network", "type", "source", "mac", "mac.address",
 					    "model", "model.type", NULL };

@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "common/vmdef.h"
+#include "common/vm/vmdef.h"
 
 /* One --network value. */
 struct vk_nicspec {

@@ -216,7 +216,7 @@ H "$VCTL" net-destroy lab >/dev/null
 # ---- vinstall with no --network: the default network, made on first use ----
 H "$VINSTALL" --name d1 --boot kernel="$D/vmlinuz" --disk size=0.01 --noreboot --noautoconsole --wait 0 \
 	>"$TMP/out" 2>&1
-grep -q "Network default defined (NAT, DHCP and DNS" "$TMP/out" && grep -q "vinstall: network default started" "$TMP/out"
+grep -q "vinstall: network default defined (NAT, DHCP and DNS, on bridge vkbr" "$TMP/out" && grep -q "vinstall: network default started" "$TMP/out"
 ok $? "vinstall without --network defines the default network and starts it" || sed 's/^/# /' "$TMP/out"
 H "$VCTL" net-info default >"$TMP/out"
 br=$(sed -n 's/^Bridge: *//p' "$TMP/out")

@@ -15,8 +15,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/fileutil.h"
+#include "common/util/error.h"
+#include "common/util/fileutil.h"
 
 static char tmpdir[64];
 
@@ -277,6 +277,36 @@ static void private_dir_rules(void **state)
 	assert_int_equal(vk_check_private_dir(file), -ENOENT);
 }
 
+/* The same rules on descriptors already open (the download cache opens
+ * its directory once and reaches its files with openat). */
+static void private_fd_rules(void **state)
+{
+	char dir[128], file[128];
+	struct stat st;
+	int dfd, fd;
+
+	snprintf(dir, sizeof(dir), "%s/fdrules", tmpdir);
+	snprintf(file, sizeof(file), "%s/entry", dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	assert_int_equal(vk_check_private_dirfd(dfd, dir), 0);
+	assert_int_equal(chmod(dir, 0775), 0);
+	assert_int_equal(vk_check_private_dirfd(dfd, dir), -EPERM);
+	assert_non_null(strstr(vk_last_error(), "other users can write in it (mode 0775)"));
+	assert_int_equal(chmod(dir, 0700), 0);
+	fd = openat(dfd, "entry", O_RDWR | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(fchmod(fd, 0644), 0);
+	assert_int_equal(vk_check_private_fd(fd, file), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);	/* narrowed */
+	assert_int_equal(linkat(dfd, "entry", dfd, "again", 0), 0);
+	assert_int_equal(vk_check_private_fd(fd, file), -EMLINK);
+	close(fd);
+	close(dfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +321,7 @@ int main(void)
 		cmocka_unit_test(open_private_refuses_planted_files),
 		cmocka_unit_test(open_private_refuses_foreign_owner),
 		cmocka_unit_test(private_dir_rules),
+		cmocka_unit_test(private_fd_rules),
 	};
 	/* Root writes into any directory, so the permission case runs only for
 	 * other users (cmocka's TAP output reports skips as failures). */
@@ -306,6 +337,7 @@ int main(void)
 		cmocka_unit_test(create_private_is_0600_and_exclusive),
 		cmocka_unit_test(open_private_refuses_planted_files),
 		cmocka_unit_test(private_dir_rules),
+		cmocka_unit_test(private_fd_rules),
 	};
 
 	if (geteuid() != 0)

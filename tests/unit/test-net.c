@@ -13,9 +13,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/fileutil.h"
-#include "common/jsonfield.h"
+#include "common/util/error.h"
+#include "common/util/fileutil.h"
+#include "common/util/jsonfield.h"
 #include "common/net/dhcp.h"
 #include "common/net/hostcmd.h"
 #include "common/net/nat.h"
