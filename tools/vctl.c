@@ -802,6 +802,9 @@ static int attach_edit(struct vk_vm *vm, void *arg)
 	return vk_vm_add_disk(vm, &e->disk);
 }
 
+/* Formats are stated, never guessed (docs/images.md). */
+static const struct vk_format_rule attach_format_rule = { .what = "disk", .option = "--subdriver " };
+
 /* One writable disk in two VMs corrupts it: refused, as vinstall does,
  * unless both attach it shareable (or both read-only). */
 static int check_disk_users(const char *name, const struct vk_disk *disk)
@@ -868,20 +871,13 @@ static int cmd_attach_disk(char **args)
 		rc = vk_errorx(EINVAL, "disk %s is not a file or a block device", path);
 		goto out;
 	}
-	/* Formats are stated, never guessed (docs/images.md). */
-	if (!opt.subdriver && vk_image_has_qcow2_magic(path)) {
-		rc = vk_errorx(EINVAL, "disk %s starts with a qcow2 header; give --subdriver qcow2 (or --subdriver "
-			       "raw if it truly is a raw disk whose guest wrote that)", path);
-		goto out;
-	}
 	if (opt.subdriver && (rc = vk_image_format_parse(opt.subdriver, &e.disk.format)) < 0) {
 		vk_error_prefix(rc, "--subdriver");
 		goto out;
 	}
-	if (e.disk.format == VK_IMAGE_QCOW2 && !vk_image_has_qcow2_magic(path)) {
-		rc = vk_errorx(EINVAL, "disk %s is not a qcow2 image; give --subdriver raw", path);
+	rc = vk_image_format_decide(path, &attach_format_rule, opt.subdriver != NULL, &e.disk.format);
+	if (rc < 0)
 		goto out;
-	}
 	e.disk.path = path;
 	rc = check_disk_users(name, &e.disk);
 	if (rc == 0)

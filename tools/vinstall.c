@@ -499,24 +499,15 @@ static int plan_networks(struct plan *p)
  * its backing, so a qcow2 magic without a stated format is an error, never
  * a reason to open the file as qcow2.
  */
+/* vk_image_format_decide() with vinstall's words: "--disk X: ... state format=qcow2". */
 static int image_format_of(const char *path, const char *what, const char *key, bool given,
 			   enum vk_image_format *fmt)
 {
-	bool magic = vk_image_has_qcow2_magic(path);
+	char option[32];
+	const struct vk_format_rule rule = { .what = what, .option = option };
 
-	if (!given) {
-		if (magic)
-			return vk_errorx(EINVAL, "%s %s: starts like a qcow2 image, but no %s= was given; vinstall "
-					 "never guesses a format (a raw disk whose guest wrote a qcow2 header could "
-					 "point at a host file as its backing): state %s=qcow2 if it is a qcow2 image, "
-					 "%s=raw if it is a raw disk", what, path, key, key, key);
-		*fmt = VK_IMAGE_RAW;
-		return 0;
-	}
-	if (*fmt == VK_IMAGE_QCOW2 && !magic)
-		return vk_errorx(EINVAL, "%s %s: %s=qcow2, but it is not a qcow2 image (no qcow2 magic); "
-				 "state %s=raw if it is a raw disk", what, path, key, key);
-	return 0;
+	snprintf(option, sizeof(option), "%s=", key);
+	return vk_image_format_decide(path, &rule, given, fmt);
 }
 
 /* --check NAME=on|off,... (repeatable) and --force (all off), as virt-install. */

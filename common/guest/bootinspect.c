@@ -74,11 +74,6 @@ static int boot_file_paths(const char *dest_dir, const char *name, char **dest, 
 
 /* --- The direct path: ext2/3/4 read straight from the image ----------- */
 
-static int read_image(void *opaque, void *buf, size_t len, uint64_t offset)
-{
-	return vk_image_read(opaque, buf, len, offset);
-}
-
 struct kernel_pick {
 	struct vk_extfs *fs;
 	char name[256];
@@ -209,7 +204,7 @@ int vk_find_installed_boot_direct(const char *disk, enum vk_image_format fmt, co
 		rc = vk_error(ENOMEM, "%s", disk);
 		goto out;
 	}
-	dev = (struct vk_blockdev){ .read = read_image, .opaque = img, .size = vk_image_virtual_size(img) };
+	vk_blockdev_from_image(img, &dev);
 	rc = vk_ptable_read(&dev, pt);
 	if (rc < 0) {
 		/* libguestfs may still make sense of it. */
