@@ -31,7 +31,8 @@
  *                         used only while the guest has MSI-X disabled.
  */
 #define VK_PCI_MMIO_BASE	0xC0000000ull
-#define VK_PCI_MMIO_SIZE	0x10000000ull		/* 256 MiB: 0xC0000000-0xCFFFFFFF */
+/* Up to the IOAPIC: where SeaBIOS places BARs (top down from 0xFEC00000). */
+#define VK_PCI_MMIO_SIZE	0x3EC00000ull		/* 0xC0000000-0xFEBFFFFF */
 #define VK_PCI_CONFIG_ADDR_PORT	0xCF8
 #define VK_PCI_CONFIG_DATA_PORT	0xCFC
 #define VK_PCI_MAX_SLOTS	32
@@ -74,10 +75,33 @@ struct vk_net_config {
 	const char *source;	/* bridge or tap name */
 	int fd;			/* VK_NET_FD only; the device takes ownership */
 	const char *mac;	/* "52:54:00:12:34:56"; NULL: generated */
+	const uint8_t *rom;	/* option ROM behind the expansion ROM BAR (iPXE), or NULL */
+	size_t rom_len;
 };
 int vk_virtio_net_add(struct vk_devices *d, const struct vk_net_config *cfg);
 
 int vk_virtio_rng_add(struct vk_devices *d);
+
+/* The chipset PC firmware looks for (vmm/pc-chipset.c: i440FX host bridge,
+ * PIIX3 ISA bridge in slot 1): right after vk_devices_init(), before any
+ * device is added. */
+int vk_devices_add_pc_chipset(struct vk_devices *d);
+
+/* What firmware can boot from, in the order the devices were added, each
+ * with the Open Firmware path QEMU writes into fw_cfg's "bootorder" for
+ * such a device (SeaBIOS looks a device up by its slot, with a glob that
+ * matches any name).  A CD-ROM's path comes from vk_bootdev_ata_path(). */
+enum vk_bootdev_kind { VK_BOOTDEV_DISK, VK_BOOTDEV_CDROM, VK_BOOTDEV_NET };
+#define VK_BOOTDEV_PATH_MAX	64
+struct vk_bootdev {
+	enum vk_bootdev_kind kind;
+	char path[VK_BOOTDEV_PATH_MAX];
+};
+size_t vk_devices_bootdevs(const struct vk_devices *d, struct vk_bootdev *out, size_t max);
+/* "/pci@i0cf8/sata@SLOT/drive@PORT/disk@0": a drive on port PORT of an
+ * AHCI controller in slot SLOT (function 0), as SeaBIOS's AHCI driver
+ * looks it up. */
+void vk_bootdev_ata_path(char *buf, size_t size, unsigned slot, unsigned port);
 
 /* The INTx lines in use, for the MP table; returns the count (<= max). */
 size_t vk_devices_intx(const struct vk_devices *d, struct vk_pci_intx *out, size_t max);

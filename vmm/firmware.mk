@@ -11,3 +11,13 @@ TESTS += $(VK_FW_UNIT_TESTS)
 tests_unit_test_fw_cfg_SOURCES = tests/unit/test-fw-cfg.c
 tests_unit_test_fw_cfg_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_fw_cfg_LDADD = vmm/libvmm.a $(UNIT_LIBS)
+
+# The i440FX/PIIX3 identities on the PCI bus (vmm/devices.h).
+vmm_libvkdev_a_SOURCES += vmm/pc-chipset.c
+VK_FW_UNIT_TESTS += tests/unit/test-pc-chipset
+check_PROGRAMS += tests/unit/test-pc-chipset
+TESTS += tests/unit/test-pc-chipset
+tests_unit_test_pc_chipset_SOURCES = tests/unit/test-pc-chipset.c tests/unit/fake-image.c \
+	tests/unit/fake-ids.c $(DEVICE_TEST_FAKES)
+tests_unit_test_pc_chipset_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_pc_chipset_LDADD = $(DEVICE_TEST_LIBS)

@@ -21,6 +21,7 @@
 #define PCI_BASE_ADDRESS_0	0x10
 #define PCI_SUBSYSTEM_VENDOR_ID	0x2c
 #define PCI_SUBSYSTEM_ID	0x2e
+#define PCI_ROM_ADDRESS		0x30
 #define PCI_CAPABILITY_LIST	0x34
 #define PCI_INTERRUPT_LINE	0x3c
 #define PCI_INTERRUPT_PIN	0x3d
@@ -34,6 +35,9 @@
 #define PCI_STATUS_INTERRUPT	0x0008
 #define PCI_STATUS_CAP_LIST	0x0010
 #define PCI_BASE_ADDRESS_MEM_TYPE_64 0x04
+#define PCI_ROM_ADDRESS_ENABLE	0x01
+#define PCI_ROM_ADDRESS_MASK	(~0x7ffu)
+#define PCI_HEADER_TYPE_MULTI	0x80
 #define PCI_CLASS_BRIDGE_HOST	0x060000
 
 #define PCI_CAP_ID_MSIX		0x11
@@ -88,6 +92,12 @@ struct vk_pci_dev {
 	unsigned last_cap;			/* offset of the last capability, 0 if none */
 	struct vk_pci_bar bars[VK_PCI_MAX_BARS];
 	struct vk_pci_msix msix;
+	/* Expansion ROM (config 0x30): decodes while enabled there, memory
+	 * decoding is on and it lies inside the window. */
+	uint8_t *rom;
+	uint32_t rom_len, rom_size;		/* image bytes; BAR size, a power of two */
+	uint64_t rom_addr;
+	bool rom_active;
 	unsigned gsi;				/* INTA# line */
 	bool intx_level;
 	/* The guest moved BAR bar (memory decoding on): move doorbells. */
@@ -110,6 +120,10 @@ struct vk_pci_bus {
 int vk_pci_bus_init(struct vk_pci_bus *bus, struct vk_machine *m,
 		    struct vk_bus *pio, struct vk_bus *mmio);
 void vk_pci_bus_free(struct vk_pci_bus *bus);
+/* pc-chipset.c: make the host bridge an i440FX and put a PIIX3 ISA bridge
+ * (isa, initialised here) in slot 1, as PC firmware expects; on a bus with
+ * nothing else yet. */
+int vk_pc_chipset_init(struct vk_pci_bus *bus, struct vk_pci_dev *isa);
 
 void vk_pci_dev_init(struct vk_pci_dev *dev, const char *name, uint16_t vendor,
 		     uint16_t device, uint32_t class_code, uint16_t subsys_vendor,
@@ -117,6 +131,9 @@ void vk_pci_dev_init(struct vk_pci_dev *dev, const char *name, uint16_t vendor,
 /* Describe a 64-bit memory BAR (index 0, 2 or 4) before vk_pci_bus_add(). */
 int vk_pci_dev_add_bar(struct vk_pci_dev *dev, unsigned bar, uint64_t size,
 		       vk_io_handler handler, void *opaque);
+/* Give the function an expansion ROM with a copy of len bytes of image
+ * (before vk_pci_bus_add(); it starts disabled, as after reset). */
+int vk_pci_dev_set_rom(struct vk_pci_dev *dev, const void *image, size_t len);
 /* Append a capability (cap[0] = ID; cap[1], the next pointer, is filled in);
  * returns its config offset or -ENOSPC. */
 int vk_pci_dev_add_cap(struct vk_pci_dev *dev, const void *cap, unsigned len);

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "vmm/devices.h"
 #include "vmm/machine.h"
 #include "vmm/x86/acpi.h"
 #include "vmm/x86/aml.h"
@@ -65,7 +66,7 @@
 #define PCI_CONFIG_PORTS	0xcf8
 #define PCI_CONFIG_PORTS_LEN	8
 #define PCI_MMIO_WINDOW		VK_PCI_HOLE_START
-#define PCI_MMIO_WINDOW_SIZE	0x10000000u	/* the device models' window (devices.h) */
+#define PCI_MMIO_WINDOW_SIZE	((uint32_t)VK_PCI_MMIO_SIZE)
 #define PCI_INTX_ADDR_ANY_FN	0xffff
 
 struct acpi_header {

@@ -1,0 +1,196 @@
+/* test-pc-chipset.c - the i440FX/PIIX3 identities firmware looks for, the boot device paths, a NIC's option ROM. */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "tests/unit/fake-machine.h"
+#include "vmm/devices.h"
+#include "vmm/pci.h"
+
+struct env {
+	struct vk_guest_memory *mem;
+	struct vk_bus pio, mmio;
+	struct vk_devices *d;
+	char disk[64];
+	int sock[2];
+};
+
+static int setup(void **state)
+{
+	struct env *e = test_calloc(1, sizeof(*e));
+	int fd;
+
+	fake_machine_reset();
+	e->mem = fake_mem_new(1 << 20);
+	strcpy(e->disk, "/tmp/vkit-pc-chipset-test.XXXXXX");
+	fd = mkstemp(e->disk);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 1 << 20), 0);
+	close(fd);
+	assert_int_equal(vk_devices_init(FAKE_MACHINE, e->mem, &e->pio, &e->mmio, &e->d), 0);
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	vk_devices_free(e->d);
+	vk_bus_free(&e->pio);
+	vk_bus_free(&e->mmio);
+	unlink(e->disk);
+	fake_mem_free(e->mem);
+	test_free(e);
+	fake_machine_reset();
+	return 0;
+}
+
+static uint32_t conf1_read(struct env *e, unsigned slot, unsigned reg, unsigned len)
+{
+	uint32_t addr = 0x80000000u | slot << 11 | (reg & 0xfc), v = 0;
+
+	vk_bus_dispatch(&e->pio, 0xcf8, (uint8_t *)&addr, 4, true);
+	vk_bus_dispatch(&e->pio, 0xcfc + (reg & 3), (uint8_t *)&v, len, false);
+	return v;
+}
+
+static void conf1_write(struct env *e, unsigned slot, unsigned reg, uint32_t v, unsigned len)
+{
+	uint32_t addr = 0x80000000u | slot << 11 | (reg & 0xfc);
+
+	vk_bus_dispatch(&e->pio, 0xcf8, (uint8_t *)&addr, 4, true);
+	vk_bus_dispatch(&e->pio, 0xcfc + (reg & 3), (uint8_t *)&v, len, true);
+}
+
+static int add_disk(struct env *e)
+{
+	struct vk_blk_config blk = { .path = e->disk, .format = VK_IMAGE_RAW };
+
+	return vk_virtio_blk_add(e->d, &blk);
+}
+
+static int add_nic(struct env *e, const uint8_t *rom, size_t rom_len)
+{
+	struct vk_net_config net = { .backend = VK_NET_FD, .rom = rom, .rom_len = rom_len };
+	int sock[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM, 0, sock), 0);
+	close(sock[1]);
+	net.fd = sock[0];
+	return vk_virtio_net_add(e->d, &net);
+}
+
+/* SeaBIOS's qemu_detect(): 00:00.0 with QEMU's subsystem IDs, device 1237. */
+static void test_host_bridge_is_i440fx(void **state)
+{
+	struct env *e = *state;
+
+	assert_int_equal(vk_devices_add_pc_chipset(e->d), 0);
+	assert_int_equal(conf1_read(e, 0, PCI_VENDOR_ID, 4), 0x12378086);
+	assert_int_equal(conf1_read(e, 0, PCI_SUBSYSTEM_VENDOR_ID, 4), 0x11001af4);
+	/* PAM registers keep what firmware writes (0x59..0x5f). */
+	conf1_write(e, 0, 0x59, 0x30, 1);
+	conf1_write(e, 0, 0x5c, 0x33333333, 4);
+	assert_int_equal(conf1_read(e, 0, 0x59, 1), 0x30);
+	assert_int_equal(conf1_read(e, 0, 0x5c, 4), 0x33333333);
+	/* The vendor ID is not writable. */
+	conf1_write(e, 0, PCI_VENDOR_ID, 0, 2);
+	assert_int_equal(conf1_read(e, 0, PCI_VENDOR_ID, 2), 0x8086);
+}
+
+static void test_isa_bridge_in_slot_1(void **state)
+{
+	struct env *e = *state;
+	struct vk_pci_intx intx[4];
+
+	assert_int_equal(vk_devices_add_pc_chipset(e->d), 0);
+	assert_int_equal(conf1_read(e, 1, PCI_VENDOR_ID, 4), 0x70008086);
+	assert_int_equal(conf1_read(e, 1, PCI_REVISION_ID, 4) >> 8, 0x060100);
+	assert_int_equal(conf1_read(e, 1, PCI_INTERRUPT_PIN, 1), 0);
+	/* PIRQ routing: disabled at reset, takes what SeaBIOS writes. */
+	assert_int_equal(conf1_read(e, 1, 0x60, 4), 0x80808080);
+	conf1_write(e, 1, 0x60, 0x0b0b0a0a, 4);
+	assert_int_equal(conf1_read(e, 1, 0x60, 4), 0x0b0b0a0a);
+	/* Devices come after it; the bridge has no INTx line of its own. */
+	assert_int_equal(add_disk(e), 0);
+	assert_int_equal(conf1_read(e, 2, PCI_DEVICE_ID, 2), 0x1042);
+	assert_int_equal(vk_devices_intx(e->d, intx, 4), 1);
+	assert_int_equal(intx[0].slot, 2);
+}
+
+static void test_chipset_only_on_an_empty_bus(void **state)
+{
+	struct env *e = *state;
+
+	assert_int_equal(add_disk(e), 0);
+	assert_int_equal(vk_devices_add_pc_chipset(e->d), -EBUSY);
+	assert_int_equal(conf1_read(e, 0, PCI_VENDOR_ID, 2), VK_PCI_VENDOR_REDHAT);
+}
+
+static void test_bootdev_paths(void **state)
+{
+	struct env *e = *state;
+	struct vk_bootdev b[4];
+	char ata[VK_BOOTDEV_PATH_MAX];
+
+	assert_int_equal(vk_devices_add_pc_chipset(e->d), 0);
+	assert_int_equal(add_disk(e), 0);
+	assert_int_equal(add_nic(e, NULL, 0), 0);
+	assert_int_equal(vk_virtio_rng_add(e->d), 0);
+	assert_int_equal(vk_devices_bootdevs(e->d, b, 4), 2);
+	assert_int_equal(b[0].kind, VK_BOOTDEV_DISK);
+	assert_string_equal(b[0].path, "/pci@i0cf8/scsi@2/disk@0,0");
+	assert_int_equal(b[1].kind, VK_BOOTDEV_NET);
+	assert_string_equal(b[1].path, "/pci@i0cf8/ethernet@3/ethernet-phy@0");
+	assert_int_equal(vk_devices_bootdevs(e->d, b, 1), 1);
+	vk_bootdev_ata_path(ata, sizeof(ata), 0x1f, 2);
+	assert_string_equal(ata, "/pci@i0cf8/sata@1f/drive@2/disk@0");
+}
+
+/* The ROM is behind the NIC's expansion ROM BAR once firmware maps it. */
+static void test_nic_option_rom(void **state)
+{
+	struct env *e = *state;
+	uint8_t rom[3000] = { 0x55, 0xaa, 6 };
+	uint8_t got[4] = { 0 };
+
+	rom[2999] = 0x77;
+	assert_int_equal(vk_devices_add_pc_chipset(e->d), 0);
+	assert_int_equal(add_nic(e, rom, sizeof(rom)), 0);
+	conf1_write(e, 2, PCI_ROM_ADDRESS, PCI_ROM_ADDRESS_MASK, 4);
+	assert_int_equal(conf1_read(e, 2, PCI_ROM_ADDRESS, 4), 0xfffff000u);	/* 4 KiB */
+	conf1_write(e, 2, PCI_ROM_ADDRESS, 0xfe800000u | PCI_ROM_ADDRESS_ENABLE, 4);
+	assert_true(vk_bus_dispatch(&e->mmio, 0xfe800000u, got, 4, false));
+	assert_memory_equal(got, "\x55\xaa\x06\x00", 4);
+	assert_true(vk_bus_dispatch(&e->mmio, 0xfe800000u + 2999, got, 1, false));
+	assert_int_equal(got[0], 0x77);
+	/* A NIC without a ROM has no ROM BAR. */
+	assert_int_equal(add_nic(e, NULL, 0), 0);
+	conf1_write(e, 3, PCI_ROM_ADDRESS, PCI_ROM_ADDRESS_MASK, 4);
+	assert_int_equal(conf1_read(e, 3, PCI_ROM_ADDRESS, 4), 0);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_host_bridge_is_i440fx),
+		T(test_isa_bridge_in_slot_1),
+		T(test_chipset_only_on_an_empty_bus),
+		T(test_bootdev_paths),
+		T(test_nic_option_rom),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
