@@ -119,13 +119,13 @@ int vk_virtio_rng_add(struct vk_devices *d)
 	return rc;
 }
 
-int vk_devices_add_pc_chipset(struct vk_devices *d)
+int vk_devices_add_pc_chipset(struct vk_devices *d, void (*reset_request)(void *), void *opaque)
 {
 	int rc;
 
 	if (d->pc_chipset)
 		return 0;
-	rc = vk_pc_chipset_init(&d->pci, &d->isa);
+	rc = vk_pc_chipset_init(&d->pci, &d->isa, reset_request, opaque);
 	if (rc == 0)
 		d->pc_chipset = true;
 	return rc;
@@ -138,7 +138,7 @@ void vk_bootdev_ata_path(char *buf, size_t size, unsigned slot, unsigned port)
 	snprintf(buf, size, FW_PCI_ROOT "/sata@%x/drive@%x/disk@0", slot, port);
 }
 
-size_t vk_devices_bootdevs(const struct vk_devices *d, struct vk_bootdev *out, size_t max)
+size_t vk_devices_bootdevs(const struct vk_devices *d, struct vk_bootdev_path *out, size_t max)
 {
 	size_t n = 0;
 
@@ -148,11 +148,11 @@ size_t vk_devices_bootdevs(const struct vk_devices *d, struct vk_bootdev *out, s
 		/* QEMU names a device in the path by its PCI class: virtio-blk
 		 * is mass storage ("scsi"), virtio-net a NIC ("ethernet"). */
 		if (v->ops->device_id == VIRTIO_ID_BLOCK) {
-			out[n].kind = VK_BOOTDEV_DISK;
+			out[n].kind = VK_BOOTDEV_HD;
 			snprintf(out[n].path, sizeof(out[n].path), FW_PCI_ROOT "/scsi@%x/disk@0,0", v->pci.slot);
 			n++;
 		} else if (v->ops->device_id == VIRTIO_ID_NET) {
-			out[n].kind = VK_BOOTDEV_NET;
+			out[n].kind = VK_BOOTDEV_NETWORK;
 			snprintf(out[n].path, sizeof(out[n].path), FW_PCI_ROOT "/ethernet@%x/ethernet-phy@0",
 				 v->pci.slot);
 			n++;

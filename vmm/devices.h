@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/bootorder.h"
 #include "common/image.h"
 #include "vmm/bus.h"
 #include "vmm/guest-memory.h"
@@ -70,6 +71,9 @@ enum vk_net_backend {
 	VK_NET_TAP,		/* open the existing (or new) tap named `source` */
 	VK_NET_FD,		/* use `fd` as is (tests: a socketpair; no vnet header) */
 };
+/* The PCI IDs of a virtio-net function: what its option ROM must name. */
+#define VK_VIRTIO_NET_VENDOR	0x1af4
+#define VK_VIRTIO_NET_DEVICE	0x1041
 struct vk_net_config {
 	enum vk_net_backend backend;
 	const char *source;	/* bridge or tap name */
@@ -84,20 +88,20 @@ int vk_virtio_rng_add(struct vk_devices *d);
 
 /* The chipset PC firmware looks for (vmm/pc-chipset.c: i440FX host bridge,
  * PIIX3 ISA bridge in slot 1): right after vk_devices_init(), before any
- * device is added. */
-int vk_devices_add_pc_chipset(struct vk_devices *d);
+ * device is added.  reset_request(opaque) is the guest's reset through the
+ * PIIX3's port 0xCF9 (called on a vCPU thread). */
+int vk_devices_add_pc_chipset(struct vk_devices *d, void (*reset_request)(void *), void *opaque);
 
 /* What firmware can boot from, in the order the devices were added, each
  * with the Open Firmware path QEMU writes into fw_cfg's "bootorder" for
  * such a device (SeaBIOS looks a device up by its slot, with a glob that
  * matches any name).  A CD-ROM's path comes from vk_bootdev_ata_path(). */
-enum vk_bootdev_kind { VK_BOOTDEV_DISK, VK_BOOTDEV_CDROM, VK_BOOTDEV_NET };
 #define VK_BOOTDEV_PATH_MAX	64
-struct vk_bootdev {
-	enum vk_bootdev_kind kind;
+struct vk_bootdev_path {
+	enum vk_bootdev kind;
 	char path[VK_BOOTDEV_PATH_MAX];
 };
-size_t vk_devices_bootdevs(const struct vk_devices *d, struct vk_bootdev *out, size_t max);
+size_t vk_devices_bootdevs(const struct vk_devices *d, struct vk_bootdev_path *out, size_t max);
 /* "/pci@i0cf8/sata@SLOT/drive@PORT/disk@0": a drive on port PORT of an
  * AHCI controller in slot SLOT (function 0), as SeaBIOS's AHCI driver
  * looks it up. */

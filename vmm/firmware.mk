@@ -21,3 +21,22 @@ tests_unit_test_pc_chipset_SOURCES = tests/unit/test-pc-chipset.c tests/unit/fak
 	tests/unit/fake-ids.c $(DEVICE_TEST_FAKES)
 tests_unit_test_pc_chipset_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_pc_chipset_LDADD = $(DEVICE_TEST_LIBS)
+
+# The boot order, shared by vrun and the tools (common/bootorder.h).
+common_libvkit_a_SOURCES += common/bootorder.c common/bootorder.h
+check_PROGRAMS += tests/unit/test-bootorder
+TESTS += tests/unit/test-bootorder
+tests_unit_test_bootorder_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_bootorder_LDADD = $(UNIT_LIBS)
+
+# What vrun tells the firmware: fw_cfg items, CMOS, ACPI through the table
+# loader, SMBIOS, option ROMs.  Linked into vrun before libvkmgmt (ACPI).
+noinst_LIBRARIES += vmm/libvkfw.a
+vmm_libvkfw_a_CFLAGS = $(VKIT_CFLAGS)
+vmm_libvkfw_a_SOURCES = vmm/x86/firmware.c vmm/x86/firmware.h vmm/x86/smbios.c
+vmm_libvmm_a_SOURCES += vmm/devices/debugcon.c
+check_PROGRAMS += tests/unit/test-firmware
+TESTS += tests/unit/test-firmware
+tests_unit_test_firmware_SOURCES = tests/unit/test-firmware.c
+tests_unit_test_firmware_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_firmware_LDADD = vmm/libvkfw.a vmm/libvkmgmt.a vmm/libvmm.a $(UNIT_LIBS)

@@ -14,7 +14,8 @@
  * The registers firmware writes are kept in config space (they read back)
  * but change nothing: PAM (shadow RAM) because 0xC0000-0xFFFFF is RAM
  * all the time here, PIRQ routing because each slot's INTA# has its own
- * IOAPIC pin (docs/vmm.md, "Firmware").
+ * IOAPIC pin (docs/vmm.md, "Firmware").  The PIIX3's reset control
+ * register at 0xCF9 works: SeaBIOS reboots a QEMU machine through it.
  */
 #define PCI_VENDOR_ID_INTEL		0x8086
 #define PCI_DEVICE_ID_INTEL_82441	0x1237	/* i440FX host bridge */
@@ -28,8 +29,23 @@
 #define PIIX_PIRQC			0x60	/* PIRQRC[A:D] */
 #define PIIX_PIRQ_COUNT			4
 #define PIIX_PIRQ_DISABLED		0x80	/* the reset value of each routing byte */
+#define RCR_SYS_RST			0x02	/* reset control register (port 0xCF9) */
+#define RCR_RST_CPU			0x04
 
-int vk_pc_chipset_init(struct vk_pci_bus *bus, struct vk_pci_dev *isa)
+void vk_pc_chipset_rcr_io(struct vk_pci_bus *bus, uint8_t *data, bool is_write)
+{
+	if (!is_write) {
+		data[0] = bus->rcr;
+		return;
+	}
+	/* SeaBIOS writes SYS_RST, then SYS_RST | RST_CPU: the second resets. */
+	bus->rcr = data[0] & RCR_SYS_RST;
+	if (data[0] & RCR_RST_CPU)
+		bus->reset_request(bus->reset_opaque);
+}
+
+int vk_pc_chipset_init(struct vk_pci_bus *bus, struct vk_pci_dev *isa, void (*reset_request)(void *),
+		       void *opaque)
 {
 	struct vk_pci_dev *host = &bus->host;
 	int rc;
@@ -61,5 +77,7 @@ int vk_pc_chipset_init(struct vk_pci_bus *bus, struct vk_pci_dev *isa)
 	isa->cfg[PCI_INTERRUPT_PIN] = 0;
 	isa->cfg[PCI_INTERRUPT_LINE] = 0;
 	isa->gsi = 0;
+	bus->reset_request = reset_request;
+	bus->reset_opaque = opaque;
 	return 0;
 }

@@ -114,6 +114,11 @@ struct vk_pci_bus {
 	unsigned n_devs;
 	uint32_t config_addr;		/* 0xCF8 */
 	uint64_t next_bar;		/* bump allocator inside the window */
+	/* Port 0xCF9, the PIIX3's reset control register (PC chipset only):
+	 * RST_CPU calls reset_request. */
+	void (*reset_request)(void *opaque);
+	void *reset_opaque;
+	uint8_t rcr;
 };
 
 /* Register the config ports and the MMIO window; create the host bridge. */
@@ -122,8 +127,11 @@ int vk_pci_bus_init(struct vk_pci_bus *bus, struct vk_machine *m,
 void vk_pci_bus_free(struct vk_pci_bus *bus);
 /* pc-chipset.c: make the host bridge an i440FX and put a PIIX3 ISA bridge
  * (isa, initialised here) in slot 1, as PC firmware expects; on a bus with
- * nothing else yet. */
-int vk_pc_chipset_init(struct vk_pci_bus *bus, struct vk_pci_dev *isa);
+ * nothing else yet.  A reset through port 0xCF9 calls reset_request. */
+int vk_pc_chipset_init(struct vk_pci_bus *bus, struct vk_pci_dev *isa, void (*reset_request)(void *),
+		       void *opaque);
+/* Port 0xCF9 (offset 1 of the config ports, one byte), for pci.c. */
+void vk_pc_chipset_rcr_io(struct vk_pci_bus *bus, uint8_t *data, bool is_write);
 
 void vk_pci_dev_init(struct vk_pci_dev *dev, const char *name, uint16_t vendor,
 		     uint16_t device, uint32_t class_code, uint16_t subsys_vendor,

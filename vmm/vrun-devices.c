@@ -36,10 +36,10 @@ static int add_disk(struct vk_devices *d, const char *spec)
 	return rc;
 }
 
-static int add_net(struct vk_devices *d, const char *spec)
+static int add_net(struct vk_devices *d, const char *spec, const struct vrun_device_options *opt)
 {
 	struct vk_subopts so = { 0 };
-	struct vk_net_config cfg = { .fd = -1 };
+	struct vk_net_config cfg = { .fd = -1, .rom = opt->net_rom, .rom_len = opt->net_rom_len };
 	const char *bridge, *tap;
 	int rc = vk_subopts_parse(spec, net_keys, NULL, "--net", &so);
 
@@ -59,21 +59,29 @@ static int add_net(struct vk_devices *d, const char *spec)
 	return rc;
 }
 
-int vrun_devices_create(struct vk_machine *m, const char *const *disks, const char *const *nets,
-			bool rng, struct vk_devices **out)
+static void pci_reset(void *opaque)
 {
+	vk_machine_stop(opaque, VK_EXIT_REBOOT, "guest rebooted (port 0xCF9)");
+}
+
+int vrun_devices_create(struct vk_machine *m, const struct vrun_device_options *opt,
+			struct vk_devices **out)
+{
+	const char *const *disks = opt->disks, *const *nets = opt->nets;
 	struct vk_devices *d = NULL;
 	int rc;
 
 	*out = NULL;
-	if ((!disks || !disks[0]) && (!nets || !nets[0]) && !rng)
+	if ((!disks || !disks[0]) && (!nets || !nets[0]) && !opt->rng && !opt->pc_chipset)
 		return 0;	/* no PCI at all: nothing to probe, faster boots */
 	rc = vk_devices_init(m, &m->mem, &m->pio, &m->mmio, &d);
+	if (rc == 0 && opt->pc_chipset)
+		rc = vk_devices_add_pc_chipset(d, pci_reset, m);
 	for (size_t i = 0; rc == 0 && disks && disks[i]; i++)
 		rc = add_disk(d, disks[i]);
 	for (size_t i = 0; rc == 0 && nets && nets[i]; i++)
-		rc = add_net(d, nets[i]);
-	if (rc == 0 && rng)
+		rc = add_net(d, nets[i], opt);
+	if (rc == 0 && opt->rng)
 		rc = vk_virtio_rng_add(d);
 	if (rc < 0) {
 		vk_devices_free(d);

@@ -17,12 +17,20 @@
 #include "vmm/pci.h"
 
 struct env {
+	unsigned resets;
 	struct vk_guest_memory *mem;
 	struct vk_bus pio, mmio;
 	struct vk_devices *d;
 	char disk[64];
 	int sock[2];
 };
+
+static void on_reset(void *opaque)
+{
+	struct env *e = opaque;
+
+	e->resets++;
+}
 
 static int setup(void **state)
 {
@@ -95,7 +103,7 @@ static void test_host_bridge_is_i440fx(void **state)
 {
 	struct env *e = *state;
 
-	assert_int_equal(vk_devices_add_pc_chipset(e->d), 0);
+	assert_int_equal(vk_devices_add_pc_chipset(e->d, on_reset, e), 0);
 	assert_int_equal(conf1_read(e, 0, PCI_VENDOR_ID, 4), 0x12378086);
 	assert_int_equal(conf1_read(e, 0, PCI_SUBSYSTEM_VENDOR_ID, 4), 0x11001af4);
 	/* PAM registers keep what firmware writes (0x59..0x5f). */
@@ -113,7 +121,7 @@ static void test_isa_bridge_in_slot_1(void **state)
 	struct env *e = *state;
 	struct vk_pci_intx intx[4];
 
-	assert_int_equal(vk_devices_add_pc_chipset(e->d), 0);
+	assert_int_equal(vk_devices_add_pc_chipset(e->d, on_reset, e), 0);
 	assert_int_equal(conf1_read(e, 1, PCI_VENDOR_ID, 4), 0x70008086);
 	assert_int_equal(conf1_read(e, 1, PCI_REVISION_ID, 4) >> 8, 0x060100);
 	assert_int_equal(conf1_read(e, 1, PCI_INTERRUPT_PIN, 1), 0);
@@ -128,29 +136,48 @@ static void test_isa_bridge_in_slot_1(void **state)
 	assert_int_equal(intx[0].slot, 2);
 }
 
+/* Port 0xCF9: SeaBIOS's "outb(2); outb(6)" resets once, at the second. */
+static void test_reset_control_register(void **state)
+{
+	struct env *e = *state;
+	uint8_t v = 0x02;
+
+	assert_int_equal(vk_devices_add_pc_chipset(e->d, on_reset, e), 0);
+	assert_true(vk_bus_dispatch(&e->pio, 0xcf9, &v, 1, true));
+	assert_int_equal(e->resets, 0);
+	v = 0;
+	assert_true(vk_bus_dispatch(&e->pio, 0xcf9, &v, 1, false));
+	assert_int_equal(v, 0x02);
+	v = 0x06;
+	assert_true(vk_bus_dispatch(&e->pio, 0xcf9, &v, 1, true));
+	assert_int_equal(e->resets, 1);
+	/* The config address register at 0xCF8 still takes dwords. */
+	assert_int_equal(conf1_read(e, 0, PCI_VENDOR_ID, 2), 0x8086);
+}
+
 static void test_chipset_only_on_an_empty_bus(void **state)
 {
 	struct env *e = *state;
 
 	assert_int_equal(add_disk(e), 0);
-	assert_int_equal(vk_devices_add_pc_chipset(e->d), -EBUSY);
+	assert_int_equal(vk_devices_add_pc_chipset(e->d, on_reset, e), -EBUSY);
 	assert_int_equal(conf1_read(e, 0, PCI_VENDOR_ID, 2), VK_PCI_VENDOR_REDHAT);
 }
 
 static void test_bootdev_paths(void **state)
 {
 	struct env *e = *state;
-	struct vk_bootdev b[4];
+	struct vk_bootdev_path b[4];
 	char ata[VK_BOOTDEV_PATH_MAX];
 
-	assert_int_equal(vk_devices_add_pc_chipset(e->d), 0);
+	assert_int_equal(vk_devices_add_pc_chipset(e->d, on_reset, e), 0);
 	assert_int_equal(add_disk(e), 0);
 	assert_int_equal(add_nic(e, NULL, 0), 0);
 	assert_int_equal(vk_virtio_rng_add(e->d), 0);
 	assert_int_equal(vk_devices_bootdevs(e->d, b, 4), 2);
-	assert_int_equal(b[0].kind, VK_BOOTDEV_DISK);
+	assert_int_equal(b[0].kind, VK_BOOTDEV_HD);
 	assert_string_equal(b[0].path, "/pci@i0cf8/scsi@2/disk@0,0");
-	assert_int_equal(b[1].kind, VK_BOOTDEV_NET);
+	assert_int_equal(b[1].kind, VK_BOOTDEV_NETWORK);
 	assert_string_equal(b[1].path, "/pci@i0cf8/ethernet@3/ethernet-phy@0");
 	assert_int_equal(vk_devices_bootdevs(e->d, b, 1), 1);
 	vk_bootdev_ata_path(ata, sizeof(ata), 0x1f, 2);
@@ -165,7 +192,7 @@ static void test_nic_option_rom(void **state)
 	uint8_t got[4] = { 0 };
 
 	rom[2999] = 0x77;
-	assert_int_equal(vk_devices_add_pc_chipset(e->d), 0);
+	assert_int_equal(vk_devices_add_pc_chipset(e->d, on_reset, e), 0);
 	assert_int_equal(add_nic(e, rom, sizeof(rom)), 0);
 	conf1_write(e, 2, PCI_ROM_ADDRESS, PCI_ROM_ADDRESS_MASK, 4);
 	assert_int_equal(conf1_read(e, 2, PCI_ROM_ADDRESS, 4), 0xfffff000u);	/* 4 KiB */
@@ -187,6 +214,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_host_bridge_is_i440fx),
 		T(test_isa_bridge_in_slot_1),
+		T(test_reset_control_register),
 		T(test_chipset_only_on_an_empty_bus),
 		T(test_bootdev_paths),
 		T(test_nic_option_rom),
