@@ -40,3 +40,34 @@ TESTS += tests/unit/test-firmware
 tests_unit_test_firmware_SOURCES = tests/unit/test-firmware.c
 tests_unit_test_firmware_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_firmware_LDADD = vmm/libvkfw.a vmm/libvkmgmt.a vmm/libvmm.a $(UNIT_LIBS)
+
+# Tiny guests for the firmware interface (tests/vmm/firmware-guests.sh):
+# fwcfg.bin runs as --bios like the others; the mbr-*.bin boot sectors are
+# booted by SeaBIOS from a disk.
+VK_FW_GUEST_BINS = tests/vmm/guests/fwcfg.bin tests/vmm/guests/mbr-a.bin \
+	tests/vmm/guests/mbr-b.bin tests/vmm/guests/mbr-reset.bin
+EXTRA_DIST += tests/vmm/guests/fwcfg.S tests/vmm/guests/mbr.S
+CLEANFILES += $(VK_FW_GUEST_BINS)
+check_SCRIPTS += $(VK_FW_GUEST_BINS)
+VK_MBR_LINK = ld -m elf_i386 -Ttext=0x7c00 --oformat=binary -o
+
+tests/vmm/guests/fwcfg.bin: tests/vmm/guests/fwcfg.S tests/vmm/guests/guest.h
+	$(AM_V_GEN)$(MKDIR_P) tests/vmm/guests && \
+	$(VK_GUEST_AS) -o $@.o $(srcdir)/tests/vmm/guests/fwcfg.S && \
+	$(VK_GUEST_LINK) $@ $@.o && rm -f $@.o
+tests/vmm/guests/mbr-a.bin: tests/vmm/guests/mbr.S tests/vmm/guests/guest.h
+	$(AM_V_GEN)$(MKDIR_P) tests/vmm/guests && \
+	$(VK_GUEST_AS) -DMARK='"vkit boot sector A"' -DEND=0 -o $@.o $(srcdir)/tests/vmm/guests/mbr.S && \
+	$(VK_MBR_LINK) $@ $@.o && rm -f $@.o
+tests/vmm/guests/mbr-b.bin: tests/vmm/guests/mbr.S tests/vmm/guests/guest.h
+	$(AM_V_GEN)$(MKDIR_P) tests/vmm/guests && \
+	$(VK_GUEST_AS) -DMARK='"vkit boot sector B"' -DEND=0 -o $@.o $(srcdir)/tests/vmm/guests/mbr.S && \
+	$(VK_MBR_LINK) $@ $@.o && rm -f $@.o
+tests/vmm/guests/mbr-reset.bin: tests/vmm/guests/mbr.S tests/vmm/guests/guest.h
+	$(AM_V_GEN)$(MKDIR_P) tests/vmm/guests && \
+	$(VK_GUEST_AS) -DMARK='"vkit boot sector resets"' -DEND=1 -o $@.o $(srcdir)/tests/vmm/guests/mbr.S && \
+	$(VK_MBR_LINK) $@ $@.o && rm -f $@.o
+
+TESTS += tests/vmm/firmware-guests.sh
+dist_noinst_SCRIPTS += tests/vmm/firmware-guests.sh tests/vmm/mkgrubdisk.sh
+tests/vmm/firmware-guests.log: vmm/vrun $(VK_FW_GUEST_BINS)
