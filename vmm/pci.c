@@ -270,6 +270,8 @@ uint32_t vk_pci_config_read(struct vk_pci_dev *dev, unsigned off, unsigned len)
 	if (!valid_access(off, len, PCI_CONFIG_SPACE_SIZE))
 		return 0xffffffff;
 	pthread_mutex_lock(&dev->lock);
+	if (dev->config_read)
+		dev->config_read(dev, off, len);
 	v = get_le(dev->cfg + off, len);
 	pthread_mutex_unlock(&dev->lock);
 	return v;
@@ -346,6 +348,20 @@ static void bar_io(struct vk_pci_dev *dev, unsigned i, uint64_t off, uint8_t *da
 		dev->bars[i].handler(dev->bars[i].opaque, off, data, len, is_write);
 	else if (!is_write)
 		memset(data, 0xff, len);
+}
+
+void vk_pci_bar_access(struct vk_pci_dev *dev, unsigned bar, uint64_t off, uint8_t *data, unsigned len,
+		       bool is_write)
+{
+	unsigned i = bar / 2;
+
+	if (bar % 2 || i >= VK_PCI_MAX_BARS || !dev->bars[i].size || off > dev->bars[i].size ||
+	    len > dev->bars[i].size - off) {
+		if (!is_write)
+			memset(data, 0xff, len);
+		return;
+	}
+	bar_io(dev, i, off, data, len, is_write);
 }
 
 void vk_pci_window_io(void *opaque, uint64_t offset, uint8_t *data, unsigned len, bool is_write)

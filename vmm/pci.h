@@ -104,6 +104,9 @@ struct vk_pci_dev {
 	void (*bar_moved)(struct vk_pci_dev *dev, unsigned bar, uint64_t old, uint64_t new);
 	/* Called after every config write (lock held), for device-specific caps. */
 	void (*config_written)(struct vk_pci_dev *dev, unsigned off, unsigned len);
+	/* Called before every config read (lock held): a cap whose bytes are
+	 * computed on access fills them in. */
+	void (*config_read)(struct vk_pci_dev *dev, unsigned off, unsigned len);
 	void *owner;
 };
 
@@ -163,6 +166,11 @@ void vk_pci_config_io(void *bus, uint64_t offset, uint8_t *data, unsigned len, b
 void vk_pci_window_io(void *bus, uint64_t offset, uint8_t *data, unsigned len, bool is_write);
 
 /* With dev->lock held: */
+/* An access to BAR bar (0, 2 or 4) at off, as through the MMIO window,
+ * MSI-X table and PBA included, whether or not the BAR decodes now (for a
+ * configuration-space window onto it); all ones / dropped outside it. */
+void vk_pci_bar_access(struct vk_pci_dev *dev, unsigned bar, uint64_t off, uint8_t *data, unsigned len,
+		       bool is_write);
 bool vk_pci_msix_enabled(const struct vk_pci_dev *dev);
 /* Deliver vector (or set its pending bit while masked); -EINVAL if out of range. */
 int vk_pci_msix_notify(struct vk_pci_dev *dev, unsigned vector);
