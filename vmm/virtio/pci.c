@@ -348,7 +348,8 @@ static void common_write(struct vk_virtio_dev *vdev, unsigned off, uint32_t val)
 	queue_write(vdev, off, val);
 }
 
-/* Each common config field has one width (4.1.4.3); other accesses are dropped. */
+/* Each common config field has one width (4.1.4.3): a write of another
+ * width is dropped; a narrower read gets that part of the field. */
 static unsigned common_width(unsigned off)
 {
 	if (off < VIRTIO_PCI_COMMON_MSIX)
@@ -377,13 +378,18 @@ void vk_virtio_bar_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, b
 	struct vk_virtio_dev *vdev = opaque;
 
 	if (off < VK_VIRTIO_BAR_COMMON + VIRTIO_PCI_COMMON_SIZE) {
-		if (common_width(off) != len || off % len) {
-			if (!is_write)
-				memset(data, 0, len);
-		} else if (is_write) {
+		unsigned width = common_width(off);
+		unsigned field = off & ~(width - 1);
+
+		if (is_write && width == len && off % len == 0) {
 			common_write(vdev, off, get_le(data, len));
-		} else {
-			put_le(data, common_read(vdev, off), len);
+		} else if (!is_write && len <= width && off % len == 0) {
+			/* Part of a field reads as that part: Debian 12's iPXE
+			 * (2019) reads 32-bit fields with 16-bit reads (fixed in
+			 * iPXE in 2023), and QEMU answers them too. */
+			put_le(data, common_read(vdev, field) >> (8 * (off - field)), len);
+		} else if (!is_write) {
+			memset(data, 0, len);
 		}
 	} else if (off == VK_VIRTIO_BAR_ISR && len == 1 && !is_write) {
 		data[0] = vdev->isr;	/* reading acknowledges (4.1.4.5) */
