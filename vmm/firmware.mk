@@ -14,13 +14,6 @@ tests_unit_test_fw_cfg_LDADD = vmm/libvmm.a $(UNIT_LIBS)
 
 # The i440FX/PIIX3 identities on the PCI bus (vmm/devices.h).
 vmm_libvkdev_a_SOURCES += vmm/pc-chipset.c
-VK_FW_UNIT_TESTS += tests/unit/test-pc-chipset
-check_PROGRAMS += tests/unit/test-pc-chipset
-TESTS += tests/unit/test-pc-chipset
-tests_unit_test_pc_chipset_SOURCES = tests/unit/test-pc-chipset.c tests/unit/fake-image.c \
-	tests/unit/fake-ids.c $(DEVICE_TEST_FAKES)
-tests_unit_test_pc_chipset_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_pc_chipset_LDADD = $(DEVICE_TEST_LIBS)
 
 # The boot order, shared by vrun and the tools (common/bootorder.h).
 common_libvkit_a_SOURCES += common/bootorder.c common/bootorder.h
@@ -71,3 +64,16 @@ tests/vmm/guests/mbr-reset.bin: tests/vmm/guests/mbr.S tests/vmm/guests/guest.h
 TESTS += tests/vmm/firmware-guests.sh
 dist_noinst_SCRIPTS += tests/vmm/firmware-guests.sh tests/vmm/mkgrubdisk.sh
 tests/vmm/firmware-guests.log: vmm/vrun $(VK_FW_GUEST_BINS)
+
+# End to end in the nested sandbox: SeaBIOS, GRUB 2 and Debian's kernel
+# from a disk; a kernel upgrade; --pxe with dnsmasq (tests/sandbox/firmware.sh).
+TESTS += tests/sandbox/firmware.sh
+dist_noinst_SCRIPTS += tests/sandbox/firmware.sh
+tests/sandbox/firmware.log: vmm/vrun
+
+# Start to the boot loader's first output, vrun against QEMU (run by hand,
+# in the nested sandbox: bench/bench-firmware.sh).
+noinst_PROGRAMS += bench/bench-firmware
+bench_bench_firmware_SOURCES = bench/bench-firmware.c
+bench_bench_firmware_CFLAGS = $(VKIT_CFLAGS)
+dist_noinst_SCRIPTS += bench/bench-firmware.sh

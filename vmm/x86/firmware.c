@@ -2,14 +2,12 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "common/error.h"
+#include "common/fileutil.h"
 #include "vmm/machine.h"
 #include "vmm/x86/acpi.h"
 #include "vmm/x86/firmware.h"
@@ -109,6 +107,15 @@ static void loader_name(uint8_t *p, const char *name)
 	memcpy(p, name, strlen(name));
 }
 
+/* COMMAND_ALLOCATE: file, alignment, zone. */
+static void loader_allocate(uint8_t *e, const char *file, uint32_t align, uint8_t zone)
+{
+	put_le(e, ROMFILE_LOADER_COMMAND_ALLOCATE, 4);
+	loader_name(e + 4, file);
+	put_le(e + 4 + ROMFILE_LOADER_FILESZ, align, 4);
+	e[8 + ROMFILE_LOADER_FILESZ] = zone;
+}
+
 int vk_acpi_table_loader(const struct vk_acpi_links *links, uint8_t *buf, size_t size)
 {
 	size_t n = 2 + links->n_ptrs + links->n_sums, at = 0;
@@ -118,18 +125,10 @@ int vk_acpi_table_loader(const struct vk_acpi_links *links, uint8_t *buf, size_t
 		return -E2BIG;
 	memset(buf, 0, n * VK_TABLE_LOADER_ENTRY_SIZE);
 	/* The RSDP in the F segment, where OSes look for it; the tables high. */
-	e = buf + at;
-	put_le(e, ROMFILE_LOADER_COMMAND_ALLOCATE, 4);
-	loader_name(e + 4, ACPI_FILE_RSDP);
-	put_le(e + 4 + ROMFILE_LOADER_FILESZ, ACPI_RSDP_ALIGN, 4);
-	e[8 + ROMFILE_LOADER_FILESZ] = ROMFILE_LOADER_ALLOC_ZONE_FSEG;
-	at += VK_TABLE_LOADER_ENTRY_SIZE;
-	e = buf + at;
-	put_le(e, ROMFILE_LOADER_COMMAND_ALLOCATE, 4);
-	loader_name(e + 4, ACPI_FILE_TABLES);
-	put_le(e + 4 + ROMFILE_LOADER_FILESZ, ACPI_TABLES_ALIGN, 4);
-	e[8 + ROMFILE_LOADER_FILESZ] = ROMFILE_LOADER_ALLOC_ZONE_HIGH;
-	at += VK_TABLE_LOADER_ENTRY_SIZE;
+	loader_allocate(buf, ACPI_FILE_RSDP, ACPI_RSDP_ALIGN, ROMFILE_LOADER_ALLOC_ZONE_FSEG);
+	loader_allocate(buf + VK_TABLE_LOADER_ENTRY_SIZE, ACPI_FILE_TABLES, ACPI_TABLES_ALIGN,
+			ROMFILE_LOADER_ALLOC_ZONE_HIGH);
+	at = 2 * VK_TABLE_LOADER_ENTRY_SIZE;
 	/* Every pointer holds an offset into the tables file: add its address. */
 	for (unsigned i = 0; i < links->n_ptrs; i++, at += VK_TABLE_LOADER_ENTRY_SIZE) {
 		const struct vk_acpi_pointer *ptr = &links->ptrs[i];
@@ -350,41 +349,21 @@ int vk_pc_firmware_setup(struct vk_fw_cfg *fw, struct vk_rtc *rtc, const struct 
 
 int vk_option_rom_load(const char *path, uint16_t vendor, uint16_t device, uint8_t **out, size_t *len)
 {
-	struct stat st;
-	uint8_t *rom = NULL;
-	size_t size, image, pcir;
-	int fd, rc = 0;
-	ssize_t got;
+	char *file = NULL;
+	uint8_t *rom;
+	size_t size = 0, image, pcir;
+	int rc;
 
 	*out = NULL;
 	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return vk_error(errno, "option ROM %s", path);
-	if (fstat(fd, &st) < 0) {
-		rc = vk_error(errno, "option ROM %s", path);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size < PCI_ROM_PCIR_PTR + 2 || st.st_size > PCI_ROM_MAX) {
-		rc = vk_errorx(EINVAL, "option ROM %s: not a regular file of 26 bytes to %u KiB",
-			       path, PCI_ROM_MAX >> 10);
-		goto out;
-	}
-	size = (size_t)st.st_size;
-	rom = malloc(size);
-	if (!rom) {
-		rc = vk_error(ENOMEM, "option ROM %s", path);
-		goto out;
-	}
-	got = pread(fd, rom, size, 0);
-	if (got != (ssize_t)size) {
-		rc = got < 0 ? vk_error(errno, "option ROM %s", path) : vk_errorx(EIO, "option ROM %s: short read", path);
-		goto out;
-	}
-	image = (size_t)rom[PCI_ROM_SIZE_OFF] * 512;
-	pcir = rom[PCI_ROM_PCIR_PTR] | (size_t)rom[PCI_ROM_PCIR_PTR + 1] << 8;
-	if (rom[0] != PCI_ROM_SIGNATURE_0 || rom[1] != PCI_ROM_SIGNATURE_1 || image == 0 || image > size ||
-	    pcir + 8 > image || memcmp(rom + pcir, "PCIR", 4) != 0) {
+	rc = vk_read_file(path, PCI_ROM_MAX, &file, &size);
+	if (rc < 0)
+		return vk_error_prefix(rc, "option ROM");
+	rom = (uint8_t *)file;
+	image = size > PCI_ROM_SIZE_OFF ? (size_t)rom[PCI_ROM_SIZE_OFF] * 512 : 0;
+	pcir = size > PCI_ROM_PCIR_PTR + 1 ? rom[PCI_ROM_PCIR_PTR] | (size_t)rom[PCI_ROM_PCIR_PTR + 1] << 8 : 0;
+	if (size < PCI_ROM_PCIR_PTR + 2 || rom[0] != PCI_ROM_SIGNATURE_0 || rom[1] != PCI_ROM_SIGNATURE_1 ||
+	    image == 0 || image > size || pcir + 8 > image || memcmp(rom + pcir, "PCIR", 4) != 0) {
 		rc = vk_errorx(EINVAL, "option ROM %s: not a PCI option ROM (no 55 AA header with a PCIR "
 			       "structure inside its first image)", path);
 		goto out;
@@ -406,9 +385,8 @@ int vk_option_rom_load(const char *path, uint16_t vendor, uint16_t device, uint8
 	}
 	*out = rom;
 	*len = size;
-	rom = NULL;
+	file = NULL;
 out:
-	free(rom);
-	close(fd);
+	free(file);
 	return rc;
 }
