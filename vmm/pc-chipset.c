@@ -32,7 +32,7 @@
 #define RCR_SYS_RST			0x02	/* reset control register (port 0xCF9) */
 #define RCR_RST_CPU			0x04
 
-void vk_pc_chipset_rcr_io(struct vk_pci_bus *bus, uint8_t *data, bool is_write)
+static void rcr_io(struct vk_pci_bus *bus, uint8_t *data, bool is_write)
 {
 	if (!is_write) {
 		data[0] = bus->rcr;
@@ -79,5 +79,6 @@ int vk_pc_chipset_init(struct vk_pci_bus *bus, struct vk_pci_dev *isa, void (*re
 	isa->gsi = 0;
 	bus->reset_request = reset_request;
 	bus->reset_opaque = opaque;
+	bus->rcr_io = rcr_io;
 	return 0;
 }

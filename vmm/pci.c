@@ -409,8 +409,8 @@ void vk_pci_config_io(void *opaque, uint64_t offset, uint8_t *data, unsigned len
 	unsigned devfn, reg;
 	struct vk_pci_dev *dev;
 
-	if (offset == 1 && len == 1 && bus->reset_request) {
-		vk_pc_chipset_rcr_io(bus, data, is_write);
+	if (offset == 1 && len == 1 && bus->rcr_io) {
+		bus->rcr_io(bus, data, is_write);
 		return;
 	}
 	if (offset == 0 && len == 4) {

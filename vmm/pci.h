@@ -117,8 +117,10 @@ struct vk_pci_bus {
 	unsigned n_devs;
 	uint32_t config_addr;		/* 0xCF8 */
 	uint64_t next_bar;		/* bump allocator inside the window */
-	/* Port 0xCF9, the PIIX3's reset control register (PC chipset only):
-	 * RST_CPU calls reset_request. */
+	/* Port 0xCF9 (offset 1 of the config ports, one byte): the PIIX3's
+	 * reset control register when the PC chipset is there, whose
+	 * RST_CPU calls reset_request; ignored without it. */
+	void (*rcr_io)(struct vk_pci_bus *bus, uint8_t *data, bool is_write);
 	void (*reset_request)(void *opaque);
 	void *reset_opaque;
 	uint8_t rcr;
@@ -133,8 +135,6 @@ void vk_pci_bus_free(struct vk_pci_bus *bus);
  * nothing else yet.  A reset through port 0xCF9 calls reset_request. */
 int vk_pc_chipset_init(struct vk_pci_bus *bus, struct vk_pci_dev *isa, void (*reset_request)(void *),
 		       void *opaque);
-/* Port 0xCF9 (offset 1 of the config ports, one byte), for pci.c. */
-void vk_pc_chipset_rcr_io(struct vk_pci_bus *bus, uint8_t *data, bool is_write);
 
 void vk_pci_dev_init(struct vk_pci_dev *dev, const char *name, uint16_t vendor,
 		     uint16_t device, uint32_t class_code, uint16_t subsys_vendor,
