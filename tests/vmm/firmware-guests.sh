@@ -70,13 +70,18 @@ kill $vm 2>/dev/null
 wait_exit $vm 30
 
 # The boot order reaches SeaBIOS as fw_cfg's bootorder (-v shows its log, port 0x402).
-boot order -v --boot hd,menu=off --disk "path=$TMP/a.img" --disk "path=$TMP/b.img"
-ok $status "--boot hd: exit 0"
+boot order -v --boot hd,menu=off --cpus 2 --memory 4096 --disk "path=$TMP/a.img" --disk "path=$TMP/b.img"
+ok $status "--boot hd, 2 vCPUs, 4 GiB: exit 0"
 check "bootorder lists the first disk first" grep -q "firmware: 1: /pci@i0cf8/scsi@2/disk@0,0" "$TMP/order.out"
 check "bootorder lists the second disk second" grep -q "firmware: 2: /pci@i0cf8/scsi@3/disk@0,0" "$TMP/order.out"
 check "SeaBIOS read its configuration from fw_cfg (DMA)" \
 	grep -q "firmware: QEMU fw_cfg DMA interface supported" "$TMP/order.out"
 check "SeaBIOS used vrun's ACPI tables" grep -q "firmware: ACPI: parse DSDT" "$TMP/order.out"
+check "SeaBIOS brought up both vCPUs" grep -q "firmware: Found 2 cpu(s)" "$TMP/order.out"
+check "etc/e820: 3 GiB below the PCI hole" \
+	grep -q "firmware: qemu/e820: addr 0x0000000000000000 len 0x00000000c0000000 \[RAM\]" "$TMP/order.out"
+check "etc/e820: the rest above 4 GiB" \
+	grep -q "firmware: qemu/e820: addr 0x0000000100000000 len 0x0000000040000000 \[RAM\]" "$TMP/order.out"
 check "the first disk booted" grep -q "vkit boot sector A" "$TMP/order.console"
 
 boot reset --disk "path=$TMP/reset.img"
