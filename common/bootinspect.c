@@ -15,6 +15,7 @@
 #include "common/blockdev.h"
 #include "common/bootinspect.h"
 #include "common/error.h"
+#include "common/fileutil.h"
 #include "common/extfs.h"
 #include "common/guestfs-dl.h"
 #include "common/partition.h"
@@ -112,11 +113,9 @@ static int extfs_copy(struct vk_extfs *fs, uint32_t ino, const char *dest_dir, c
 	if (rc < 0)
 		return rc;
 	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		rc = vk_error(errno, "%s", tmp);
+	rc = vk_create_private(tmp, O_WRONLY, &fd);
+	if (rc < 0)
 		goto out;
-	}
 	rc = vk_extfs_copy_out(fs, ino, fd, VK_BOOT_FILE_MAX);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = vk_error(errno, "%s", tmp);
@@ -501,12 +500,14 @@ int vk_initrd_inject(const char *initrd, char *const *files, size_t n_files)
 	}
 	rc = cpio_pad(fd, (size_t)st.st_size, initrd);
 	for (i = 0; i < n_files && rc == 0; i++) {
-		in = open(files[i], O_RDONLY | O_CLOEXEC);
-		if (in < 0 || fstat(in, &st) < 0) {
+		rc = vk_open_input(files[i], O_RDONLY, VK_INPUT_REGULAR, "--initrd-inject", &in);
+		if (rc < 0)
+			goto out;
+		if (fstat(in, &st) < 0) {
 			rc = vk_error(errno, "--initrd-inject %s", files[i]);
 			goto out;
 		}
-		if (!S_ISREG(st.st_mode) || st.st_size > (off_t)INJECT_MAX_FILE) {
+		if (st.st_size > (off_t)INJECT_MAX_FILE) {
 			rc = vk_errorx(EINVAL, "--initrd-inject %s: must be a regular file under 1 GiB", files[i]);
 			goto out;
 		}
@@ -525,7 +526,10 @@ int vk_initrd_inject(const char *initrd, char *const *files, size_t n_files)
 			rc = vk_error(ENOMEM, "%s", files[i]);
 			goto out;
 		}
-		rc = cpio_entry(fd, basename(copy), (unsigned)(i + 1), CPIO_MODE_REG, data, (size_t)n, initrd);
+		/* Inside the guest the file keeps no wider a mode than it has
+		 * here: a kickstart with passwords stays 0600. */
+		rc = cpio_entry(fd, basename(copy), (unsigned)(i + 1),
+				CPIO_MODE_REG & ~(0777 & ~st.st_mode), data, (size_t)n, initrd);
 		free(copy);
 		copy = NULL;
 		free(data);

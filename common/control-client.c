@@ -18,6 +18,9 @@
 #include "common/statedir.h"
 
 #define CONNECT_RETRY_US	10000
+/* A socket that takes no connection or request, or gives no reply line:
+ * the words every tool shows for it (docs/control.md). */
+#define NO_ANSWER		"no answer from its control socket (%s): "
 
 struct vk_control_client {
 	int fd;
@@ -98,7 +101,8 @@ int vk_control_connect(const char *path, int timeout_ms, struct vk_control_clien
 			goto out;
 		}
 		if (now_ms() >= deadline) {
-			rc = vk_errorx(ETIMEDOUT, "%s: vrun does not accept connections", path);
+			rc = vk_errorx(ETIMEDOUT, NO_ANSWER "no connection accepted within %d ms", path,
+				       timeout_ms);
 			goto out;
 		}
 		usleep(CONNECT_RETRY_US);
@@ -135,7 +139,8 @@ void vk_control_close(struct vk_control_client *c)
 	free(c);
 }
 
-static int send_all(struct vk_control_client *c, const char *data, size_t len, long long deadline)
+static int send_all(struct vk_control_client *c, const char *data, size_t len, long long deadline,
+		    int timeout_ms)
 {
 	while (len) {
 		ssize_t n = send(c->fd, data, len, MSG_NOSIGNAL);
@@ -146,11 +151,14 @@ static int send_all(struct vk_control_client *c, const char *data, size_t len, l
 			if (errno == EAGAIN) {
 				int rc = wait_fd(c->fd, POLLOUT, deadline);
 
+				if (rc == -ETIMEDOUT)
+					return vk_errorx(ETIMEDOUT, NO_ANSWER "the request was not taken within %d ms",
+							 c->path, timeout_ms);
 				if (rc < 0)
-					return vk_error(-rc, "%s: sending the request", c->path);
+					return vk_errorx(-rc, NO_ANSWER "sending the request: %s", c->path, strerror(-rc));
 				continue;
 			}
-			return vk_error(errno, "%s: sending the request", c->path);
+			return vk_errorx(errno, NO_ANSWER "sending the request: %s", c->path, strerror(errno));
 		}
 		data += n;
 		len -= (size_t)n;
@@ -159,7 +167,7 @@ static int send_all(struct vk_control_client *c, const char *data, size_t len, l
 }
 
 /* Read until a newline; *line_len excludes it.  The line stays in c->buf. */
-static int read_line(struct vk_control_client *c, long long deadline, size_t *line_len)
+static int read_line(struct vk_control_client *c, long long deadline, int timeout_ms, size_t *line_len)
 {
 	for (;;) {
 		char *nl = c->len ? memchr(c->buf, '\n', c->len) : NULL;
@@ -183,15 +191,17 @@ static int read_line(struct vk_control_client *c, long long deadline, size_t *li
 		n = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
 		if (n > 0) {
 			c->len += (size_t)n;
-		} else if (n == 0) {
-			return vk_errorx(ECONNRESET, "%s: vrun closed the connection", c->path);
+		} else if (n == 0 || errno == ECONNRESET) {
+			return vk_errorx(ECONNRESET, NO_ANSWER "vrun closed the connection", c->path);
 		} else if (errno == EAGAIN) {
 			int rc = wait_fd(c->fd, POLLIN, deadline);
 
+			if (rc == -ETIMEDOUT)
+				return vk_errorx(ETIMEDOUT, NO_ANSWER "no reply within %d ms", c->path, timeout_ms);
 			if (rc < 0)
-				return vk_error(-rc, "%s: waiting for the reply", c->path);
+				return vk_errorx(-rc, NO_ANSWER "waiting for the reply: %s", c->path, strerror(-rc));
 		} else if (errno != EINTR) {
-			return vk_error(errno, "%s: reading the reply", c->path);
+			return vk_errorx(errno, NO_ANSWER "reading the reply: %s", c->path, strerror(errno));
 		}
 	}
 }
@@ -203,13 +213,14 @@ int vk_control_call_raw(struct vk_control_client *c, const char *line, int timeo
 	int rc;
 
 	*reply = NULL;
-	rc = send_all(c, line, len, deadline);
+	rc = send_all(c, line, len, deadline, timeout_ms);
 	if (rc == 0 && (len == 0 || line[len - 1] != '\n'))
-		rc = send_all(c, "\n", 1, deadline);
-	/* A runner that hung up may have said why first (too many clients):
-	 * that line, or "closed the connection", says more than EPIPE. */
+		rc = send_all(c, "\n", 1, deadline, timeout_ms);
+	/* A runner that hung up may have said why first (too many clients,
+	 * idle too long): that line, or "closed the connection", says more
+	 * than EPIPE. */
 	if (rc == 0 || rc == -EPIPE || rc == -ECONNRESET || rc == -ENOTCONN)
-		rc = read_line(c, deadline, &line_len);
+		rc = read_line(c, deadline, timeout_ms, &line_len);
 	if (rc < 0)
 		return rc;
 	*reply = malloc(line_len + 1);
@@ -277,7 +288,9 @@ int vk_control_call(struct vk_control_client *c, const char *command, int timeou
 				 timeout_ms, &reply);
 	if (rc == 0)
 		rc = vk_control_parse_reply(reply, strlen(reply), result);
-	if (rc < 0)
+	/* A reply came but says no: name the command.  No reply: the message
+	 * already says so, naming the socket. */
+	if (rc == -EREMOTEIO || rc == -EPROTO)
 		vk_error_prefix(rc, "%s", command);
 	free(reply);
 	json_object_put(req);

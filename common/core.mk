@@ -31,3 +31,10 @@ tests_unit_test_options_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_options_LDADD = $(UNIT_LIBS)
 tests_unit_test_shellvars_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_shellvars_LDADD = $(UNIT_LIBS)
+
+# Issue 12's file rules across the tools (modes, planted links, FIFOs,
+# disks in use, damaged definitions); uses every tool, so it lives with
+# the rules' helpers (common/fileutil.h).
+TESTS += tests/tools/file-safety.sh
+dist_noinst_SCRIPTS += tests/tools/file-safety.sh
+tests/tools/file-safety.log: vmm/vrun tests/vmm/guests/hello.bin

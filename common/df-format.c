@@ -143,9 +143,13 @@ void vk_df_print_title(FILE *fp, unsigned flags)
 	fputc('\n', fp);
 }
 
-/* Blocks of bsize bytes in 1 KiB units, truncating like virt-df's scale(). */
+/* Blocks of bsize bytes in 1 KiB units, truncating like virt-df's scale().
+ * Figures come checked (vk_fs_stat_check()); a zero block size still
+ * must not divide. */
 static uint64_t to_kib(uint64_t n, uint64_t bsize)
 {
+	if (bsize == 0)
+		return 0;
 	return bsize >= 1024 ? n * (bsize / 1024) : n / (1024 / bsize);
 }
 
@@ -154,26 +158,30 @@ void vk_df_print_row(FILE *fp, unsigned flags, const char *name, const char *dev
 {
 	char cols[4][VK_DF_HUMAN_MAX + 8];
 	float percent = 0;	/* single precision, as virt-df computes it */
+	/* Never more free than total (vk_fs_stat_check() refuses it): these
+	 * keep even an unchecked caller's Used from wrapping. */
+	uint64_t bfree = st->bfree < st->blocks ? st->bfree : st->blocks;
+	uint64_t ffree = st->ffree < st->files ? st->ffree : st->files;
 	size_t len, i;
 
 	if (!(flags & VK_DF_INODES)) {
 		if (flags & VK_DF_HUMAN) {
 			vk_df_human(st->blocks, st->bsize, cols[0], sizeof cols[0]);
-			vk_df_human(st->blocks - st->bfree, st->bsize, cols[1], sizeof cols[1]);
+			vk_df_human(st->blocks - bfree, st->bsize, cols[1], sizeof cols[1]);
 			vk_df_human(st->bavail, st->bsize, cols[2], sizeof cols[2]);
 		} else {
 			snprintf(cols[0], sizeof cols[0], "%" PRIu64, to_kib(st->blocks, st->bsize));
-			snprintf(cols[1], sizeof cols[1], "%" PRIu64, to_kib(st->blocks - st->bfree, st->bsize));
+			snprintf(cols[1], sizeof cols[1], "%" PRIu64, to_kib(st->blocks - bfree, st->bsize));
 			snprintf(cols[2], sizeof cols[2], "%" PRIu64, to_kib(st->bavail, st->bsize));
 		}
 		if (st->blocks != 0)
-			percent = (float)(100. - 100. * (double)st->bfree / (double)st->blocks);
+			percent = (float)(100. - 100. * (double)bfree / (double)st->blocks);
 	} else {
 		snprintf(cols[0], sizeof cols[0], "%" PRIu64, st->files);
-		snprintf(cols[1], sizeof cols[1], "%" PRIu64, st->files - st->ffree);
-		snprintf(cols[2], sizeof cols[2], "%" PRIu64, st->ffree);
+		snprintf(cols[1], sizeof cols[1], "%" PRIu64, st->files - ffree);
+		snprintf(cols[2], sizeof cols[2], "%" PRIu64, ffree);
 		if (st->files != 0)
-			percent = (float)(100. - 100. * (double)st->ffree / (double)st->files);
+			percent = (float)(100. - 100. * (double)ffree / (double)st->files);
 	}
 	if (!(flags & VK_DF_CSV))
 		snprintf(cols[3], sizeof cols[3], "%3.0f%%", ceil(percent));	/* df rounds up */

@@ -77,6 +77,8 @@ struct transfer {
 	/* file sink */
 	int fd;
 	uint64_t written;
+	uint64_t limit;			/* the announced length, else the kind's maximum */
+	bool over_limit;		/* the body went past it */
 	bool resuming;
 	bool checked_status;
 	CURL *curl;
@@ -237,6 +239,12 @@ static size_t to_file(char *data, size_t size, size_t nmemb, void *opaque)
 	}
 	if (t->skip_body)
 		return len;
+	/* Stopped at the first byte too many, not once the server stops: a
+	 * body longer than announced (or endless) must not fill the disk. */
+	if (t->limit && len > t->limit - t->written) {
+		t->over_limit = true;
+		return 0;
+	}
 	while (done < len) {
 		n = write(t->fd, data + done, len - done);
 		if (n < 0) {
@@ -279,8 +287,9 @@ static CURL *new_handle(const char *url, struct transfer *t)
 	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https,ftp");
 #endif
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout);
-	/* A stalled server is one that sends nothing for `timeout` seconds. */
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	/* A stalled server is one slower than VK_DOWNLOAD_MIN_RATE for
+	 * `timeout` seconds: one byte a second must not hold a run forever. */
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, (long)VK_DOWNLOAD_MIN_RATE);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, timeout);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "vkit/" PACKAGE_VERSION);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -318,8 +327,11 @@ static int transfer_error(const char *url, CURLcode rc, long code)
 	case CURLE_SSL_INVALIDCERTSTATUS:
 		return vk_errorx(EPROTO, "%s: TLS failure: %s", url, curl_easy_strerror(rc));
 	case CURLE_OPERATION_TIMEDOUT:
-		return vk_errorx(ETIMEDOUT, "%s: timed out (no data for %ld s; VKIT_HTTP_TIMEOUT sets the limit)",
-				 url, timeout);
+		if (!code)
+			return vk_errorx(ETIMEDOUT, "%s: timed out: no answer within %ld s "
+					 "(VKIT_HTTP_TIMEOUT sets the limit)", url, timeout);
+		return vk_errorx(ETIMEDOUT, "%s: timed out: less than %d bytes/s for %ld s "
+				 "(VKIT_HTTP_TIMEOUT sets the window)", url, VK_DOWNLOAD_MIN_RATE, timeout);
 	case CURLE_PARTIAL_FILE:
 		return vk_errorx(EIO, "%s: the server closed the connection before the end of the file", url);
 	case CURLE_COULDNT_CONNECT:
@@ -490,19 +502,101 @@ static uint64_t fnv1a(const char *s, uint64_t h)
 	return h;
 }
 
-static int cache_dir(char **out)
+/* The cache directory, opened once: every file in it is then reached
+ * through dirfd, so renaming the directory (or a parent) after the check
+ * cannot put another one in its place.  Refused when another user could
+ * put files in it (vk_check_private_dirfd()); a sticky shared directory is
+ * allowed, and its files are checked one by one (open_cache_file()). */
+static int open_cache_dir(char **path, int *dirfd)
 {
 	const char *env = getenv("VKIT_CACHE_DIR");
-	int rc;
+	char *why = NULL;
+	struct stat st;
+	int rc, fd = -1;
 
+	*path = NULL;
+	*dirfd = -1;
 	if (env && *env) {
-		*out = strdup(env);
-		if (!*out)
+		*path = strdup(env);
+		if (!*path)
 			return vk_error(ENOMEM, "cache");
-		rc = vk_mkdir_p(*out, 0755);
-		return rc < 0 ? rc : 0;
+		rc = vk_mkdir_p(*path, VK_MODE_PRIVATE_DIR);
+	} else {
+		rc = vk_state_path(path, "cache", NULL);
 	}
-	return vk_state_path(out, "cache", NULL);
+	if (rc < 0)
+		goto out;
+	fd = open(*path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && lstat(*path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		rc = vk_errorx(ELOOP, "cache directory %s is a symbolic link; set VKIT_CACHE_DIR to the directory "
+			       "itself", *path);
+		goto out;
+	}
+	if (fd < 0) {
+		rc = vk_error(errno, "cache directory %s", *path);
+		goto out;
+	}
+	rc = vk_check_private_dirfd(fd, *path);
+	if (rc < 0) {
+		why = strdup(vk_last_error());
+		if (why)
+			vk_errorx(-rc, "cache directory %s (VKIT_CACHE_DIR sets another; it is created 0700)", why);
+		goto out;
+	}
+	*dirfd = fd;
+	fd = -1;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0) {
+		free(*path);
+		*path = NULL;
+	}
+	free(why);
+	return rc;
+}
+
+/* Open a cache file as flags say, never through a symlink (nor blocking on
+ * a FIFO), and use it only when it is what we put there: a regular file of
+ * ours with one link (vk_check_private_fd()).  Anything else was put there
+ * by someone else (a shared directory) or leads elsewhere.  -ENOENT (no
+ * message) when there is none. */
+static int open_cache_file(int dirfd, const char *dir, const char *name, int flags, int *fd_out)
+{
+	int fd = openat(dirfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, VK_MODE_PRIVATE_FILE);
+	int err = errno, rc;
+	char *path = NULL;
+	struct stat st;
+
+	*fd_out = -1;
+	if (fd < 0 && err == ENOENT)
+		return -ENOENT;
+	if (asprintf(&path, "%s/%s", dir, name) < 0) {
+		path = NULL;
+		rc = vk_error(ENOMEM, "%s", name);
+		goto out;
+	}
+	/* The kernel refuses a symlink as ELOOP, or as EACCES when O_CREAT
+	 * meets one in a sticky directory: say what is there. */
+	if (fd < 0 && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+		rc = vk_errorx(ELOOP, "%s: a symbolic link, not a cache file of ours: not followed; remove it", path);
+		goto out;
+	}
+	if (fd < 0) {
+		rc = vk_errorx(err, "%s: %s", path, strerror(err));
+		goto out;
+	}
+	rc = vk_check_private_fd(fd, path);
+	if (rc < 0)
+		goto out;
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	*fd_out = fd;
+	fd = -1;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return rc;
 }
 
 /* "KEY-basename": the key covers the URL and the validators. */
@@ -539,19 +633,29 @@ static int cache_name(const char *url, const struct transfer *t, uint64_t length
 /* Other versions' .part files of this URL (they end in ".URLTAG.part"):
  * once the server announces new validators or a new length they can never
  * be resumed.  Best effort: a leftover costs only space. */
-static void remove_stale_parts(const char *dir, const char *suffix, const char *own)
+static void remove_stale_parts(int dirfd, const char *dir, const char *suffix, const char *own)
 {
 	size_t slen = strlen(suffix), nlen;
 	struct dirent *de;
-	DIR *d = opendir(dir);
+	int fd = dup(dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 
-	if (!d)
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
 		return;
+	}
 	while ((de = readdir(d))) {
+		struct stat st;
+
 		nlen = strlen(de->d_name);
 		if (nlen <= slen || strcmp(de->d_name + nlen - slen, suffix) || !strcmp(de->d_name, own))
 			continue;
-		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+		/* In a shared (sticky) directory, only ours: root could remove
+		 * another user's download too. */
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_uid != geteuid())
+			continue;
+		if (unlinkat(dirfd, de->d_name, 0) == 0)
 			vk_debug("%s/%s: removed, the server's file has changed", dir, de->d_name);
 	}
 	closedir(d);
@@ -593,33 +697,33 @@ static int start_again(struct transfer *t, const char *part)
 
 /* Open the .part under an exclusive flock: two runs fetching one URL
  * would otherwise write one file at two offsets.  A run that waited finds
- * the path renamed into the cache or removed by then: 1 tells the caller
+ * the name renamed into the cache or removed by then: 1 tells the caller
  * to look again.  Opened without O_TRUNC, which would cut the other
- * run's bytes before the lock is held. */
-static int open_part_locked(const char *url, const char *part, int *fd_out)
+ * run's bytes before the lock is held, and checked before it is locked. */
+static int open_part_locked(const char *url, int dirfd, const char *dir, const char *part, int *fd_out)
 {
 	struct stat held, named;
-	int fd = open(part, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	int fd, rc = open_cache_file(dirfd, dir, part, O_WRONLY | O_CREAT, &fd);
 
 	*fd_out = -1;
-	if (fd < 0)
-		return vk_error(errno, "%s", part);
+	if (rc < 0)
+		return rc;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK) {
 			close(fd);
-			return vk_error(errno, "lock %s", part);
+			return vk_error(errno, "lock %s/%s", dir, part);
 		}
 		/* Not silenced by -q: it is the only explanation of the wait. */
-		fprintf(stderr, "%s: %s: another run is downloading it into %s; waiting for it\n",
-			program_invocation_short_name, url, part);
+		fprintf(stderr, "%s: %s: another run is downloading it into %s/%s; waiting for it\n",
+			program_invocation_short_name, url, dir, part);
 		while (flock(fd, LOCK_EX) < 0)
 			if (errno != EINTR) {
 				close(fd);
-				return vk_error(errno, "lock %s", part);
+				return vk_error(errno, "lock %s/%s", dir, part);
 			}
 	}
-	if (fstat(fd, &held) < 0 || stat(part, &named) < 0 || held.st_ino != named.st_ino ||
-	    held.st_dev != named.st_dev) {
+	if (fstat(fd, &held) < 0 || fstatat(dirfd, part, &named, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    held.st_ino != named.st_ino || held.st_dev != named.st_dev) {
 		close(fd);
 		return 1;
 	}
@@ -627,15 +731,38 @@ static int open_part_locked(const char *url, const char *part, int *fd_out)
 	return 0;
 }
 
+/* What each kind is called in messages, and the most it may be. */
+static const struct {
+	const char *what;
+	uint64_t max;
+} download_kinds[] = {
+	[VK_DOWNLOAD_KERNEL] = { "a kernel", VK_DOWNLOAD_KERNEL_MAX },
+	[VK_DOWNLOAD_INITRD] = { "an initrd", VK_DOWNLOAD_INITRD_MAX },
+};
+
+/* kind's maximum; VKIT_DOWNLOAD_MAX_BYTES lowers it (tests). */
+static uint64_t kind_max(enum vk_download_kind kind)
+{
+	const char *env = getenv("VKIT_DOWNLOAD_MAX_BYTES");
+	uint64_t max = download_kinds[kind].max, v;
+	const char *p = env;
+
+	if (env && parse_u64(&p, &v) && !*p && v > 0 && v < max)
+		max = v;
+	return max;
+}
+
 /* Continue a .part left by an earlier run, or begin it, in FD (the .part,
  * locked; the caller closes it once the .part is renamed or removed, so
- * the lock covers that too).  *part_valid says on failure whether the .part
- * still holds a prefix of the probed file. */
+ * the lock covers that too).  The body may be `length` bytes when the
+ * server announced it, else at most kind's maximum.  *part_valid says on
+ * failure whether the .part still holds a prefix of the probed file. */
 static int fetch_to_part(const char *url, const char *part, int fd, const struct transfer *probed,
-			 uint64_t length, bool resume, bool quiet, bool *part_valid)
+			 uint64_t length, enum vk_download_kind kind, bool resume, bool quiet, bool *part_valid)
 {
 	long retries = env_long("VKIT_HTTP_RETRIES", DEFAULT_RETRIES, 0, 100);
-	struct transfer t = { .fd = fd, .probed = probed, .length = length };
+	struct transfer t = { .fd = fd, .probed = probed, .length = length,
+			      .limit = length ? length : kind_max(kind) };
 	const char *label = strrchr(url, '/'), *validator = if_range_validator(probed);
 	struct curl_slist *if_range = NULL;
 	char range[32], *header = NULL;
@@ -705,6 +832,8 @@ static int fetch_to_part(const char *url, const char *part, int fd, const struct
 		}
 		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, to_file);
 		curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+		/* An answer whose own length is too long fails before its body. */
+		curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t.limit);
 		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
 		curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
 		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
@@ -712,6 +841,16 @@ static int fetch_to_part(const char *url, const char *part, int fd, const struct
 		code = 0;
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 		curl_easy_cleanup(c);
+		if (t.over_limit || crc == CURLE_FILESIZE_EXCEEDED) {
+			if (length)
+				rc = vk_errorx(EFBIG, "%s: the server sent more than the %" PRIu64 " bytes it announced; "
+					       "nothing is kept", url, length);
+			else
+				rc = vk_errorx(EFBIG, "%s: the server announced no length and sent more than %" PRIu64
+					       " bytes, the most %s may be; nothing is kept", url, t.limit,
+					       download_kinds[kind].what);
+			goto out;
+		}
 		if (t.resuming && (t.restart || (crc == CURLE_OK && code == HTTP_RANGE_NOT_SATISFIABLE))) {
 			/* The server's range does not continue our bytes (or it has
 			 * none for a .part shorter than the file it announced).  Not
@@ -752,55 +891,70 @@ static int fetch_to_part(const char *url, const char *part, int fd, const struct
 	}
 out:
 	vk_progress_finish(t.progress, rc == 0);
-	*part_valid = rc < 0 && !t.changed && t.written < length;
+	*part_valid = rc < 0 && !t.changed && !t.over_limit && t.written < length;
 	curl_slist_free_all(if_range);
 	free(header);
 	return rc;
 }
 
-int vk_download_cached(const char *url, bool quiet, char **path_out)
+int vk_download_cached(const char *url, enum vk_download_kind kind, bool quiet, int *fd_out,
+		       char **path_out)
 {
 	struct transfer t = { .fd = -1 };
-	char name[128], suffix[32], *dir = NULL, *final = NULL, *part = NULL, *msg = NULL;
+	char name[128], part[160], suffix[32], *dir = NULL, *final = NULL, *part_path = NULL, *msg = NULL;
 	bool resume, part_valid = false;
+	int rc, fd = -1, dirfd = -1, entry = -1;
 	uint64_t length = 0;
 	struct stat st;
-	int rc, fd;
 
+	*fd_out = -1;
+	*path_out = NULL;
 	rc = probe(url, &t, &length);
 	if (rc == 0)
 		rc = vk_errorx(ENOENT, "%s: HTTP 404 Not Found", url);
 	if (rc < 0)
 		goto out;
-	rc = cache_dir(&dir);
+	if (length > kind_max(kind)) {
+		rc = vk_errorx(EFBIG, "%s: the server announces %" PRIu64 " bytes, more than the %" PRIu64
+			       " %s may be; not downloaded", url, length, kind_max(kind), download_kinds[kind].what);
+		goto out;
+	}
+	rc = open_cache_dir(&dir, &dirfd);
 	if (rc < 0)
 		goto out;
 	cache_name(url, &t, length, name, sizeof(name));
 	/* The URL's own tag in the .part's name finds its other versions. */
 	snprintf(suffix, sizeof(suffix), ".%016" PRIx64 ".part", fnv1a(url, FNV1A_OFFSET_BASIS));
-	if (asprintf(&final, "%s/%s", dir, name) < 0 || asprintf(&part, "%s/%s%s", dir, name, suffix) < 0) {
-		final = part = NULL;
+	snprintf(part, sizeof(part), "%s%s", name, suffix);
+	if (asprintf(&final, "%s/%s", dir, name) < 0 || asprintf(&part_path, "%s/%s", dir, part) < 0) {
+		final = part_path = NULL;
 		rc = vk_error(ENOMEM, "%s", url);
 		goto out;
 	}
-	remove_stale_parts(dir, suffix, strrchr(part, '/') + 1);
+	remove_stale_parts(dirfd, dir, suffix, part);
 	do {
+		rc = open_cache_file(dirfd, dir, name, O_RDONLY, &entry);
+		if (rc < 0 && rc != -ENOENT)
+			goto out;
 		/* Without validators the cached copy cannot be trusted to be current. */
-		if ((t.etag[0] || t.last_modified[0]) && stat(final, &st) == 0 &&
+		if (rc == 0 && (t.etag[0] || t.last_modified[0]) && fstat(entry, &st) == 0 &&
 		    (!length || (uint64_t)st.st_size == length)) {
 			vk_debug("%s: cached as %s", url, final);
 			goto done;
 		}
-		rc = open_part_locked(url, part, &fd);
+		if (entry >= 0)
+			close(entry);
+		entry = -1;
+		rc = open_part_locked(url, dirfd, dir, part, &fd);
 		if (rc < 0)
 			goto out;
 	} while (rc == 1);
 	resume = resumable_later(url, &t, length);
-	rc = fetch_to_part(url, part, fd, &t, length, resume, quiet, &part_valid);
-	if (rc == 0 && rename(part, final) < 0)
+	rc = fetch_to_part(url, part_path, fd, &t, length, kind, resume, quiet, &part_valid);
+	if (rc == 0 && renameat(dirfd, part, dirfd, name) < 0)
 		rc = vk_error(errno, "%s", final);
 	if (rc < 0 && !(resume && part_valid))
-		unlink(part);
+		unlinkat(dirfd, part, 0);
 	/* Only now may a waiting run look: the .part is renamed or gone (the
 	 * data was fsynced, so close has nothing left to report). */
 	close(fd);
@@ -814,14 +968,27 @@ int vk_download_cached(const char *url, bool quiet, char **path_out)
 		}
 		goto out;
 	}
-	vk_fsync_parent(final);
+	if (fsync(dirfd) < 0) {
+		rc = vk_error(errno, "fsync %s", dir);
+		goto out;
+	}
+	rc = open_cache_file(dirfd, dir, name, O_RDONLY, &entry);
+	if (rc < 0)
+		goto out;
 done:
+	rc = 0;
+	*fd_out = entry;
+	entry = -1;
 	*path_out = final;
 	final = NULL;
 out:
+	if (entry >= 0)
+		close(entry);
+	if (dirfd >= 0)
+		close(dirfd);
 	free(dir);
 	free(final);
-	free(part);
+	free(part_path);
 	free(msg);
 	return rc;
 }

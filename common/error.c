@@ -73,6 +73,17 @@ void vk_error_clear(void)
 	last_error[0] = '\0';
 }
 
+void vk_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "%s: warning: ", program_invocation_short_name);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
 void vk_debug(const char *fmt, ...)
 {
 	va_list ap;

@@ -30,6 +30,11 @@ int vk_error_prefix(int rc, const char *fmt, ...) __attribute__((format(printf, 
 const char *vk_last_error(void);
 void vk_error_clear(void);
 
+/* A warning the user should see even though the command goes on:
+ * "PROG: warning: message" on stderr.  For library code that changes
+ * something the user did not ask for (a mode tightened, a default taken). */
+void vk_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Debug messages for -v/--debug; printed to stderr when enabled. */
 extern int vk_debug_level;
 void vk_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,6 +105,8 @@ struct btrfs {
 	struct chunk *chunks;
 	size_t n_chunks;
 	uint64_t visits_left;	/* bounds the work a looping tree can cause */
+	uint64_t dev_total;	/* the device's bytes, which every chunk is allocated from */
+	uint64_t allocated;	/* bytes of it the block groups take (DUP twice) */
 	struct space spaces[8];
 	size_t n_spaces;
 	uint64_t root_used, global_roots;
@@ -115,7 +118,13 @@ typedef int (*leaf_fn)(struct btrfs *fs, const uint8_t *key, const uint8_t *data
 
 static int corrupt(const char *what)
 {
-	return vk_errorx(EUCLEAN, "btrfs filesystem: %s", what);
+	return vk_errorx(EUCLEAN, "btrfs filesystem: %s; the filesystem needs btrfs check", what);
+}
+
+static int disagree(const char *what, uint64_t count, const char *than, uint64_t total)
+{
+	return vk_errorx(EUCLEAN, "btrfs counters disagree (%s %" PRIu64 " %s %" PRIu64 "); "
+			 "the filesystem needs btrfs check", what, count, than, total);
 }
 
 static int unsupported(const char *what)
@@ -306,6 +315,13 @@ static int on_block_group(struct btrfs *fs, const uint8_t *key, const uint8_t *d
 	if (used > length)
 		return corrupt("block group more than full");
 	factor = profile_factor(flags);
+	/* On one device the block groups fit in it: checked before the sums,
+	 * which then cannot wrap. */
+	if (length > (fs->dev_total - fs->allocated) / factor)
+		return vk_errorx(EUCLEAN, "btrfs counters disagree (a block group of %" PRIu64 " bytes%s > the %"
+				 PRIu64 " bytes its device has left); the filesystem needs btrfs check", length,
+				 factor > 1 ? ", stored twice," : "", fs->dev_total - fs->allocated);
+	fs->allocated += length * factor;
 	for (i = 0; i < fs->n_spaces; i++)
 		if (fs->spaces[i].flags == (flags & BTRFS_BLOCK_GROUP_TYPE_MASK))
 			break;
@@ -376,6 +392,12 @@ int vk_fs_btrfs_probe(const struct vk_blockdev *dev, struct vk_fs_probe *out)
 		rc = corrupt("sizes exceed the device");
 		goto out;
 	}
+	/* The kernel refuses this mount too (super_total_bytes mismatch). */
+	if (total_bytes < dev_total) {
+		rc = disagree("total bytes", total_bytes, "< the device's", dev_total);
+		goto out;
+	}
+	fs.dev_total = dev_total;
 	fs.visits_left = dev->size / fs.nodesize;
 	rc = read_sys_chunks(&fs);
 	if (rc < 0)

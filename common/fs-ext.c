@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +19,14 @@
 
 static int corrupt(const char *what)
 {
-	return vk_errorx(EUCLEAN, "ext filesystem: %s", what);
+	return vk_errorx(EUCLEAN, "ext filesystem: %s; the filesystem needs e2fsck", what);
+}
+
+static int disagree(const char *type, const char *where, const char *what, uint64_t count, uint64_t total,
+		    const char *total_is)
+{
+	return vk_errorx(EUCLEAN, "%s %s disagree (%s %" PRIu64 " > %s %" PRIu64 "); the filesystem needs e2fsck",
+			 type, where, what, count, total_is, total);
 }
 
 static int unsupported(const char *what)
@@ -168,6 +176,18 @@ static int sum_descriptors(struct ext_fs *fs, uint64_t *free_blocks, uint64_t *f
 				fi |= (uint64_t)vk_le16(gd + BG_FREE_INODES_COUNT_HI) << 16;
 				itable |= (uint64_t)vk_le32(gd + BG_INODE_TABLE_HI) << 32;
 			}
+			/* A group cannot have more free than it has: checked here,
+			 * the sums cannot wrap either. */
+			if (fb > fs->blocks_per_group) {
+				rc = disagree(vk_ext_type(fs), "group descriptors", "free blocks in a group", fb,
+					      fs->blocks_per_group, "blocks per group");
+				goto out;
+			}
+			if (fi > fs->inodes_per_group) {
+				rc = disagree(vk_ext_type(fs), "group descriptors", "free inodes in a group", fi,
+					      fs->inodes_per_group, "inodes per group");
+				goto out;
+			}
 			*free_blocks += fb;
 			*free_inodes += fi;
 			if (group == journal_group)
@@ -273,9 +293,11 @@ int vk_fs_ext_probe(const struct vk_blockdev *dev, struct vk_fs_probe *out)
 	if (overhead > fs.blocks_count)
 		return corrupt("metadata larger than the filesystem");
 	if (free_blocks > fs.blocks_count - overhead)
-		return corrupt("more free blocks than blocks");
+		return disagree(out->type, "counters", "free blocks", free_blocks, fs.blocks_count - overhead,
+				"total (blocks less metadata)");
 	if (free_inodes > vk_le32(fs.sb + SB_INODES_COUNT))
-		return corrupt("more free inodes than inodes");
+		return disagree(out->type, "counters", "free inodes", free_inodes, vk_le32(fs.sb + SB_INODES_COUNT),
+				"total");
 	if (fs.incompat & EXT4_FEATURE_INCOMPAT_EXTENTS) {
 		resv = fs.blocks_count / EXT4_RESV_DIVISOR;
 		if (resv > EXT4_RESV_MAX)

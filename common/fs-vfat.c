@@ -35,7 +35,7 @@
 
 static int corrupt(const char *what)
 {
-	return vk_errorx(EUCLEAN, "vfat filesystem: %s", what);
+	return vk_errorx(EUCLEAN, "vfat filesystem: %s; the filesystem needs fsck.vfat", what);
 }
 
 /* blkid's test: a FAT type label, or a boot signature with a sane BPB. */

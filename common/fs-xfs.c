@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "common/error.h"
@@ -52,7 +53,13 @@
 
 static int corrupt(const char *what)
 {
-	return vk_errorx(EUCLEAN, "xfs filesystem: %s", what);
+	return vk_errorx(EUCLEAN, "xfs filesystem: %s; the filesystem needs xfs_repair", what);
+}
+
+static int disagree(const char *what, uint64_t count, uint64_t total, const char *total_is)
+{
+	return vk_errorx(EUCLEAN, "xfs superblock counters disagree (%s %" PRIu64 " > %s %" PRIu64 "); "
+			 "the filesystem needs xfs_repair", what, count, total_is, total);
 }
 
 int vk_fs_xfs_probe(const struct vk_blockdev *dev, struct vk_fs_probe *out)
@@ -103,8 +110,15 @@ int vk_fs_xfs_probe(const struct vk_blockdev *dev, struct vk_fs_probe *out)
 	icount = vk_be64(sb + SB_ICOUNT);
 	ifree = vk_be64(sb + SB_IFREE);
 	fdblocks = vk_be64(sb + SB_FDBLOCKS);
-	if (ifree > icount || fdblocks > dblocks)
-		return corrupt("free counts exceed the totals");
+	/* The free data blocks never include the log's, which statfs leaves
+	 * out of the total: more would print a negative Used. */
+	if (fdblocks > dblocks - logblocks)
+		return disagree("free blocks", fdblocks, dblocks - logblocks,
+				logblocks ? "total (data blocks less the log)" : "total");
+	if (ifree > icount)
+		return disagree("free inodes", ifree, icount, "allocated inodes");
+	if (icount > XFS_MAXINUMBER)
+		return disagree("allocated inodes", icount, XFS_MAXINUMBER, "the most XFS numbers");
 
 	/* xfs_fs_statfs(): the log is not part of f_blocks; the set-aside is
 	 * never free; bavail equals bfree (no root reserve). */

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "common/error.h"
@@ -148,8 +149,51 @@ int vk_fsprobe(const struct vk_blockdev *dev, struct vk_fs_probe *out)
 		if (rc < 0)
 			return rc;
 		if (rc > 0)
-			return 0;
+			return out->kind == VK_FS_STAT ? vk_fs_stat_check(out->type, &out->stat) : 0;
 		memset(out, 0, sizeof *out);
 	}
+	return 0;
+}
+
+/* Each type's repair tool, for the message that says it is needed. */
+static const struct {
+	const char *type, *tool;
+} repair_tools[] = {
+	{ "ext2", "e2fsck" }, { "ext3", "e2fsck" }, { "ext4", "e2fsck" },
+	{ "xfs", "xfs_repair" }, { "vfat", "fsck.vfat" }, { "btrfs", "btrfs check" },
+};
+
+const char *vk_fs_repair_tool(const char *type)
+{
+	for (size_t i = 0; type && i < sizeof repair_tools / sizeof repair_tools[0]; i++)
+		if (!strcmp(type, repair_tools[i].type))
+			return repair_tools[i].tool;
+	return "its fsck";
+}
+
+static int disagree(const char *type, const char *why, uint64_t a, uint64_t b)
+{
+	return vk_errorx(EUCLEAN, "%s counters disagree (%s %" PRIu64 " > total %" PRIu64 "); "
+			 "the filesystem needs %s", type ? type : "filesystem", why, a, b, vk_fs_repair_tool(type));
+}
+
+/* The last line of defence for every reader (and for libguestfs's
+ * statvfs, in vdf): figures a df prints must not wrap or go negative. */
+int vk_fs_stat_check(const char *type, const struct vk_fs_stat *st)
+{
+	if (st->bsize == 0 || (st->bsize & (st->bsize - 1)))
+		return vk_errorx(EUCLEAN, "%s counters disagree (block size %" PRIu64 " is not a power of two); "
+				 "the filesystem needs %s", type ? type : "filesystem", st->bsize,
+				 vk_fs_repair_tool(type));
+	if (st->blocks > UINT64_MAX / st->bsize)
+		return vk_errorx(EUCLEAN, "%s counters disagree (%" PRIu64 " blocks of %" PRIu64 " bytes is more "
+				 "than 16 EiB); the filesystem needs %s", type ? type : "filesystem", st->blocks,
+				 st->bsize, vk_fs_repair_tool(type));
+	if (st->bfree > st->blocks)
+		return disagree(type, "free blocks", st->bfree, st->blocks);
+	if (st->bavail > st->blocks)
+		return disagree(type, "available blocks", st->bavail, st->blocks);
+	if (st->ffree > st->files)
+		return disagree(type, "free inodes", st->ffree, st->files);
 	return 0;
 }

@@ -41,6 +41,17 @@ struct vk_fs_probe {
  */
 int vk_fsprobe(const struct vk_blockdev *dev, struct vk_fs_probe *out);
 
+/* The tool that repairs a filesystem of this type ("xfs_repair"). */
+const char *vk_fs_repair_tool(const char *type);
+
+/* 0 when st holds figures a df can print without wrapping: a power-of-two
+ * block size, a size in bytes that fits 64 bits, free and available blocks
+ * at most the total, free inodes at most the inodes.  Else -EUCLEAN with
+ * "TYPE counters disagree (free blocks 1234 > total 1000); the filesystem
+ * needs TOOL".  vk_fsprobe() checks every reader's figures with it; vdf
+ * checks libguestfs's. */
+int vk_fs_stat_check(const char *type, const struct vk_fs_stat *st);
+
 /* One parser per filesystem: 1 = recognised (stat filled in), 0 = not this
  * type, -errno = this type but corrupt or unsupported. */
 int vk_fs_ext_probe(const struct vk_blockdev *dev, struct vk_fs_probe *out);

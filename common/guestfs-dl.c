@@ -27,7 +27,8 @@ int vk_guestfs_load(const struct vk_guestfs **out, const char *hint)
 		SYM(pop_error_handler), SYM(inspect_os), SYM(inspect_get_mountpoints),
 		SYM(list_filesystems), SYM(canonical_device_name), SYM(mount_ro), SYM(umount_all),
 		SYM(is_dir), SYM(is_file), SYM(ls), SYM(download), SYM(vfs_uuid), SYM(statvfs),
-		SYM(free_statvfs),
+		SYM(free_statvfs), SYM(mount), SYM(read_file), SYM(write), SYM(truncate), SYM(rm_f),
+		SYM(glob_expand), SYM(shutdown),
 #undef SYM
 	};
 	void *handle;

@@ -34,6 +34,14 @@ struct vk_guestfs {
 	__typeof__(guestfs_vfs_uuid) *vfs_uuid;
 	__typeof__(guestfs_statvfs) *statvfs;
 	__typeof__(guestfs_free_statvfs) *free_statvfs;
+	/* what the identity reset writes (common/identity.c) */
+	__typeof__(guestfs_mount) *mount;
+	__typeof__(guestfs_read_file) *read_file;
+	__typeof__(guestfs_write) *write;
+	__typeof__(guestfs_truncate) *truncate;
+	__typeof__(guestfs_rm_f) *rm_f;
+	__typeof__(guestfs_glob_expand) *glob_expand;
+	__typeof__(guestfs_shutdown) *shutdown;
 };
 
 /*

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/fileutil.h"
 #include "common/image-internal.h"
 #include "common/qcow2.h"
 
@@ -114,10 +115,10 @@ int vk_image_copy_space_needed(struct vk_image *src, unsigned flags, uint64_t *n
 
 static int try_reflink(struct vk_image *src, const char *tmp)
 {
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644), rc = 0;
+	int fd, rc = vk_create_private(tmp, O_WRONLY, &fd);
 
-	if (fd < 0)
-		return vk_error(errno, "%s", tmp);
+	if (rc < 0)
+		return rc;
 	if (ioctl(fd, FICLONE, src->fd) < 0)
 		rc = vk_error(errno, "%s: reflink", tmp);
 	else if (fsync(fd) < 0)
@@ -169,9 +170,9 @@ static int copy_raw(const struct vk_image_copy_opts *o, struct vk_image *src, co
 	enum vk_block_status st;
 	int fd, rc = 0;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return vk_error(errno, "%s", tmp);
+	rc = vk_create_private(tmp, O_WRONLY, &fd);
+	if (rc < 0)
+		return rc;
 	if (ftruncate(fd, (off_t)size) < 0)
 		rc = vk_error(errno, "%s", tmp);
 	if (rc == 0 && (o->flags & VK_COPY_NONSPARSE) && size &&

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/fileutil.h"
 #include "common/image-internal.h"
 
 static int raw_read(struct vk_image *img, void *buf, size_t len, uint64_t off)
@@ -108,9 +109,9 @@ int vk_raw_create(const struct vk_image_create_opts *o, const char *path)
 		return vk_errorx(EINVAL, "%s: raw images cannot have a backing file", o->path);
 	if (o->prealloc == VK_PREALLOC_METADATA)
 		return vk_errorx(EINVAL, "%s: preallocation=metadata needs qcow2 (raw has no metadata)", o->path);
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return vk_error(errno, "%s", path);
+	rc = vk_create_private(path, O_RDWR, &fd);
+	if (rc < 0)
+		return rc;
 	if (ftruncate(fd, (off_t)o->size) < 0)
 		rc = vk_error(errno, "%s", o->path);
 	if (rc == 0 && o->prealloc == VK_PREALLOC_FULL && o->size &&

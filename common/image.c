@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/fileutil.h"
 #include "common/image-internal.h"
 #include "common/qcow2.h"
 
@@ -28,11 +29,13 @@ int vk_image_format_parse(const char *name, enum vk_image_format *out)
 bool vk_image_has_qcow2_magic(const char *path)
 {
 	uint8_t magic[4];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	bool yes;
+	int fd;
 
-	if (fd < 0)
+	if (vk_open_input(path, O_RDONLY, VK_INPUT_REGULAR | VK_INPUT_BLOCK, NULL, &fd) < 0) {
+		vk_error_clear();
 		return false;
+	}
 	yes = read(fd, magic, sizeof(magic)) == sizeof(magic) &&
 	      ((uint32_t)magic[0] << 24 | (uint32_t)magic[1] << 16 | (uint32_t)magic[2] << 8 | magic[3]) == QCOW2_MAGIC;
 	close(fd);
@@ -132,11 +135,14 @@ int vk_image_open_depth(const char *path, enum vk_image_format fmt, unsigned fla
 		rc = vk_error(ENOMEM, "%s", path);
 		goto out;
 	}
-	img->fd = open(path, ((flags & VK_IMAGE_RDONLY) ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	if (img->fd < 0) {
-		rc = vk_error(errno, "%s", path);
+	/* A FIFO given as a disk or named as a backing file would block the
+	 * open or the first read forever; only files and block devices hold
+	 * images. */
+	rc = vk_open_input(path, ((flags & VK_IMAGE_RDONLY) ? O_RDONLY : O_RDWR) |
+				 ((flags & VK_IMAGE_NOFOLLOW) ? O_NOFOLLOW : 0),
+			   VK_INPUT_REGULAR | VK_INPUT_BLOCK, NULL, &img->fd);
+	if (rc < 0)
 		goto out;
-	}
 	if (fmt == VK_IMAGE_RAW)
 		rc = vk_raw_open(img);
 	else if (fmt == VK_IMAGE_QCOW2)

@@ -25,6 +25,9 @@ const char *vk_image_format_name(enum vk_image_format fmt);
 bool vk_image_has_qcow2_magic(const char *path);
 
 #define VK_IMAGE_RDONLY 0x1u	/* open read-only (and refuse writes) */
+/* Refuse a symbolic link as the path's last component (a CD-ROM's medium);
+ * every image must be a regular file or a block device anyway. */
+#define VK_IMAGE_NOFOLLOW 0x2u
 
 struct vk_image;
 

@@ -7,11 +7,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/download.h"
@@ -34,8 +37,22 @@ struct vk_media {
 	char *location;			/* as given; URL without trailing '/' */
 	char volume_id[ISO_PVD_VOLUME_ID_LEN + 1];
 	char **entries;			/* ISO: every path, normalized */
+	struct iso_link *links;		/* ISO: per entry, its type and where it points */
 	size_t n_entries;
+	int tree_fd;			/* directory tree: the tree's root, for openat2() */
 };
+
+/* An ISO entry that is no plain file: a symlink (Rock Ridge) or a hard link
+ * (libarchive reports the second name of shared data as one, with no data). */
+struct iso_link {
+	unsigned type;			/* AE_IFREG, AE_IFLNK, AE_IFDIR, ... */
+	char *symlink;			/* target as recorded, or NULL */
+	char *hardlink;			/* the entry that carries the data, normalized, or NULL */
+};
+
+/* Symlinks followed inside one medium before giving up (as the kernel's 40
+ * would be silly for an install tree). */
+#define MEDIA_MAX_SYMLINKS 8
 
 const char *vk_media_kind_name(enum vk_media_kind kind)
 {
@@ -57,9 +74,15 @@ void vk_media_close(struct vk_media *m)
 
 	if (!m)
 		return;
-	for (i = 0; i < m->n_entries; i++)
+	for (i = 0; i < m->n_entries; i++) {
 		free(m->entries[i]);
+		free(m->links[i].symlink);
+		free(m->links[i].hardlink);
+	}
 	free(m->entries);
+	free(m->links);
+	if (m->tree_fd >= 0)
+		close(m->tree_fd);
 	free(m->location);
 	free(m);
 }
@@ -119,6 +142,7 @@ static int iso_list(struct vk_media *m)
 	struct archive_entry *e;
 	struct archive *a;
 	size_t cap = 0;
+	struct iso_link *more;
 	char **bigger;
 	int rc, r;
 
@@ -138,9 +162,26 @@ static int iso_list(struct vk_media *m)
 				goto out;
 			}
 			m->entries = bigger;
+			more = realloc(m->links, cap * sizeof(*more));
+			if (!more) {
+				rc = vk_error(ENOMEM, "%s", m->location);
+				goto out;
+			}
+			m->links = more;
 		}
+		memset(&m->links[m->n_entries], 0, sizeof(m->links[0]));
+		m->links[m->n_entries].type = archive_entry_filetype(e);
+		if (archive_entry_symlink(e))
+			m->links[m->n_entries].symlink = strdup(archive_entry_symlink(e));
+		if (archive_entry_hardlink(e))
+			m->links[m->n_entries].hardlink = strdup(skip_leading(archive_entry_hardlink(e)));
 		m->entries[m->n_entries] = strdup(skip_leading(name));
-		if (!m->entries[m->n_entries]) {
+		if (!m->entries[m->n_entries] ||
+		    (archive_entry_symlink(e) && !m->links[m->n_entries].symlink) ||
+		    (archive_entry_hardlink(e) && !m->links[m->n_entries].hardlink)) {
+			free(m->entries[m->n_entries]);
+			free(m->links[m->n_entries].symlink);
+			free(m->links[m->n_entries].hardlink);
 			rc = vk_error(ENOMEM, "%s", m->location);
 			goto out;
 		}
@@ -161,6 +202,8 @@ int vk_media_open(const char *location, struct vk_media **out)
 	int rc = 0;
 
 	m = calloc(1, sizeof(*m));
+	if (m)
+		m->tree_fd = -1;
 	if (!m || !(m->location = strdup(location))) {
 		rc = vk_error(ENOMEM, "%s", location);
 		goto out;
@@ -182,7 +225,8 @@ int vk_media_open(const char *location, struct vk_media **out)
 	}
 	if (S_ISDIR(st.st_mode)) {
 		m->kind = VK_MEDIA_DIR;
-		if (access(location, R_OK | X_OK) < 0)
+		m->tree_fd = open(location, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (m->tree_fd < 0)
 			rc = vk_error(errno, "%s", location);
 		goto check;
 	}
@@ -228,40 +272,161 @@ static int check_relpath(const char *relpath)
 	return 0;
 }
 
-static const char *iso_find(const struct vk_media *m, const char *relpath)
+/* Index of the entry named path (plain ISO 9660 names are upper case; Rock
+ * Ridge keeps the case), or -1. */
+static ssize_t iso_index(const struct vk_media *m, const char *path)
 {
-	const char *want = skip_leading(relpath);
+	const char *want = skip_leading(path);
 	size_t i;
 
-	/* Plain ISO 9660 names are upper case; Rock Ridge keeps the case. */
 	for (i = 0; i < m->n_entries; i++)
 		if (!strcmp(m->entries[i], want))
-			return m->entries[i];
+			return (ssize_t)i;
 	for (i = 0; i < m->n_entries; i++)
 		if (!strcasecmp(m->entries[i], want))
-			return m->entries[i];
-	return NULL;
+			return (ssize_t)i;
+	return -1;
+}
+
+/* The path a symlink at entry names, resolved inside the medium: relative
+ * to the link's directory, or to the medium's root when absolute.  -EXDEV
+ * when its ".." climbs above the root: the medium has nothing there, and
+ * the host's files are never what an ISO's link means. */
+static int iso_link_target(const char *entry, const char *target, char *out, size_t len)
+{
+	char buf[PATH_MAX];
+	const char *slash = strrchr(entry, '/');
+	size_t used = 0;
+	char *part, *save = NULL;
+	int n;
+
+	if (target[0] == '/' || !slash)
+		n = snprintf(buf, sizeof(buf), "%s", target);
+	else
+		n = snprintf(buf, sizeof(buf), "%.*s/%s", (int)(slash - entry), entry, target);
+	if (n < 0 || (size_t)n >= sizeof(buf) || len == 0)
+		return -ENAMETOOLONG;
+	out[0] = '\0';
+	for (part = strtok_r(buf, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(part, "."))
+			continue;
+		if (!strcmp(part, "..")) {
+			char *up = strrchr(out, '/');
+
+			if (used == 0)
+				return -EXDEV;
+			used = up ? (size_t)(up - out) : 0;
+			out[used] = '\0';
+			continue;
+		}
+		n = snprintf(out + used, len - used, "%s%s", used ? "/" : "", part);
+		if (n < 0 || (size_t)n >= len - used)
+			return -ENAMETOOLONG;
+		used += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Find the entry holding relpath's data: 1 and *out when found, 0 when the
+ * medium has no such name, -errno (with a message) when the name is there
+ * but is no file: a directory, a link that leaves the medium, dangles or
+ * loops.  A link taken at its word used to read as a 0-byte kernel.
+ */
+static int iso_find(const struct vk_media *m, const char *relpath, const char **out)
+{
+	char target[PATH_MAX];
+	const char *name = relpath;
+	ssize_t i = iso_index(m, relpath);
+	int hops, rc;
+
+	if (i < 0)
+		return 0;
+	for (hops = 0; hops <= MEDIA_MAX_SYMLINKS; hops++) {
+		const struct iso_link *l = &m->links[i];
+
+		if (l->hardlink) {
+			name = l->hardlink;
+		} else if (l->type == AE_IFLNK && l->symlink) {
+			rc = iso_link_target(m->entries[i], l->symlink, target, sizeof(target));
+			if (rc < 0)
+				return vk_errorx(-rc, "%s: %s is a symbolic link to %s, which is outside the ISO "
+						 "image; a medium's links are not followed onto the host", m->location,
+						 relpath, l->symlink);
+			name = target;
+		} else if (l->type != AE_IFREG) {
+			return vk_errorx(EINVAL, "%s: %s is %s in the ISO image, not a file", m->location, relpath,
+					 l->type == AE_IFDIR ? "a directory" : "a special file");
+		} else {
+			*out = m->entries[i];
+			return 1;
+		}
+		i = iso_index(m, name);
+		if (i < 0)
+			return vk_errorx(ENOENT, "%s: %s is a link to %s, which is not in the ISO image",
+					 m->location, relpath, name);
+	}
+	return vk_errorx(ELOOP, "%s: %s: more than %d symbolic links in a row in the ISO image", m->location,
+			 relpath, MEDIA_MAX_SYMLINKS);
+}
+
+/*
+ * Open relpath inside a directory tree: through symlinks that stay in the
+ * tree (RESOLVE_BENEATH), never out of it, so a tree whose vmlinuz links to
+ * /etc/shadow cannot make root copy that file into a boot file.  Only a
+ * regular file is opened; a FIFO in the tree cannot hang us.
+ */
+static int tree_open(const struct vk_media *m, const char *relpath, int *fd_out)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	struct stat st;
+	int fd, rc = 0;
+
+	fd = (int)syscall(SYS_openat2, m->tree_fd, skip_leading(relpath), &how, sizeof(how));
+	if (fd < 0 && errno == EXDEV)
+		return vk_errorx(EXDEV, "%s: %s leads outside the install tree (a symbolic link or '..'); "
+				 "only files inside the tree are used", m->location, relpath);
+	if (fd < 0 && errno == ENOSYS)
+		return vk_errorx(ENOSYS, "%s: this kernel has no openat2() (Linux 5.6+), needed to read an "
+				 "install tree safely; use an ISO image or a URL", m->location);
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR ? -ENOENT : vk_error(errno, "%s/%s", m->location, relpath);
+	if (fstat(fd, &st) < 0)
+		rc = vk_error(errno, "%s/%s", m->location, relpath);
+	else if (!S_ISREG(st.st_mode))
+		rc = -ENOENT;	/* a directory or FIFO by that name is no kernel */
+	else if (fcntl(fd, F_SETFL, 0) < 0)
+		rc = vk_error(errno, "%s/%s", m->location, relpath);
+	if (rc < 0)
+		close(fd);
+	else
+		*fd_out = fd;
+	return rc;
 }
 
 int vk_media_exists(struct vk_media *m, const char *relpath)
 {
-	struct stat st;
+	const char *name;
+	int fd, rc;
 	char *p;
-	int rc;
 
 	rc = check_relpath(relpath);
 	if (rc < 0)
 		return rc;
 	switch (m->kind) {
 	case VK_MEDIA_ISO:
-		return iso_find(m, relpath) ? 1 : 0;
+		return iso_find(m, relpath, &name);
 	case VK_MEDIA_DIR:
-		p = join(m, relpath);
-		if (!p)
-			return vk_error(ENOMEM, "%s", relpath);
-		rc = stat(p, &st) == 0 && S_ISREG(st.st_mode);
-		free(p);
-		return rc;
+		rc = tree_open(m, relpath, &fd);
+		if (rc == -ENOENT)
+			return 0;
+		if (rc < 0)
+			return rc;
+		close(fd);
+		return 1;
 	case VK_MEDIA_URL:
 		p = join(m, relpath);
 		if (!p)
@@ -386,23 +551,26 @@ int vk_media_read_small(struct vk_media *m, const char *relpath, size_t max, cha
 {
 	const char *name;
 	char *p;
-	int rc;
+	int fd, rc;
 
 	rc = check_relpath(relpath);
 	if (rc < 0)
 		return rc;
 	switch (m->kind) {
 	case VK_MEDIA_ISO:
-		name = iso_find(m, relpath);
-		if (!name)
+		rc = iso_find(m, relpath, &name);
+		if (rc == 0)
 			return vk_errorx(ENOENT, "%s: %s: not found in the ISO image", m->location, relpath);
-		return iso_copy_entry(m, name, -1, max, buf, len);
+		return rc < 0 ? rc : iso_copy_entry(m, name, -1, max, buf, len);
 	case VK_MEDIA_DIR:
-		p = join(m, relpath);
-		if (!p)
-			return vk_error(ENOMEM, "%s", relpath);
-		rc = vk_read_file(p, max, buf, len);
-		free(p);
+		rc = tree_open(m, relpath, &fd);
+		if (rc == -ENOENT)
+			return vk_errorx(ENOENT, "%s/%s: not found in the install tree", m->location,
+					 skip_leading(relpath));
+		if (rc == 0) {
+			rc = vk_read_fd(fd, relpath, max, buf, len);
+			close(fd);
+		}
 		return rc;
 	case VK_MEDIA_URL:
 		p = join(m, relpath);
@@ -415,7 +583,8 @@ int vk_media_read_small(struct vk_media *m, const char *relpath, size_t max, cha
 	return -EINVAL;
 }
 
-int vk_media_fetch(struct vk_media *m, const char *relpath, const char *dest, bool quiet)
+int vk_media_fetch(struct vk_media *m, const char *relpath, const char *dest, enum vk_download_kind kind,
+		   bool quiet)
 {
 	char *tmp = NULL, *src = NULL, *cached = NULL;
 	const char *name;
@@ -436,29 +605,32 @@ int vk_media_fetch(struct vk_media *m, const char *relpath, const char *dest, bo
 	}
 	switch (m->kind) {
 	case VK_MEDIA_ISO:
-		name = iso_find(m, relpath);
-		rc = name ? iso_copy_entry(m, name, fd, 0, NULL, NULL)
-			  : vk_errorx(ENOENT, "%s: %s: not found in the ISO image", m->location, relpath);
+		rc = iso_find(m, relpath, &name);
+		if (rc == 0)
+			rc = vk_errorx(ENOENT, "%s: %s: not found in the ISO image", m->location, relpath);
+		else if (rc > 0)
+			rc = iso_copy_entry(m, name, fd, 0, NULL, NULL);
 		break;
 	case VK_MEDIA_DIR:
+		rc = tree_open(m, relpath, &in);
+		if (rc == -ENOENT)
+			rc = vk_errorx(ENOENT, "%s/%s: not found in the install tree", m->location,
+				       skip_leading(relpath));
+		if (rc == 0)
+			rc = copy_fd(in, fd, relpath);
+		break;
 	case VK_MEDIA_URL:
 		src = join(m, relpath);
 		if (!src) {
 			rc = vk_error(ENOMEM, "%s", relpath);
 			break;
 		}
-		if (m->kind == VK_MEDIA_URL) {
-			rc = vk_download_cached(src, quiet, &cached);
-			if (rc < 0)
-				break;
-		}
-		in = open(cached ? cached : src, O_RDONLY | O_CLOEXEC);
-		rc = in < 0 ? vk_error(errno, "%s", cached ? cached : src)
-			    : copy_fd(in, fd, cached ? cached : src);
+		/* An open cache file, checked once and read the same. */
+		rc = vk_download_cached(src, kind, quiet, &in, &cached);
+		if (rc == 0)
+			rc = copy_fd(in, fd, cached);
 		break;
 	}
-	if (rc == 0 && fchmod(fd, 0644) < 0)
-		rc = vk_error(errno, "%s", dest);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = vk_error(errno, "%s", dest);
 	if (close(fd) < 0 && rc == 0)

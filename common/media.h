@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/download.h"
 #include "common/osvariant.h"
 
 enum vk_media_kind { VK_MEDIA_ISO = 0, VK_MEDIA_DIR, VK_MEDIA_URL };
@@ -26,8 +27,10 @@ const char *vk_media_volume_id(const struct vk_media *m);
 int vk_media_exists(struct vk_media *m, const char *relpath);
 /* A small file (at most max bytes) into *buf; -ENOENT when absent. */
 int vk_media_read_small(struct vk_media *m, const char *relpath, size_t max, char **buf, size_t *len);
-/* Copy relpath into dest (atomically: temp name, fsync, rename). */
-int vk_media_fetch(struct vk_media *m, const char *relpath, const char *dest, bool quiet);
+/* Copy relpath into dest (atomically: temp name, fsync, rename); from a
+ * URL tree it is downloaded as kind (its maximum size, common/download.h). */
+int vk_media_fetch(struct vk_media *m, const char *relpath, const char *dest, enum vk_download_kind kind,
+		   bool quiet);
 
 /* Find the installer's kernel and initrd: explicit paths first (either may
  * be NULL), then .treeinfo/treeinfo [images-x86_64], then each layout in

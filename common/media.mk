@@ -3,7 +3,7 @@ common_libvkit_a_SOURCES += common/media.c common/media.h common/treeinfo.c \
 	common/download.c common/download.h \
 	common/osvariant.c common/osvariant.h \
 	common/bootinspect.c common/bootinspect.h \
-	common/guestfs-dl.c common/guestfs-dl.h
+	common/guestfs-dl.c common/guestfs-dl.h common/identity.c common/identity.h
 
 check_PROGRAMS += tests/unit/test-media
 tests_unit_test_media_SOURCES = tests/unit/test-media.c

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/fileutil.h"
 #include "common/qcow2.h"
 
 /* L2 cache budget: enough tables to map 32 GiB with 64 KiB clusters. */
@@ -211,10 +212,10 @@ static int read_header(int fd, const char *path, struct qcow2_header *h)
 
 int vk_qcow2_peek(const char *path, struct qcow2_header *h)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+	int fd, rc = vk_open_input(path, O_RDONLY, VK_INPUT_REGULAR | VK_INPUT_BLOCK, NULL, &fd);
 
-	if (fd < 0)
-		return vk_error(errno, "%s", path);
+	if (rc < 0)
+		return rc;
 	rc = read_header(fd, path, h);
 	close(fd);
 	return rc;
@@ -288,9 +289,9 @@ int vk_qcow2_backing_format(const char *image, const struct qcow2_header *h,
 		return vk_image_format_parse(h->backing_format, fmt) < 0 ?
 			vk_errorx(ENOTSUP, "%s: backing file format '%s' is not supported",
 				  image, h->backing_format) : 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return vk_error(errno, "%s: backing file %s", image, path);
+	rc = vk_open_input(path, O_RDONLY, VK_INPUT_REGULAR | VK_INPUT_BLOCK, NULL, &fd);
+	if (rc < 0)
+		return vk_error_prefix(rc, "%s: backing file", image);
 	rc = vk_pread_full(fd, start, sizeof(start), 0);	/* short files read as zeros */
 	close(fd);
 	if (rc < 0)
@@ -503,9 +504,9 @@ int vk_qcow2_create(const struct vk_image_create_opts *o, const char *path)
 		l1_size = 1;
 	if (l1_size * 8 > QCOW2_MAX_L1_BYTES)
 		return vk_errorx(EFBIG, "%s: size too large for %u-byte clusters", o->path, cs);
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return vk_error(errno, "%s", path);
+	rc = vk_create_private(path, O_RDWR, &fd);
+	if (rc < 0)
+		return rc;
 	rc = write_skeleton(fd, o, cb, size, (uint32_t)l1_size);
 	close(fd);
 	if (rc < 0)

@@ -14,6 +14,7 @@
 #include "common/error.h"
 #include "common/fileutil.h"
 #include "common/ids.h"
+#include "common/image.h"
 #include "common/statedir.h"
 
 #define VK_ROOT_STATE_DIR "/var/lib/vkit"
@@ -52,9 +53,39 @@ int vk_state_dir_resolve(uid_t euid, char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * The state directory holds guest disks, definitions, logs and boot files,
+ * so it and its subdirectories are 0700.  One made by an older vkit (0755)
+ * or by hand is tightened once, with a warning: silently leaving a disk
+ * readable by every local user is worse than changing a mode.  One owned
+ * by another user is refused: that user could swap our files.
+ */
+static int state_dir_claim(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0)
+		return vk_error(errno, "state directory %s", dir);
+	if (!S_ISDIR(st.st_mode))
+		return vk_errorx(ENOTDIR, "state directory %s: is not a directory; remove it or set VKIT_DIR", dir);
+	if (st.st_uid != geteuid())
+		return vk_errorx(EPERM, "state directory %s: belongs to uid %u, not to us (uid %u); "
+				 "set VKIT_DIR to a directory of your own", dir, (unsigned)st.st_uid,
+				 (unsigned)geteuid());
+	if ((st.st_mode & 077) == 0)
+		return 0;
+	if (chmod(dir, VK_MODE_PRIVATE_DIR) < 0)
+		return vk_error(errno, "state directory %s: cannot make it private (mode %04o)", dir,
+				(unsigned)(st.st_mode & 07777));
+	vk_warn("%s was mode %04o; made it 0700, since it holds guest disks and definitions",
+		dir, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
 int vk_state_dir(const char **out)
 {
 	static const char *const subdirs[] = { "vms", "run", "log", "boot", "images", "cache" };
+	static __thread char checked[PATH_MAX];	/* the last one found private */
 	char sub[PATH_MAX + 16];
 	size_t i;
 	int rc;
@@ -62,13 +93,22 @@ int vk_state_dir(const char **out)
 	rc = vk_state_dir_resolve(geteuid(), state_dir, sizeof(state_dir));
 	if (rc < 0)
 		return rc;
-	rc = vk_mkdir_p(state_dir, 0755);
+	if (strcmp(checked, state_dir) == 0) {
+		*out = state_dir;
+		return 0;
+	}
+	rc = vk_mkdir_p(state_dir, VK_MODE_PRIVATE_DIR);
+	if (rc == 0)
+		rc = state_dir_claim(state_dir);
 	for (i = 0; rc == 0 && i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
 		snprintf(sub, sizeof(sub), "%s/%s", state_dir, subdirs[i]);
-		rc = vk_mkdir_p(sub, 0755);
+		rc = vk_mkdir_p(sub, VK_MODE_PRIVATE_DIR);
+		if (rc == 0)
+			rc = state_dir_claim(sub);
 	}
 	if (rc < 0)
 		return rc;
+	snprintf(checked, sizeof(checked), "%s", state_dir);
 	*out = state_dir;
 	return 0;
 }
@@ -87,7 +127,7 @@ int vk_state_path(char **out, const char *sub, const char *name)
 		return rc;
 	if (asprintf(&subdir, "%s/%s", dir, sub) < 0)
 		return vk_error(ENOMEM, "%s", dir);
-	rc = vk_mkdir_p(subdir, 0755);
+	rc = vk_mkdir_p(subdir, VK_MODE_PRIVATE_DIR);
 	if (rc < 0)
 		goto out;
 	if (!name) {
@@ -315,6 +355,73 @@ out:
 	if (d)
 		closedir(d);
 	free(dir);
+	return rc;
+}
+
+/* Is path in the backing chain below disk (not disk itself)?  A chain
+ * that cannot be read counts as not holding it: the disk's own open will
+ * say what is wrong with it. */
+static bool backs_disk(const struct vk_disk *disk, const char *path)
+{
+	struct vk_image_info *info = NULL, *i;
+	bool found = false;
+
+	if (disk->format != VK_IMAGE_QCOW2 || vk_image_info(disk->path, disk->format, &info) < 0) {
+		vk_error_clear();
+		return false;
+	}
+	for (i = info->backing; i && !found; i = i->backing)
+		found = vk_same_file(i->path, path);
+	vk_image_info_free(info);
+	return found;
+}
+
+int vk_vm_disk_users(const char *path, bool shareable, bool readonly, const char *except,
+		     char ***names, size_t *count)
+{
+	char **all = NULL, **users = NULL;
+	size_t n_all = 0, n = 0, i, j;
+	int rc;
+
+	*names = NULL;
+	if (count)
+		*count = 0;
+	rc = vk_vm_list(&all, &n_all);
+	if (rc < 0)
+		return rc;
+	users = calloc(n_all + 1, sizeof(*users));
+	if (!users) {
+		rc = vk_error(ENOMEM, "%s", path);
+		goto out;
+	}
+	for (i = 0; i < n_all; i++) {
+		struct vk_vm *vm = NULL;
+		bool uses = false;
+
+		if ((except && strcmp(all[i], except) == 0) || vk_vm_lookup(all[i], &vm) < 0)
+			continue;
+		for (j = 0; j < vm->n_disks && !uses; j++) {
+			const struct vk_disk *d = &vm->disks[j];
+
+			if (vk_same_file(d->path, path))
+				uses = !(shareable && d->shareable) && !(readonly && d->readonly);
+			else
+				uses = !readonly && backs_disk(d, path);
+		}
+		vk_vm_free(vm);
+		if (uses && !(users[n++] = strdup(all[i]))) {
+			rc = vk_error(ENOMEM, "%s", path);
+			goto out;
+		}
+	}
+	vk_error_clear();	/* definitions that did not parse are not our business here */
+	*names = users;
+	users = NULL;
+	if (count)
+		*count = n;
+out:
+	vk_strv_free(users);
+	vk_strv_free(all);
 	return rc;
 }
 

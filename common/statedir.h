@@ -46,6 +46,15 @@ int vk_vm_edit(const char *name, int (*edit)(struct vk_vm *vm, void *arg), void 
 int vk_vm_list(char ***names, size_t *count);
 void vk_strv_free(char **v);
 
+/* Names of the defined VMs (other than except, may be NULL) that have path
+ * as a disk or as the backing file of one of their qcow2 disks, leaving
+ * out those whose use and ours can share it: both shareable, or both
+ * read-only (virt-install's path_in_use rule).  *names is NULL-terminated
+ * (free with vk_strv_free()); *count may be 0.  Definitions that do not
+ * parse are skipped. */
+int vk_vm_disk_users(const char *path, bool shareable, bool readonly, const char *except,
+		     char ***names, size_t *count);
+
 /* Pid of the running vrun for name, 0 if not running (stale pid files ignored). */
 int vk_vm_running_pid(const char *name);
 

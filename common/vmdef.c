@@ -63,6 +63,36 @@ static int enum_parse(const char *const *names, size_t n, const char *s, const c
 	return vk_errorx(EINVAL, "%s '%s' is not known; use one of: %s", field, s, list);
 }
 
+void vk_disk_target_name(const char *prefix, size_t index, char *out, size_t len)
+{
+	char letters[16];
+	size_t k = sizeof(letters) - 1;
+
+	/* Bijective base 26: after z comes aa, as the kernel names sd/vd. */
+	letters[k] = '\0';
+	do {
+		letters[--k] = (char)('a' + index % 26);
+		index /= 26;
+	} while (index-- > 0 && k > 0);
+	snprintf(out, len, "%s%s", prefix, letters + k);
+}
+
+long vk_disk_target_index(const char *prefix, const char *target)
+{
+	size_t plen = strlen(prefix);
+	long i = 0;
+	const char *c;
+
+	if (strncmp(target, prefix, plen) || !target[plen] || strlen(target + plen) > 3)
+		return -1;
+	for (c = target + plen; *c; c++) {
+		if (*c < 'a' || *c > 'z')
+			return -1;
+		i = i * 26 + (*c - 'a' + 1);
+	}
+	return i - 1;
+}
+
 const char *vk_disk_bus_name(enum vk_disk_bus bus)
 {
 	return enum_name(bus_names, N_ELEMS(bus_names), (int)bus);
@@ -379,7 +409,7 @@ out:
 
 /* Two spellings of one disk (a symlink, "//", a hard link) would attach one
  * file twice, read-write both times. */
-static bool same_file(const char *a, const char *b)
+bool vk_same_file(const char *a, const char *b)
 {
 	char ca[PATH_MAX], cb[PATH_MAX];
 	struct stat sa, sb;
@@ -417,7 +447,7 @@ static int check_disks(const struct vk_vm *vm)
 		if (rc < 0)
 			return rc;
 		for (j = 0; j < i; j++)
-			if (same_file(vm->disks[j].path, d->path))
+			if (vk_same_file(vm->disks[j].path, d->path))
 				return vk_errorx(EINVAL, "disks[%zu] (%s) and disks[%zu] (%s) are the same file; "
 						 "a disk can be attached once", j, vm->disks[j].path, i, d->path);
 	}
@@ -553,6 +583,10 @@ static int get_string(struct json_object *obj, const char *where, const char *ke
 	}
 	if (!json_object_is_type(v, json_type_string))
 		return vk_errorx(EINVAL, "%s must be a string", field);
+	/* JSON can carry "\u0000"; as a C string the value would be cut
+	 * there, and a name or a path silently become another one. */
+	if (strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))
+		return vk_errorx(EINVAL, "%s holds a NUL character (\\u0000); remove it", field);
 	*out = strdup(json_object_get_string(v));
 	if (!*out)
 		return vk_error(ENOMEM, "%s", field);
@@ -943,7 +977,7 @@ int vk_vm_save_unlocked(const struct vk_vm *vm, const char *path)
 	text = vk_vm_to_json(vm);
 	if (!text)
 		return -ENOMEM;
-	rc = vk_write_file_atomic(path, text, strlen(text), 0644);
+	rc = vk_write_file_atomic(path, text, strlen(text), VK_MODE_PRIVATE_FILE);
 	free(text);
 	return rc;
 }

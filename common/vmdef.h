@@ -80,6 +80,9 @@ int vk_vm_add_nic(struct vk_vm *vm, const struct vk_nic *nic);
 /* Every rule a definition must satisfy: valid name, UUID and MACs, memory
  * and vCPU limits, no duplicate disk paths or MACs, boot complete. */
 int vk_vm_validate(const struct vk_vm *vm);
+/* Do a and b name one file (a symlink, "//", a hard link, or the same
+ * path for a file that does not exist yet)? */
+bool vk_same_file(const char *a, const char *b);
 
 /* JSON round trip.  Parsing validates; unknown keys are rejected by name. */
 int vk_vm_from_json(const char *text, struct vk_vm **out);
@@ -94,6 +97,11 @@ int vk_vm_save_unlocked(const struct vk_vm *vm, const char *path);
 /* Exclusive flock on "dirname(path)/.lock"; close the fd to release it. */
 int vk_lock_dir_of(const char *path, int *fd_out);
 
+/* libvirt's (and Linux's) target name of the index-th disk on a bus with
+ * that prefix: vda .. vdz, vdaa .. vdaz, vdba ... */
+void vk_disk_target_name(const char *prefix, size_t index, char *out, size_t len);
+/* The index a target of that prefix names ("vdb": 1, "vdaa": 26), or -1. */
+long vk_disk_target_index(const char *prefix, const char *target);
 const char *vk_disk_bus_name(enum vk_disk_bus bus);
 int vk_disk_bus_parse(const char *s, enum vk_disk_bus *out);
 const char *vk_disk_cache_name(enum vk_disk_cache c);

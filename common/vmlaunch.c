@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/fileutil.h"
 #include "common/image.h"
 #include "common/statedir.h"
 #include "common/vmlaunch.h"
@@ -128,7 +129,9 @@ int vk_vrun_argv(const struct vk_vm *vm, const char *vrun, const char *console, 
 		if (rc == 0)
 			rc = vk_argv_add(a, "path=%s,format=%s%s%s%s", d->path, vk_image_format_name(d->format),
 					 d->serial ? ",serial=" : "", d->serial ? d->serial : "",
-					 d->readonly ? ",readonly=on" : "");
+					 /* a CD-ROM is an AHCI drive, read-only by nature */
+					 d->device == VK_DEVICE_CDROM ? ",device=cdrom"
+					 : d->readonly ? ",readonly=on" : "");
 	}
 	for (i = 0; rc == 0 && i < vm->n_nics; i++) {
 		rc = vk_argv_add(a, "--net");
@@ -182,13 +185,15 @@ int vk_vrun_spawn(const struct vk_argv *argv, const char *msgs, pid_t *pid, int 
 	*pid = -1;
 	if (argv->n < 1)
 		return vk_errorx(EINVAL, "no vrun command line");
-	out = open(msgs, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+	rc = vk_open_private(msgs, O_WRONLY | O_TRUNC | O_APPEND, &out);
+	if (rc < 0)
+		goto out;
 	in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (out < 0 || in < 0) {
-		rc = vk_error(errno, "%s", out < 0 ? msgs : "/dev/null");
+	if (in < 0) {
+		rc = vk_error(errno, "/dev/null");
 		goto out;
 	}
-	*msg_fd = open(msgs, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	*msg_fd = open(msgs, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (*msg_fd < 0) {
 		rc = vk_error(errno, "%s", msgs);
 		goto out;

@@ -16,16 +16,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <guestfs.h>
 
 #include "common/control-client.h"
 #include "common/error.h"
 #include "common/fileutil.h"
+#include "common/identity.h"
 #include "common/ids.h"
 #include "common/image.h"
 #include "common/options.h"
 #include "common/progress.h"
-#include "common/shellvars.h"
 #include "common/statedir.h"
 #include "common/vmdef.h"
 
@@ -150,11 +149,11 @@ static struct poptOption options[] = {
 /* libvirt's target names: vda, vdb ... per bus prefix, in definition order. */
 static void name_targets(const struct vk_vm *vm, struct disk_plan *plan)
 {
-	unsigned vd = 0, sd = 0, hd = 0;
+	size_t vd = 0, sd = 0, hd = 0;
 
 	for (size_t i = 0; i < vm->n_disks; i++) {
 		const char *prefix = "sd";
-		unsigned *n = &sd;
+		size_t *n = &sd;
 
 		if (vm->disks[i].bus == VK_BUS_VIRTIO) {
 			prefix = "vd";
@@ -163,11 +162,7 @@ static void name_targets(const struct vk_vm *vm, struct disk_plan *plan)
 			prefix = "hd";
 			n = &hd;
 		}
-		if (*n < 26)
-			snprintf(plan[i].target, sizeof(plan[i].target), "%s%c", prefix, 'a' + *n);
-		else
-			snprintf(plan[i].target, sizeof(plan[i].target), "%s%u", prefix, *n);
-		(*n)++;
+		vk_disk_target_name(prefix, (*n)++, plan[i].target, sizeof(plan[i].target));
 	}
 }
 
@@ -178,25 +173,16 @@ static bool path_exists(const char *p)
 	return lstat(p, &st) == 0;
 }
 
+/* Is path a disk (or the backing file of an overlay) of a defined VM? */
 static bool path_used_by_vm(const char *path)
 {
-	char **names = NULL;
+	char **users = NULL;
 	size_t n = 0;
-	bool used = false;
 
-	if (vk_vm_list(&names, &n) < 0)
-		return false;
-	for (size_t i = 0; i < n && !used; i++) {
-		struct vk_vm *vm;
-
-		if (vk_vm_lookup(names[i], &vm) < 0)
-			continue;
-		for (size_t d = 0; d < vm->n_disks && !used; d++)
-			used = strcmp(vm->disks[d].path, path) == 0;
-		vk_vm_free(vm);
-	}
-	vk_strv_free(names);
-	return used;
+	if (vk_vm_disk_users(path, false, false, NULL, &users, &n) < 0)
+		n = 0;
+	vk_strv_free(users);
+	return n > 0;
 }
 
 /* virt-clone's name rule with the issue's spelling: NAME-clone, then
@@ -289,6 +275,10 @@ static int make_plan(const struct vk_vm *orig, struct vk_vm *clone, struct disk_
 {
 	int next_file = 0, rc;
 
+	/* Checked before it is copied: a name too long for the buffer would
+	 * be cut, and the clone made under a name the user never gave. */
+	if (opt.name && (rc = vk_name_check(opt.name)) < 0)
+		return rc;
 	if (opt.name)
 		snprintf(clone->name, sizeof(clone->name), "%s", opt.name);
 	else if ((rc = auto_clone_name(orig->name, clone->name)) < 0)
@@ -710,140 +700,28 @@ static int publish_disk(const struct vk_vm *clone, struct disk_plan *p, size_t d
 	return 0;
 }
 
-/* KVM that is PVM or absent hangs libguestfs' QEMU: use TCG when the CPU
- * lacks vmx/svm (shared/docs/ENVIRONMENT.md). */
-static bool host_has_hw_virt(void)
-{
-	char line[4096];
-	bool yes = false;
-	FILE *f = fopen("/proc/cpuinfo", "r");
-
-	while (f && !yes && fgets(line, sizeof(line), f))
-		yes = strncmp(line, "flags", 5) == 0 && (strstr(line, " vmx") || strstr(line, " svm"));
-	if (f)
-		fclose(f);
-	return yes;
-}
-
-/*
- * Rewrites a shell-variable file (ifcfg-*, /etc/sysconfig/network) in the
- * staged disk (vk_shellvars_edit says how).  In place: the disk is not yet
- * published, so a failure leaves nothing a guest could boot.
- */
-static int edit_vars(guestfs_h *g, const char *path, const char *const *drop, const char *set_key,
-		     const char *set_value)
-{
-	char *text = NULL, *out = NULL;
-	size_t size = 0, n = 0;
-	bool changed = false;
-	int rc = -EIO;
-
-	if (!(text = guestfs_read_file(g, path, &size)))
-		goto out;
-	rc = vk_shellvars_edit(text, size, drop, set_key, set_value, &out, &n, &changed);
-	if (rc == 0 && changed && guestfs_write(g, path, out, n) < 0)
-		rc = -EIO;
-out:
-	free(text);
-	free(out);
-	return rc;
-}
-
-/* What virt-sysprep's machine-id, ssh-hostkeys, udev-persistent-net,
- * net-hwaddr and net-hostname operations and its hostname setting do, on
- * each filesystem holding /etc. */
-static int reset_fs_identity(guestfs_h *g, const char *hostname)
-{
-	/* HWADDR= pins the file to the original's MAC, so the clone's NIC would
-	 * go unconfigured; UUID= is the original's NetworkManager connection,
-	 * which the clone's is not; HOSTNAME= and DHCP_HOSTNAME= name the
-	 * original. */
-	static const char *const ifcfg_drop[] = { "HWADDR", "UUID", "HOSTNAME", "DHCP_HOSTNAME", NULL };
-	static const char *const nothing[] = { NULL };
-	char **keys, **ifcfgs;
-	int rc = 0;
-
-	if (guestfs_is_file(g, "/etc/machine-id") > 0 && guestfs_truncate(g, "/etc/machine-id") < 0)
-		rc = -EIO;
-	if (guestfs_is_file(g, "/var/lib/dbus/machine-id") > 0)
-		guestfs_rm_f(g, "/var/lib/dbus/machine-id");
-	keys = guestfs_glob_expand(g, "/etc/ssh/ssh_host_*");
-	for (size_t i = 0; keys && keys[i]; i++) {
-		if (guestfs_rm_f(g, keys[i]) < 0)
-			rc = -EIO;
-		free(keys[i]);
-	}
-	free(keys);
-	if (guestfs_rm_f(g, "/etc/udev/rules.d/70-persistent-net.rules") < 0)
-		rc = -EIO;
-	ifcfgs = guestfs_glob_expand(g, "/etc/sysconfig/network-scripts/ifcfg-*");
-	for (size_t i = 0; ifcfgs && ifcfgs[i]; i++) {
-		if (guestfs_is_file(g, ifcfgs[i]) > 0 && edit_vars(g, ifcfgs[i], ifcfg_drop, NULL, NULL) < 0)
-			rc = -EIO;
-		free(ifcfgs[i]);
-	}
-	free(ifcfgs);
-	/* systemd guests read /etc/hostname; RHEL/CentOS 6 and older only
-	 * HOSTNAME= in /etc/sysconfig/network.  Each is set where it exists. */
-	if (guestfs_is_file(g, "/etc/hostname") > 0) {
-		char *text;
-
-		if (asprintf(&text, "%s\n", hostname) < 0)
-			return -ENOMEM;
-		if (guestfs_write(g, "/etc/hostname", text, strlen(text)) < 0)
-			rc = -EIO;
-		free(text);
-	}
-	if (guestfs_is_file(g, "/etc/sysconfig/network") > 0 &&
-	    edit_vars(g, "/etc/sysconfig/network", nothing, "HOSTNAME", hostname) < 0)
-		rc = -EIO;
-	return rc;
-}
-
+/* The staged copies and overlays get the clone's identity before they are
+ * published (common/identity.h). */
 static int reset_identity(const struct vk_vm *clone, const struct disk_plan *plan)
 {
-	guestfs_h *g = guestfs_create();
-	char **fss = NULL;
-	int rc = 0, roots = 0;
+	const char **disks = calloc(clone->n_disks + 1, sizeof(*disks));
+	enum vk_image_format *formats = calloc(clone->n_disks + 1, sizeof(*formats));
+	size_t n = 0;
+	int rc;
 
-	if (!g)
-		return vk_errorx(EIO, "--reset-identity: cannot start libguestfs");
-	if (!host_has_hw_virt()) {
-		char *settings[] = { "force_tcg", NULL };
-
-		guestfs_set_backend(g, "direct");
-		guestfs_set_backend_settings(g, settings);
+	if (!disks || !formats) {
+		rc = vk_error(ENOMEM, "--reset-identity");
+		goto out;
 	}
-	for (size_t d = 0; d < clone->n_disks && rc == 0; d++)
-		if (plan[d].action == DISK_COPY || plan[d].action == DISK_LINK)
-			if (guestfs_add_drive_opts(g, plan[d].stage, GUESTFS_ADD_DRIVE_OPTS_FORMAT,
-						   vk_image_format_name(clone->disks[d].format), -1) < 0)
-				rc = vk_errorx(EIO, "--reset-identity: %s: %s", plan[d].stage, guestfs_last_error(g));
-	if (rc == 0 && guestfs_launch(g) < 0)
-		rc = vk_errorx(EIO, "--reset-identity: %s", guestfs_last_error(g));
-	if (rc == 0 && !(fss = guestfs_list_filesystems(g)))
-		rc = vk_errorx(EIO, "--reset-identity: %s", guestfs_last_error(g));
-	/* fss alternates device and filesystem type. */
-	for (size_t i = 0; rc == 0 && fss && fss[i] && fss[i + 1]; i += 2) {
-		if (strcmp(fss[i + 1], "swap") == 0 || strcmp(fss[i + 1], "unknown") == 0)
-			continue;
-		if (guestfs_mount(g, fss[i], "/") < 0)
-			continue;
-		if (guestfs_is_dir(g, "/etc") > 0) {
-			roots++;
-			if (reset_fs_identity(g, clone->name) < 0)
-				rc = vk_errorx(EIO, "--reset-identity: %s: %s", fss[i], guestfs_last_error(g));
+	for (size_t d = 0; d < clone->n_disks; d++)
+		if (plan[d].action == DISK_COPY || plan[d].action == DISK_LINK) {
+			disks[n] = plan[d].stage;
+			formats[n++] = clone->disks[d].format;
 		}
-		guestfs_umount_all(g);
-	}
-	if (rc == 0 && roots == 0)
-		rc = vk_errorx(ENOENT, "--reset-identity: no filesystem with /etc in the clone's disks");
-	if (rc == 0 && guestfs_shutdown(g) < 0)
-		rc = vk_errorx(EIO, "--reset-identity: %s", guestfs_last_error(g));
-	for (size_t i = 0; fss && fss[i]; i++)
-		free(fss[i]);
-	free(fss);
-	guestfs_close(g);
+	rc = vk_identity_reset(disks, formats, n, clone->name);
+out:
+	free(disks);
+	free(formats);
 	return rc;
 }
 
@@ -865,10 +743,8 @@ static int lock_source(const char *name, int *fd_out)
 	snprintf(file, sizeof(file), "%s.lock", name);
 	if ((rc = vk_state_path(&path, "run", file)) < 0)
 		goto out;
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
-		rc = vk_error(errno, "%s", path);
+	if ((rc = vk_open_private(path, O_RDWR, &fd)) < 0)
 		goto out;
-	}
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		struct timespec poll = { 0, LOCK_POLL_NS };
 

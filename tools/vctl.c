@@ -37,13 +37,14 @@
 
 /* Every option of every subcommand; each subcommand says which it takes. */
 static struct {
-	int all, names, console, remove_storage, disable, config, persistent, live, autostart, no_autostart;
+	int all, names, console, remove_storage, disable, config, persistent, live, autostart, no_autostart, force;
 	char *driver, *subdriver, *mode, *type, *cache, *serial, *targetbus;
 } opt;
 
 enum {
 	O_ALL = 1 << 0, O_NAME = 1 << 1, O_CONSOLE = 1 << 2, O_STORAGE = 1 << 3, O_DISABLE = 1 << 4,
 	O_CONFIG = 1 << 5, O_DRIVER = 1 << 6, O_DISK = 1 << 7, O_AUTOSTART = 1 << 8, O_LIST_AUTOSTART = 1 << 9,
+	O_FORCE = 1 << 10,
 };
 
 static struct poptOption vctl_options[] = {
@@ -55,6 +56,8 @@ static struct poptOption vctl_options[] = {
 	{ "console", '\0', POPT_ARG_NONE, &opt.console, 0, "start: attach to the console once started", NULL },
 	{ "remove-all-storage", '\0', POPT_ARG_NONE, &opt.remove_storage, 0,
 	  "undefine: remove the VM's disk images too", NULL },
+	{ "force", '\0', POPT_ARG_NONE, &opt.force, 0,
+	  "undefine: remove a definition file that does not parse (its disks are left alone)", NULL },
 	{ "disable", '\0', POPT_ARG_NONE, &opt.disable, 0, "autostart: clear the flag", NULL },
 	{ "config", '\0', POPT_ARG_NONE, &opt.config, 0, "attach-disk, detach-disk: change the definition", NULL },
 	{ "persistent", '\0', POPT_ARG_NONE, &opt.persistent, 0, "the same as --config (vrun has no hot-plug)", NULL },
@@ -83,7 +86,7 @@ static const char usage_text[] =
 	"  destroy NAME              stop at once\n"
 	"  suspend NAME | resume NAME\n"
 	"  console NAME              Ctrl-] d detaches, Ctrl-] q stops the VM\n"
-	"  undefine NAME [--remove-all-storage]\n"
+	"  undefine NAME [--remove-all-storage] [--force]\n"
 	"  autostart NAME [--disable]\n"
 	"  attach-disk NAME SOURCE TARGET --config [--subdriver raw|qcow2] [--mode readonly]\n"
 	"  detach-disk NAME TARGET --config";
@@ -140,7 +143,7 @@ static const char *json_string(struct json_object *o, const char *key)
 static int vm_state_get(const char *name, struct vm_state *s)
 {
 	const char *st;
-	int pid = vk_vm_running_pid(name);
+	int pid = vk_vm_running_pid(name), rc;
 
 	memset(s, 0, sizeof(*s));
 	if (pid < 0)
@@ -149,14 +152,19 @@ static int vm_state_get(const char *name, struct vm_state *s)
 	s->state = "shut off";
 	if (!pid)
 		return 0;
-	/* vrun runs; a socket that does not answer (a state directory that
-	 * cannot hold one) still leaves it running. */
+	/* vrun runs; whether it is paused only its socket can say.  No answer
+	 * there is the caller's to report (s->pid and s->state stay set). */
 	s->state = "running";
-	if (vk_control_call_vm(name, "status", VK_CONTROL_TIMEOUT_MS, &s->status) < 0) {
-		vk_debug("%s: %s", name, vk_last_error());
+	rc = vk_control_call_vm(name, "status", VK_CONTROL_TIMEOUT_MS, &s->status);
+	if (rc < 0 && vk_vm_running_pid(name) == 0) {
+		/* It stopped in between: its socket went with it. */
 		vk_error_clear();
+		s->pid = 0;
+		s->state = "shut off";
 		return 0;
 	}
+	if (rc < 0)
+		return rc;
 	st = json_string(s->status, "state");
 	if (st && !strcmp(st, "paused"))
 		s->state = "paused";
@@ -241,6 +249,12 @@ static int cmd_list(char **args)
 	cells[0][2] = strdup("State");
 	for (i = 0; i < n; i++) {
 		rc = vm_state_get(names[i], &s);
+		if (rc < 0 && s.pid > 0) {
+			/* Listed all the same, and said why its state may be wrong. */
+			fprintf(stderr, "vctl: %s: warning: %s; listed as running\n", names[i], vk_last_error());
+			vk_error_clear();
+			rc = 0;
+		}
 		if (rc < 0)
 			goto out;
 		vm_state_free(&s);
@@ -283,40 +297,43 @@ out:
 	return rc;
 }
 
-/* The vCPUs' CPU time from stats, in seconds; -1 when it cannot be had. */
-static double cpu_seconds(const char *name)
+/* The vCPUs' CPU time from stats, in seconds. */
+static int cpu_seconds(const char *name, double *total)
 {
 	struct json_object *st = NULL, *vcpus, *v, *ns;
-	double total = 0;
+	int rc = vk_control_call_vm(name, "stats", VK_CONTROL_TIMEOUT_MS, &st);
 
-	if (vk_control_call_vm(name, "stats", VK_CONTROL_TIMEOUT_MS, &st) < 0) {
-		vk_debug("%s: %s", name, vk_last_error());
-		vk_error_clear();
-		return -1;
-	}
+	*total = 0;
+	if (rc < 0)
+		return rc;
 	if (!json_object_object_get_ex(st, "vcpus", &vcpus) || !json_object_is_type(vcpus, json_type_array)) {
 		json_object_put(st);
-		return -1;
+		return vk_errorx(EPROTO, "its stats have no \"vcpus\" list, so no CPU time");
 	}
 	for (size_t i = 0; i < json_object_array_length(vcpus); i++) {
 		v = json_object_array_get_idx(vcpus, i);
 		if (json_object_object_get_ex(v, "cpu_time_ns", &ns))
-			total += (double)json_object_get_uint64(ns) / 1e9;
+			*total += (double)json_object_get_uint64(ns) / 1e9;
 	}
 	json_object_put(st);
-	return total;
+	return 0;
 }
 
+/* Nothing is printed unless every line can be: a VM whose socket gives
+ * no answer fails with the reason, as virsh does, rather than leaving out
+ * its CPU time. */
 static int cmd_dominfo(char **args)
 {
 	const char *name = args[0];
 	struct vk_vm *vm = NULL;
 	struct vm_state s = { 0 };
-	double cpu;
+	double cpu = 0;
 	int rc = vk_vm_lookup(name, &vm);
 
 	if (rc == 0)
 		rc = vm_state_get(name, &s);
+	if (rc == 0 && s.pid)
+		rc = cpu_seconds(name, &cpu);
 	if (rc < 0)
 		goto out;
 	if (s.pid)
@@ -328,7 +345,7 @@ static int cmd_dominfo(char **args)
 	printf("%-15s %s\n", "OS Type:", "hvm");
 	printf("%-15s %s\n", "State:", s.state);
 	printf("%-15s %u\n", "CPU(s):", vm->vcpus);
-	if (s.pid && (cpu = cpu_seconds(name)) >= 0)
+	if (s.pid)
 		printf("%-15s %.1fs\n", "CPU time:", cpu);
 	printf("%-15s %" PRIu64 " KiB\n", "Max memory:", vm->max_memory_mib * 1024);
 	printf("%-15s %" PRIu64 " KiB\n", "Used memory:", vm->memory_mib * 1024);
@@ -442,7 +459,7 @@ static void show_messages(const char *path)
 {
 	char buf[4096];
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0)
 		return;
@@ -649,19 +666,6 @@ static int cmd_resume(char **args)
 
 /* Disks as the guest sees them: vrun attaches every disk as virtio-blk in
  * the definition's order, so the n-th is vd + Linux's n-th letter name. */
-static void target_name(size_t i, char *out, size_t len)
-{
-	char letters[8];
-	size_t k = sizeof(letters) - 1;
-
-	letters[k] = '\0';
-	do {
-		letters[--k] = (char)('a' + i % 26);
-		i = i / 26;
-	} while (i-- > 0 && k > 0);
-	snprintf(out, len, "vd%s", letters + k);
-}
-
 /* boot/NAME/ holds the kernel and initrd vinstall copied for this VM only. */
 static void remove_boot_dir(const char *name)
 {
@@ -693,11 +697,29 @@ static int cmd_undefine(char **args)
 {
 	const char *name = args[0];
 	struct vk_vm *vm = NULL;
-	char target[16];
+	char target[16], *path = NULL;
 	int rc = vk_vm_lookup(name, &vm), pid, failed = 0;
 
-	if (rc < 0)
-		return rc;
+	/* A definition that does not parse (hand-edited, from a newer vkit,
+	 * damaged) still names a file the user wants gone; --force removes
+	 * it, and only it: what its disks are cannot be known. */
+	if (rc < 0 && rc != -ENOENT && vk_vm_def_path(&path, name) == 0) {
+		if (!opt.force) {
+			char why[VK_ERRMSG_MAX];
+
+			snprintf(why, sizeof(why), "%s", vk_last_error());
+			rc = vk_errorx(-rc, "%s; to remove the file anyway: vctl undefine %s --force "
+				       "(its disks are left alone)", why, name);
+			goto out;
+		}
+		fprintf(stderr, "vctl: %s: removing %s, which does not parse: %s\n", name, path, vk_last_error());
+		if (opt.remove_storage)
+			fprintf(stderr, "vctl: %s: no disk removed: they are not known without a definition\n",
+				name);
+		rc = 0;
+	} else if (rc < 0) {
+		goto out;
+	}
 	pid = vk_vm_running_pid(name);
 	if (pid > 0) {
 		rc = vk_errorx(EBUSY, "domain is running (pid %d); stop it first with vctl shutdown %s "
@@ -710,8 +732,8 @@ static int cmd_undefine(char **args)
 	if (rc < 0)
 		goto out;
 	remove_boot_dir(name);
-	for (size_t i = 0; opt.remove_storage && i < vm->n_disks; i++) {
-		target_name(i, target, sizeof(target));
+	for (size_t i = 0; opt.remove_storage && vm && i < vm->n_disks; i++) {
+		vk_disk_target_name("vd", i, target, sizeof(target));
 		if (vm->disks[i].device == VK_DEVICE_CDROM) {
 			if (!vk_quiet)
 				printf("Volume '%s'(%s) kept: a cdrom is an installation medium, not the VM's "
@@ -728,6 +750,7 @@ static int cmd_undefine(char **args)
 		rc = vk_errorx(EIO, "undefined, but %d of its disks could not be removed (above)", failed);
 out:
 	vk_vm_free(vm);
+	free(path);
 	return rc;
 }
 
@@ -765,22 +788,6 @@ static int need_config(const char *name, const char *cmd)
 	return vk_errorx(EINVAL, "%s changes the definition: give --config", cmd);
 }
 
-/* The disk index a target names ("vdb": 1), or -1. */
-static long target_index(const char *target)
-{
-	long i = 0;
-	const char *c;
-
-	if (strncmp(target, "vd", 2) || !target[2] || strlen(target) > 5)
-		return -1;
-	for (c = target + 2; *c; c++) {
-		if (*c < 'a' || *c > 'z')
-			return -1;
-		i = i * 26 + (*c - 'a' + 1);
-	}
-	return i - 1;
-}
-
 struct disk_edit {
 	const char *target;
 	struct vk_disk disk;		/* attach */
@@ -793,12 +800,27 @@ static int attach_edit(struct vk_vm *vm, void *arg)
 	struct disk_edit *e = arg;
 	char next[16];
 
-	target_name(vm->n_disks, next, sizeof(next));
+	vk_disk_target_name("vd", vm->n_disks, next, sizeof(next));
 	if (strcmp(e->target, next))
 		return vk_errorx(EINVAL, "target %s: the new disk is the VM's disk number %zu, which the guest "
 				 "sees as %s (vrun attaches the disks as virtio-blk in the definition's order); "
 				 "give %s", e->target, vm->n_disks + 1, next, next);
 	return vk_vm_add_disk(vm, &e->disk);
+}
+
+/* One writable disk in two VMs corrupts it: refused, as vinstall does,
+ * unless both attach it shareable (or both read-only). */
+static int check_disk_users(const char *name, const struct vk_disk *disk)
+{
+	char **users = NULL;
+	size_t n = 0;
+	int rc = vk_vm_disk_users(disk->path, disk->shareable, disk->readonly, name, &users, &n);
+
+	if (rc == 0 && n)
+		rc = vk_errorx(EBUSY, "disk %s is already in use by %s%s; attach it with --mode shareable "
+			       "(on both) or --mode readonly", disk->path, users[0], n > 1 ? " and others" : "");
+	vk_strv_free(users);
+	return rc;
 }
 
 static int cmd_attach_disk(char **args)
@@ -867,7 +889,9 @@ static int cmd_attach_disk(char **args)
 		goto out;
 	}
 	e.disk.path = path;
-	rc = vk_vm_edit(name, attach_edit, &e);
+	rc = check_disk_users(name, &e.disk);
+	if (rc == 0)
+		rc = vk_vm_edit(name, attach_edit, &e);
 	if (rc < 0)
 		goto out;
 	printf("Disk attached successfully\n");
@@ -881,11 +905,11 @@ out:
 static int detach_edit(struct vk_vm *vm, void *arg)
 {
 	struct disk_edit *e = arg;
-	long i = target_index(e->target);
+	long i = vk_disk_target_index("vd", e->target);
 	char last[16];
 
 	if (vm->n_disks)
-		target_name(vm->n_disks - 1, last, sizeof(last));
+		vk_disk_target_name("vd", vm->n_disks - 1, last, sizeof(last));
 	if (i < 0 || (size_t)i >= vm->n_disks)
 		return vm->n_disks ? vk_errorx(ENOENT, "no disk %s: its disks are vda to %s", e->target, last)
 				   : vk_errorx(ENOENT, "no disk %s: it has no disks", e->target);
@@ -915,8 +939,8 @@ static int cmd_detach_disk(char **args)
 	printf("Disk detached successfully\n");
 	/* The guest names disks by position: the later ones move up. */
 	for (size_t i = (size_t)e.index; !vk_quiet && i < e.n_after; i++) {
-		target_name(i + 1, from, sizeof(from));
-		target_name(i, to, sizeof(to));
+		vk_disk_target_name("vd", i + 1, from, sizeof(from));
+		vk_disk_target_name("vd", i, to, sizeof(to));
 		printf("(%s is now %s)\n", from, to);
 	}
 	return 0;
@@ -941,7 +965,7 @@ static const struct command commands[] = {
 	{ "suspend", cmd_suspend, 1, "NAME", 0 },
 	{ "resume", cmd_resume, 1, "NAME", 0 },
 	{ "console", cmd_console, 1, "NAME", 0 },
-	{ "undefine", cmd_undefine, 1, "NAME", O_STORAGE },
+	{ "undefine", cmd_undefine, 1, "NAME", O_STORAGE | O_FORCE },
 	{ "autostart", cmd_autostart, 1, "NAME", O_DISABLE },
 	{ "attach-disk", cmd_attach_disk, 3, "NAME SOURCE TARGET", O_CONFIG | O_DRIVER | O_DISK },
 	{ "detach-disk", cmd_detach_disk, 2, "NAME TARGET", O_CONFIG },
@@ -956,12 +980,12 @@ static int check_options(const struct command *c)
 		{ "--persistent", O_CONFIG }, { "--live", O_CONFIG }, { "--driver", O_DRIVER },
 		{ "--subdriver", O_DRIVER }, { "--mode", O_DISK }, { "--type", O_DISK }, { "--cache", O_DISK },
 		{ "--serial", O_DISK }, { "--targetbus", O_DISK }, { "--autostart", O_AUTOSTART },
-		{ "--no-autostart", O_LIST_AUTOSTART },
+		{ "--no-autostart", O_LIST_AUTOSTART }, { "--force", O_FORCE },
 	};
 	const bool set[] = {
 		opt.all, opt.names, opt.console, opt.remove_storage, opt.disable, opt.config, opt.persistent,
 		opt.live, opt.driver, opt.subdriver, opt.mode, opt.type, opt.cache, opt.serial, opt.targetbus,
-		opt.autostart, opt.no_autostart,
+		opt.autostart, opt.no_autostart, opt.force,
 	};
 
 	for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++)

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <popt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "common/blockdev.h"
 #include "common/df-format.h"
 #include "common/error.h"
+#include "common/fileutil.h"
 #include "common/fsprobe.h"
 #include "common/guestfs-dl.h"
 #include "common/image.h"
@@ -106,16 +108,18 @@ static int guess_format(const char *path, enum vk_image_format *out)
 	uint8_t hdr[QCOW2_BACKING_FILE_SIZE_AT + 4] = { 0 };
 	uint64_t backing_offset = 0;
 	uint32_t backing_size = 0;
-	size_t got;
-	FILE *f = fopen(path, "rb");
-	int i;
+	ssize_t got;
+	int fd, i, rc;
 
-	if (!f)
+	rc = vk_open_input(path, O_RDONLY, VK_INPUT_REGULAR | VK_INPUT_BLOCK, NULL, &fd);
+	if (rc < 0)
+		return rc;
+	got = read(fd, hdr, sizeof hdr);
+	close(fd);
+	if (got < 0)
 		return vk_error(errno, "%s", path);
-	got = fread(hdr, 1, sizeof hdr, f);
-	fclose(f);
 	*out = VK_IMAGE_RAW;
-	if (got < sizeof QCOW2_MAGIC - 1 || memcmp(hdr, QCOW2_MAGIC, sizeof QCOW2_MAGIC - 1) != 0)
+	if ((size_t)got < sizeof QCOW2_MAGIC - 1 || memcmp(hdr, QCOW2_MAGIC, sizeof QCOW2_MAGIC - 1) != 0)
 		return 0;
 	*out = VK_IMAGE_QCOW2;
 	for (i = 0; i < 8; i++)
@@ -261,6 +265,8 @@ static int df_guestfs(const struct guest *g, struct found_fs **list, size_t *n)
 	rc = vk_guestfs_create(gfs, &h);
 	if (rc < 0)
 		return rc;
+	/* Its errors reach the user once, in vdf's message. */
+	gfs->push_error_handler(h, NULL, NULL);
 	for (i = 0; i < g->n_disks; i++) {
 		struct guestfs_add_drive_opts_argv opts = {
 			.bitmask = GUESTFS_ADD_DRIVE_OPTS_READONLY_BITMASK,
@@ -306,7 +312,12 @@ static int df_guestfs(const struct guest *g, struct found_fs **list, size_t *n)
 			};
 			char *canon = gfs->canonical_device_name(h, fses[i]);
 
-			rc = add_found(list, n, canon ? canon : fses[i], &s);
+			/* The guest kernel's statfs is no more trusted than ours. */
+			rc = vk_fs_stat_check(type, &s);
+			if (rc < 0)
+				vk_error_prefix(rc, "libguestfs: %s", canon ? canon : fses[i]);
+			else
+				rc = add_found(list, n, canon ? canon : fses[i], &s);
 			free(canon);
 			gfs->free_statvfs(st);
 			if (rc < 0)
@@ -335,6 +346,7 @@ static bool appliance_may_know_better(int rc)
  * appliance is up: a guest that cannot be read gets no title. */
 static int df_guest(const struct guest *g, bool title)
 {
+	char *fast_reason = NULL, *gfs_reason = NULL;
 	struct found_fs *list = NULL;
 	size_t n = 0, i;
 	int rc;
@@ -348,10 +360,20 @@ static int df_guest(const struct guest *g, bool title)
 		rc = df_fast(g, &list, &n);
 		if (rc < 0 && opt_engine == ENGINE_AUTO && appliance_may_know_better(rc)) {
 			vk_debug("%s: %s; using libguestfs", g->name, vk_last_error());
+			fast_reason = strdup(vk_last_error());
 			free(list);
 			list = NULL;
 			n = 0;
 			rc = df_guestfs(g, &list, &n);
+			/* libguestfs's failure alone ("appliance crashed") hides
+			 * what was wrong: the direct reader's reason comes first.
+			 * Its success is said too: a filesystem the guest kernel
+			 * cannot mount is left out of its list without a word. */
+			if (rc < 0 && fast_reason && (gfs_reason = strdup(vk_last_error())))
+				vk_errorx(-rc, "%s; libguestfs, tried next, failed too: %s", fast_reason, gfs_reason);
+			else if (rc == 0 && fast_reason)
+				fprintf(stderr, "%s: %s: warning: %s; the figures below are libguestfs's\n",
+					program_invocation_short_name, g->name, fast_reason);
 		}
 	}
 	if (rc == 0 && title)
@@ -361,6 +383,8 @@ static int df_guest(const struct guest *g, bool title)
 			vk_df_print_row(stdout, out_flags, opt_uuid && g->uuid ? g->uuid : g->name,
 					list[i].dev, &list[i].stat);
 	free(list);
+	free(fast_reason);
+	free(gfs_reason);
 	return rc;
 }
 
@@ -548,6 +572,8 @@ int main(int argc, const char **argv)
 			goto out;
 		}
 		rc = df_guest(&g, true);
+		if (rc < 0)
+			vk_error_prefix(rc, "%s", g.name);	/* as -d names the VM */
 		free(g.name);
 		if (rc < 0) {
 			vk_report(NULL);

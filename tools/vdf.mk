@@ -9,8 +9,8 @@ tools_vdf_LDFLAGS = $(AM_LDFLAGS) -Wl,--as-needed
 tools_vdf_LDADD = $(VKIT_LIBS)
 dist_man1_MANS += tools/vdf.1
 
-TESTS += tests/tools/vdf.sh
-dist_noinst_SCRIPTS += tests/tools/vdf.sh tests/tools/vdf-mkimages.sh \
+TESTS += tests/tools/vdf.sh tests/tools/vdf-corrupt.sh
+dist_noinst_SCRIPTS += tests/tools/vdf.sh tests/tools/vdf-corrupt.sh tests/tools/vdf-mkimages.sh \
 	tests/tools/vdf-record-expected.sh tests/tools/vdf-disks.sh \
 	bench/vdf-bench.sh
 dist_noinst_DATA += tests/expected/vdf/all.plain tests/expected/vdf/all.h \

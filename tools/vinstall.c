@@ -43,7 +43,7 @@
 static struct {
 	char *name, *ram, *memory, *vcpus, *os_type, *os_variant, *location, *cdrom, *boot;
 	char *graphics, *vncport, *vnclisten, *console, *extra_args, *wait, *uuid;
-	char **disks, **networks, **bridges, **injects;
+	char **disks, **networks, **bridges, **injects, **checks;
 	int import, vnc, nographics, autostart, noautoconsole, noreboot, dry_run, print_config;
 	int force, accelerate, hvm;
 } opt;
@@ -81,7 +81,9 @@ static struct poptOption vinstall_options[] = {
 	{ "print-config", '\0', POPT_ARG_NONE, &opt.print_config, 0, "print the VM definition (JSON) and stop", NULL },
 	{ "print-xml", '\0', POPT_ARG_NONE | POPT_ARGFLAG_DOC_HIDDEN, &opt.print_config, 0, "same as --print-config", NULL },
 	{ "uuid", 'u', POPT_ARG_STRING, &opt.uuid, 0, "UUID of the new VM", "UUID" },
-	{ "force", '\0', POPT_ARG_NONE, &opt.force, 0, "answer yes to every question", NULL },
+	{ "force", '\0', POPT_ARG_NONE, &opt.force, 0, "answer yes to every question (implies --check all=off)", NULL },
+	{ "check", '\0', POPT_ARG_ARGV, &opt.checks, 0, "turn a safety check on or off (repeatable)",
+	  "path_in_use=off|path_exists=off|disk_size=off|mac_in_use=off|all=off" },
 	{ "accelerate", '\0', POPT_ARG_NONE, &opt.accelerate, 0, "accepted; KVM is always used", NULL },
 	{ "hvm", '\0', POPT_ARG_NONE, &opt.hvm, 0, "accepted; guests are always fully virtualized", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_common_options, 0, "Common options:", NULL },
@@ -90,6 +92,15 @@ static struct poptOption vinstall_options[] = {
 };
 
 enum install_kind { INSTALL_NONE = 0, INSTALL_LOCATION, INSTALL_KERNEL, INSTALL_IMPORT };
+
+/* virt-install's --check names: each guards against a mistake that loses or
+ * leaks data, and each can be turned off when the user means it. */
+static struct {
+	bool path_in_use;	/* a disk another defined VM uses */
+	bool path_exists;	/* size= given for a path that exists: not a new disk */
+	bool disk_size;		/* not enough free space for the new disks */
+	bool mac_in_use;	/* a MAC another defined VM has: two NICs on one bridge */
+} checks = { true, true, true, true };
 
 /* One disk of the plan: what exists, what this run creates. */
 struct planned_disk {
@@ -512,6 +523,75 @@ static int image_format_of(const char *path, const char *what, const char *key, 
 	return 0;
 }
 
+/* --check NAME=on|off,... (repeatable) and --force (all off), as virt-install. */
+static int plan_checks(void)
+{
+	static const char *const keys[] = { "path_in_use", "path_exists", "disk_size", "mac_in_use", "all", NULL };
+	bool *flags[] = { &checks.path_in_use, &checks.path_exists, &checks.disk_size, &checks.mac_in_use };
+	size_t i, k;
+	int rc = 0;
+
+	if (opt.force && !opt.checks)
+		for (k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
+			*flags[k] = false;
+	for (i = 0; rc == 0 && opt.checks && opt.checks[i]; i++) {
+		struct vk_subopts so = { 0 };
+		bool all = true;
+
+		rc = vk_subopts_parse(opt.checks[i], keys, NULL, "--check", &so);
+		if (rc == 0 && vk_subopts_get(&so, "all") && (rc = vk_subopts_get_bool(&so, "all", "--check all", &all)) == 0)
+			for (k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
+				*flags[k] = all;
+		for (k = 0; rc == 0 && k < sizeof(flags) / sizeof(flags[0]); k++)
+			rc = vk_subopts_get_bool(&so, keys[k], "--check", flags[k]);
+		vk_subopts_free(&so);
+	}
+	return rc;
+}
+
+/* A check that fails stops the run, with virt-install's way out. */
+static int check_failed(const char *check, int err, const char *msg)
+{
+	return vk_errorx(err, "%s (use --check %s=off or --check all=off to override)", msg, check);
+}
+
+/* An existing disk this VM would use, against the other definitions. */
+static int check_disk_in_use(const struct planned_disk *d)
+{
+	char **users = NULL, msg[VK_ERRMSG_MAX];
+	size_t n = 0, i, len;
+	int rc;
+
+	rc = vk_vm_disk_users(d->disk.path, d->disk.shareable, d->disk.readonly, NULL, &users, &n);
+	if (rc < 0 || n == 0)
+		goto out;
+	len = (size_t)snprintf(msg, sizeof(msg), "Disk %s is already in use by other guests [", d->disk.path);
+	for (i = 0; i < n && len < sizeof(msg); i++)
+		len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s'%s'", i ? ", " : "", users[i]);
+	if (len < sizeof(msg))
+		snprintf(msg + len, sizeof(msg) - len, "]; give shareable=on on both to share it");
+	if (checks.path_in_use)
+		rc = check_failed("path_in_use", EBUSY, msg);
+	else
+		vk_warn("%s", msg);
+out:
+	vk_strv_free(users);
+	return rc;
+}
+
+/* An existing image is opened (read-only, backing chain and all) at plan
+ * time, so a damaged one is refused by --dry-run as by the real run. */
+static int check_image_opens(const struct planned_disk *d)
+{
+	struct vk_image *img = NULL;
+	int rc = vk_image_open(d->disk.path, d->disk.format, VK_IMAGE_RDONLY, &img);
+
+	if (rc < 0)
+		return vk_error_prefix(rc, "--disk");
+	vk_image_close(img);
+	return 0;
+}
+
 static int plan_add_disk(struct plan *p, const struct planned_disk *d)
 {
 	struct planned_disk *bigger = realloc(p->disks, (p->n_disks + 1) * sizeof(*bigger));
@@ -639,6 +719,11 @@ static int plan_one_disk(struct plan *p, const char *text)
 		if (rc < 0)
 			goto out;
 	}
+	if (lstat(d.disk.path, &st) == 0 && S_ISLNK(st.st_mode) && stat(d.disk.path, &st) < 0) {
+		rc = vk_errorx(EEXIST, "--disk %s: is a symbolic link to a file that does not exist; a new disk "
+			       "is never created through a symlink: remove it or give another path", d.disk.path);
+		goto out;
+	}
 	if (stat(d.disk.path, &st) == 0) {
 		if (d.backing) {
 			rc = vk_errorx(EEXIST, "--disk %s: exists; backing_store= creates a new overlay", d.disk.path);
@@ -648,6 +733,17 @@ static int plan_one_disk(struct plan *p, const char *text)
 			rc = vk_errorx(EISDIR, "--disk %s: is a directory; name an image file", d.disk.path);
 			goto out;
 		}
+		rc = vk_check_input(d.disk.path, VK_INPUT_REGULAR | VK_INPUT_BLOCK, "--disk");
+		if (rc < 0)
+			goto out;
+		if (vk_subopts_get(&so, "size") && checks.path_exists) {
+			/* size= asks for a new disk: silently writing into one that
+			 * is there (another VM's, or a device) would destroy it. */
+			rc = vk_errorx(EEXIST, "--disk %s: exists already, and size= asks for a new disk; drop "
+				       "size= to use the existing one as it is, or remove it first (use --check "
+				       "path_exists=off or --check all=off to override)", d.disk.path);
+			goto out;
+		}
 		if (access(d.disk.path, d.disk.readonly ? R_OK : R_OK | W_OK) < 0) {
 			rc = vk_error(errno, "--disk %s", d.disk.path);
 			goto out;
@@ -655,6 +751,10 @@ static int plan_one_disk(struct plan *p, const char *text)
 		/* An existing image is used as it is, in the format stated
 		 * (or raw); that is what the definition records. */
 		rc = image_format_of(d.disk.path, "--disk", "format", fmt_given, &d.disk.format);
+		if (rc == 0)
+			rc = check_image_opens(&d);
+		if (rc == 0)
+			rc = check_disk_in_use(&d);
 		if (rc < 0)
 			goto out;
 	} else if (errno != ENOENT) {
@@ -772,6 +872,11 @@ static int plan_boot_option(struct plan *p)
 			rc = vk_error(errno, "--boot %s", access(k, R_OK) < 0 ? k : r);
 			goto out;
 		}
+		rc = vk_check_input(k, VK_INPUT_REGULAR, "--boot kernel");
+		if (rc == 0 && r)
+			rc = vk_check_input(r, VK_INPUT_REGULAR, "--boot initrd");
+		if (rc < 0)
+			goto out;
 		p->kernel_src = absolute(k);
 		p->initrd_src = r ? absolute(r) : NULL;
 	}
@@ -871,9 +976,9 @@ static int plan_install(struct plan *p)
 	if (methods > 1)
 		return vk_errorx(EINVAL, "--location, --cdrom and --import are exclusive; give one");
 	if (opt.cdrom)
-		refuse(p, "--cdrom %s: vrun has no CD-ROM device for the firmware to boot; use --location %s "
-			  "instead (vinstall takes the kernel and initrd out of the ISO and attaches it read-only)",
-		       opt.cdrom, opt.cdrom);
+		refuse(p, "--cdrom %s: vinstall does not run installs from a booted CD yet (vrun can boot "
+			  "one: vrun --cdrom ISO --boot cdrom,hd); use --location %s instead (vinstall takes "
+			  "the kernel and initrd out of the ISO and attaches it as a CD-ROM)", opt.cdrom, opt.cdrom);
 	if (p->boot_order && !opt.import)
 		refuse(p, "--boot %s: the install boots the installer's kernel directly; a firmware boot "
 			  "order is for --import", p->boot_order);
@@ -1000,6 +1105,71 @@ static void existing_dir_of(const char *file, char *out, size_t len)
 	}
 }
 
+/* Disk i's filesystem must hold every new non-sparse disk of this run that
+ * lands on it, not each alone: two 30 GiB disks need 60 GiB there. */
+static int check_space_with_others(const struct plan *p, size_t i, const char *dir)
+{
+	char other_dir[PATH_MAX];
+	struct stat here, there;
+	uint64_t need = 0;
+	size_t j;
+	int rc;
+
+	if (!checks.disk_size)
+		return 0;
+	if (stat(dir, &here) < 0)
+		return vk_error(errno, "%s", dir);
+	for (j = 0; j < p->n_disks; j++) {
+		const struct planned_disk *o = &p->disks[j];
+
+		if (!o->create || o->sparse)
+			continue;
+		existing_dir_of(o->disk.path, other_dir, sizeof(other_dir));
+		if (j < i && stat(other_dir, &there) == 0 && there.st_dev == here.st_dev)
+			return 0;	/* checked with the first disk on this filesystem */
+		if (stat(other_dir, &there) == 0 && there.st_dev == here.st_dev)
+			need += o->size;
+	}
+	rc = vk_image_check_space(dir, need);
+	if (rc < 0) {
+		char why[VK_ERRMSG_MAX];
+
+		snprintf(why, sizeof(why), "--disk %s: %s", p->disks[i].disk.path, vk_last_error());
+		rc = check_failed("disk_size", ENOSPC, why);
+	}
+	return rc;
+}
+
+/* A MAC given with mac= that another definition has already. */
+static int check_macs(const struct plan *p)
+{
+	char **names = NULL, msg[VK_ERRMSG_MAX];
+	size_t n = 0, i, j, k;
+	int rc;
+
+	if (!checks.mac_in_use || !p->vm->n_nics)
+		return 0;
+	rc = vk_vm_list(&names, &n);
+	for (i = 0; rc == 0 && i < n; i++) {
+		struct vk_vm *other = NULL;
+
+		if (vk_vm_lookup(names[i], &other) < 0)
+			continue;
+		for (j = 0; rc == 0 && j < p->vm->n_nics; j++)
+			for (k = 0; rc == 0 && k < other->n_nics; k++)
+				if (!strcasecmp(p->vm->nics[j].mac, other->nics[k].mac)) {
+					snprintf(msg, sizeof(msg), "The MAC address '%s' is in use by another "
+						 "virtual machine ('%s')", other->nics[k].mac, other->name);
+					rc = check_failed("mac_in_use", EADDRINUSE, msg);
+				}
+		vk_vm_free(other);
+	}
+	if (rc == 0)
+		vk_error_clear();	/* definitions that did not parse are not ours to judge */
+	vk_strv_free(names);
+	return rc;
+}
+
 /* Step 1 of the flow: everything is checked before anything is created. */
 static int plan_check_host(struct plan *p)
 {
@@ -1016,6 +1186,9 @@ static int plan_check_host(struct plan *p)
 					     "(or, if it is not running, remove its definition: rm %s)",
 					     p->vm->name, def) : 0;
 	free(def);
+	if (rc < 0)
+		return rc;
+	rc = check_macs(p);
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < p->vm->n_nics; i++) {
@@ -1037,9 +1210,9 @@ static int plan_check_host(struct plan *p)
 		existing_dir_of(d->disk.path, path, sizeof(path));
 		if (access(path, W_OK | X_OK) < 0)
 			return vk_error(errno, "--disk %s: cannot create it in %s", d->disk.path, path);
-		rc = vk_image_check_space(path, d->sparse ? 0 : d->size);
+		rc = check_space_with_others(p, i, path);
 		if (rc < 0)
-			return vk_error_prefix(rc, "--disk %s", d->disk.path);
+			return rc;
 	}
 	return 0;
 }
@@ -1050,6 +1223,9 @@ static int plan_build(struct plan *p)
 
 	if (!opt.name)
 		return vk_errorx(EINVAL, "--name is required");
+	rc = plan_checks();
+	if (rc < 0)
+		return rc;
 	rc = vk_name_check(opt.name);
 	if (rc < 0)
 		return vk_error_prefix(rc, "--name");
@@ -1368,7 +1544,7 @@ static int copy_host_file(const char *src, const char *dest)
 	/* Kernels and initrds fit in memory (max 2 GiB here). */
 	rc = vk_read_file(src, (size_t)2 << 30, &buf, &len);
 	if (rc == 0)
-		rc = vk_write_file_atomic(dest, buf, len, 0644);
+		rc = vk_write_file_atomic(dest, buf, len, VK_MODE_PRIVATE_FILE);
 	free(buf);
 	return rc;
 }
@@ -1378,16 +1554,16 @@ static int fetch_installer(const struct plan *p, struct created *c)
 	const struct vk_boot *b = &p->vm->boot;
 	int rc;
 
-	if (mkdir(p->boot_dir, 0755) == 0)
+	if (mkdir(p->boot_dir, VK_MODE_PRIVATE_DIR) == 0)
 		c->boot_dir = true;
 	else if (errno != EEXIST)
 		return vk_error(errno, "%s", p->boot_dir);
 	if (p->kind == INSTALL_LOCATION) {
-		rc = vk_media_fetch(p->media, p->media_kernel, b->kernel, vk_quiet);
+		rc = vk_media_fetch(p->media, p->media_kernel, b->kernel, VK_DOWNLOAD_KERNEL, vk_quiet);
 		if (rc < 0)
 			return rc;
 		created_add(c, b->kernel);
-		rc = vk_media_fetch(p->media, p->media_initrd, b->initrd, vk_quiet);
+		rc = vk_media_fetch(p->media, p->media_initrd, b->initrd, VK_DOWNLOAD_INITRD, vk_quiet);
 	} else {
 		rc = copy_host_file(p->kernel_src, b->kernel);
 		if (rc < 0)
@@ -1689,7 +1865,7 @@ static int run_install(struct plan *p)
 	if (rc == 0 && (p->kind != INSTALL_IMPORT || p->kernel_src))
 		rc = fetch_installer(p, &c);
 	if (rc == 0 && p->kind == INSTALL_IMPORT && !p->kernel_src && !p->firmware_boot) {
-		if (mkdir(p->boot_dir, 0755) == 0)
+		if (mkdir(p->boot_dir, VK_MODE_PRIVATE_DIR) == 0)
 			c.boot_dir = true;
 		rc = switch_to_installed(p, false);
 		if (rc == 0) {

@@ -2,9 +2,6 @@
 bin_PROGRAMS += tools/vinstall
 tools_vinstall_SOURCES = tools/vinstall.c
 tools_vinstall_CFLAGS = $(VKIT_CFLAGS)
-# libguestfs is dlopen()ed when the direct /boot reader finds nothing;
-# --as-needed keeps it (and its sixty libraries) out of vinstall's start-up.
-tools_vinstall_LDFLAGS = $(AM_LDFLAGS) -Wl,--as-needed
 tools_vinstall_LDADD = $(VKIT_LIBS)
 dist_man1_MANS += tools/vinstall.1
 

@@ -139,7 +139,9 @@ static int refresh_vm(struct top *t, const char *name, int pid)
 	if (!sample)
 		return vk_error(ENOMEM, "%s", name);
 	rc = poll_vm(name, state, sizeof(state), sample, &sampled_ns);
-	if (rc == -ENOENT || rc == -ECONNREFUSED || rc == -ECONNRESET) {
+	if (rc < 0 && vk_vm_running_pid(name) != pid) {
+		/* Its vrun is gone, and its socket with it. */
+		vk_error_clear();
 		rc = 0;
 		goto out;
 	}

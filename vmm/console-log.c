@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/fileutil.h"
 #include "vmm/console-log.h"
 #include "vmm/seccomp.h"
 
@@ -31,14 +32,19 @@ int vk_console_log_open(struct vk_console_log *l, const char *path, uint64_t max
 		rc = vk_error(ENOMEM, "console log %s", path);
 		goto out;
 	}
-	l->fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (l->fd < 0) {
-		rc = vk_error(errno, "console log %s", path);
+	/* vrun runs as root and the path comes from the user: another user
+	 * must not get the guest's output written through a symlink or into
+	 * a file of theirs (vk_open_private), nor swap the files later. */
+	rc = vk_check_parent_dir(path);
+	if (rc < 0) {
+		vk_error_prefix(rc, "console log %s", path);
 		goto out;
 	}
-	l->old_fd = open(old_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (l->old_fd < 0) {
-		rc = vk_error(errno, "console log %s", old_path);
+	rc = vk_open_private(path, O_RDWR | O_TRUNC, &l->fd);
+	if (rc == 0)
+		rc = vk_open_private(old_path, O_RDWR | O_TRUNC, &l->old_fd);
+	if (rc < 0) {
+		vk_error_prefix(rc, "console log");
 		goto out;
 	}
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/control-client.h"
@@ -24,12 +25,14 @@
 
 #define CONTROL_BACKLOG		VK_CONTROL_MAX_CLIENTS
 #define CONTROL_SEND_TIMEOUT_MS	1000	/* a client that does not read its replies is dropped */
+#define NS_PER_MS		1000000LL
+#define NS_PER_SEC		1000000000LL
 
 struct client {
 	int fd;			/* -1: free slot */
 	char buf[VK_CONTROL_MAX_REQUEST];
 	size_t len;
-	bool discarding;	/* inside an oversized line: drop up to its newline */
+	long long idle_since_ns;	/* connected, or its last request answered */
 };
 
 struct vk_control_server {
@@ -147,16 +150,46 @@ out:
 	return out;
 }
 
-/* The slot is freed under the lock: add_client() looks for free ones. */
-static void client_close(struct vk_control_server *s, struct client *c)
+/* In ns: clients answered within one millisecond still have an order. */
+static long long now_ns(void)
 {
-	pthread_mutex_lock(&s->lock);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
+}
+
+static void client_release(struct client *c)
+{
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
 	c->len = 0;
-	c->discarding = false;
+}
+
+/* The slot is freed under the lock: add_client() looks for free ones. */
+static void client_close(struct vk_control_server *s, struct client *c)
+{
+	pthread_mutex_lock(&s->lock);
+	client_release(c);
 	pthread_mutex_unlock(&s->lock);
+}
+
+/* A last error line to a client we drop, without waiting for it to read:
+ * it is what the client library shows instead of a bare hang-up. */
+static void send_goodbye(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void send_goodbye(int fd, const char *fmt, ...)
+{
+	char why[VK_ERRMSG_MAX], *reply;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	reply = error_reply(NULL, "%s", why);
+	if (reply && send(fd, reply, strlen(reply), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		vk_debug("control: %s", strerror(errno));
+	free(reply);
 }
 
 /* Returns false when the client must be dropped. */
@@ -190,16 +223,21 @@ static bool answer(struct vk_control_server *s, struct client *c, const char *li
 	bool keep;
 
 	if (blank(line, len))
-		return true;
+		return true;	/* not a request: the client stays idle */
 	reply = vk_control_handle_line(s->cmds, s->opaque, line, len);
 	if (!reply)
 		return false;
 	keep = send_reply(c, reply);
 	free(reply);
+	pthread_mutex_lock(&s->lock);	/* add_client() may be choosing a slot */
+	c->idle_since_ns = now_ns();
+	pthread_mutex_unlock(&s->lock);
 	return keep;
 }
 
-/* Read what is there and answer every complete line. */
+/* Read what is there and answer every complete line.  A line that cannot
+ * fit is never going to be a request: its sender is dropped, rather than
+ * read at our pace for as long as it keeps sending. */
 static void client_input(struct vk_control_server *s, struct client *c)
 {
 	ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, MSG_DONTWAIT);
@@ -215,41 +253,54 @@ static void client_input(struct vk_control_server *s, struct client *c)
 	for (size_t i = 0; i < c->len; i++) {
 		if (c->buf[i] != '\n')
 			continue;
-		if (!c->discarding && !answer(s, c, c->buf + start, i - start)) {
+		if (!answer(s, c, c->buf + start, i - start)) {
 			client_close(s, c);
 			return;
 		}
-		c->discarding = false;
 		start = i + 1;
 	}
 	memmove(c->buf, c->buf + start, c->len - start);
 	c->len -= start;
 	if (c->len == sizeof(c->buf)) {
-		/* A line that cannot fit: say so once, then skip to its end. */
-		if (!c->discarding) {
-			char *reply = error_reply(NULL, "request longer than %d bytes",
-						  VK_CONTROL_MAX_REQUEST - 1);
-
-			if (!reply || !send_reply(c, reply)) {
-				free(reply);
-				client_close(s, c);
-				return;
-			}
-			free(reply);
-		}
-		c->discarding = true;
-		c->len = 0;
+		send_goodbye(c->fd, "request longer than %d bytes; closing the connection",
+			     VK_CONTROL_MAX_REQUEST - 1);
+		client_close(s, c);
 	}
+}
+
+/* Close every client that has gone VK_CONTROL_IDLE_TIMEOUT_MS without a
+ * complete request; returns the poll timeout until the next one is due
+ * (-1: no client). */
+static int expire_idle_clients(struct vk_control_server *s)
+{
+	long long now = now_ns(), next = -1;
+
+	pthread_mutex_lock(&s->lock);
+	for (unsigned i = 0; i < VK_CONTROL_MAX_CLIENTS; i++) {
+		struct client *c = &s->clients[i];
+		long long due = c->idle_since_ns + VK_CONTROL_IDLE_TIMEOUT_MS * NS_PER_MS;
+
+		if (c->fd < 0)
+			continue;
+		if (due <= now) {
+			send_goodbye(c->fd, "no request for %d ms; closing the connection",
+				     VK_CONTROL_IDLE_TIMEOUT_MS);
+			client_release(c);
+		} else if (next < 0 || due - now < next) {
+			next = due - now;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	/* Rounded up: woken a little early, poll would only spin. */
+	return next < 0 ? -1 : (int)((next + NS_PER_MS - 1) / NS_PER_MS);
 }
 
 static void accept_client(struct vk_control_server *s)
 {
 	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
-	if (fd < 0)
-		return;
-	if (vk_control_server_add_client(s, fd) < 0)
-		vk_debug("control: %s", vk_last_error());
+	if (fd >= 0)
+		vk_control_server_add_client(s, fd);
 }
 
 static int (*start_hook)(void);
@@ -272,6 +323,7 @@ static void *server_thread(void *arg)
 	if (start_hook && start_hook() < 0)
 		return NULL;	/* the hook has reported why */
 	for (;;) {
+		int timeout = expire_idle_clients(s);
 		nfds_t n = 0;
 
 		p[n++] = (struct pollfd){ .fd = s->wake_fd, .events = POLLIN };
@@ -284,7 +336,7 @@ static void *server_thread(void *arg)
 			p[n++] = (struct pollfd){ .fd = s->clients[i].fd, .events = POLLIN };
 		}
 		pthread_mutex_unlock(&s->lock);
-		if (poll(p, n, -1) < 0) {
+		if (poll(p, n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			vk_debug("control: poll: %s", strerror(errno));
@@ -316,31 +368,37 @@ static void wake(struct vk_control_server *s)
 		vk_debug("control: wake: %s", strerror(errno));
 }
 
+/* Room for a new client: a free slot, else the one idle the longest is
+ * dropped (a connection that says nothing must not lock the VM's tools
+ * out); under the lock. */
+static struct client *free_slot(struct vk_control_server *s)
+{
+	struct client *oldest = &s->clients[0];
+
+	for (unsigned i = 0; i < VK_CONTROL_MAX_CLIENTS; i++) {
+		if (s->clients[i].fd < 0)
+			return &s->clients[i];
+		if (s->clients[i].idle_since_ns < oldest->idle_since_ns)
+			oldest = &s->clients[i];
+	}
+	vk_debug("control: %d clients; dropping the one idle the longest", VK_CONTROL_MAX_CLIENTS);
+	send_goodbye(oldest->fd, "too many clients (%d); closing the one idle the longest",
+		     VK_CONTROL_MAX_CLIENTS);
+	client_release(oldest);
+	return oldest;
+}
+
 int vk_control_server_add_client(struct vk_control_server *s, int fd)
 {
-	int rc = -EBUSY;
+	struct client *c;
 
-	pthread_mutex_lock(&s->lock);
-	for (unsigned i = 0; i < VK_CONTROL_MAX_CLIENTS; i++) {
-		if (s->clients[i].fd >= 0)
-			continue;
-		s->clients[i].fd = fd;
-		s->clients[i].len = 0;
-		s->clients[i].discarding = false;
-		rc = 0;
-		break;
-	}
-	pthread_mutex_unlock(&s->lock);
-	if (rc < 0) {
-		char *reply = error_reply(NULL, "too many clients (%d)", VK_CONTROL_MAX_CLIENTS);
-
-		if (reply && send(fd, reply, strlen(reply), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-			vk_debug("control: %s", strerror(errno));
-		free(reply);
-		close(fd);
-		return vk_errorx(EBUSY, "control: too many clients (%d)", VK_CONTROL_MAX_CLIENTS);
-	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	pthread_mutex_lock(&s->lock);
+	c = free_slot(s);
+	c->fd = fd;
+	c->len = 0;
+	c->idle_since_ns = now_ns();
+	pthread_mutex_unlock(&s->lock);
 	wake(s);
 	return 0;
 }

@@ -18,6 +18,11 @@ struct vk_control_command {
 };
 
 #define VK_CONTROL_MAX_CLIENTS	16
+/* A client that goes this long without a complete request is closed: the
+ * tools send their request as soon as they connect, and a connection
+ * that says nothing must not keep one of the slots.  When all slots are
+ * taken, a new client takes the slot of the one idle the longest. */
+#define VK_CONTROL_IDLE_TIMEOUT_MS	5000
 
 /* One request line (len bytes, no newline) in, one reply line out
  * (malloc'd, newline-terminated).  Never fails except for memory (NULL). */
@@ -41,7 +46,8 @@ int vk_control_server_serve(struct vk_control_server *s);
  * filter there); a failure ends the thread, the hook reports why. */
 void vk_control_set_start_hook(int (*hook)(void));
 /* Serve an already-connected stream socket too (tests use a socketpair);
- * the server owns fd from here on, even on failure. */
+ * the server owns fd from here on.  With every slot taken, the client
+ * idle the longest is closed to make room. */
 int vk_control_server_add_client(struct vk_control_server *s, int fd);
 /* Stop the thread, close every connection, remove the socket.  NULL is fine. */
 void vk_control_server_stop(struct vk_control_server *s);

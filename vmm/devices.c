@@ -1,12 +1,14 @@
-/* devices.c - the device set of one VM: the PCI bus and the virtio devices on it, added, started and freed together. */
+/* devices.c - the device set of one VM: the PCI bus and the virtio and AHCI devices on it, added, started and freed together. */
 #include "config.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/error.h"
 #include "vmm/devices.h"
+#include "vmm/devices/ahci.h"
 #include "vmm/pci.h"
 #include "vmm/virtio/virtio.h"
 
@@ -19,6 +21,7 @@ struct vk_devices {
 	struct vk_virtio_dev *virtio[VK_PCI_MAX_SLOTS];
 	unsigned n_virtio;
 	unsigned n_blk, n_net, n_rng;
+	struct vk_ahci *ahci;		/* made with the first CD-ROM */
 	bool started;
 };
 
@@ -158,18 +161,65 @@ size_t vk_devices_bootdevs(const struct vk_devices *d, struct vk_bootdev_path *o
 			n++;
 		}
 	}
+	/* AHCI CD-ROMs, port by port (QEMU's class name for AHCI: "sata"). */
+	for (unsigned p = 0; d && d->ahci && p < d->ahci->n_ports && n < max; p++, n++) {
+		out[n].kind = VK_BOOTDEV_CDROM;
+		vk_bootdev_ata_path(out[n].path, sizeof(out[n].path), d->ahci->pci.slot, p);
+	}
 	return n;
+}
+
+/* A new controller (with its first drive) joins the bus. */
+static int plug_ahci(struct vk_devices *d, struct vk_ahci *hba)
+{
+	int rc = vk_pci_bus_add(&d->pci, &hba->pci);
+
+	if (rc == 0 && (rc = vk_ahci_realize(hba)) < 0) {
+		d->pci.devs[hba->pci.slot] = NULL;
+		d->pci.n_devs--;
+	}
+	return rc;
+}
+
+int vk_cdrom_add(struct vk_devices *d, const struct vk_cdrom_config *cfg)
+{
+	struct vk_ahci *hba = d->ahci;
+	char serial[16];
+	int rc = 0;
+
+	if (d->started)
+		return vk_errorx(EBUSY, "cdrom %s: devices cannot be added to a running VM", cfg->path);
+	/* The drive first: a CD-ROM that cannot be opened leaves no controller. */
+	if (!hba)
+		rc = vk_ahci_create(d->mem, "ahci0", &hba);
+	if (rc < 0)
+		return rc;
+	snprintf(serial, sizeof(serial), "cd%u", hba->n_ports);
+	rc = vk_ahci_attach_cdrom(hba, cfg->path, cfg->format, cfg->serial ? cfg->serial : serial);
+	if (rc == 0 && !d->ahci)
+		rc = plug_ahci(d, hba);
+	if (rc < 0 && !d->ahci)
+		vk_ahci_destroy(hba);
+	else
+		d->ahci = hba;
+	return rc;
+}
+
+static void intx_of(const struct vk_pci_dev *dev, struct vk_pci_intx *out)
+{
+	out->slot = dev->slot;
+	out->pin = 1;
+	out->gsi = dev->gsi;
 }
 
 size_t vk_devices_intx(const struct vk_devices *d, struct vk_pci_intx *out, size_t max)
 {
 	size_t n = 0;
 
-	for (unsigned i = 0; i < d->n_virtio && n < max; i++, n++) {
-		out[n].slot = d->virtio[i]->pci.slot;
-		out[n].pin = 1;
-		out[n].gsi = d->virtio[i]->pci.gsi;
-	}
+	for (unsigned i = 0; i < d->n_virtio && n < max; i++, n++)
+		intx_of(&d->virtio[i]->pci, &out[n]);
+	if (d->ahci && n < max)
+		intx_of(&d->ahci->pci, &out[n++]);
 	return n;
 }
 
@@ -199,6 +249,18 @@ size_t vk_devices_disk_stats(const struct vk_devices *d, struct vk_disk_stats *o
 			s->errors = stat(v, VK_BLK_STAT_ERRORS);
 		}
 		n++;
+	}
+	for (unsigned i = 0; d && d->ahci && i < d->ahci->n_ports; i++, n++) {
+		const struct vk_atapi *drive = &d->ahci->port[i].drive;
+		struct vk_disk_stats *s = &out[n];
+
+		if (n >= max)
+			continue;
+		memset(s, 0, sizeof(*s));
+		snprintf(s->name, sizeof(s->name), "cd%u", i);
+		s->read_reqs = atomic_load_explicit(&drive->read_reqs, memory_order_relaxed);
+		s->read_bytes = atomic_load_explicit(&drive->read_bytes, memory_order_relaxed);
+		s->errors = atomic_load_explicit(&drive->errors, memory_order_relaxed);
 	}
 	return n;
 }
@@ -230,13 +292,15 @@ size_t vk_devices_nic_stats(const struct vk_devices *d, struct vk_nic_stats *out
 
 int vk_devices_start(struct vk_devices *d)
 {
-	for (unsigned i = 0; i < d->n_virtio; i++) {
-		int rc = vk_iothread_start(&d->virtio[i]->io, d->virtio[i]->name);
+	int rc = 0;
 
-		if (rc < 0) {
-			vk_devices_stop(d);
-			return rc;
-		}
+	for (unsigned i = 0; rc == 0 && i < d->n_virtio; i++)
+		rc = vk_iothread_start(&d->virtio[i]->io, d->virtio[i]->name);
+	if (rc == 0 && d->ahci)
+		rc = vk_iothread_start(&d->ahci->io, d->ahci->name);
+	if (rc < 0) {
+		vk_devices_stop(d);
+		return rc;
 	}
 	d->started = true;
 	return 0;
@@ -264,6 +328,8 @@ void vk_devices_stop(struct vk_devices *d)
 {
 	for (unsigned i = 0; i < d->n_virtio; i++)
 		vk_iothread_stop(&d->virtio[i]->io);
+	if (d->ahci)
+		vk_iothread_stop(&d->ahci->io);
 }
 
 void vk_devices_free(struct vk_devices *d)
@@ -273,6 +339,7 @@ void vk_devices_free(struct vk_devices *d)
 	vk_devices_stop(d);
 	for (unsigned i = 0; i < d->n_virtio; i++)
 		vk_virtio_destroy(d->virtio[i]);
+	vk_ahci_destroy(d->ahci);
 	if (d->pc_chipset)
 		vk_pci_dev_free(&d->isa);
 	vk_pci_bus_free(&d->pci);

@@ -1,4 +1,4 @@
-/* devices.h - the device models of vrun (PCI host bridge, virtio-blk/net/rng) as the machine core sees them. */
+/* devices.h - the device models of vrun (PCI host bridge, virtio-blk/net/rng, AHCI CD-ROMs) as the machine core sees them. */
 #ifndef VK_DEVICES_H
 #define VK_DEVICES_H
 
@@ -25,11 +25,13 @@
  *                         needs no bus registration after the bus is sealed.
  *                         A BAR moved outside the window stops answering.
  *   Devices               slot 1, 2, ... in the order they are added;
- *                         each has one 64-bit memory BAR 0 (virtio-pci modern
- *                         structures, MSI-X table and PBA).
- *   Interrupts            MSI-X (vk_msi_* routes, irqfd) first; INTA# of
- *                         slot S is GSI VK_PCI_INTX_GSI(S), level-triggered,
- *                         used only while the guest has MSI-X disabled.
+ *                         each virtio device has one 64-bit memory BAR 0
+ *                         (virtio-pci modern structures, MSI-X table and
+ *                         PBA); the AHCI controller (one, made with the
+ *                         first CD-ROM) has its ABAR in 32-bit BAR 5.
+ *   Interrupts            MSI-X or MSI (vk_msi_* routes, irqfd) first; INTA#
+ *                         of slot S is GSI VK_PCI_INTX_GSI(S), level-triggered,
+ *                         used only while the guest has MSI(-X) disabled.
  */
 #define VK_PCI_MMIO_BASE	0xC0000000ull
 /* Up to the IOAPIC: where SeaBIOS places BARs (top down from 0xFEC00000). */
@@ -86,6 +88,15 @@ int vk_virtio_net_add(struct vk_devices *d, const struct vk_net_config *cfg);
 
 int vk_virtio_rng_add(struct vk_devices *d);
 
+/* A CD/DVD-ROM drive on the AHCI controller's next port; the controller
+ * joins the PCI bus with the first one.  -ENOSPC past AHCI_MAX_PORTS (6). */
+struct vk_cdrom_config {
+	const char *path;		/* opened read-only, never through a symlink */
+	enum vk_image_format format;	/* stated, never probed */
+	const char *serial;		/* IDENTIFY and INQUIRY serial, up to 20 characters; NULL: cdN */
+};
+int vk_cdrom_add(struct vk_devices *d, const struct vk_cdrom_config *cfg);
+
 /* The chipset PC firmware looks for (vmm/pc-chipset.c: i440FX host bridge,
  * PIIX3 ISA bridge in slot 1): right after vk_devices_init(), before any
  * device is added.  reset_request(opaque) is the guest's reset through the
@@ -112,7 +123,7 @@ size_t vk_devices_intx(const struct vk_devices *d, struct vk_pci_intx *out, size
 
 /* Traffic counters, for the control socket (read without stopping anything). */
 struct vk_disk_stats {
-	char name[32];		/* blk0, blk1, ... in --disk order */
+	char name[32];		/* blk0, blk1, ... in --disk order, then cd0, cd1, ... */
 	uint64_t read_reqs, read_bytes, write_reqs, write_bytes, flush_reqs, errors;
 };
 struct vk_nic_stats {

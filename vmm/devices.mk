@@ -8,7 +8,8 @@ vmm_libvkdev_a_SOURCES = vmm/devices.c vmm/devices.h \
 	vmm/pci.c vmm/pci.h vmm/iothread.c vmm/iothread.h \
 	vmm/virtio/queue.c vmm/virtio/queue.h \
 	vmm/virtio/pci.c vmm/virtio/virtio.h \
-	vmm/virtio/blk.c vmm/virtio/rng.c vmm/virtio/net.c vmm/tap.c vmm/tap.h
+	vmm/virtio/blk.c vmm/virtio/rng.c vmm/virtio/net.c vmm/tap.c vmm/tap.h \
+	vmm/devices/ahci.c vmm/devices/ahci.h vmm/devices/atapi.c vmm/devices/atapi.h
 
 # Unit tests run the devices against guest memory in malloc'd buffers
 # (the real translation and bus code) and a fake machine
@@ -20,7 +21,7 @@ DEVICE_TEST_LIBS = vmm/libvkdev.a $(UNIT_LIBS)
 
 DEVICE_UNIT_TESTS = tests/unit/test-virtqueue tests/unit/test-pci \
 	tests/unit/test-virtio-pci tests/unit/test-virtio-blk tests/unit/test-virtio-net \
-	tests/unit/test-devices
+	tests/unit/test-devices tests/unit/test-atapi tests/unit/test-ahci
 check_PROGRAMS += $(DEVICE_UNIT_TESTS)
 TESTS += $(DEVICE_UNIT_TESTS)
 
@@ -46,6 +47,17 @@ tests_unit_test_virtio_net_SOURCES = tests/unit/test-virtio-net.c tests/unit/fak
 	$(DEVICE_TEST_FAKES)
 tests_unit_test_virtio_net_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_virtio_net_LDADD = $(DEVICE_TEST_LIBS)
+
+# The ATAPI drive alone, on the real image layer (its open refuses symlinks
+# and FIFOs through common/image.c).
+tests_unit_test_atapi_SOURCES = tests/unit/test-atapi.c tests/unit/cd-image.h
+tests_unit_test_atapi_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_atapi_LDADD = vmm/libvkdev.a $(UNIT_LIBS)
+
+# The controller and its drives on the real image layer too.
+tests_unit_test_ahci_SOURCES = tests/unit/test-ahci.c tests/unit/cd-image.h $(DEVICE_TEST_FAKES)
+tests_unit_test_ahci_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_ahci_LDADD = $(DEVICE_TEST_LIBS)
 
 tests_unit_test_devices_SOURCES = tests/unit/test-devices.c tests/unit/fake-image.c \
 	tests/unit/fake-ids.c $(DEVICE_TEST_FAKES)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/fileutil.h"
 #include "vmm/machine.h"
 
 #define KVM_DEV			"/dev/kvm"
@@ -179,9 +180,9 @@ int vk_machine_load_firmware(struct vk_machine *m, const char *path)
 	int fd, rc = 0;
 	ssize_t got;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return vk_error(errno, "%s", path);
+	rc = vk_open_input(path, O_RDONLY, VK_INPUT_REGULAR, "firmware", &fd);
+	if (rc < 0)
+		return rc;
 	if (fstat(fd, &st) < 0) {
 		rc = vk_error(errno, "%s", path);
 		goto out;

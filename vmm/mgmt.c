@@ -328,7 +328,7 @@ int vk_mgmt_claim(struct vk_mgmt *g, struct vk_machine *m, const char *name)
 	if (rc < 0)
 		return rc;
 	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-	rc = vk_write_file_atomic(g->pidfile, pid, strlen(pid), 0644);
+	rc = vk_write_file_atomic(g->pidfile, pid, strlen(pid), VK_MODE_PRIVATE_FILE);
 	if (rc < 0) {
 		free(g->pidfile);
 		g->pidfile = NULL;

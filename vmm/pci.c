@@ -1,4 +1,4 @@
-/* pci.c - PCI host bridge (configuration mechanism #1), generic functions, BAR placement and MSI-X. */
+/* pci.c - PCI host bridge (configuration mechanism #1), generic functions, BAR placement, MSI and MSI-X. */
 #include "config.h"
 
 #include <errno.h>
@@ -62,17 +62,33 @@ void vk_pci_dev_set_wmask(struct vk_pci_dev *dev, unsigned off, unsigned len, ui
 		put_le(dev->wmask + off, mask, len);
 }
 
+static int add_bar(struct vk_pci_dev *dev, unsigned bar, bool mem64, uint64_t size,
+		   vk_io_handler handler, void *opaque)
+{
+	unsigned last = mem64 ? bar + 1 : bar;
+
+	if ((mem64 && bar % 2) || last >= VK_PCI_MAX_BARS || size < 4096 || (size & (size - 1)) ||
+	    size > VK_PCI_MMIO_SIZE || dev->bars[bar].size || (mem64 && dev->bars[last].size) ||
+	    (bar % 2 && dev->bars[bar - 1].mem64))
+		return vk_errorx(EINVAL, "%s: bad BAR %u of size %llu", dev->name, bar,
+				 (unsigned long long)size);
+	dev->bars[bar].size = size;
+	dev->bars[bar].mem64 = mem64;
+	dev->bars[bar].handler = handler;
+	dev->bars[bar].opaque = opaque;
+	return 0;
+}
+
 int vk_pci_dev_add_bar(struct vk_pci_dev *dev, unsigned bar, uint64_t size,
 		       vk_io_handler handler, void *opaque)
 {
-	if (bar % 2 || bar / 2 >= VK_PCI_MAX_BARS || size < 4096 || (size & (size - 1)) ||
-	    size > VK_PCI_MMIO_SIZE)
-		return vk_errorx(EINVAL, "%s: bad BAR %u of size %llu", dev->name, bar,
-				 (unsigned long long)size);
-	dev->bars[bar / 2].size = size;
-	dev->bars[bar / 2].handler = handler;
-	dev->bars[bar / 2].opaque = opaque;
-	return 0;
+	return add_bar(dev, bar, true, size, handler, opaque);
+}
+
+int vk_pci_dev_add_bar32(struct vk_pci_dev *dev, unsigned bar, uint64_t size,
+			 vk_io_handler handler, void *opaque)
+{
+	return add_bar(dev, bar, false, size, handler, opaque);
 }
 
 #define PCI_ROM_MIN_SIZE	2048	/* the address bits start at bit 11 */
@@ -120,21 +136,27 @@ int vk_pci_dev_add_cap(struct vk_pci_dev *dev, const void *cap, unsigned len)
 
 static uint64_t bar_value(const struct vk_pci_dev *dev, unsigned i)
 {
-	const uint8_t *p = dev->cfg + PCI_BASE_ADDRESS_0 + 8 * i;
+	const uint8_t *p = dev->cfg + PCI_BASE_ADDRESS_0 + 4 * i;
+	uint64_t v = get_le(p, 4) & ~0xfu;
 
-	return (get_le(p, 4) & ~0xfu) | (uint64_t)get_le(p + 4, 4) << 32;
+	if (dev->bars[i].mem64)
+		v |= (uint64_t)get_le(p + 4, 4) << 32;
+	return v;
 }
 
 static void write_bar(struct vk_pci_dev *dev, unsigned i, uint64_t addr)
 {
-	uint8_t *p = dev->cfg + PCI_BASE_ADDRESS_0 + 8 * i;
+	uint8_t *p = dev->cfg + PCI_BASE_ADDRESS_0 + 4 * i;
+	bool mem64 = dev->bars[i].mem64;
 
-	put_le(p, (uint32_t)addr | PCI_BASE_ADDRESS_MEM_TYPE_64, 4);
-	put_le(p + 4, addr >> 32, 4);
+	put_le(p, (uint32_t)addr | (mem64 ? PCI_BASE_ADDRESS_MEM_TYPE_64 : 0), 4);
 	/* Address bits below the size read back as zero: that is how the
 	 * guest learns the size after writing all ones. */
-	put_le(dev->wmask + PCI_BASE_ADDRESS_0 + 8 * i, ~(uint32_t)(dev->bars[i].size - 1) & ~0xfu, 4);
-	put_le(dev->wmask + PCI_BASE_ADDRESS_0 + 8 * i + 4, 0xffffffff, 4);
+	put_le(dev->wmask + PCI_BASE_ADDRESS_0 + 4 * i, ~(uint32_t)(dev->bars[i].size - 1) & ~0xfu, 4);
+	if (mem64) {
+		put_le(p + 4, addr >> 32, 4);
+		put_le(dev->wmask + PCI_BASE_ADDRESS_0 + 4 * i + 4, 0xffffffff, 4);
+	}
 }
 
 static bool inside_window(uint64_t addr, uint64_t size)
@@ -168,7 +190,7 @@ static void update_bars(struct vk_pci_dev *dev)
 
 			b->placed = addr;
 			if (dev->bar_moved)
-				dev->bar_moved(dev, 2 * i, old, addr);
+				dev->bar_moved(dev, i, old, addr);
 		}
 	}
 }
@@ -234,10 +256,10 @@ int vk_pci_dev_add_msix(struct vk_pci_dev *dev, unsigned nvec, unsigned bar,
 	uint8_t cap[12] = { PCI_CAP_ID_MSIX, 0 };
 	int off, rc;
 
-	if (!nvec || nvec > VK_PCI_MAX_MSIX || bar % 2 || bar / 2 >= VK_PCI_MAX_BARS ||
+	if (!nvec || nvec > VK_PCI_MAX_MSIX || bar >= VK_PCI_MAX_BARS ||
 	    table_off % 8 || pba_off % 8 ||
-	    table_off + nvec * PCI_MSIX_ENTRY_SIZE > dev->bars[bar / 2].size ||
-	    pba_off + 8 > dev->bars[bar / 2].size)
+	    table_off + nvec * PCI_MSIX_ENTRY_SIZE > dev->bars[bar].size ||
+	    pba_off + 8 > dev->bars[bar].size)
 		return vk_errorx(EINVAL, "%s: bad MSI-X layout", dev->name);
 	put_le(cap + PCI_MSIX_FLAGS, nvec - 1, 2);
 	put_le(cap + PCI_MSIX_TABLE, table_off | bar, 4);
@@ -247,7 +269,7 @@ int vk_pci_dev_add_msix(struct vk_pci_dev *dev, unsigned nvec, unsigned bar,
 		return off;
 	vk_pci_dev_set_wmask(dev, off + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
 	dev->msix.cap = off;
-	dev->msix.bar = bar / 2;
+	dev->msix.bar = bar;
 	dev->msix.table_off = table_off;
 	dev->msix.pba_off = pba_off;
 	for (unsigned v = 0; v < nvec; v++) {
@@ -261,6 +283,49 @@ int vk_pci_dev_add_msix(struct vk_pci_dev *dev, unsigned nvec, unsigned bar,
 		dev->msix.nvec = v + 1;
 	}
 	return 0;
+}
+
+int vk_pci_dev_add_msi(struct vk_pci_dev *dev)
+{
+	uint8_t cap[PCI_MSI_CAP_SIZE_64] = { PCI_CAP_ID_MSI, 0 };
+	int off, rc;
+
+	put_le(cap + PCI_MSI_FLAGS, PCI_MSI_FLAGS_64BIT, 2);	/* one message (MMC 0) */
+	off = vk_pci_dev_add_cap(dev, cap, sizeof(cap));
+	if (off < 0)
+		return off;
+	/* Multiple Message Enable stays 0: one message is all we have. */
+	vk_pci_dev_set_wmask(dev, off + PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE);
+	vk_pci_dev_set_wmask(dev, off + PCI_MSI_ADDRESS_LO, 4, ~3u);
+	vk_pci_dev_set_wmask(dev, off + PCI_MSI_ADDRESS_HI, 4, 0xffffffff);
+	vk_pci_dev_set_wmask(dev, off + PCI_MSI_DATA_64, 2, 0xffff);
+	rc = vk_msi_alloc(dev->m, &dev->msi.route);
+	if (rc < 0)
+		return vk_error(-rc, "%s: MSI route", dev->name);
+	dev->msi.cap = off;
+	return 0;
+}
+
+bool vk_pci_msi_enabled(const struct vk_pci_dev *dev)
+{
+	return dev->msi.cap && (get_le(dev->cfg + dev->msi.cap + PCI_MSI_FLAGS, 2) & PCI_MSI_FLAGS_ENABLE);
+}
+
+/* Point KVM's route at the message the guest programmed. */
+static void msi_sync(struct vk_pci_dev *dev)
+{
+	const uint8_t *c = dev->cfg + dev->msi.cap;
+	uint64_t addr = get_le(c + PCI_MSI_ADDRESS_LO, 4) | (uint64_t)get_le(c + PCI_MSI_ADDRESS_HI, 4) << 32;
+
+	vk_msi_update(dev->m, &dev->msi.route, addr, get_le(c + PCI_MSI_DATA_64, 2),
+		      !vk_pci_msi_enabled(dev));
+}
+
+int vk_pci_msi_notify(struct vk_pci_dev *dev)
+{
+	if (!vk_pci_msi_enabled(dev))
+		return -EAGAIN;
+	return vk_msi_signal(&dev->msi.route);
 }
 
 uint32_t vk_pci_config_read(struct vk_pci_dev *dev, unsigned off, unsigned len)
@@ -297,6 +362,8 @@ void vk_pci_config_write(struct vk_pci_dev *dev, unsigned off, unsigned len, uin
 		update_bars(dev);
 	if (overlaps(off, len, PCI_COMMAND, 2) && dev->intx_level)
 		vk_pci_intx_set(dev, true);	/* INTX_DISABLE may have changed */
+	if (dev->msi.cap && overlaps(off, len, dev->msi.cap, PCI_MSI_CAP_SIZE_64))
+		msi_sync(dev);
 	if (dev->msix.nvec && overlaps(off, len, dev->msix.cap + PCI_MSIX_FLAGS, 2))
 		for (unsigned v = 0; v < dev->msix.nvec; v++)
 			msix_sync_vector(dev, v);
@@ -492,6 +559,9 @@ void vk_pci_dev_free(struct vk_pci_dev *dev)
 	for (unsigned v = 0; v < dev->msix.nvec; v++)
 		vk_msi_free(dev->m, &dev->msix.msi[v]);
 	dev->msix.nvec = 0;
+	if (dev->msi.cap)
+		vk_msi_free(dev->m, &dev->msi.route);
+	dev->msi.cap = 0;
 	free(dev->rom);
 	dev->rom = NULL;
 	pthread_mutex_destroy(&dev->lock);

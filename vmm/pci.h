@@ -1,4 +1,4 @@
-/* pci.h - PCI host bridge (configuration mechanism #1) and a generic PCI function with BARs and MSI-X. */
+/* pci.h - PCI host bridge (configuration mechanism #1) and a generic PCI function with BARs, MSI and MSI-X. */
 #ifndef VK_PCI_H
 #define VK_PCI_H
 
@@ -38,8 +38,18 @@
 #define PCI_ROM_ADDRESS_ENABLE	0x01
 #define PCI_ROM_ADDRESS_MASK	(~0x7ffu)
 #define PCI_HEADER_TYPE_MULTI	0x80
+#define PCI_BASE_ADDRESS_5	0x24
 #define PCI_CLASS_BRIDGE_HOST	0x060000
 
+#define PCI_CAP_ID_MSI		0x05
+#define PCI_MSI_FLAGS		2	/* message control, within the capability */
+#define PCI_MSI_FLAGS_ENABLE	0x0001
+#define PCI_MSI_FLAGS_QSIZE	0x0070	/* multiple message enable */
+#define PCI_MSI_FLAGS_64BIT	0x0080
+#define PCI_MSI_ADDRESS_LO	4
+#define PCI_MSI_ADDRESS_HI	8
+#define PCI_MSI_DATA_64		12
+#define PCI_MSI_CAP_SIZE_64	14
 #define PCI_CAP_ID_MSIX		0x11
 #define PCI_CAP_ID_VNDR		0x09
 #define PCI_MSIX_FLAGS		2	/* message control, within the capability */
@@ -57,13 +67,14 @@
 
 #define VK_PCI_VENDOR_REDHAT	0x1b36	/* host bridge IDs as QEMU's generic one */
 #define VK_PCI_DEVICE_HOST	0x0008
-#define VK_PCI_MAX_BARS		3	/* 64-bit BARs at 0, 2 and 4 */
+#define VK_PCI_MAX_BARS		6	/* BAR 0-5; a 64-bit BAR takes two */
 #define VK_PCI_MAX_MSIX		64
 
 struct vk_pci_dev;
 
 struct vk_pci_bar {
-	uint64_t size;		/* power of two, >= 4 KiB; 0 = unused */
+	uint64_t size;		/* power of two, >= 4 KiB; 0 = unused (or the upper half of a 64-bit BAR) */
+	bool mem64;		/* a 64-bit memory BAR (this index and the next) */
 	uint64_t addr;		/* where the BAR decodes now, if active */
 	uint64_t placed;	/* where the device last put its doorbells */
 	bool active;		/* memory decoding on and inside the window */
@@ -74,11 +85,17 @@ struct vk_pci_bar {
 struct vk_pci_msix {
 	unsigned nvec;		/* 0: no MSI-X */
 	unsigned cap;		/* config offset of the capability */
-	unsigned bar;
+	unsigned bar;		/* BAR number */
 	uint32_t table_off, pba_off;
 	uint32_t table[VK_PCI_MAX_MSIX][4];	/* addr_lo, addr_hi, data, ctrl */
 	uint64_t pending;			/* the PBA */
 	struct vk_msi msi[VK_PCI_MAX_MSIX];
+};
+
+/* Plain MSI with one message (PCI 3.0 section 6.8.1): 64-bit address, no masking. */
+struct vk_pci_msi {
+	unsigned cap;		/* config offset of the capability, 0: no MSI */
+	struct vk_msi route;
 };
 
 struct vk_pci_dev {
@@ -90,7 +107,8 @@ struct vk_pci_dev {
 	uint8_t wmask[PCI_CONFIG_SPACE_SIZE];	/* guest-writable bits */
 	unsigned cap_end;			/* next free capability offset */
 	unsigned last_cap;			/* offset of the last capability, 0 if none */
-	struct vk_pci_bar bars[VK_PCI_MAX_BARS];
+	struct vk_pci_bar bars[VK_PCI_MAX_BARS];	/* indexed by BAR number */
+	struct vk_pci_msi msi;
 	struct vk_pci_msix msix;
 	/* Expansion ROM (config 0x30): decodes while enabled there, memory
 	 * decoding is on and it lies inside the window. */
@@ -145,6 +163,10 @@ int vk_pci_dev_add_bar(struct vk_pci_dev *dev, unsigned bar, uint64_t size,
 /* Give the function an expansion ROM with a copy of len bytes of image
  * (before vk_pci_bus_add(); it starts disabled, as after reset). */
 int vk_pci_dev_set_rom(struct vk_pci_dev *dev, const void *image, size_t len);
+/* The same for a 32-bit memory BAR (index 0-5), for devices whose drivers
+ * expect one (AHCI's ABAR is BAR 5); it is placed below 4 GiB. */
+int vk_pci_dev_add_bar32(struct vk_pci_dev *dev, unsigned bar, uint64_t size,
+			 vk_io_handler handler, void *opaque);
 /* Append a capability (cap[0] = ID; cap[1], the next pointer, is filled in);
  * returns its config offset or -ENOSPC. */
 int vk_pci_dev_add_cap(struct vk_pci_dev *dev, const void *cap, unsigned len);
@@ -154,6 +176,9 @@ void vk_pci_dev_set_wmask(struct vk_pci_dev *dev, unsigned off, unsigned len, ui
  * allocates the MSI routes, so after vk_pci_bus_add(). */
 int vk_pci_dev_add_msix(struct vk_pci_dev *dev, unsigned nvec, unsigned bar,
 			uint32_t table_off, uint32_t pba_off);
+/* An MSI capability with one message; allocates its route, so after
+ * vk_pci_bus_add(). */
+int vk_pci_dev_add_msi(struct vk_pci_dev *dev);
 /* Give the device a slot and place its BARs; -ENOSPC when full. */
 int vk_pci_bus_add(struct vk_pci_bus *bus, struct vk_pci_dev *dev);
 void vk_pci_dev_free(struct vk_pci_dev *dev);
@@ -175,5 +200,8 @@ bool vk_pci_msix_enabled(const struct vk_pci_dev *dev);
 /* Deliver vector (or set its pending bit while masked); -EINVAL if out of range. */
 int vk_pci_msix_notify(struct vk_pci_dev *dev, unsigned vector);
 void vk_pci_intx_set(struct vk_pci_dev *dev, bool level);
+bool vk_pci_msi_enabled(const struct vk_pci_dev *dev);
+/* Send the MSI message; -EAGAIN while the guest has MSI disabled. */
+int vk_pci_msi_notify(struct vk_pci_dev *dev);
 
 #endif

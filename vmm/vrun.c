@@ -39,7 +39,7 @@
 
 struct vrun_options {
 	char *kernel, *initrd, *cmdline, *console, *bios, *firmware, *boot, *name, *control, *sandbox, *user;
-	const char **disks, **nets;	/* NULL-terminated, from popt */
+	const char **disks, **cdroms, **nets;	/* NULL-terminated, from popt */
 	int memory_mib, cpus, allow_emulated, no_acpi, rng, pxe;
 	enum vk_sandbox_mode sandbox_mode;
 	bool drop;			/* --user given: runas is filled */
@@ -82,7 +82,10 @@ static int parse_options(int argc, const char **argv, struct vrun_options *o)
 		{ "memory", '\0', POPT_ARG_INT, &o->memory_mib, 0, "guest RAM in MiB (default 512)", "MIB" },
 		{ "cpus", '\0', POPT_ARG_INT, &o->cpus, 0, "number of vCPUs (default 1)", "N" },
 		{ "disk", '\0', POPT_ARG_ARGV, &o->disks, 0,
-		  "virtio-blk disk (repeatable)", "path=FILE[,format=raw|qcow2][,readonly=on][,serial=ID]" },
+		  "virtio-blk disk, or with device=cdrom a CD/DVD-ROM on AHCI (repeatable)",
+		  "path=FILE[,format=raw|qcow2][,readonly=on][,serial=ID][,device=disk|cdrom]" },
+		{ "cdrom", '\0', POPT_ARG_ARGV, &o->cdroms, 0,
+		  "CD/DVD-ROM (raw image, read-only) on AHCI (repeatable, up to 6 CD-ROMs)", "FILE" },
 		{ "net", '\0', POPT_ARG_ARGV, &o->nets, 0,
 		  "virtio-net interface (repeatable)", "bridge=BR|tap=NAME[,mac=MAC]" },
 		{ "rng", '\0', POPT_ARG_NONE, &o->rng, 0,
@@ -377,8 +380,8 @@ static int run(const struct vrun_options *o)
 	struct vk_pci_intx intx[VK_PCI_MAX_SLOTS];
 	struct vk_mp_intx mp_intx[VK_PCI_MAX_SLOTS];
 	struct vk_mgmt mgmt = { 0 };
-	struct vrun_device_options devopt = { .disks = o->disks, .nets = o->nets, .rng = o->rng,
-					       .pc_chipset = o->firmware_path != NULL };
+	struct vrun_device_options devopt = { .disks = o->disks, .cdroms = o->cdroms, .nets = o->nets,
+					       .rng = o->rng, .pc_chipset = o->firmware_path != NULL };
 	uint8_t *net_rom = NULL;
 	size_t n_intx = 0;
 	uint64_t rsdp = 0;
@@ -486,9 +489,12 @@ static void free_options(struct vrun_options *o)
 	free(o->user);
 	for (size_t i = 0; o->disks && o->disks[i]; i++)
 		free((char *)o->disks[i]);
+	for (size_t i = 0; o->cdroms && o->cdroms[i]; i++)
+		free((char *)o->cdroms[i]);
 	for (size_t i = 0; o->nets && o->nets[i]; i++)
 		free((char *)o->nets[i]);
 	free(o->disks);
+	free(o->cdroms);
 	free(o->nets);
 }
 

@@ -26,10 +26,11 @@ dist_man1_MANS += vmm/vrun.1
 VK_GUEST_BINS = tests/vmm/guests/hello.bin tests/vmm/guests/io.bin \
 	tests/vmm/guests/reset.bin tests/vmm/guests/triple.bin \
 	tests/vmm/guests/halt.bin tests/vmm/guests/exits-1k.bin \
-	tests/vmm/guests/exits-100k.bin
+	tests/vmm/guests/exits-100k.bin tests/vmm/guests/cdrom.bin
 VK_GUEST_SRCS = tests/vmm/guests/guest.h tests/vmm/guests/hello.S \
 	tests/vmm/guests/io.S tests/vmm/guests/reset.S tests/vmm/guests/triple.S \
-	tests/vmm/guests/halt.S tests/vmm/guests/exits.S
+	tests/vmm/guests/halt.S tests/vmm/guests/exits.S \
+	tests/vmm/guests/c-entry.S tests/vmm/guests/c-guest.ld tests/vmm/guests/cdrom.c
 EXTRA_DIST += $(VK_GUEST_SRCS)
 CLEANFILES += $(VK_GUEST_BINS)
 VK_GUEST_AS = $(CC) -m32 -c -I$(top_srcdir)/tests/vmm/guests
@@ -63,6 +64,19 @@ tests/vmm/guests/exits-100k.bin: tests/vmm/guests/exits.S tests/vmm/guests/guest
 	$(AM_V_GEN)$(MKDIR_P) tests/vmm/guests && \
 	$(VK_GUEST_AS) -DCOUNT=100000 -o $@.o $(srcdir)/tests/vmm/guests/exits.S && \
 	$(VK_GUEST_LINK) $@ $@.o && rm -f $@.o
+
+# Tiny guests written in C: c-entry.S takes the reset vector to flat 32-bit
+# protected mode and calls guest_main(); c-guest.ld lays out the 64 KiB image.
+VK_C_GUEST_CFLAGS = -m32 -march=i686 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -mgeneral-regs-only -Os -Wall -Wextra \
+	-I$(top_srcdir)/tests/vmm/guests
+tests/vmm/guests/cdrom.bin: tests/vmm/guests/cdrom.c tests/vmm/guests/c-entry.S \
+		tests/vmm/guests/c-guest.ld tests/vmm/guests/guest.h
+	$(AM_V_GEN)$(MKDIR_P) tests/vmm/guests && \
+	$(CC) $(VK_C_GUEST_CFLAGS) -c -o $@.o $(srcdir)/tests/vmm/guests/cdrom.c && \
+	$(VK_GUEST_AS) -o $@.entry.o $(srcdir)/tests/vmm/guests/c-entry.S && \
+	ld -m elf_i386 -T $(srcdir)/tests/vmm/guests/c-guest.ld --oformat=binary -o $@ $@.entry.o $@.o && \
+	rm -f $@.o $@.entry.o
 
 TESTS += tests/vmm/tiny-guests.sh
 dist_noinst_SCRIPTS += tests/vmm/tiny-guests.sh

@@ -7,7 +7,7 @@ fuzz_require
 
 s=$top_srcdir
 fuzz_build fuzz-qcow2 $(pkg-config --cflags zlib) \
-	"$s/tests/fuzz/fuzz-qcow2.c" "$s/common/error.c" "$s/common/image.c" "$s/common/image-raw.c" \
+	"$s/tests/fuzz/fuzz-qcow2.c" "$s/common/error.c" "$s/common/fileutil.c" "$s/common/image.c" "$s/common/image-raw.c" \
 	"$s/common/image-copy.c" "$s/common/qcow2.c" "$s/common/qcow2-header.c" \
 	"$s/common/qcow2-cache.c" "$s/common/qcow2-refcount.c" "$s/common/qcow2-cluster.c" \
 	$(pkg-config --libs zlib)

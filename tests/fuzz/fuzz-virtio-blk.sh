@@ -8,7 +8,7 @@ fuzz_require
 s=$top_srcdir
 fuzz_build fuzz-virtio-blk \
 	"$s/tests/fuzz/fuzz-virtio-blk.c" "$s/vmm/virtio/queue.c" "$s/vmm/virtio/pci.c" \
-	"$s/vmm/virtio/blk.c" "$s/vmm/pci.c" "$s/vmm/iothread.c" "$s/common/error.c" \
+	"$s/vmm/virtio/blk.c" "$s/vmm/pci.c" "$s/vmm/iothread.c" "$s/common/error.c" "$s/common/fileutil.c" \
 	"$s/common/image.c" "$s/common/image-raw.c" "$s/common/qcow2.c" "$s/common/qcow2-cache.c" \
 	"$s/common/qcow2-cluster.c" "$s/common/qcow2-header.c" "$s/common/qcow2-refcount.c" \
 	"$s/tests/unit/fake-machine.c" "$s/vmm/guest-memory.c" \

@@ -10,3 +10,9 @@ EXTRA_DIST += tests/fuzz/fuzz-virtqueue.c tests/fuzz/corpus-virtqueue
 TESTS += tests/fuzz/fuzz-virtio-blk.sh
 dist_noinst_SCRIPTS += tests/fuzz/fuzz-virtio-blk.sh
 EXTRA_DIST += tests/fuzz/fuzz-virtio-blk.c tests/fuzz/corpus-virtio-blk
+
+# The AHCI controller's command-list walker on fuzzed RAM, and the ATAPI
+# drive's command parser alone (CD-ROM area).
+TESTS += tests/fuzz/fuzz-ahci.sh
+dist_noinst_SCRIPTS += tests/fuzz/fuzz-ahci.sh
+EXTRA_DIST += tests/fuzz/fuzz-ahci.c tests/fuzz/corpus-ahci

@@ -149,7 +149,7 @@ check "through the ACPI reset register" grep -q "guest reset through the ACPI re
 grep -q "MGMT: REBOOTING" "$TMP/rb.console" || tail -n 20 "$TMP/rb.console" | sed 's/^/# rb: /'
 
 # ---- 3. the same guest started and stopped by vctl, from a definition ----
-mkdir -p "$VKIT_DIR/vms"
+mkdir -p -m 0700 "$VKIT_DIR" "$VKIT_DIR/vms"
 cat >"$VKIT_DIR/vms/lxc.json" <<JSON
 { "version": 1, "name": "lxc", "uuid": "5a0c1d2e-3f40-4152-8637-48596a7b8c9d", "memory": 256, "vcpus": 1,
   "boot": { "kind": "kernel", "kernel": "$VK_SANDBOX_KERNEL", "initrd": "$TMP/l2.cpio",

@@ -20,3 +20,8 @@ dist_noinst_SCRIPTS += tests/sandbox/tiny-guests-l1.sh tests/sandbox/vrun-linux.
 dist_noinst_DATA += tests/sandbox/enter-l1.sh
 tests/sandbox/tiny-guests-l1.log: vmm/vrun $(VK_GUEST_BINS)
 tests/sandbox/vrun-linux.log: vmm/vrun
+
+# CD-ROMs on AHCI: Debian's kernel drives them with its in-box modules.
+TESTS += tests/sandbox/cdrom.sh
+dist_noinst_SCRIPTS += tests/sandbox/cdrom.sh
+tests/sandbox/cdrom.log: vmm/vrun

@@ -12,8 +12,15 @@ Range/If-Range answers; files in DIR change how:
   .head-etag    HEAD answers with this ETag (the file changed after a probe)
   .bad-range    a 206 that starts at byte 0 whatever was asked
   .slow S       bodies pause S seconds halfway (two runs at once)
-The server exits after --lifetime seconds whatever happens, so a failed
-test never leaves it behind.
+Paths that misbehave about a file's size (the bytes each GET sent before the
+client hung up are appended to DIR/.sent as "PATH BYTES"):
+  /liar/NAME      HEAD announces NAME's length; GET sends NAME and then
+                  filler, with no length, until the client hangs up
+  /nolength/NAME  no length anywhere; GET sends filler until the client
+                  hangs up
+  /trickle/NAME   length 1000; GET sends one byte every 0.4 s
+Endless bodies stop at 64 MiB.  The server exits after --lifetime seconds
+whatever happens, so a failed test never leaves it behind.
 """
 import email.utils
 import hashlib
@@ -53,7 +60,51 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         if self.path.startswith("/ranged/"):
             self._ranged(head)
             return True
+        for prefix in ("/liar/", "/nolength/", "/trickle/"):
+            if self.path.startswith(prefix):
+                self._unbounded(prefix, head)
+                return True
         return False
+
+    def _unbounded(self, prefix, head):
+        data = b""
+        if prefix == "/liar/":
+            try:
+                with open(self.translate_path("/" + self.path[len(prefix):]), "rb") as f:
+                    data = f.read()
+            except OSError:
+                self.send_error(404)
+                return
+        self.send_response(200)
+        self.send_header("Last-Modified", "Mon, 01 Jan 2024 00:00:00 GMT")
+        if prefix == "/trickle/":
+            self.send_header("Content-Length", "1000")
+        elif prefix == "/liar/" and head:
+            self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.close_connection = True
+        if head:
+            return
+        sent = 0
+        try:
+            if prefix == "/trickle/":
+                while sent < 1000:
+                    self.wfile.write(b"t")
+                    self.wfile.flush()
+                    sent += 1
+                    time.sleep(0.4)
+            else:
+                self.wfile.write(data)
+                sent = len(data)
+                chunk = b"x" * 65536
+                while sent < 64 * 1024 * 1024:
+                    self.wfile.write(chunk)
+                    sent += len(chunk)
+                self.wfile.flush()
+        except OSError:
+            pass
+        with open(os.path.join(self.directory, ".sent"), "a") as f:
+            f.write("%s %d\n" % (self.path, sent))
 
     def _control(self, name):
         try:

@@ -141,7 +141,7 @@ expect_fail "--linked with --nonsparse" "exclude each other" "$VCLONE" -o elk04 
 expect_fail "virt-clone --check values" "--check takes no value" "$VCLONE" -o elk04 -n elk06 -f "$D/a.img" --check path_in_use=off
 expect_fail "stray argument" "unexpected argument" "$VCLONE" -o elk04 -n elk06 -f "$D/a.img" extra
 # A stand-in runner: what vrun's pid file names is a process called vrun.
-mkdir -p "$VKIT_DIR/run"; cp "$(command -v sleep)" "$TMP/vrun"; "$TMP/vrun" 300 & SLEEPER=$!
+mkdir -p -m 0700 "$VKIT_DIR" "$VKIT_DIR/run"; cp "$(command -v sleep)" "$TMP/vrun"; "$TMP/vrun" 300 & SLEEPER=$!
 echo $SLEEPER >"$VKIT_DIR/run/elk04.pid"
 expect_fail "running original" "is running; shut it down first" "$VCLONE" -o elk04 -n elk06 -f "$D/a.img"
 expect_fail "running original with --force, runner unreachable" "--force: cannot reach its runner to pause it" \

@@ -126,6 +126,25 @@ ok $? "console: connected, the guest's output shown"
 alive web01 && grep -q typed "$TMP/typed" && ! grep -q "$(printf '\035')" "$TMP/typed"
 ok $? "console: keys reach the guest, the escape does not; Ctrl-] d leaves it running"
 
+# A vrun whose socket accepts and never answers: vctl says so instead of
+# printing less (5 s, VK_CONTROL_TIMEOUT_MS, per call).
+"$VCTL" destroy web01 >/dev/null 2>&1
+FAKE_MUTE=1 "$VCTL" start web01 >/dev/null 2>&1
+pid=$(vpid web01)
+sock="$VKIT_DIR/run/web01.sock"
+"$VCTL" dominfo web01 >"$TMP/mute.out" 2>"$TMP/mute.err"
+rc=$?
+test $rc -eq 1 && test ! -s "$TMP/mute.out" &&
+	grep -qxF "vctl: web01: no answer from its control socket ($sock): no reply within 5000 ms" "$TMP/mute.err"
+ok $? "dominfo: no answer from the socket is an error naming it, not a missing CPU time line"
+"$VCTL" list >"$TMP/mute.out" 2>"$TMP/mute.err"
+test "$(sed -n 3p "$TMP/mute.out")" = " $pid   web01   running" &&
+	grep -qxF "vctl: web01: warning: no answer from its control socket ($sock): no reply within 5000 ms; listed as running" "$TMP/mute.err"
+ok $? "list: the VM is listed, with a warning that its state is only its pid's"
+kill "$pid"
+wait_gone web01
+"$VCTL" start web01 >/dev/null 2>&1
+
 # ---- disks: the definition only (vrun has no hot-plug) ----
 out attach-running-live "$VCTL" attach-disk web01 "$D/extra.img" vdb
 out attach-live "$VCTL" attach-disk web01 "$D/extra.img" vdb --live

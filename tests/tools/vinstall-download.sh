@@ -1,5 +1,5 @@
 #!/bin/sh
-# vinstall-download.sh - an interrupted download resumes in the next run only where the server lets it, and never splices two files.
+# vinstall-download.sh - an interrupted download resumes in the next run only where the server lets it, and never splices two files; bodies are bounded; the cache is refused where another user could plant files.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/tools/vinstall-lib.sh"
 
@@ -9,7 +9,7 @@ cd "$TMP" || exit 99
 W="$TMP/www"
 mkdir -p "$W/ranged"
 echo initrd >"$W/ranged/initrd"
-python3 "$top_srcdir/tests/tools/httpserver.py" "$W" "$TMP/port" --lifetime 150 &
+python3 "$top_srcdir/tests/tools/httpserver.py" "$W" "$TMP/port" --lifetime 240 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; rm -rf "$TMP"' EXIT
 for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do [ -s "$TMP/port" ] && break; sleep 0.25; done
@@ -118,6 +118,106 @@ test "$(grep -c 'GET /ranged/kg' "$W/.requests")" -eq 1 && cmp -s "$W/ranged/kg"
 ok $? "the file was fetched once, whole; both runs went on with it"
 test -z "$(parts kg)"
 ok $? "no .part is left"
+
+# (h) Bodies are bounded: past the announced length, or past the kind's
+# maximum when there is none, the download stops at once.
+sent() { awk -v p="$1" '$1 == p { print $2 }' "$W/.sent" | tail -n 1; }
+echo "a kernel of 35 bytes, HEAD says so" >"$W/liar-k"
+echo initrd >"$W/initrd"
+: >"$W/.sent"
+VKIT_HTTP_RETRIES=0 "$VINSTALL" --name dl --location "$URL/liar,kernel=liar-k,initrd=initrd" --network none \
+	>"$TMP/run.out" 2>&1
+grep -q "liar/liar-k: the server sent more than the 35 bytes it announced; nothing is kept" "$TMP/run.out"
+ok $? "a body longer than the announced length fails"
+echo "# the server sent $(sent /liar/liar-k) bytes before vinstall hung up"
+test "$(sent /liar/liar-k)" -lt $((32 * 1048576)) && ! ls "$C" | grep -q liar
+ok $? "as soon as it is longer: not 64 MiB later, and nothing is left in the cache"
+VKIT_DOWNLOAD_MAX_BYTES=1048576 VKIT_HTTP_RETRIES=0 "$VINSTALL" --name dl \
+	--location "$URL/nolength,kernel=endless,initrd=initrd" --network none >"$TMP/run.out" 2>&1
+grep -q "nolength/endless: the server announced no length and sent more than 1048576 bytes, the most a kernel may be" \
+	"$TMP/run.out" && test "$(sent /nolength/endless)" -lt $((32 * 1048576)) && ! ls "$C" | grep -q endless
+ok $? "no length: a kernel stops at the kind's maximum (lowered to 1 MiB for the test)"
+head -c 2097152 /dev/zero >"$W/ranged/big"
+VKIT_DOWNLOAD_MAX_BYTES=1048576 install big
+grep -q "ranged/big: the server announces 2097152 bytes, more than the 1048576 a kernel may be; not downloaded" \
+	"$TMP/run.out" && ! grep -q 'GET /ranged/big' "$W/.requests"
+ok $? "an announced length over the maximum is refused before the download"
+
+# (i) A trickle just above 1 byte/s is a stalled server (the window is
+# VKIT_HTTP_TIMEOUT, 2 s here).
+start=$(date +%s)
+VKIT_HTTP_TIMEOUT=2 VKIT_HTTP_RETRIES=0 timeout 120 "$VINSTALL" --name dl \
+	--location "$URL/trickle,kernel=slow,initrd=initrd" --network none >"$TMP/run.out" 2>&1
+took=$(($(date +%s) - start))
+grep -q "trickle/slow: timed out: less than 1024 bytes/s for 2 s (VKIT_HTTP_TIMEOUT sets the window)" "$TMP/run.out" &&
+	test $took -lt 30
+ok $? "a trickle of 2.5 bytes/s fails with a clear message (in $took s)"
+
+# (j) The cache directory: created 0700, its files 0600; refused where
+# another user could put files in it.
+echo "cached initrd" >"$W/ranged/initrd"
+VKIT_CACHE_DIR="$TMP/newcache/c" install ka
+test "$(stat -c %a "$TMP/newcache/c")" = 700 && test "$(stat -c %a "$TMP/newcache/c"/*-ka)" = 600
+ok $? "a new cache directory is 0700, its files 0600"
+mkdir -m 0777 "$TMP/open"
+VKIT_CACHE_DIR="$TMP/open" install ka
+grep -qF "cache directory $TMP/open: other users can write in it (mode 0777) and could replace our files: use a directory of your own, or chmod go-w $TMP/open (VKIT_CACHE_DIR sets another; it is created 0700)" \
+	"$TMP/run.out" && test -z "$(ls "$TMP/open")"
+ok $? "a cache directory others can write (not sticky) is refused, naming the fix"
+ln -s "$TMP/newcache/c" "$TMP/cachelink"
+VKIT_CACHE_DIR="$TMP/cachelink" install ka
+grep -qF "cache directory $TMP/cachelink is a symbolic link" "$TMP/run.out"
+ok $? "a cache directory that is a symlink is refused"
+
+# A second user, mallory, plants files (root only: useradd, setpriv).
+fnv() { python3 -c 'import sys
+h = 0xcbf29ce484222325
+for b in sys.argv[1].encode():
+    h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+print("%016x" % h)' "$1"; }
+if [ "$(id -u)" != 0 ] || ! command -v useradd >/dev/null || ! command -v setpriv >/dev/null; then
+	for c in "another user's cache directory is refused" "its planted .part symlink wrote nothing" \
+		"a planted cache entry in a sticky directory is not used" "a planted .part symlink there is not followed"; do
+		skip "$c: needs root, useradd and setpriv to act as a second user"
+	done
+else
+	MAL=vkt$$
+	useradd --system --no-create-home --shell /usr/sbin/nologin --user-group "$MAL" || exit 99
+	trap 'kill $SERVER 2>/dev/null; userdel "$MAL" 2>/dev/null; rm -rf "$TMP"' EXIT
+	mal() { setpriv --reuid="$(id -u "$MAL")" --regid="$(id -g "$MAL")" --clear-groups sh -c "$1"; }
+	chmod 711 "$TMP"
+	mkdir -m 0711 "$TMP/shared"
+	mkdir -m 1777 "$TMP/shared/pub"
+	mkdir "$TMP/shared/mal" && chown "$MAL:" "$TMP/shared/mal"
+	echo precious >"$TMP/victim"
+	chmod 666 "$TMP/victim"	# writable through a symlink by root even when protected
+	KA=$(cd "$TMP/newcache/c" && ls | grep -- '-ka$')
+	KPART="$KA.$(fnv "$URL/ranged/ka").part"
+	INI=$(cd "$TMP/newcache/c" && ls | grep -- '-initrd$')
+
+	# Her own directory: whatever she plants, it is not used.
+	mal "ln -s '$TMP/victim' '$TMP/shared/mal/$KPART' && cp '$TMP/newcache/c/$INI' '$TMP/shared/mal/$INI'"
+	VKIT_CACHE_DIR="$TMP/shared/mal" install ka
+	grep -qF "cache directory $TMP/shared/mal: belongs to uid $(id -u "$MAL"); another user could replace our files in it: use a directory of your own (VKIT_CACHE_DIR sets another; it is created 0700)" \
+		"$TMP/run.out"
+	ok $? "another user's cache directory is refused, naming it and the fix"
+	test "$(cat "$TMP/victim")" = precious
+	ok $? "its planted .part symlink wrote nothing"
+
+	# A sticky shared directory is allowed, but her files in it are not ours.
+	mal "head -c $(stat -c %s "$W/ranged/initrd") /dev/zero | tr '\\0' E >'$TMP/shared/pub/$INI'"
+	VKIT_CACHE_DIR="$TMP/shared/pub" install ka
+	grep -qF "$TMP/shared/pub/$INI: belongs to uid $(id -u "$MAL"), not to us; remove it or choose another path" \
+		"$TMP/run.out" && test ! -e "$VKIT_DIR/boot/dl/installer-initrd"
+	ok $? "a planted cache entry in a sticky directory is not used as the installer initrd"
+	rm -f "$TMP/shared/pub"/*
+	mal "ln -s '$TMP/victim' '$TMP/shared/pub/$KPART'"
+	VKIT_CACHE_DIR="$TMP/shared/pub" install ka
+	grep -qF "$TMP/shared/pub/$KPART: a symbolic link, not a cache file of ours: not followed; remove it" \
+		"$TMP/run.out" && test "$(cat "$TMP/victim")" = precious
+	ok $? "a planted .part symlink there is not followed" || { sed "s/^/# /" "$TMP/run.out"; ls -la "$TMP/shared/pub" | sed "s/^/# /"; echo "# $KPART"; }
+	userdel "$MAL"
+fi
 
 kill $SERVER 2>/dev/null
 wait $SERVER 2>/dev/null

@@ -62,11 +62,11 @@ ok $? "vrun failing is an error, and says so after the rollback"
 test ! -e "$D/f4.img" && test ! -e "$VKIT_DIR/vms/f4.json" && test ! -e "$VKIT_DIR/boot/f4"
 ok $? "vrun failing removes the disk, definition and boot files of this run"
 
-# --location: the installer files come out of the ISO; the ISO is attached read-only.
+# --location: the installer files come out of the ISO; the ISO is attached as a CD-ROM.
 run "0" --name f5 --os-variant debian12 --location "$D/debian.iso" --disk path="$D/f5.img",size=1
 grep -q -- "--kernel $VKIT_DIR/boot/f5/installer-kernel" "$FAKE_VRUN_LOG" &&
-	grep -q -- "--disk path=$D/debian.iso,format=raw,readonly=on" "$FAKE_VRUN_LOG"
-ok $? "--location: kernel extracted into boot/NAME, ISO attached read-only"
+	grep -q -- "--disk path=$D/debian.iso,format=raw,device=cdrom" "$FAKE_VRUN_LOG"
+ok $? "--location: kernel extracted into boot/NAME, ISO attached as a CD-ROM"
 grep -qx "file install.amd/vmlinuz" "$VKIT_DIR/boot/f5/installer-kernel"
 ok $? "--location: the extracted kernel is the ISO's file"
 

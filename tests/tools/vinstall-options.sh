@@ -170,7 +170,7 @@ expect_fail "windows variant refused" "use virt-install with QEMU/libvirt" base 
 expect_fail "pool refused" "no storage pools" base --disk pool=default,size=3
 
 # A name that is taken is refused before anything is created.
-mkdir -p "$VKIT_DIR/vms"
+mkdir -p -m 0700 "$VKIT_DIR" "$VKIT_DIR/vms"
 "$VINSTALL" --name taken --os-variant debian12 --location "$D/debian.iso" --print-config >"$VKIT_DIR/vms/taken.json" 2>/dev/null
 expect_fail "name in use" "a VM of that name exists already" "$VINSTALL" --name taken --os-variant debian12 --location "$D/debian.iso" --dry-run
 

@@ -168,6 +168,45 @@ static void bad_cap_and_path_are_named(void **state)
 	vk_console_log_close(&l);	/* harmless after a failed open */
 }
 
+/* Issue 12, item 4: vrun runs as root, so a symlink planted at PATH or
+ * PATH.1 must not get its target emptied and overwritten; the log is 0600. */
+static void planted_symlinks_are_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct vk_console_log l;
+	char victim[128];
+	struct stat st;
+	int fd;
+
+	snprintf(victim, sizeof(victim), "%s/victim", f->dir);
+	fd = open(victim, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "precious", 8), 8);
+	close(fd);
+	assert_int_equal(symlink(victim, f->path), 0);
+	assert_int_equal(vk_console_log_open(&l, f->path, CAP), -ELOOP);
+	assert_non_null(strstr(vk_last_error(), "symbolic link"));
+	assert_int_equal(unlink(f->path), 0);
+	assert_int_equal(symlink(victim, f->old_path), 0);
+	assert_int_equal(vk_console_log_open(&l, f->path, CAP), -ELOOP);
+	assert_non_null(strstr(vk_last_error(), f->old_path));
+	assert_int_equal(stat(victim, &st), 0);
+	assert_int_equal(st.st_size, 8);
+	assert_int_equal(unlink(f->old_path), 0);
+	assert_int_equal(unlink(victim), 0);
+	assert_int_equal(vk_console_log_open(&l, f->path, CAP), 0);
+	vk_console_log_close(&l);
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(stat(f->old_path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	/* A directory every user can write (not sticky) is refused outright. */
+	assert_int_equal(chmod(f->dir, 0777), 0);
+	assert_int_equal(vk_console_log_open(&l, f->path, CAP), -EPERM);
+	assert_non_null(strstr(vk_last_error(), "other users can write"));
+	assert_int_equal(chmod(f->dir, 0700), 0);
+}
+
 /* The thread path: bytes written to the pipe (as the UART does) are in the
  * file once the log is closed, rotation included. */
 static void thread_drains_pipe_on_close(void **state)
@@ -232,6 +271,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(exactly_full_rotates_on_next_byte, setup, teardown),
 		cmocka_unit_test_setup_teardown(open_empties_both_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_cap_and_path_are_named, setup, teardown),
+		cmocka_unit_test_setup_teardown(planted_symlinks_are_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(thread_drains_pipe_on_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(write_error_stops_logging, setup, teardown),
 	};

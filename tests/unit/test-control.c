@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -182,19 +183,22 @@ static void test_server_socketpair(void **state)
 	assert_true(read_reply(sv[0], reply, sizeof(reply)) > 0);	/* the blank line got none */
 	assert_non_null(strstr(reply, "\"calls\":3"));
 
-	/* An oversized line: one error, the rest of it skipped, and the
-	 * connection still works. */
+	/* An oversized line: one error, and the connection is closed. */
 	big = malloc(3 * VK_CONTROL_MAX_REQUEST);
 	assert_non_null(big);
 	memset(big, 'x', 3 * VK_CONTROL_MAX_REQUEST);
 	big[3 * VK_CONTROL_MAX_REQUEST - 1] = '\n';
-	assert_int_equal(write(sv[0], big, 3 * VK_CONTROL_MAX_REQUEST), 3 * VK_CONTROL_MAX_REQUEST);
+	assert_int_equal(write(sv[0], big, VK_CONTROL_MAX_REQUEST), VK_CONTROL_MAX_REQUEST);
 	free(big);
 	assert_true(read_reply(sv[0], reply, sizeof(reply)) > 0);
-	assert_non_null(strstr(reply, "request longer than"));
-	assert_int_equal(write(sv[0], "garbage\n{\"command\":\"status\"}\n", 30), 30);
-	assert_true(read_reply(sv[0], reply, sizeof(reply)) > 0);
-	assert_non_null(strstr(reply, "malformed"));
+	assert_non_null(strstr(reply, "request longer than 4095 bytes; closing the connection"));
+	assert_int_equal(read(sv[0], reply, 1), 0);
+	close(sv[0]);
+
+	/* A good request on a new connection is still answered. */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(vk_control_server_add_client(s, sv[1]), 0);
+	assert_int_equal(write(sv[0], "{\"command\":\"status\"}\n", 21), 21);
 	assert_true(read_reply(sv[0], reply, sizeof(reply)) > 0);
 	assert_non_null(strstr(reply, "\"calls\":4"));
 
@@ -236,12 +240,17 @@ static void test_server_and_client(void **state)
 		assert_string_equal(get_str(ret, "state"), "running");
 		json_object_put(ret);
 	}
-	/* One too many gets an error line and is closed. */
+	/* One more is served too: the client idle the longest (c[15], answered
+	 * first in the loop above) is told why and closed to make room. */
 	assert_int_equal(vk_control_connect(sock, 1000, &c[VK_CONTROL_MAX_CLIENTS]), 0);
-	assert_int_equal(vk_control_call_raw(c[VK_CONTROL_MAX_CLIENTS], "{\"command\":\"status\"}", 2000, &raw), 0);
-	assert_non_null(strstr(raw, "too many clients"));
-	free(raw);
+	assert_int_equal(vk_control_call(c[VK_CONTROL_MAX_CLIENTS], "status", 2000, &ret), 0);
+	json_object_put(ret);
 	vk_control_close(c[VK_CONTROL_MAX_CLIENTS]);
+	assert_int_equal(vk_control_call_raw(c[VK_CONTROL_MAX_CLIENTS - 1], "{\"command\":\"status\"}", 2000, &raw), 0);
+	assert_non_null(strstr(raw, "too many clients (16); closing the one idle the longest"));
+	free(raw);
+	vk_control_close(c[VK_CONTROL_MAX_CLIENTS - 1]);
+	c[VK_CONTROL_MAX_CLIENTS - 1] = NULL;
 
 	/* Errors reach the caller as -EREMOTEIO with the runner's message. */
 	assert_int_equal(vk_control_call(c[0], "pause", 2000, &ret), 0);
@@ -264,6 +273,59 @@ static void test_server_and_client(void **state)
 	assert_int_equal(stat(sock, &st), -1);	/* removed */
 	assert_int_equal(vk_control_connect(sock, 200, &c[0]), -ENOENT);
 	assert_non_null(strstr(vk_last_error(), "no vrun is listening"));
+}
+
+/* Sixteen connections that never send a request do not lock a tool out,
+ * and each of them is closed once it has been idle for the timeout. */
+static void test_idle_clients(void **state)
+{
+	struct vk_control_server *s;
+	struct vk_control_client *idle[VK_CONTROL_MAX_CLIENTS], *c;
+	struct json_object *ret;
+	char sock[sizeof(tmpdir) + 16], *raw;
+	struct timespec t0, t1;
+	long waited_ms;
+
+	memset(&fake, 0, sizeof(fake));
+	snprintf(sock, sizeof(sock), "%s/idle.sock", tmpdir);
+	assert_int_equal(vk_control_server_start(sock, cmds, &fake, &s), 0);
+	for (int i = 0; i < VK_CONTROL_MAX_CLIENTS; i++)
+		assert_int_equal(vk_control_connect(sock, 1000, &idle[i]), 0);
+	usleep(100000);	/* all of them accepted */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(vk_control_connect(sock, 1000, &c), 0);
+	assert_int_equal(vk_control_call(c, "pause", 2000, &ret), 0);
+	json_object_put(ret);
+	assert_int_equal(fake.pauses, 1);
+	assert_int_equal(vk_control_call(c, "status", 2000, &ret), 0);
+	assert_string_equal(get_str(ret, "state"), "paused");
+	json_object_put(ret);
+	/* The first idle one made room; it hears why when it finally asks. */
+	assert_int_equal(vk_control_call_raw(idle[0], "{\"command\":\"status\"}", 2000, &raw), 0);
+	assert_non_null(strstr(raw, "too many clients"));
+	free(raw);
+
+	/* The others are closed after VK_CONTROL_IDLE_TIMEOUT_MS, each with a
+	 * last line saying why (a blank line is no request and does not keep
+	 * idle[1] open); c, which made requests, goes the same way. */
+	assert_int_equal(vk_control_call_raw(idle[1], "", VK_CONTROL_IDLE_TIMEOUT_MS + 2000, &raw), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	waited_ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	assert_non_null(strstr(raw, "no request for 5000 ms; closing the connection"));
+	free(raw);
+	assert_true(waited_ms >= VK_CONTROL_IDLE_TIMEOUT_MS - 500);
+	for (int i = 2; i < VK_CONTROL_MAX_CLIENTS; i++) {
+		assert_int_equal(vk_control_call_raw(idle[i], "", 2000, &raw), 0);
+		assert_non_null(strstr(raw, "closing the connection"));
+		free(raw);
+	}
+	usleep(1000 * 1000);
+	assert_int_equal(vk_control_call(c, "status", 2000, &ret), -EREMOTEIO);
+	assert_non_null(strstr(vk_last_error(), "no request for"));
+	for (int i = 0; i < VK_CONTROL_MAX_CLIENTS; i++)
+		vk_control_close(idle[i]);
+	vk_control_close(c);
+	vk_control_server_stop(s);
 }
 
 static void test_stale_socket(void **state)
@@ -309,11 +371,14 @@ static void test_client_timeout_and_names(void **state)
 	peer = accept(fd, NULL, NULL);
 	assert_true(peer >= 0);
 	assert_int_equal(vk_control_call(c, "status", 200, &ret), -ETIMEDOUT);
+	assert_non_null(strstr(vk_last_error(), "no answer from its control socket ("));
+	assert_non_null(strstr(vk_last_error(), "mute.sock): no reply within 200 ms"));
 	/* A reply that is not the protocol. */
 	assert_int_equal(write(peer, "hello\n", 6), 6);
 	assert_int_equal(vk_control_call(c, "status", 1000, &ret), -EPROTO);
 	close(peer);
 	assert_int_equal(vk_control_call(c, "status", 1000, &ret), -ECONNRESET);
+	assert_non_null(strstr(vk_last_error(), "mute.sock): vrun closed the connection"));
 	vk_control_close(c);
 	close(fd);
 
@@ -365,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_server_socketpair),
 		cmocka_unit_test(test_server_and_client),
+		cmocka_unit_test(test_idle_clients),
 		cmocka_unit_test(test_stale_socket),
 		cmocka_unit_test(test_client_timeout_and_names),
 		cmocka_unit_test(test_parse_reply),

@@ -105,6 +105,34 @@ static void test_failed_add_leaves_no_slot(void **state)
 	assert_int_equal(conf1_read(e, 1, 0), 0x10441af4);
 }
 
+static void test_cdroms_share_one_ahci_controller(void **state)
+{
+	struct env *e = *state;
+	struct vk_cdrom_config bad = { .path = "/nonexistent/vkit.iso", .format = VK_IMAGE_RAW };
+	struct vk_cdrom_config cd = { .path = e->disk, .format = VK_IMAGE_RAW };
+	struct vk_disk_stats stats[4];
+	struct vk_pci_intx intx[4];
+
+	assert_true(vk_cdrom_add(e->d, &bad) < 0);		/* no controller is left behind */
+	assert_int_equal(conf1_read(e, 1, 0), 0xffffffff);
+	assert_int_equal(vk_virtio_rng_add(e->d), 0);
+	assert_int_equal(vk_cdrom_add(e->d, &cd), 0);
+	assert_true(vk_cdrom_add(e->d, &bad) < 0);
+	assert_int_equal(vk_cdrom_add(e->d, &cd), 0);
+	assert_int_equal(conf1_read(e, 2, 0), 0x29228086);	/* ICH9 AHCI */
+	assert_int_equal(conf1_read(e, 3, 0), 0xffffffff);	/* one controller for both */
+	assert_int_equal(vk_devices_intx(e->d, intx, 4), 2);
+	assert_int_equal(intx[1].slot, 2);
+	assert_int_equal(intx[1].gsi, VK_PCI_INTX_GSI(2));
+	assert_int_equal(vk_devices_disk_stats(e->d, stats, 4), 2);
+	assert_string_equal(stats[0].name, "cd0");
+	assert_string_equal(stats[1].name, "cd1");
+	assert_int_equal(stats[1].read_reqs, 0);
+	assert_int_equal(vk_devices_disk_stats(e->d, stats, 1), 2);
+	assert_int_equal(vk_devices_start(e->d), 0);
+	assert_int_equal(vk_cdrom_add(e->d, &cd), -EBUSY);
+}
+
 static void test_start_stop_and_no_add_after_start(void **state)
 {
 	struct env *e = *state;
@@ -286,6 +314,7 @@ int main(void)
 		T(test_init_registers_ports_and_window),
 		T(test_devices_take_slots_in_order),
 		T(test_failed_add_leaves_no_slot),
+		T(test_cdroms_share_one_ahci_controller),
 		T(test_start_stop_and_no_add_after_start),
 		T(test_second_device_set_conflicts),
 		T(test_host_bridge_is_i440fx),

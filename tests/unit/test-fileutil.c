@@ -1,4 +1,4 @@
-/* test-fileutil.c - atomic writes, capped reads, locks and mkdir -p. */
+/* test-fileutil.c - atomic writes, capped reads, locks, mkdir -p, and the private-file and input-file rules. */
 #include "config.h"
 #include <dirent.h>
 #include <errno.h>
@@ -155,6 +155,158 @@ static void mkdir_p(void **state)
 	assert_int_equal(vk_fsync_parent(file), 0);
 }
 
+/* A FIFO named as a disk or a definition is refused at once: nothing may
+ * wait for a writer that never comes. */
+static void input_refuses_fifo_without_blocking(void **state)
+{
+	char fifo[128], file[128], *buf = NULL;
+	int fd = -1;
+
+	snprintf(fifo, sizeof(fifo), "%s/fifo", tmpdir);
+	snprintf(file, sizeof(file), "%s/plain", tmpdir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(10);	/* a hang fails the test instead of the suite */
+	assert_int_equal(vk_open_input(fifo, O_RDONLY, VK_INPUT_REGULAR | VK_INPUT_BLOCK, "disk", &fd), -EINVAL);
+	assert_non_null(strstr(vk_last_error(), "disk "));
+	assert_non_null(strstr(vk_last_error(), "is a FIFO"));
+	assert_int_equal(vk_open_input(fifo, O_RDWR, VK_INPUT_REGULAR, "disk", &fd), -EINVAL);
+	assert_int_equal(vk_read_file(fifo, 100, &buf, NULL), -EINVAL);
+	assert_int_equal(vk_check_input(fifo, VK_INPUT_REGULAR, "kernel"), -EINVAL);
+	assert_int_equal(vk_open_input(tmpdir, O_RDONLY, VK_INPUT_REGULAR, NULL, &fd), -EINVAL);
+	assert_non_null(strstr(vk_last_error(), "is a directory"));
+	alarm(0);
+	assert_int_equal(vk_write_file_atomic(file, "x", 1, 0600), 0);
+	assert_int_equal(vk_open_input(file, O_RDONLY, VK_INPUT_REGULAR, "disk", &fd), 0);
+	/* Made blocking again for the reads that follow. */
+	assert_int_equal(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+	close(fd);
+	assert_int_equal(vk_open_input("/dev/null", O_RDONLY, VK_INPUT_REGULAR | VK_INPUT_BLOCK, "disk", &fd),
+			 -EINVAL);
+	assert_non_null(strstr(vk_last_error(), "character device"));
+}
+
+/* New private files are 0600 whatever the umask, and never made through a
+ * symlink or over an existing file. */
+static void create_private_is_0600_and_exclusive(void **state)
+{
+	char path[128], link[128], target[128];
+	struct stat st;
+	mode_t old = umask(0);
+	int fd = -1;
+
+	snprintf(path, sizeof(path), "%s/new.img", tmpdir);
+	snprintf(link, sizeof(link), "%s/planted", tmpdir);
+	snprintf(target, sizeof(target), "%s/victim", tmpdir);
+	assert_int_equal(vk_create_private(path, O_RDWR, &fd), 0);
+	close(fd);
+	umask(old);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(vk_create_private(path, O_RDWR, &fd), -EEXIST);
+	assert_non_null(strstr(vk_last_error(), "already exists"));
+	assert_int_equal(symlink(target, link), 0);	/* dangling: O_CREAT alone would follow it */
+	assert_int_equal(vk_create_private(link, O_RDWR, &fd), -EEXIST);
+	assert_int_equal(access(target, F_OK), -1);
+}
+
+/* Where someone else may have been first: a symlink, a hard link or a
+ * non-regular file is refused; our own file is narrowed to 0600 and
+ * truncated only after the checks. */
+static void open_private_refuses_planted_files(void **state)
+{
+	char path[128], target[128], hard[128];
+	struct stat st;
+	int fd = -1;
+
+	snprintf(path, sizeof(path), "%s/console.log", tmpdir);
+	snprintf(target, sizeof(target), "%s/precious", tmpdir);
+	snprintf(hard, sizeof(hard), "%s/hard", tmpdir);
+	assert_int_equal(vk_write_file_atomic(target, "keep", 4, 0644), 0);
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(vk_open_private(path, O_RDWR | O_TRUNC, &fd), -ELOOP);
+	assert_non_null(strstr(vk_last_error(), "symbolic link"));
+	assert_int_equal(stat(target, &st), 0);
+	assert_int_equal(st.st_size, 4);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(link(target, hard), 0);
+	assert_int_equal(vk_open_private(hard, O_RDWR | O_TRUNC, &fd), -EMLINK);
+	assert_int_equal(stat(target, &st), 0);
+	assert_int_equal(st.st_size, 4);
+	assert_int_equal(unlink(hard), 0);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(vk_open_private(path, O_RDWR, &fd), -EINVAL);
+	assert_int_equal(unlink(path), 0);
+	/* Ours, but readable by all: narrowed, then emptied. */
+	assert_int_equal(vk_open_private(target, O_RDWR | O_TRUNC, &fd), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(st.st_size, 0);
+	close(fd);
+}
+
+/* Someone else's file under the name we want: refused, not written (root
+ * only, since making a file of another owner needs chown). */
+static void open_private_refuses_foreign_owner(void **state)
+{
+	char path[128];
+	int fd = -1;
+
+	snprintf(path, sizeof(path), "%s/theirs.log", tmpdir);
+	assert_int_equal(vk_write_file_atomic(path, "theirs", 6, 0666), 0);
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	assert_int_equal(vk_open_private(path, O_RDWR | O_TRUNC, &fd), -EPERM);
+	assert_non_null(strstr(vk_last_error(), "belongs to uid 65534"));
+}
+
+/* A directory that others can write without the sticky bit lets them
+ * rename a symlink over our file at any time; a sticky one (/tmp) does not. */
+static void private_dir_rules(void **state)
+{
+	char dir[128], file[128];
+
+	snprintf(dir, sizeof(dir), "%s/shared", tmpdir);
+	snprintf(file, sizeof(file), "%s/x.log", dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(vk_check_private_dir(dir), 0);
+	assert_int_equal(chmod(dir, 0777), 0);
+	assert_int_equal(vk_check_parent_dir(file), -EPERM);
+	assert_non_null(strstr(vk_last_error(), "other users can write in it"));
+	assert_non_null(strstr(vk_last_error(), "chmod go-w"));
+	assert_int_equal(chmod(dir, 01777), 0);
+	assert_int_equal(vk_check_parent_dir(file), 0);
+	assert_int_equal(vk_check_private_dir(file), -ENOENT);
+}
+
+/* The same rules on descriptors already open (the download cache opens
+ * its directory once and reaches its files with openat). */
+static void private_fd_rules(void **state)
+{
+	char dir[128], file[128];
+	struct stat st;
+	int dfd, fd;
+
+	snprintf(dir, sizeof(dir), "%s/fdrules", tmpdir);
+	snprintf(file, sizeof(file), "%s/entry", dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	assert_int_equal(vk_check_private_dirfd(dfd, dir), 0);
+	assert_int_equal(chmod(dir, 0775), 0);
+	assert_int_equal(vk_check_private_dirfd(dfd, dir), -EPERM);
+	assert_non_null(strstr(vk_last_error(), "other users can write in it (mode 0775)"));
+	assert_int_equal(chmod(dir, 0700), 0);
+	fd = openat(dfd, "entry", O_RDWR | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(fchmod(fd, 0644), 0);
+	assert_int_equal(vk_check_private_fd(fd, file), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);	/* narrowed */
+	assert_int_equal(linkat(dfd, "entry", dfd, "again", 0), 0);
+	assert_int_equal(vk_check_private_fd(fd, file), -EMLINK);
+	close(fd);
+	close(dfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -164,6 +316,12 @@ int main(void)
 		cmocka_unit_test(read_cap),
 		cmocka_unit_test(lock_is_exclusive),
 		cmocka_unit_test(mkdir_p),
+		cmocka_unit_test(input_refuses_fifo_without_blocking),
+		cmocka_unit_test(create_private_is_0600_and_exclusive),
+		cmocka_unit_test(open_private_refuses_planted_files),
+		cmocka_unit_test(open_private_refuses_foreign_owner),
+		cmocka_unit_test(private_dir_rules),
+		cmocka_unit_test(private_fd_rules),
 	};
 	/* Root writes into any directory, so the permission case runs only for
 	 * other users (cmocka's TAP output reports skips as failures). */
@@ -175,6 +333,11 @@ int main(void)
 		cmocka_unit_test(lock_is_exclusive),
 		cmocka_unit_test(mkdir_p),
 		cmocka_unit_test(unwritable_dir_leaves_nothing),
+		cmocka_unit_test(input_refuses_fifo_without_blocking),
+		cmocka_unit_test(create_private_is_0600_and_exclusive),
+		cmocka_unit_test(open_private_refuses_planted_files),
+		cmocka_unit_test(private_dir_rules),
+		cmocka_unit_test(private_fd_rules),
 	};
 
 	if (geteuid() != 0)

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 
 #include "common/blockdev.h"
 #include "common/df-format.h"
+#include "common/error.h"
 #include "common/fsprobe.h"
 #include "common/partition.h"
 
@@ -77,6 +79,52 @@ static void test_human(void **state)
 	assert_string_equal(vk_df_human(1023, 1024, b, sizeof b), "1023K");
 	assert_string_equal(vk_df_human(1048575, 1024, b, sizeof b), "1.0G");
 	assert_string_equal(vk_df_human(UINT64_MAX, 65536, b, sizeof b), "1.0Y");
+}
+
+/* Figures that contradict each other are refused with what disagrees and
+ * the repair tool; a row never shows a wrapped or negative Used. */
+static void test_stat_check(void **state)
+{
+	struct vk_fs_stat good = { .bsize = 4096, .blocks = 1000, .bfree = 400, .bavail = 300, .files = 64,
+				   .ffree = 10 };
+	struct vk_fs_stat st;
+	char row[256];
+	FILE *f;
+
+	assert_int_equal(vk_fs_stat_check("ext4", &good), 0);
+	st = good;
+	st.bfree = 1234;
+	assert_int_equal(vk_fs_stat_check("xfs", &st), -EUCLEAN);
+	assert_string_equal(vk_last_error(), "xfs counters disagree (free blocks 1234 > total 1000); "
+			    "the filesystem needs xfs_repair");
+	st = good;
+	st.bavail = 1001;
+	assert_int_equal(vk_fs_stat_check("btrfs", &st), -EUCLEAN);
+	assert_non_null(strstr(vk_last_error(), "(available blocks 1001 > total 1000); the filesystem needs btrfs check"));
+	st = good;
+	st.ffree = 65;
+	assert_int_equal(vk_fs_stat_check("ext2", &st), -EUCLEAN);
+	assert_non_null(strstr(vk_last_error(), "(free inodes 65 > total 64); the filesystem needs e2fsck"));
+	st = good;
+	st.bsize = 0;
+	assert_int_equal(vk_fs_stat_check("vfat", &st), -EUCLEAN);
+	assert_non_null(strstr(vk_last_error(), "block size 0 is not a power of two"));
+	st.bsize = 3000;
+	assert_int_equal(vk_fs_stat_check("vfat", &st), -EUCLEAN);
+	st = good;
+	st.blocks = st.bfree = st.bavail = UINT64_MAX / 2;
+	assert_int_equal(vk_fs_stat_check("ext4", &st), -EUCLEAN);
+	assert_non_null(strstr(vk_last_error(), "is more than 16 EiB"));
+
+	/* An unchecked caller's bad figures still print no wrapped Used. */
+	st = good;
+	st.bfree = 1234;
+	f = fmemopen(row, sizeof row, "w");
+	assert_non_null(f);
+	vk_df_print_row(f, 0, "g", "/dev/sda", &st);
+	fclose(f);
+	assert_null(strchr(row, '-'));
+	assert_non_null(strstr(row, "4000          0       1200    0%"));
 }
 
 static void test_device_names(void **state)
@@ -257,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_ext_claiming_more_than_device),
 		cmocka_unit_test(test_vfat_overflowing_geometry),
 		cmocka_unit_test(test_read_outside_window),
+		cmocka_unit_test(test_stat_check),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,4 +1,4 @@
-/* test-pci.c - PCI host bridge and functions: config mechanism #1, BAR sizing and moves, capabilities, MSI-X, INTx. */
+/* test-pci.c - PCI host bridge and functions: config mechanism #1, BAR sizing and moves, 32-bit BARs, capabilities, MSI, MSI-X, INTx. */
 #include "config.h"
 
 #include <errno.h>
@@ -433,6 +433,95 @@ static void test_expansion_rom(void **state)
 	vk_pci_dev_free(&d);
 }
 
+/* A second function with a 32-bit BAR 5 and MSI, as AHCI has. */
+static void add_bar32_msi_dev(struct env *e, struct vk_pci_dev *d)
+{
+	vk_pci_dev_init(d, "bar32", 0x8086, 0x2922, 0x010601, 0x1af4, 0x1100);
+	assert_int_equal(vk_pci_dev_add_bar32(d, 5, 0x1000, bar_handler, e), 0);
+	assert_int_equal(vk_pci_bus_add(&e->pci, d), 0);
+	assert_int_equal(vk_pci_dev_add_msi(d), 0);
+}
+
+static void test_bar32_at_index_5_sizes_and_decodes(void **state)
+{
+	struct env *e = *state;
+	struct vk_pci_dev d;
+	uint32_t addr;
+
+	add_bar32_msi_dev(e, &d);
+	addr = conf1_read(e, 2, 0, PCI_BASE_ADDRESS_5, 4);
+	assert_int_equal(addr & 0xf, 0);		/* 32-bit, non-prefetchable memory */
+	assert_int_equal(addr % 0x1000, 0);
+	assert_true(addr >= VK_PCI_MMIO_BASE && addr < VK_PCI_MMIO_BASE + VK_PCI_MMIO_SIZE);
+	assert_int_equal(conf1_read(e, 2, 0, PCI_BASE_ADDRESS_0, 4), 0);	/* no other BARs */
+	assert_int_equal(mmio_read(e, addr + 0x24, 4), 0x42424242);
+	assert_int_equal(e->last_off, 0x24);
+	conf1_write(e, 2, PCI_COMMAND, 0, 2);
+	conf1_write(e, 2, PCI_BASE_ADDRESS_5, 0xffffffff, 4);
+	assert_int_equal(conf1_read(e, 2, 0, PCI_BASE_ADDRESS_5, 4), 0xfffff000u);
+	conf1_write(e, 2, PCI_BASE_ADDRESS_5, (uint32_t)VK_PCI_MMIO_BASE + 0x200000, 4);
+	conf1_write(e, 2, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+	assert_int_equal(mmio_read(e, VK_PCI_MMIO_BASE + 0x200000, 4), 0x42424242);
+	assert_int_equal(mmio_read(e, addr, 4), 0xffffffff);		/* moved away */
+	vk_pci_dev_free(&d);
+	e->pci.devs[2] = NULL;
+	e->pci.n_devs--;
+}
+
+static void test_bar_layout_refusals(void **state)
+{
+	struct env *e = *state;
+	struct vk_pci_dev d;
+
+	vk_pci_dev_init(&d, "bad", 1, 2, 0, 1, 2);
+	assert_int_equal(vk_pci_dev_add_bar(&d, 4, 0x1000, bar_handler, e), 0);
+	assert_int_equal(vk_pci_dev_add_bar32(&d, 5, 0x1000, bar_handler, e), -EINVAL);	/* upper half */
+	assert_int_equal(vk_pci_dev_add_bar32(&d, 4, 0x1000, bar_handler, e), -EINVAL);	/* taken */
+	assert_int_equal(vk_pci_dev_add_bar32(&d, 6, 0x1000, bar_handler, e), -EINVAL);
+	assert_int_equal(vk_pci_dev_add_bar32(&d, 3, 0x1000, bar_handler, e), 0);
+	assert_int_equal(vk_pci_dev_add_bar(&d, 2, 0x1000, bar_handler, e), -EINVAL);	/* 3 is taken */
+	vk_pci_dev_free(&d);
+}
+
+static void test_msi_capability_programs_route(void **state)
+{
+	struct env *e = *state;
+	struct vk_pci_dev d;
+	unsigned cap, next;
+	struct fake_route *r;
+
+	add_bar32_msi_dev(e, &d);
+	/* The list from the header reaches an MSI capability (64-bit, one message). */
+	for (cap = conf1_read(e, 2, 0, PCI_CAPABILITY_LIST, 1); cap; cap = next) {
+		if (conf1_read(e, 2, 0, cap, 1) == PCI_CAP_ID_MSI)
+			break;
+		next = conf1_read(e, 2, 0, cap + 1, 1);
+	}
+	assert_int_equal(cap, d.msi.cap);
+	assert_int_equal(conf1_read(e, 2, 0, cap + PCI_MSI_FLAGS, 2), PCI_MSI_FLAGS_64BIT);
+	assert_false(vk_pci_msi_enabled(&d));
+	assert_int_equal(vk_pci_msi_notify(&d), -EAGAIN);
+	r = &fake.route[d.msi.route.gsi];
+	conf1_write(e, 2, cap + PCI_MSI_ADDRESS_LO, 0xfee01003, 4);	/* bits 1:0 are reserved */
+	conf1_write(e, 2, cap + PCI_MSI_ADDRESS_HI, 0, 4);
+	conf1_write(e, 2, cap + PCI_MSI_DATA_64, 0x4041, 2);
+	assert_true(r->masked);
+	/* Multiple Message Enable does not stick: one message only. */
+	conf1_write(e, 2, cap + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE, 2);
+	assert_int_equal(conf1_read(e, 2, 0, cap + PCI_MSI_FLAGS, 2), PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_ENABLE);
+	assert_true(vk_pci_msi_enabled(&d));
+	assert_false(r->masked);
+	assert_int_equal(r->addr, 0xfee01000);
+	assert_int_equal(r->data, 0x4041);
+	assert_int_equal(vk_pci_msi_notify(&d), 0);
+	assert_int_equal(r->signals, 1);
+	conf1_write(e, 2, cap + PCI_MSI_FLAGS, 0, 2);
+	assert_true(r->masked);
+	vk_pci_dev_free(&d);
+	e->pci.devs[2] = NULL;
+	e->pci.n_devs--;
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -458,6 +547,9 @@ int main(void)
 		T(test_window_without_bar_reads_all_ones),
 		T(test_registration_conflicts_reported),
 		T(test_bad_bar_and_full_bus),
+		T(test_bar32_at_index_5_sizes_and_decodes),
+		T(test_bar_layout_refusals),
+		T(test_msi_capability_programs_route),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -498,6 +498,30 @@ static void enum_names(void **state)
 	assert_int_equal(vk_disk_cache_parse("fast", &cache), -EINVAL);
 }
 
+/* One namer for every tool: vctl called the 27th disk vdaa, vclone vd26. */
+static void disk_target_names(void **state)
+{
+	static const struct { size_t i; const char *name; } cases[] = {
+		{ 0, "vda" }, { 1, "vdb" }, { 25, "vdz" }, { 26, "vdaa" }, { 27, "vdab" },
+		{ 51, "vdaz" }, { 52, "vdba" }, { 701, "vdzz" }, { 702, "vdaaa" },
+	};
+	char name[16];
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		vk_disk_target_name("vd", cases[k].i, name, sizeof(name));
+		assert_string_equal(name, cases[k].name);
+		assert_int_equal(vk_disk_target_index("vd", name), (long)cases[k].i);
+	}
+	vk_disk_target_name("sd", 2, name, sizeof(name));
+	assert_string_equal(name, "sdc");
+	assert_int_equal(vk_disk_target_index("vd", "sdc"), -1);
+	assert_int_equal(vk_disk_target_index("vd", "vd"), -1);
+	assert_int_equal(vk_disk_target_index("vd", "vdA"), -1);
+	assert_int_equal(vk_disk_target_index("vd", "vd1"), -1);
+	assert_int_equal(vk_disk_target_index("vd", "vdaaaa"), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -521,6 +545,7 @@ int main(void)
 		cmocka_unit_test(json_bad_documents),
 		cmocka_unit_test(save_and_load),
 		cmocka_unit_test(enum_names),
+		cmocka_unit_test(disk_target_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

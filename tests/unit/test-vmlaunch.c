@@ -89,7 +89,7 @@ static void argv_from_definition(void **state)
 	assert_string_equal(s, "/bin/vrun --name web01 --kernel /boot/vmlinuz --initrd /boot/initrd.img "
 			    "--cmdline root=/dev/vda console=ttyS0 --memory 1024 --cpus 2 "
 			    "--disk path=/data/web01.qcow2,format=qcow2,serial=SER1 "
-			    "--disk path=/data/d.iso,format=raw,readonly=on "
+			    "--disk path=/data/d.iso,format=raw,device=cdrom "
 			    "--net tap=tap0,mac=52:54:00:12:34:56 --console pty");
 	free(s);
 	vk_argv_free(&a);

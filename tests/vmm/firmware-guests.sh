@@ -88,6 +88,27 @@ boot reset --disk "path=$TMP/reset.img"
 ok $((status != 2)) "a reset through port 0xCF9 exits 2 (got $status)"
 check "the resetting boot sector ran" grep -q "vkit boot sector resets" "$TMP/reset.console"
 
+# A CD-ROM on the AHCI controller in the boot order: a no-emulation El
+# Torito image (xorriso) whose boot image is boot sector B; disk A as well.
+if command -v xorriso >/dev/null 2>&1; then
+	mkdir -p "$TMP/cdtree"
+	cp "$GUESTS/mbr-b.bin" "$TMP/cdtree/boot.bin"
+	truncate -s 2048 "$TMP/cdtree/boot.bin"
+	xorriso -as mkisofs -quiet -V vkit-boot -b boot.bin -no-emul-boot -boot-load-size 4 \
+		-o "$TMP/boot.iso" "$TMP/cdtree" >/dev/null 2>&1
+	boot cdfirst -v --boot cdrom,hd --disk "path=$TMP/a.img" --cdrom "$TMP/boot.iso"
+	ok $status "--boot cdrom,hd with a disk and a CD-ROM: exit 0"
+	check "bootorder names the AHCI drive (slot 3, port 0) first" \
+		grep -q "firmware: 1: /pci@i0cf8/sata@3/drive@0/disk@0" "$TMP/cdfirst.out"
+	check "SeaBIOS boots the CD" grep -q "Booting from DVD/CD" "$TMP/cdfirst.console"
+	check "the CD's El Torito boot image ran" grep -q "vkit boot sector B" "$TMP/cdfirst.console"
+	boot cdlast --boot hd,cdrom --disk "path=$TMP/a.img" --cdrom "$TMP/boot.iso"
+	ok $status "--boot hd,cdrom: exit 0"
+	check "the disk boots first" grep -q "vkit boot sector A" "$TMP/cdlast.console"
+else
+	for i in 1 2 3 4 5 6; do skip "CD-ROM boot order: xorriso is not installed"; done
+fi
+
 # The boot menu over the serial console: ESC at the prompt, then "2" for
 # the second disk although the first comes first in the order.
 mkfifo "$TMP/keys"

@@ -17,7 +17,7 @@ RUN="$VKIT_DIR/run"
 check "--help lists --control and --no-acpi" \
 	sh -c '"$0" --help | grep -q -- "--control" && "$0" --help | grep -q -- "--no-acpi"' "$VRUN"
 expect_fail "a bad --name is refused" "../x" timeout 60 "$VRUN" --name ../x --bios "$GUESTS/count.bin"
-mkdir -p "$RUN"
+mkdir -p -m 0700 "$VKIT_DIR" "$RUN"
 # A live process called vrun owns the name busy (vk_vm_running_pid checks both).
 ln -s "$(command -v sleep)" "$TMP/vrun"
 "$TMP/vrun" 60 &
@@ -99,6 +99,43 @@ reply=$(timeout 20 "$CTL" --raw "$RUN/t1.sock" "$(head -c 5000 /dev/zero | tr '\
 ok $(echo "$reply" | grep -q 'request longer than'; echo $?) "an oversized request gets an error reply"
 ok $(test "$(ctl t1 status state)" = running; echo $?) "and the runner keeps going"
 
+# Sixteen connections that never send a request: a tool still gets its
+# answer (the one idle the longest makes room), and each idle one is
+# closed with a last line saying why (VK_CONTROL_IDLE_TIMEOUT_MS, 5 s).
+if ! command -v python3 >/dev/null; then
+	skip "16 idle connections: python3 is needed to hold them"
+	skip "the connection idle the longest made room: python3 is needed"
+	skip "idle connections closed after 5 s: python3 is needed"
+else
+python3 - "$RUN/t1.sock" "$TMP/idle" <<'PY' &
+import socket, sys, time
+conns = []
+for _ in range(16):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    conns.append(s)
+t0 = time.monotonic()
+open(sys.argv[2] + ".ready", "w").write("ready\n")
+with open(sys.argv[2], "w") as out:
+    for s in conns:
+        s.settimeout(max(0.1, t0 + 15 - time.monotonic()))
+        try:
+            line = s.makefile().readline().strip()
+        except OSError as e:
+            line = "nothing: %s" % e
+        out.write("%.1f %s\n" % (time.monotonic() - t0, line))
+PY
+idle_pid=$!
+wait_for "$TMP/idle.ready" ready 20
+ok $(test "$(ctl t1 status state)" = running; echo $?) "16 idle connections: status still answered"
+wait_exit $idle_pid 30
+sed 's/^/# idle: /' "$TMP/idle"
+ok $(test "$(grep -c 'too many clients (16); closing the one idle the longest' "$TMP/idle")" = 1; echo $?) \
+	"the connection idle the longest was closed to make room, and told why"
+ok $(test "$(awk '$0 ~ /no request for 5000 ms; closing the connection/ && $1 >= 4.5' "$TMP/idle" | wc -l)" = 15
+	echo $?) "the other 15 were closed after 5 s without a request, each told why"
+fi
+
 # The guest spins: its vCPU thread uses CPU time unless paused.
 ok $(test "$(ctl t1 pause state)" = paused; echo $?) "pause"
 ok $(test "$(ctl t1 status state)" = paused; echo $?) "status: paused"
@@ -131,7 +168,7 @@ if command -v qemu-img >/dev/null && command -v qemu-io >/dev/null; then
 	dd if=/dev/urandom of="$TMP/live.img" bs=1M count=128 2>/dev/null
 	qemu-img create -q -f qcow2 "$TMP/live.qcow2" 16M
 	qemu-io -f qcow2 -c 'write -P 0x5a 1M 64k' "$TMP/live.qcow2" >/dev/null 2>&1
-	mkdir -p "$VKIT_DIR/vms"
+	mkdir -p -m 0700 "$VKIT_DIR" "$VKIT_DIR/vms"
 	cat >"$VKIT_DIR/vms/live.json" <<JSON
 {"version":1,"name":"live","uuid":"11111111-2222-4333-8444-0000000000aa","memory":16,"vcpus":1,
  "boot":{"kind":"disk"},"nics":[],

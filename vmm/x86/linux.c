@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/fileutil.h"
 #include "vmm/x86/boot.h"
 
 #define LOADER_TYPE_UNDEFINED	0xff
@@ -37,12 +38,13 @@ struct file_map {
 static int map_file(const char *path, const char *what, struct file_map *f)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	int fd = -1, rc;
 
 	f->data = NULL;
 	f->len = 0;
-	if (fd < 0)
-		return vk_error(errno, "%s %s", what, path);
+	rc = vk_open_input(path, O_RDONLY, VK_INPUT_REGULAR, what, &fd);
+	if (rc < 0)
+		return rc;
 	if (fstat(fd, &st) < 0) {
 		rc = vk_error(errno, "%s %s", what, path);
 	} else if (!S_ISREG(st.st_mode) || st.st_size == 0) {
