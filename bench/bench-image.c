@@ -9,8 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/error.h"
-#include "common/image.h"
+#include "common/util/error.h"
+#include "common/image/image.h"
 
 #define BLOCK 4096u
 

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <dirent.h>
 #include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,20 +12,20 @@
 #include <time.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 
-#include "common/control-client.h"
-#include "common/error.h"
-#include "common/fileutil.h"
-#include "common/identity.h"
-#include "common/ids.h"
-#include "common/image.h"
-#include "common/options.h"
-#include "common/progress.h"
-#include "common/statedir.h"
-#include "common/vmdef.h"
+#include "common/vm/control-client.h"
+#include "common/util/error.h"
+#include "common/util/fileutil.h"
+#include "common/guest/identity.h"
+#include "common/util/ids.h"
+#include "common/image/image.h"
+#include "common/util/options.h"
+#include "common/util/progress.h"
+#include "common/vm/statedir.h"
+#include "common/vm/undo.h"
+#include "common/vm/vmdef.h"
 
 #define MAX_LIST 64
 
@@ -50,7 +49,6 @@ struct disk_plan {
 	char *src;
 	enum vk_image_format src_format;
 	char *stage;		/* where the copy is built before it gets its name */
-	bool published;
 };
 
 static struct {
@@ -63,8 +61,6 @@ static struct {
 } opt;
 
 static volatile sig_atomic_t interrupted;
-static int guardian_fd = -1;
-static pid_t guardian_pid;
 
 /* --force on a running original: paused (and its disks flushed) while
  * its disks are copied. */
@@ -474,157 +470,6 @@ static int check_plan(const struct vk_vm *clone, const struct disk_plan *plan)
 	return problems;
 }
 
-/*
- * The guardian: a child forked before anything is created, told through a
- * pipe what the clone creates ("F" staged files and their name prefix,
- * "P" published disks, "V" the definition) and "C" on success.  When the
- * pipe closes without "C" -- a failure, a signal, even kill -9 of vclone --
- * it removes all of it, so nothing of a failed clone remains.
- */
-static void guardian_remove_prefix(const char *prefix)
-{
-	char *copy = strdup(prefix), *dir, *base;
-	struct dirent *e;
-	DIR *d;
-
-	if (!copy)
-		return;
-	base = strrchr(copy, '/');
-	if (base) {
-		*base++ = '\0';
-		dir = *copy ? copy : "/";
-	} else {
-		base = copy;
-		dir = ".";
-	}
-	d = opendir(dir);
-	while (d && (e = readdir(d)))
-		/* The stage itself and the image layer's "STAGE.tmp.*", nothing else. */
-		if (strncmp(e->d_name, base, strlen(base)) == 0 &&
-		    (e->d_name[strlen(base)] == '\0' || e->d_name[strlen(base)] == '.')) {
-			char *p;
-
-			if (asprintf(&p, "%s/%s", dir, e->d_name) >= 0) {
-				unlink(p);
-				free(p);
-			}
-		}
-	if (d)
-		closedir(d);
-	free(copy);
-}
-
-/* "Vname/uuid": the definition vclone was writing.  Only ours goes (a
- * define that lost a race for the name must not remove the winner's),
- * and so do the atomic writer's "NAME.json.tmp.*" left by a kill. */
-static void guardian_undefine(const char *rec)
-{
-	const char *slash = strchr(rec, '/');
-	char name[VK_NAME_MAX + 1], *path = NULL, *tmp = NULL;
-	struct vk_vm *vm = NULL;
-
-	if (!slash || (size_t)(slash - rec) > VK_NAME_MAX)
-		return;
-	memcpy(name, rec, (size_t)(slash - rec));
-	name[slash - rec] = '\0';
-	if (vk_vm_lookup(name, &vm) == 0 && strcmp(vm->uuid, slash + 1) == 0)
-		vk_vm_undefine(name);
-	vk_vm_free(vm);
-	if (vk_vm_def_path(&path, name) == 0 && asprintf(&tmp, "%s.tmp", path) >= 0)
-		guardian_remove_prefix(tmp);
-	free(tmp);
-	free(path);
-}
-
-static void guardian_run(int fd)
-{
-	static char buf[1 << 16];
-	size_t len = 0;
-	ssize_t n;
-
-	signal(SIGINT, SIG_IGN);
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
-	while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += (size_t)n;
-	buf[len] = '\0';
-	const char *paused = NULL;
-
-	/* Records are NUL-terminated "Xpath"; a final "C" commits. */
-	for (size_t off = 0; off < len; off += strlen(buf + off) + 1)
-		if (strcmp(buf + off, "C") == 0 && off + 2 >= len)
-			_exit(0);
-	for (size_t off = 0; off < len; off += strlen(buf + off) + 1) {
-		const char *rec = buf + off;
-
-		if (rec[0] == 'F')
-			guardian_remove_prefix(rec + 1);
-		else if (rec[0] == 'P')
-			unlink(rec + 1);
-		else if (rec[0] == 'V')
-			guardian_undefine(rec + 1);
-		else if (rec[0] == 'U')
-			paused = rec + 1;
-		else if (rec[0] == 'u')
-			paused = NULL;
-	}
-	if (paused)	/* vclone died with the original paused */
-		vk_control_call_vm(paused, "resume", VK_CONTROL_TIMEOUT_MS, NULL);
-	_exit(0);
-}
-
-static int guardian_start(int lock_fd)
-{
-	int fds[2];
-
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return vk_error(errno, "pipe");
-	guardian_pid = fork();
-	if (guardian_pid < 0)
-		return vk_error(errno, "fork");
-	if (guardian_pid == 0) {
-		close(fds[1]);
-		(void)lock_fd;	/* inherited: the source stays locked until cleanup ends */
-		guardian_run(fds[0]);
-	}
-	close(fds[0]);
-	guardian_fd = fds[1];
-	return 0;
-}
-
-static int guardian_tell(char kind, const char *what)
-{
-	char rec[PATH_MAX + 2];
-	size_t len = (size_t)snprintf(rec, sizeof(rec), "%c%s", kind, what) + 1;
-
-	if (len > sizeof(rec))
-		return vk_errorx(ENAMETOOLONG, "%s: path too long", what);
-	if (write(guardian_fd, rec, len) != (ssize_t)len)
-		return vk_error(errno, "guardian pipe");
-	return 0;
-}
-
-/* Ends the guardian; without commit it rolls everything back before we return. */
-static void guardian_finish(bool commit)
-{
-	if (guardian_fd < 0)
-		return;
-	if (commit)
-		guardian_tell('C', "");
-	close(guardian_fd);
-	guardian_fd = -1;
-	while (waitpid(guardian_pid, NULL, 0) < 0 && errno == EINTR)
-		;
-}
-
-static int guardian_tell_definition(const struct vk_vm *clone)
-{
-	char rec[VK_NAME_MAX + VK_UUID_LEN + 2];
-
-	snprintf(rec, sizeof(rec), "%s/%s", clone->name, clone->uuid);
-	return guardian_tell('V', rec);
-}
-
 static int copy_progress(void *opaque, uint64_t done, uint64_t total)
 {
 	if (interrupted)
@@ -639,16 +484,14 @@ static int check_interrupted(void)
 	return 0;
 }
 
-static int create_disk(const struct vk_vm *clone, struct disk_plan *p, size_t d)
+static int create_disk(struct vk_undo *undo, const struct vk_vm *clone, struct disk_plan *p, size_t d)
 {
 	const char *dst = clone->disks[d].path;
 	char label[PATH_MAX + 16];
 	struct vk_progress *bar;
 	int rc;
 
-	if (asprintf(&p->stage, "%s.vclone-%d", dst, (int)getpid()) < 0)
-		return vk_error(ENOMEM, "%s", dst);
-	if ((rc = guardian_tell('F', p->stage)) < 0)
+	if ((rc = vk_undo_stage(undo, dst, &p->stage)) < 0)
 		return rc;
 	if (p->action == DISK_LINK) {
 		char *abs = realpath(p->src, NULL);
@@ -684,24 +527,15 @@ static int create_disk(const struct vk_vm *clone, struct disk_plan *p, size_t d)
 	return check_interrupted();
 }
 
-/* Give a finished copy its name; refuses to replace anything there. */
-static int publish_disk(const struct vk_vm *clone, struct disk_plan *p, size_t d)
+/* Give a finished copy its name; refuses to replace anything there.  The
+ * journal removes it only while that name is still our copy. */
+static int publish_disk(struct vk_undo *undo, const struct vk_vm *clone, const struct disk_plan *p, size_t d)
 {
-	const char *dst = clone->disks[d].path;
-	int rc;
-
-	if (link(p->stage, dst) < 0)
-		return vk_error(errno, "%s", dst);
-	/* Named only once it is ours, so a rollback never removes another's file. */
-	if ((rc = guardian_tell('P', dst)) < 0)
-		return rc;
-	p->published = true;
-	unlink(p->stage);
-	return 0;
+	return vk_undo_publish(undo, p->stage, clone->disks[d].path);
 }
 
 /* The staged copies and overlays get the clone's identity before they are
- * published (common/identity.h). */
+ * published (common/guest/identity.h). */
 static int reset_identity(const struct vk_vm *clone, const struct disk_plan *plan)
 {
 	const char **disks = calloc(clone->n_disks + 1, sizeof(*disks));
@@ -778,8 +612,8 @@ out:
 
 /* --force: pause the running original through its control socket; vrun
  * answers once its vCPUs are parked and its disks flushed, so the files
- * are complete until the resume.  The guardian learns of it first. */
-static int pause_original(const char *name)
+ * are complete until the resume.  The journal learns of it first. */
+static int pause_original(struct vk_undo *undo, const char *name)
 {
 	struct json_object *r = NULL, *flushed;
 	int rc;
@@ -787,7 +621,7 @@ static int pause_original(const char *name)
 	rc = vk_control_connect_vm(name, VK_CONTROL_TIMEOUT_MS, &paused_vm);
 	if (rc < 0)
 		return vk_error_prefix(rc, "--force: cannot reach its runner to pause it");
-	if ((rc = guardian_tell('U', name)) < 0)
+	if ((rc = vk_undo_paused(undo, name)) < 0)
 		return rc;
 	rc = vk_control_call(paused_vm, "pause", PAUSE_TIMEOUT_MS, &r);
 	if (rc < 0)
@@ -799,7 +633,7 @@ static int pause_original(const char *name)
 	return rc;
 }
 
-static int resume_original(const char *name)
+static int resume_original(struct vk_undo *undo, const char *name)
 {
 	struct json_object *r = NULL;
 	int rc;
@@ -812,23 +646,26 @@ static int resume_original(const char *name)
 	paused_vm = NULL;
 	if (rc < 0)
 		return vk_error_prefix(rc, "%s: resume after the copy", name);
-	return guardian_tell('u', name);
+	return vk_undo_resumed(undo, name);
 }
 
-static int do_clone(struct vk_vm *orig, struct vk_vm *clone, struct disk_plan *plan, int lock_fd,
-		    bool pause)
+static int do_clone(struct vk_vm *orig, struct vk_vm *clone, struct disk_plan *plan, bool pause)
 {
+	struct vk_undo *undo = NULL;
 	int rc, rc2;
 
-	if ((rc = guardian_start(lock_fd)) < 0)
+	/* Begun while the source is locked: the guardian keeps the lock until
+	 * its rollback has ended. */
+	if ((rc = vk_undo_begin(&undo)) < 0)
 		return rc;
-	if (pause)
-		rc = pause_original(orig->name);
+	rc = vk_undo_claim(undo, clone->name);
+	if (rc == 0 && pause)
+		rc = pause_original(undo, orig->name);
 	for (size_t d = 0; d < clone->n_disks && rc == 0; d++)
 		if (plan[d].action == DISK_COPY || plan[d].action == DISK_LINK)
-			rc = create_disk(clone, &plan[d], d);
+			rc = create_disk(undo, clone, &plan[d], d);
 	/* The copies are complete: the original runs on while the rest is done. */
-	rc2 = resume_original(orig->name);
+	rc2 = resume_original(undo, orig->name);
 	if (rc == 0)
 		rc = rc2;
 	else if (rc2 < 0)
@@ -843,15 +680,18 @@ static int do_clone(struct vk_vm *orig, struct vk_vm *clone, struct disk_plan *p
 				rc = vk_errorx(EEXIST, "%s: appeared while copying; not replaced",
 					       clone->disks[d].path);
 			else
-				rc = publish_disk(clone, &plan[d], d);
+				rc = publish_disk(undo, clone, &plan[d], d);
 		}
 	if (rc == 0)
 		rc = check_interrupted();
-	if (rc == 0 && (rc = guardian_tell_definition(clone)) == 0)
+	if (rc == 0 && (rc = vk_undo_definition(undo, clone)) == 0)
 		rc = vk_vm_define(clone, false);
 	if (rc == 0)
 		rc = check_interrupted();
-	guardian_finish(rc == 0);
+	if (rc == 0)
+		vk_undo_commit(undo);
+	else
+		vk_undo_rollback(undo);
 	return rc;
 }
 
@@ -958,7 +798,7 @@ int main(int argc, char **argv)
 		free(json);
 		goto out;
 	}
-	rc = do_clone(orig, clone, plan, lock_fd, running);
+	rc = do_clone(orig, clone, plan, running);
 	if (rc < 0) {
 		vk_report_object(clone->name);
 		goto out;

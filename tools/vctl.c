@@ -17,14 +17,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/console-relay.h"
-#include "common/control-client.h"
-#include "common/error.h"
-#include "common/image.h"
-#include "common/options.h"
-#include "common/statedir.h"
-#include "common/vmdef.h"
-#include "common/vmlaunch.h"
+#include "common/vm/console-relay.h"
+#include "common/vm/control-client.h"
+#include "common/util/error.h"
+#include "common/image/image.h"
+#include "common/util/options.h"
+#include "common/vm/statedir.h"
+#include "common/vm/vmdef.h"
+#include "common/vm/vmlaunch.h"
 
 #define TICK_MS			100
 /* vrun opens its socket once the vCPUs run, well within this on any host;

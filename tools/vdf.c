@@ -10,17 +10,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/blockdev.h"
-#include "common/df-format.h"
-#include "common/error.h"
-#include "common/fileutil.h"
-#include "common/fsprobe.h"
-#include "common/guestfs-dl.h"
-#include "common/image.h"
-#include "common/options.h"
-#include "common/partition.h"
-#include "common/statedir.h"
-#include "common/vmdef.h"
+#include "common/image/blockdev.h"
+#include "common/fs/df-format.h"
+#include "common/util/error.h"
+#include "common/util/fileutil.h"
+#include "common/fs/fsprobe.h"
+#include "common/fs/guestfs-dl.h"
+#include "common/image/image.h"
+#include "common/util/options.h"
+#include "common/fs/partition.h"
+#include "common/vm/statedir.h"
+#include "common/vm/vmdef.h"
 
 enum engine { ENGINE_AUTO = 0, ENGINE_FAST, ENGINE_GUESTFS };
 

@@ -20,22 +20,23 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/bootinspect.h"
-#include "common/bootorder.h"
-#include "common/download.h"
-#include "common/error.h"
-#include "common/fileutil.h"
-#include "common/ids.h"
-#include "common/image.h"
-#include "common/media.h"
-#include "common/options.h"
-#include "common/osvariant.h"
-#include "common/size.h"
-#include "common/statedir.h"
-#include "common/subopt.h"
-#include "common/vmdef.h"
-#include "common/vmlaunch.h"
-#include "common/console-relay.h"
+#include "common/guest/bootinspect.h"
+#include "common/vm/bootorder.h"
+#include "common/media/download.h"
+#include "common/util/error.h"
+#include "common/util/fileutil.h"
+#include "common/util/ids.h"
+#include "common/image/image.h"
+#include "common/media/media.h"
+#include "common/util/options.h"
+#include "common/media/osvariant.h"
+#include "common/util/size.h"
+#include "common/vm/statedir.h"
+#include "common/util/subopt.h"
+#include "common/vm/undo.h"
+#include "common/vm/vmdef.h"
+#include "common/vm/vmlaunch.h"
+#include "common/vm/console-relay.h"
 
 #define MAX_REFUSALS 16
 
@@ -1465,51 +1466,35 @@ static void print_plan(const struct plan *p)
 
 /* --- the real run --------------------------------------------------- */
 
-struct created {
-	char *paths[40];
-	size_t n;
-	bool defined;
-	bool boot_dir;
-};
-
-static void created_add(struct created *c, const char *path)
+/* Ends the run's undo journal: what it created is kept (the guest ran, or
+ * there was nothing to undo) or removed again. */
+static void journal_end(struct vk_undo **undo, bool keep)
 {
-	if (c->n < sizeof(c->paths) / sizeof(c->paths[0]))
-		c->paths[c->n++] = strdup(path);
+	if (!*undo)
+		return;
+	if (keep)
+		vk_undo_commit(*undo);
+	else
+		vk_undo_rollback(*undo);
+	*undo = NULL;
 }
 
-/* Step 5: a failure before the guest starts removes what this run made. */
-static void rollback(struct created *c, const struct plan *p)
+/* Ctrl-C, SIGTERM or SIGHUP before the guest starts: the journal undoes
+ * this run, then vinstall dies of the signal (after, it only dies). */
+static void die_undone_on(int sig)
 {
-	char reason[VK_ERRMSG_MAX];
-	size_t i;
+	struct sigaction sa = { .sa_handler = vk_undo_die_of_signal };
 
-	/* Undoing must not replace the message that says why. */
-	snprintf(reason, sizeof(reason), "%s", vk_last_error());
-
-	for (i = c->n; i-- > 0;) {
-		if (c->paths[i] && unlink(c->paths[i]) < 0 && errno != ENOENT)
-			fprintf(stderr, "vinstall: rollback: %s: %s\n", c->paths[i], strerror(errno));
-		free(c->paths[i]);
-	}
-	c->n = 0;
-	if (c->defined)
-		vk_vm_undefine(p->vm->name);
-	if (c->boot_dir)
-		rmdir(p->boot_dir);
-	vk_errorx(EIO, "%s", reason);
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGINT);
+	sigaddset(&sa.sa_mask, SIGTERM);
+	sigaddset(&sa.sa_mask, SIGHUP);
+	sigaction(sig, &sa, NULL);
 }
 
-static void created_forget(struct created *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->n; i++)
-		free(c->paths[i]);
-	c->n = 0;
-}
-
-static int create_disks(const struct plan *p, struct created *c)
+/* Each disk is built under a name of this run's own and then named,
+ * never over a file that appeared meanwhile. */
+static int create_disks(const struct plan *p, struct vk_undo *undo)
 {
 	size_t i;
 	int rc = 0;
@@ -1517,9 +1502,10 @@ static int create_disks(const struct plan *p, struct created *c)
 	for (i = 0; i < p->n_disks && rc == 0; i++) {
 		const struct planned_disk *d = &p->disks[i];
 		struct vk_image_create_opts co = {
-			.path = d->disk.path, .format = d->disk.format, .size = d->size,
+			.format = d->disk.format, .size = d->size,
 			.prealloc = d->sparse ? VK_PREALLOC_OFF : VK_PREALLOC_FULL,
 		};
+		char *stage = NULL;
 
 		if (!d->create)
 			continue;
@@ -1527,12 +1513,32 @@ static int create_disks(const struct plan *p, struct created *c)
 			co.backing_file = d->backing;
 			co.backing_format = d->backing_format;
 		}
-		rc = vk_image_create(&co);
+		rc = vk_undo_stage(undo, d->disk.path, &stage);
+		if (rc == 0) {
+			co.path = stage;
+			rc = vk_image_create(&co);
+		}
+		if (rc == 0)
+			rc = vk_undo_publish(undo, stage, d->disk.path);
+		free(stage);
 		if (rc < 0)
 			return vk_error_prefix(rc, "creating disk %s", d->disk.path);
-		created_add(c, d->disk.path);
 	}
 	return rc;
+}
+
+/*
+ * boot/NAME/, made by this run, goes at a rollback with everything in it.
+ * One left by an earlier VM of this name (a definition removed by hand)
+ * is not ours: only the files this run writes into it are recorded.
+ */
+static int journal_boot_dir(const struct plan *p, struct vk_undo *undo, const char *const *files)
+{
+	int rc = vk_undo_mkdir(undo, p->boot_dir, VK_MODE_PRIVATE_DIR);
+
+	for (; rc == 0 && *files; files++)
+		rc = vk_undo_prefix(undo, *files);
+	return rc < 0 ? rc : 0;
 }
 
 static int copy_host_file(const char *src, const char *dest)
@@ -1549,32 +1555,26 @@ static int copy_host_file(const char *src, const char *dest)
 	return rc;
 }
 
-static int fetch_installer(const struct plan *p, struct created *c)
+static int fetch_installer(const struct plan *p, struct vk_undo *undo)
 {
 	const struct vk_boot *b = &p->vm->boot;
+	const char *files[] = { b->kernel, b->initrd, NULL };
 	int rc;
 
-	if (mkdir(p->boot_dir, VK_MODE_PRIVATE_DIR) == 0)
-		c->boot_dir = true;
-	else if (errno != EEXIST)
-		return vk_error(errno, "%s", p->boot_dir);
+	rc = journal_boot_dir(p, undo, files);
+	if (rc < 0)
+		return rc;
 	if (p->kind == INSTALL_LOCATION) {
 		rc = vk_media_fetch(p->media, p->media_kernel, b->kernel, VK_DOWNLOAD_KERNEL, vk_quiet);
-		if (rc < 0)
-			return rc;
-		created_add(c, b->kernel);
-		rc = vk_media_fetch(p->media, p->media_initrd, b->initrd, VK_DOWNLOAD_INITRD, vk_quiet);
+		if (rc == 0)
+			rc = vk_media_fetch(p->media, p->media_initrd, b->initrd, VK_DOWNLOAD_INITRD, vk_quiet);
 	} else {
 		rc = copy_host_file(p->kernel_src, b->kernel);
-		if (rc < 0)
-			return rc;
-		created_add(c, b->kernel);
-		rc = b->initrd ? copy_host_file(p->initrd_src, b->initrd) : 0;
+		if (rc == 0 && b->initrd)
+			rc = copy_host_file(p->initrd_src, b->initrd);
 	}
 	if (rc < 0)
 		return rc;
-	if (b->initrd)
-		created_add(c, b->initrd);
 	if (opt.injects) {
 		size_t n = 0;
 
@@ -1638,9 +1638,12 @@ static int64_t minute_ms(void)
 /*
  * Run vrun for the definition and watch it until it exits, --wait runs out
  * or the user detaches; in the last two cases it is left running.  Returns
- * 0 with w filled in, or -errno when vrun could not be started.
+ * 0 with w filled in, or -errno when vrun could not be started.  With an
+ * undo journal (*undo), vrun is recorded so that a rollback stops it, and
+ * the journal is committed once the guest has started: from then on
+ * nothing of the VM is removed.
  */
-static int run_vrun(const struct plan *p, const char *vrun, struct vrun_watch *w)
+static int run_vrun(const struct plan *p, const char *vrun, struct vrun_watch *w, struct vk_undo **undo)
 {
 	bool attach = console_attached(p), raw = false, had_sock;
 	struct vk_console_relay r;
@@ -1668,6 +1671,12 @@ static int run_vrun(const struct plan *p, const char *vrun, struct vrun_watch *w
 		rc = vk_vrun_spawn(&a, w->msgs, &w->pid, &msg_fd);
 	if (rc < 0)
 		goto out;
+	if (*undo && (rc = vk_undo_process(*undo, w->pid)) < 0) {
+		/* Unrecorded, it could outlive the rollback of its disks. */
+		kill(w->pid, SIGKILL);
+		waitpid(w->pid, NULL, 0);
+		goto out;
+	}
 	t0 = now_ms();
 	if (p->wait_minutes >= 0)
 		deadline = t0 + p->wait_minutes * minute_ms();
@@ -1680,8 +1689,8 @@ static int run_vrun(const struct plan *p, const char *vrun, struct vrun_watch *w
 		vk_relay_pollfds(&r, fds);
 		poll(fds, 2, WATCH_TICK_MS);
 		vk_vrun_relay_messages(msg_fd, STDERR_FILENO, raw, w->pty, sizeof(w->pty));
-		if (!w->started)
-			w->started = vk_vrun_socket_is_new(w->sock, &before, had_sock);
+		if (!w->started && (w->started = vk_vrun_socket_is_new(w->sock, &before, had_sock)))
+			journal_end(undo, true);
 		if (attach && r.con_fd == -1 && w->pty[0] && vk_relay_open(&r, w->pty) < 0)
 			r.con_fd = -2;	/* as good as closed: the guest runs unseen */
 		vk_relay_step(&r, fds);
@@ -1847,9 +1856,9 @@ static void print_start_command(const struct plan *p, const char *vrun)
 static int run_install(struct plan *p)
 {
 	struct vrun_watch w = { .pid = 0 };
-	struct created c = { .n = 0 };
+	struct vk_undo *undo = NULL;
+	char *vrun = NULL, *installed[3] = { NULL };
 	const char *state;
-	char *vrun = NULL;
 	int rc;
 
 	rc = plan_check_host(p);
@@ -1861,27 +1870,33 @@ static int run_install(struct plan *p)
 	rc = vk_state_dir(&state);
 	if (rc < 0)
 		goto out;
-	rc = create_disks(p, &c);
-	if (rc == 0 && (p->kind != INSTALL_IMPORT || p->kernel_src))
-		rc = fetch_installer(p, &c);
-	if (rc == 0 && p->kind == INSTALL_IMPORT && !p->kernel_src && !p->firmware_boot) {
-		if (mkdir(p->boot_dir, VK_MODE_PRIVATE_DIR) == 0)
-			c.boot_dir = true;
-		rc = switch_to_installed(p, false);
-		if (rc == 0) {
-			created_add(&c, p->vm->boot.kernel);
-			if (p->vm->boot.initrd)
-				created_add(&c, p->vm->boot.initrd);
-		}
-	}
-	if (rc == 0) {
-		rc = vk_vm_define(p->vm, false);
-		c.defined = rc == 0;
-	}
-	if (rc < 0) {
-		rollback(&c, p);
+	die_undone_on(SIGINT);
+	die_undone_on(SIGTERM);
+	die_undone_on(SIGHUP);
+	/* Journaled from here: a failure, a signal or kill -9 until the guest
+	 * starts removes what this run created.  The name is claimed first. */
+	rc = vk_undo_begin(&undo);
+	if (rc < 0)
 		goto out;
+	rc = vk_undo_claim(undo, p->vm->name);
+	if (rc == 0)
+		rc = create_disks(p, undo);
+	if (rc == 0 && (p->kind != INSTALL_IMPORT || p->kernel_src))
+		rc = fetch_installer(p, undo);
+	if (rc == 0 && p->kind == INSTALL_IMPORT && !p->kernel_src && !p->firmware_boot) {
+		/* Where the installed system's kernel and initrd are copied. */
+		if (asprintf(&installed[0], "%s/kernel", p->boot_dir) < 0 ||
+		    asprintf(&installed[1], "%s/initrd", p->boot_dir) < 0)
+			rc = vk_error(ENOMEM, "%s", p->boot_dir);
+		if (rc == 0)
+			rc = journal_boot_dir(p, undo, (const char *const *)installed);
+		if (rc == 0)
+			rc = switch_to_installed(p, false);
 	}
+	if (rc == 0 && (rc = vk_undo_definition(undo, p->vm)) == 0)
+		rc = vk_vm_define(p->vm, false);
+	if (rc < 0)
+		goto out;
 	if (!vk_quiet)
 		fprintf(stderr, "Starting install of %s...\n", p->vm->name);
 	if (opt.noautoconsole && p->wait_minutes < 0 && !opt.wait) {
@@ -1891,7 +1906,6 @@ static int run_install(struct plan *p)
 
 		if (pid < 0) {
 			rc = vk_error(errno, "fork");
-			rollback(&c, p);
 			goto out;
 		}
 		if (pid > 0) {
@@ -1900,19 +1914,19 @@ static int run_install(struct plan *p)
 			       "vrun's messages, with the name of its console's pty, go to %s/log/%s.vrun.log; "
 			       "its control socket is %s/run/%s.sock (docs/control.md).\n",
 			       (int)pid, state, p->vm->name, state, p->vm->name);
-			created_forget(&c);
+			/* The supervisor holds the journal now. */
+			vk_undo_detach(undo);
+			undo = NULL;
 			goto out;
 		}
 		setsid();
 	}
-	rc = run_vrun(p, vrun, &w);
-	if (rc < 0) {
-		rollback(&c, p);
+	rc = run_vrun(p, vrun, &w, &undo);
+	if (rc < 0)
 		goto out;
-	}
 	if (!w.exited) {
 		/* The guest runs on; nothing of it may be removed now. */
-		created_forget(&c);
+		journal_end(&undo, true);
 		report_left_running(p, &w, p->kind != INSTALL_IMPORT);
 		if (w.expired && p->wait_minutes > 0)
 			rc = vk_errorx(ETIMEDOUT, "%s: the install did not end within the --wait time (%d min); "
@@ -1920,7 +1934,7 @@ static int run_install(struct plan *p)
 		goto out;
 	}
 	if (w.quit) {
-		created_forget(&c);
+		journal_end(&undo, true);
 		rc = vk_errorx(ECANCELED, "%s: stopped from the console (Ctrl-] q); it is defined and stopped, "
 			       "its disks are kept%s", p->vm->name,
 			       p->kind == INSTALL_IMPORT ? "" : " (it still boots the installer)");
@@ -1928,8 +1942,8 @@ static int run_install(struct plan *p)
 	}
 	if (w.status == VK_VRUN_EXIT_ERROR || w.status == 127 || w.status < 0) {
 		if (w.started) {
-			/* Whatever the guest wrote is the user's now. */
-			created_forget(&c);
+			/* Whatever the guest wrote is the user's now (committed
+			 * when it started). */
 			rc = vk_errorx(EIO, "%s: vrun failed after the guest started (see its message above); "
 				       "it is defined and stopped, its disks are kept", p->vm->name);
 			goto out;
@@ -1944,10 +1958,9 @@ static int run_install(struct plan *p)
 			vk_errorx(EIO, "%s: vrun failed (see its message above); removed what this run created",
 				  p->vm->name);
 		rc = -EIO;
-		rollback(&c, p);
 		goto out;
 	}
-	created_forget(&c);
+	journal_end(&undo, true);
 	if (p->kind == INSTALL_IMPORT)
 		goto out;
 	if (w.status != VK_VRUN_EXIT_REBOOT && w.status != VK_VRUN_EXIT_POWEROFF) {
@@ -1977,7 +1990,7 @@ static int run_install(struct plan *p)
 	if (!vk_quiet)
 		fprintf(stderr, "Install finished; booting %s from its disk...\n", p->vm->name);
 	vrun_watch_free(&w);
-	rc = run_vrun(p, vrun, &w);
+	rc = run_vrun(p, vrun, &w, &undo);
 	if (rc < 0)
 		goto out;
 	if (!w.exited) {
@@ -1993,7 +2006,11 @@ static int run_install(struct plan *p)
 		rc = vk_errorx(EIO, "%s: the installed system did not run (vrun failed)", p->vm->name);
 	}
 out:
+	/* Still open here only after a failure before the guest started. */
+	journal_end(&undo, false);
 	vrun_watch_free(&w);
+	free(installed[0]);
+	free(installed[1]);
 	free(vrun);
 	return rc;
 }

@@ -9,6 +9,10 @@ TESTS += tests/tools/vinstall-options.sh tests/tools/vinstall-media.sh tests/too
 	tests/tools/vinstall-virtinst.sh tests/tools/vinstall-download.sh
 dist_noinst_SCRIPTS += tests/tools/vinstall-options.sh tests/tools/vinstall-media.sh tests/tools/vinstall-download.sh \
 	tests/tools/vinstall-flow.sh tests/tools/vinstall-virtinst.sh tests/tools/vinstall-lib.sh tests/tools/httpserver.py scripts/demo
+
+# Interrupted and concurrent runs (docs/vinstall.md, "Losing nothing"): about 35 s and 20 s.
+TESTS += tests/tools/vinstall-undo.sh tests/tools/vinstall-race.sh
+dist_noinst_SCRIPTS += tests/tools/vinstall-undo.sh tests/tools/vinstall-race.sh
 EXTRA_DIST += tests/expected/vinstall
 
 # End to end in the nested sandbox (two L2 boots): skips when run-l1.sh

@@ -15,12 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/control-client.h"
-#include "common/error.h"
-#include "common/ids.h"
-#include "common/options.h"
-#include "common/statedir.h"
-#include "common/vmstats.h"
+#include "common/vm/control-client.h"
+#include "common/util/error.h"
+#include "common/util/ids.h"
+#include "common/util/options.h"
+#include "common/vm/statedir.h"
+#include "common/vm/vmstats.h"
 
 /* A runner that has not answered in a second is skipped for this
  * refresh: one stuck VM must not freeze the others' figures. */

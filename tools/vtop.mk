@@ -2,15 +2,6 @@
 # vtop: virt-top's view of the running VMs, over vrun's control socket
 # (docs/control.md).
 
-# Stats replies into totals and rates: pure, so it lives in the library
-# with its own unit test.
-common_libvkit_a_SOURCES += common/vmstats.c common/vmstats.h
-check_PROGRAMS += tests/unit/test-vmstats
-TESTS += tests/unit/test-vmstats
-tests_unit_test_vmstats_SOURCES = tests/unit/test-vmstats.c
-tests_unit_test_vmstats_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_vmstats_LDADD = $(UNIT_LIBS)
-
 bin_PROGRAMS += tools/vtop
 tools_vtop_SOURCES = tools/vtop.c
 tools_vtop_CFLAGS = $(VKIT_CFLAGS) $(NCURSES_CFLAGS)

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 #include "vmm/bus.h"
 
 int vk_bus_register(struct vk_bus *bus, uint64_t base, uint64_t len,

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/error.h"
-#include "common/fileutil.h"
+#include "common/util/error.h"
+#include "common/util/fileutil.h"
 #include "vmm/console-log.h"
 #include "vmm/seccomp.h"
 

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/error.h"
-#include "common/size.h"
-#include "common/subopt.h"
+#include "common/util/error.h"
+#include "common/util/size.h"
+#include "common/util/subopt.h"
 #include "vmm/console.h"
 
 static int open_pty(struct vk_console *c)

@@ -19,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/control-client.h"
-#include "common/error.h"
+#include "common/vm/control-client.h"
+#include "common/util/error.h"
 #include "vmm/control.h"
 
 #define CONTROL_BACKLOG		VK_CONTROL_MAX_CLIENTS

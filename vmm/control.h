@@ -9,7 +9,7 @@
 /*
  * The server knows the protocol, not the machine: it is given a table of
  * commands, each filling a reply object or returning -errno with a message
- * recorded (common/error.h).  Commands run on the server's own thread, one
+ * recorded (common/util/error.h).  Commands run on the server's own thread, one
  * at a time.  Unit tests drive it without KVM.
  */
 struct vk_control_command {

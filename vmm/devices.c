@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 #include "vmm/devices.h"
 #include "vmm/devices/ahci.h"
 #include "vmm/pci.h"

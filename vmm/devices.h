@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/bootorder.h"
-#include "common/image.h"
+#include "common/image/image.h"
+#include "common/vm/bootorder.h"
 #include "vmm/bus.h"
 #include "vmm/guest-memory.h"
 

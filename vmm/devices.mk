@@ -1,7 +1,7 @@
 # vmm/devices.mk - build fragment (see Makefile.am); owned by the virtio (device models) area
 #
 # vmm/libvkdev.a: PCI and virtio device models, linked into vrun after
-# vmm/ objects and before $(VKIT_LIBS) (it uses common/image.h and ids.h).
+# vmm/ objects and before $(VKIT_LIBS) (it uses common/image/image.h and ids.h).
 noinst_LIBRARIES += vmm/libvkdev.a
 vmm_libvkdev_a_CFLAGS = $(VKIT_CFLAGS)
 vmm_libvkdev_a_SOURCES = vmm/devices.c vmm/devices.h \
@@ -49,7 +49,7 @@ tests_unit_test_virtio_net_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_virtio_net_LDADD = $(DEVICE_TEST_LIBS)
 
 # The ATAPI drive alone, on the real image layer (its open refuses symlinks
-# and FIFOs through common/image.c).
+# and FIFOs through common/image/image.c).
 tests_unit_test_atapi_SOURCES = tests/unit/test-atapi.c tests/unit/cd-image.h
 tests_unit_test_atapi_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_atapi_LDADD = vmm/libvkdev.a $(UNIT_LIBS)

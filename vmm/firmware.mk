@@ -15,8 +15,8 @@ tests_unit_test_fw_cfg_LDADD = vmm/libvmm.a $(UNIT_LIBS)
 # The i440FX/PIIX3 identities on the PCI bus (vmm/devices.h).
 vmm_libvkdev_a_SOURCES += vmm/pc-chipset.c
 
-# The boot order, shared by vrun and the tools (common/bootorder.h).
-common_libvkit_a_SOURCES += common/bootorder.c common/bootorder.h
+# The boot order, shared by vrun and the tools (common/vm/bootorder.h).
+common_libvkit_a_SOURCES += common/vm/bootorder.c common/vm/bootorder.h
 check_PROGRAMS += tests/unit/test-bootorder
 TESTS += tests/unit/test-bootorder
 tests_unit_test_bootorder_CFLAGS = $(UNIT_CFLAGS)

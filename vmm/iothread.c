@@ -9,7 +9,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 #include "vmm/iothread.h"
 
 #define STOP_TAG UINT32_MAX

@@ -9,11 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/control-client.h"
-#include "common/error.h"
-#include "common/fileutil.h"
-#include "common/ids.h"
-#include "common/statedir.h"
+#include "common/vm/control-client.h"
+#include "common/util/error.h"
+#include "common/util/fileutil.h"
+#include "common/util/ids.h"
+#include "common/vm/statedir.h"
 #include "vmm/devices.h"
 #include "vmm/devices/acpi-pm.h"
 #include "vmm/machine.h"

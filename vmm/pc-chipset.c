@@ -3,7 +3,7 @@
 
 #include <errno.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 #include "vmm/pci.h"
 
 /*

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 #include "vmm/privdrop.h"
 
 static int lookup_passwd(const char *user, struct passwd *pw, char *buf, size_t size)

@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 #include "vmm/tap.h"
 
 int vk_tap_open(const char *name, char ifname[IFNAMSIZ], int *fd_out)

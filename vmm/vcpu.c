@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 #include "vmm/machine.h"
 #include "vmm/seccomp.h"
 #include "vmm/x86/cpu.h"

@@ -4,9 +4,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/image.h"
-#include "common/subopt.h"
+#include "common/util/error.h"
+#include "common/image/image.h"
+#include "common/util/subopt.h"
 #include "vmm/vrun-devices.h"
 
 static const char *const disk_keys[] = { "path", "format", "readonly", "serial", "device", NULL };

@@ -14,9 +14,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "common/bootorder.h"
-#include "common/error.h"
-#include "common/options.h"
+#include "common/util/error.h"
+#include "common/util/options.h"
+#include "common/vm/bootorder.h"
 #include "vmm/console.h"
 #include "vmm/devices/acpi-pm.h"
 #include "vmm/devices/legacy.h"

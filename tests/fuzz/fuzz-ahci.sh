@@ -8,7 +8,7 @@ fuzz_require
 s=$top_srcdir
 fuzz_build fuzz-ahci \
 	"$s/tests/fuzz/fuzz-ahci.c" "$s/vmm/devices/ahci.c" "$s/vmm/devices/atapi.c" \
-	"$s/vmm/pci.c" "$s/vmm/iothread.c" "$s/common/error.c" \
+	"$s/vmm/pci.c" "$s/vmm/iothread.c" "$s/common/util/error.c" \
 	"$s/tests/unit/fake-machine.c" "$s/vmm/guest-memory.c" "$s/tests/unit/fake-image.c" "$s/vmm/bus.c" \
 	-lpthread
 

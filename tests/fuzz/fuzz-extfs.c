@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/blockdev.h"
-#include "common/extfs.h"
+#include "common/image/blockdev.h"
+#include "common/fs/extfs.h"
 #include "tests/fuzz/fuzz-disk.h"
 
 /* Files copied out are capped, so one input stays fast. */

@@ -7,7 +7,7 @@ fuzz_require
 
 s=$top_srcdir
 fuzz_build fuzz-extfs "$s/tests/fuzz/fuzz-extfs.c" \
-	"$s/common/blockdev.c" "$s/common/extfs.c" "$s/common/fs-ext.c" "$s/common/error.c"
+	"$s/common/image/blockdev.c" "$s/common/fs/extfs.c" "$s/common/fs/fs-ext.c" "$s/common/util/error.c"
 
 # Seeds: small filesystems of each kind holding a /boot, made here so no
 # binary images live in the tree (the fuzzer starts from nothing without mkfs).

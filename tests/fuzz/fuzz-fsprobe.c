@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/blockdev.h"
-#include "common/df-format.h"
-#include "common/fsprobe.h"
-#include "common/partition.h"
+#include "common/image/blockdev.h"
+#include "common/fs/df-format.h"
+#include "common/fs/fsprobe.h"
+#include "common/fs/partition.h"
 #include "tests/fuzz/fuzz-disk.h"
 
 /*

@@ -7,8 +7,8 @@ fuzz_require
 
 s=$top_srcdir
 fuzz_build fuzz-fsprobe "$s/tests/fuzz/fuzz-fsprobe.c" \
-	"$s/common/blockdev.c" "$s/common/partition.c" "$s/common/fsprobe.c" "$s/common/fs-ext.c" \
-	"$s/common/fs-xfs.c" "$s/common/fs-vfat.c" "$s/common/fs-btrfs.c" "$s/common/fs-iso9660.c" \
-	"$s/common/df-format.c" "$s/common/error.c" -lz -lm
+	"$s/common/image/blockdev.c" "$s/common/fs/partition.c" "$s/common/fs/fsprobe.c" "$s/common/fs/fs-ext.c" \
+	"$s/common/fs/fs-xfs.c" "$s/common/fs/fs-vfat.c" "$s/common/fs/fs-btrfs.c" "$s/common/fs/fs-iso9660.c" \
+	"$s/common/fs/df-format.c" "$s/common/util/error.c" -lz -lm
 fuzz_run fuzz-fsprobe "${VK_FUZZ_SECONDS:-20}" "$s/tests/fuzz/corpus-fsprobe" -max_len=1048576
 done_testing

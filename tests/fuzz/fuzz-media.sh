@@ -6,9 +6,9 @@ tap_setup_tmp
 fuzz_require
 
 s=$top_srcdir
-fuzz_build fuzz-treeinfo "$s/tests/fuzz/fuzz-treeinfo.c" "$s/common/treeinfo.c" "$s/common/error.c"
+fuzz_build fuzz-treeinfo "$s/tests/fuzz/fuzz-treeinfo.c" "$s/common/media/treeinfo.c" "$s/common/util/error.c"
 fuzz_build fuzz-osvariant $(pkg-config --cflags json-c) \
-	"$s/tests/fuzz/fuzz-osvariant.c" "$s/common/osvariant.c" "$s/common/error.c" \
+	"$s/tests/fuzz/fuzz-osvariant.c" "$s/common/media/osvariant.c" "$s/common/util/error.c" \
 	$(pkg-config --libs json-c)
 for t in treeinfo osvariant; do
 	fuzz_run "fuzz-$t" "${VK_FUZZ_SECONDS:-10}" "$s/tests/fuzz/corpus-$t" -max_len=8192

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/image.h"
+#include "common/image/image.h"
 
 static char path[64];
 

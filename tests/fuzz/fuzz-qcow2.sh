@@ -7,9 +7,9 @@ fuzz_require
 
 s=$top_srcdir
 fuzz_build fuzz-qcow2 $(pkg-config --cflags zlib) \
-	"$s/tests/fuzz/fuzz-qcow2.c" "$s/common/error.c" "$s/common/fileutil.c" "$s/common/image.c" "$s/common/image-raw.c" \
-	"$s/common/image-copy.c" "$s/common/qcow2.c" "$s/common/qcow2-header.c" \
-	"$s/common/qcow2-cache.c" "$s/common/qcow2-refcount.c" "$s/common/qcow2-cluster.c" \
+	"$s/tests/fuzz/fuzz-qcow2.c" "$s/common/util/error.c" "$s/common/util/fileutil.c" "$s/common/image/image.c" "$s/common/image/image-raw.c" \
+	"$s/common/image/image-copy.c" "$s/common/image/qcow2.c" "$s/common/image/qcow2-header.c" \
+	"$s/common/image/qcow2-cache.c" "$s/common/image/qcow2-refcount.c" "$s/common/image/qcow2-cluster.c" \
 	$(pkg-config --libs zlib)
 fuzz_run fuzz-qcow2 "${VK_FUZZ_SECONDS:-20}" "$s/tests/fuzz/corpus-qcow2" -max_len=65536
 done_testing

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/media.h"
+#include "common/media/media.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

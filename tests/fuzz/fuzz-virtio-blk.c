@@ -8,8 +8,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "common/error.h"
-#include "common/image.h"
+#include "common/util/error.h"
+#include "common/image/image.h"
 #include "tests/unit/fake-driver.h"
 #include "tests/unit/fake-machine.h"
 #include "vmm/devices.h"
@@ -24,7 +24,7 @@
  * first broken one is checked against a model of virtio-blk: the status,
  * the used length, the data read back (sectors whose content the model
  * knows), the serial.  Disks: a raw image on a memfd, the same read-only,
- * a qcow2 with 4 KiB clusters, all through common/image.c.
+ * a qcow2 with 4 KiB clusters, all through common/image/image.c.
  *
  * Input: byte 0 device (bits 0-1), INDIRECT_DESC (bit 2), EVENT_IDX (bit 3);
  * byte 1 log2 queue size; then requests, each starting with a chaos byte

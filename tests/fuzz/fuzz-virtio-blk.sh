@@ -8,9 +8,9 @@ fuzz_require
 s=$top_srcdir
 fuzz_build fuzz-virtio-blk \
 	"$s/tests/fuzz/fuzz-virtio-blk.c" "$s/vmm/virtio/queue.c" "$s/vmm/virtio/pci.c" \
-	"$s/vmm/virtio/blk.c" "$s/vmm/pci.c" "$s/vmm/iothread.c" "$s/common/error.c" "$s/common/fileutil.c" \
-	"$s/common/image.c" "$s/common/image-raw.c" "$s/common/qcow2.c" "$s/common/qcow2-cache.c" \
-	"$s/common/qcow2-cluster.c" "$s/common/qcow2-header.c" "$s/common/qcow2-refcount.c" \
+	"$s/vmm/virtio/blk.c" "$s/vmm/pci.c" "$s/vmm/iothread.c" "$s/common/util/error.c" "$s/common/util/fileutil.c" \
+	"$s/common/image/image.c" "$s/common/image/image-raw.c" "$s/common/image/qcow2.c" "$s/common/image/qcow2-cache.c" \
+	"$s/common/image/qcow2-cluster.c" "$s/common/image/qcow2-header.c" "$s/common/image/qcow2-refcount.c" \
 	"$s/tests/unit/fake-machine.c" "$s/vmm/guest-memory.c" \
 	"$s/tests/unit/fake-driver.c" "$s/vmm/bus.c" \
 	-lpthread -lz

@@ -8,7 +8,7 @@ fuzz_require
 s=$top_srcdir
 fuzz_build fuzz-virtqueue \
 	"$s/tests/fuzz/fuzz-virtqueue.c" "$s/vmm/virtio/queue.c" "$s/vmm/virtio/pci.c" \
-	"$s/vmm/virtio/blk.c" "$s/vmm/pci.c" "$s/vmm/iothread.c" "$s/common/error.c" \
+	"$s/vmm/virtio/blk.c" "$s/vmm/pci.c" "$s/vmm/iothread.c" "$s/common/util/error.c" \
 	"$s/tests/unit/fake-machine.c" "$s/vmm/guest-memory.c" \
 	"$s/tests/unit/fake-image.c" "$s/tests/unit/fake-driver.c" "$s/vmm/bus.c" \
 	-lpthread

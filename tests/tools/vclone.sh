@@ -181,6 +181,30 @@ wait $pid; ok $? "once the lock is free, the clone goes ahead"
 qemu-img compare -q -f raw -F raw "$D/elk04.img" "$D/elk12.img" && test -f "$VKIT_DIR/vms/elk12.json"
 ok $? "and is whole"
 
+# Two vclones making one new name, from two originals (no source lock
+# orders them): the name is claimed first, so the second fails at once and
+# makes nothing.  strace holds the first in its copy meanwhile.
+if command -v strace >/dev/null; then
+	strace -f -o /dev/null -e trace=renameat2 -e inject=renameat2:delay_enter=3000000:when=1 \
+		"$VCLONE" -q -o elk04 -n twin -f "$D/twin-a.img" >"$TMP/twin-a.err" 2>&1 &
+	st=$!
+	wait_for "$VKIT_DIR/vms/twin.claim" "[0-9]" 10
+	"$VCLONE" -q -o web01 -n twin -f "$D/twin-b.qcow2" >"$TMP/twin-b.err" 2>&1
+	rc=$?
+	[ $rc -eq 1 ] && grep -q "domain 'twin' is being created by pid [0-9]*; pick another name" "$TMP/twin-b.err" &&
+		! ls "$D" | grep -q '^twin-b'
+	ok $? "a second vclone making the same new name fails at once, naming the first, and makes nothing"
+	wait $st
+	ok $? "the first clone goes ahead"
+	qemu-img compare -q -f raw -F raw "$D/elk04.img" "$D/twin-a.img" && grep -q "\"$D/twin-a.img\"" "$VKIT_DIR/vms/twin.json" &&
+		test ! -e "$VKIT_DIR/vms/twin.claim"
+	ok $? "and is whole, its claim dropped"
+else
+	skip "two vclones making one name: strace is not installed"
+	skip "the first clone goes ahead: strace is not installed"
+	skip "and is whole: strace is not installed"
+fi
+
 # Other options that change the copy.
 check "--skip-copy keeps the path" "$VCLONE" -o elk04 -n elk07 --skip-copy vda
 grep -q "\"$D/elk04.img\"" "$VKIT_DIR/vms/elk07.json"; ok $? "elk07 uses elk04's disk"
@@ -233,7 +257,8 @@ while [ $n -lt 10 ]; do
 	else
 		ls "$D" | grep -q "^k$n\." && bad=$((bad + 1))
 	fi
-	ls "$VKIT_DIR/vms" | grep -q "^k$n\.json\." && bad=$((bad + 1))	# a definition's temp file
+	# a definition's temporary file, or the name's claim
+	ls "$VKIT_DIR/vms" | grep -q "^k$n\.\(json\.\|claim\)" && bad=$((bad + 1))
 done
 ok $bad "kill -9 at random points leaves a whole clone or nothing ($bad bad; $whole of $n finished first)"
 

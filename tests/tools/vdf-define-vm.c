@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/statedir.h"
-#include "common/vmdef.h"
+#include "common/util/error.h"
+#include "common/vm/statedir.h"
+#include "common/vm/vmdef.h"
 
 /* Usage: vdf-define-vm NAME UUID FORMAT:PATH... */
 int main(int argc, char **argv)

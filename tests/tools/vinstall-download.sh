@@ -9,11 +9,7 @@ cd "$TMP" || exit 99
 W="$TMP/www"
 mkdir -p "$W/ranged"
 echo initrd >"$W/ranged/initrd"
-python3 "$top_srcdir/tests/tools/httpserver.py" "$W" "$TMP/port" --lifetime 240 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null; rm -rf "$TMP"' EXIT
-for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do [ -s "$TMP/port" ] && break; sleep 0.25; done
-URL="http://127.0.0.1:$(cat "$TMP/port")"
+vi_http_server "$W" 240
 
 # vrun fails, so each run downloads, rolls the VM back and leaves the cache.
 cat >"$TMP/fake-vrun" <<'FAKE'

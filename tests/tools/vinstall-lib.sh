@@ -45,3 +45,25 @@ expect_output() {
 	fi
 	diff_ok "$_name" "$top_srcdir/tests/expected/vinstall/$_name" "$TMP/$_name.out"
 }
+
+# vi_http_server DIR SECONDS [ARG...]: tests/tools/httpserver.py serving DIR
+# on 127.0.0.1 (it exits after SECONDS, and with the test); sets SERVER and
+# URL.  Its tracebacks for clients that went away go to $TMP/server.err.
+vi_http_server() {
+	_dir=$1 _life=$2; shift 2
+	python3 "$top_srcdir/tests/tools/httpserver.py" "$_dir" "$TMP/port" --lifetime "$_life" "$@" \
+		2>"$TMP/server.err" &
+	SERVER=$!
+	trap 'kill $SERVER 2>/dev/null; rm -rf "$TMP"' EXIT
+	for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do [ -s "$TMP/port" ] && break; sleep 0.25; done
+	URL="http://127.0.0.1:$(cat "$TMP/port")"
+}
+
+# vi_ranged_tree: W=$TMP/www with a random kernel and initrd (200 kB each)
+# under $W/ranged, the paths httpserver.py's control files act on.
+vi_ranged_tree() {
+	W="$TMP/www"
+	mkdir -p "$W/ranged"
+	head -c 200000 /dev/urandom >"$W/ranged/vmlinuz"
+	head -c 200000 /dev/urandom >"$W/ranged/initrd"
+}

@@ -88,11 +88,7 @@ NB="$TMP/www/debian/main/installer-amd64/current/images/netboot/debian-installer
 head -c 300000 /dev/urandom >"$NB/linux"; echo initrd >"$NB/initrd.gz"
 cp "$TMP/ti/.treeinfo" "$TMP/www/fedora/.treeinfo"
 mkdir -p "$TMP/www/fedora/custom"; echo k >"$TMP/www/fedora/custom/vmlinuz"; echo i >"$TMP/www/fedora/custom/initrd.img"
-python3 "$top_srcdir/tests/tools/httpserver.py" "$TMP/www" "$TMP/port" --lifetime 150 --stall 20 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null; rm -rf "$TMP"' EXIT
-for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do [ -s "$TMP/port" ] && break; sleep 0.25; done
-URL="http://127.0.0.1:$(cat "$TMP/port")"
+vi_http_server "$TMP/www" 150 --stall 20
 
 found "URL tree, Debian mirror netboot layout" \
 	"main/installer-amd64/current/images/netboot/debian-installer/amd64/linux, main/installer-amd64/current/images/netboot/debian-installer/amd64/initrd.gz" \

@@ -1,4 +1,4 @@
-/* vk-extfs-tool.c - a test-only driver of common/extfs.h and the direct boot finder, so shell tests can compare with the files mkfs -d was given. */
+/* vk-extfs-tool.c - a test-only driver of common/fs/extfs.h and the direct boot finder, so shell tests can compare with the files mkfs -d was given. */
 #include "config.h"
 
 #include <errno.h>
@@ -9,11 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/blockdev.h"
-#include "common/bootinspect.h"
-#include "common/error.h"
-#include "common/extfs.h"
-#include "common/image.h"
+#include "common/image/blockdev.h"
+#include "common/guest/bootinspect.h"
+#include "common/util/error.h"
+#include "common/fs/extfs.h"
+#include "common/image/image.h"
 
 static int usage(void)
 {

@@ -1,4 +1,4 @@
-/* vk-image-tool.c - a test-only driver of common/image.h, so shell tests can compare us with qemu-img. */
+/* vk-image-tool.c - a test-only driver of common/image/image.h, so shell tests can compare us with qemu-img. */
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/error.h"
-#include "common/image.h"
+#include "common/util/error.h"
+#include "common/image/image.h"
 
 static int fail(const char *what)
 {

@@ -1,11 +1,11 @@
-/* fake-ids.c - the MAC helpers of common/ids.h for device tests, with a fixed generated MAC so expected outputs stay the same run to run. */
+/* fake-ids.c - the MAC helpers of common/util/ids.h for device tests, with a fixed generated MAC so expected outputs stay the same run to run. */
 #include "config.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "common/ids.h"
+#include "common/util/ids.h"
 
 int vk_mac_generate(char out[VK_MAC_LEN + 1])
 {

@@ -1,4 +1,4 @@
-/* fake-image.c - common/image.h for raw files only (pread/pwrite), so device tests and the virtqueue fuzzer isolate device bugs from image-layer bugs. */
+/* fake-image.c - common/image/image.h for raw files only (pread/pwrite), so device tests and the virtqueue fuzzer isolate device bugs from image-layer bugs. */
 #include "config.h"
 
 #include <errno.h>
@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/image.h"
+#include "common/image/image.h"
 
 struct vk_image {
 	int fd;

@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 #include "tests/unit/cd-image.h"
 #include "tests/unit/fake-driver.h"
 #include "tests/unit/fake-machine.h"

@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 #include "tests/unit/cd-image.h"
 #include "vmm/devices/atapi.h"
 

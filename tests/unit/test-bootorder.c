@@ -9,8 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "common/bootorder.h"
-#include "common/error.h"
+#include "common/vm/bootorder.h"
+#include "common/util/error.h"
 
 static void order_and_menu(void **state)
 {

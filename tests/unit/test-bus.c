@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 #include "vmm/bus.h"
 
 struct fake_dev {

@@ -16,8 +16,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "common/control-client.h"
-#include "common/error.h"
+#include "common/vm/control-client.h"
+#include "common/util/error.h"
 #include "vmm/control.h"
 
 /* A fake machine: counts what was asked of it. */

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 #include "tests/unit/fake-driver.h"
 #include "tests/unit/fake-machine.h"
 #include "vmm/devices.h"

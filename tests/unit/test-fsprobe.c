@@ -12,11 +12,11 @@
 #include <cmocka.h>
 #include <errno.h>
 
-#include "common/blockdev.h"
-#include "common/df-format.h"
-#include "common/error.h"
-#include "common/fsprobe.h"
-#include "common/partition.h"
+#include "common/image/blockdev.h"
+#include "common/fs/df-format.h"
+#include "common/util/error.h"
+#include "common/fs/fsprobe.h"
+#include "common/fs/partition.h"
 
 #define DISK_SIZE (8u * 1024 * 1024)
 

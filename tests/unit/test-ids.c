@@ -9,8 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/ids.h"
+#include "common/util/error.h"
+#include "common/util/ids.h"
 
 static void name_fails(const char *name, const char *msg)
 {

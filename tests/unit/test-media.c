@@ -12,10 +12,10 @@
 
 #include <cmocka.h>
 
-#include "common/bootinspect.h"
-#include "common/error.h"
-#include "common/media.h"
-#include "common/osvariant.h"
+#include "common/guest/bootinspect.h"
+#include "common/util/error.h"
+#include "common/media/media.h"
+#include "common/media/osvariant.h"
 
 static void treeinfo_images_section(void **state)
 {

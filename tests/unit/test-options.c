@@ -11,8 +11,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/options.h"
+#include "common/util/error.h"
+#include "common/util/options.h"
 
 static char *disk_arg;
 static const struct poptOption table[] = {

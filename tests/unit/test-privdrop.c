@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 #include "vmm/privdrop.h"
 
 static void unknown_user_is_named(void **state)

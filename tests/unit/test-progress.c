@@ -10,8 +10,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "common/progress.h"
-#include "common/size.h"
+#include "common/util/progress.h"
+#include "common/util/size.h"
 
 static void render_known_total(void **state)
 {

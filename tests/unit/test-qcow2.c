@@ -14,9 +14,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/image.h"
-#include "common/qcow2.h"
+#include "common/util/error.h"
+#include "common/image/image.h"
+#include "common/image/qcow2.h"
 
 #define CS 65536u
 #define FILE_SIZE (4 * CS)

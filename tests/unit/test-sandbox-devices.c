@@ -15,8 +15,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/image.h"
+#include "common/util/error.h"
+#include "common/image/image.h"
 #include "tests/unit/fake-driver.h"
 #include "tests/unit/fake-machine.h"
 #include "vmm/devices.h"

@@ -27,8 +27,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "common/control-client.h"
-#include "common/error.h"
+#include "common/vm/control-client.h"
+#include "common/util/error.h"
 #include "vmm/console-log.h"
 #include "vmm/control.h"
 #include "vmm/seccomp.h"

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "common/shellvars.h"
+#include "common/guest/shellvars.h"
 
 static const char *const ifcfg_drop[] = { "HWADDR", "UUID", "HOSTNAME", "DHCP_HOSTNAME", NULL };
 

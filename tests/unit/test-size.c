@@ -9,8 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/size.h"
+#include "common/util/error.h"
+#include "common/util/size.h"
 
 static uint64_t parse_ok(const char *text, uint64_t unit)
 {

@@ -15,9 +15,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/fileutil.h"
-#include "common/statedir.h"
+#include "common/util/error.h"
+#include "common/util/fileutil.h"
+#include "common/vm/statedir.h"
 
 static char tmpdir[64], statedir[96];
 

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/subopt.h"
+#include "common/util/error.h"
+#include "common/util/subopt.h"
 
 static const char *const disk_keys[] = { "path", "size", "format", "readonly", NULL };
 

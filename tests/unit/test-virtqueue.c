@@ -10,7 +10,7 @@
 #include <sys/mman.h>
 #include <cmocka.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 #include "tests/unit/fake-driver.h"
 #include "tests/unit/fake-machine.h"
 #include "vmm/virtio/queue.h"

@@ -13,9 +13,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/fileutil.h"
-#include "common/vmdef.h"
+#include "common/util/error.h"
+#include "common/util/fileutil.h"
+#include "common/vm/vmdef.h"
 
 #define UUID "6f9619ff-8b86-4011-b42d-00c04fc964ff"
 

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +16,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "common/console-relay.h"
-#include "common/error.h"
-#include "common/vmlaunch.h"
+#include "common/vm/console-relay.h"
+#include "common/util/error.h"
+#include "common/vm/vmlaunch.h"
 
 static char tmpdir[64];
 
@@ -250,10 +251,42 @@ static void escape_keys(void **state)
 	assert_int_equal(vk_relay_filter_keys(&r, "more", 4, out), 0);
 }
 
+/* Keys typed while vrun is still starting wait until its pty is open:
+ * read earlier, they had nowhere to go and were lost (vinstall's Ctrl-] d
+ * then failed under load). */
+static void keys_wait_for_the_console(void **state)
+{
+	struct vk_console_relay r;
+	struct pollfd fds[2];
+	int in[2], con[2];
+	char got[16] = { 0 };
+
+	(void)state;
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(con), 0);
+	vk_relay_init(&r, in[0], -1);
+	assert_int_equal(write(in[1], "typed", 5), 5);
+	vk_relay_pollfds(&r, fds);
+	assert_int_equal(fds[0].fd, -1);	/* no pty yet: the keys stay put */
+	r.con_fd = con[1];
+	vk_relay_pollfds(&r, fds);
+	assert_int_equal(fds[0].fd, in[0]);
+	fds[1].fd = -1;		/* a pipe's write end stands in for the pty */
+	assert_int_equal(poll(fds, 1, 1000), 1);
+	vk_relay_step(&r, fds);
+	assert_int_equal(read(con[0], got, sizeof(got) - 1), 5);
+	assert_string_equal(got, "typed");
+	close(in[0]);
+	close(in[1]);
+	close(con[0]);
+	close(con[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(argv_from_definition),
+		cmocka_unit_test(keys_wait_for_the_console),
 		cmocka_unit_test(argv_grows),
 		cmocka_unit_test(argv_disk_boot),
 		cmocka_unit_test_setup_teardown(console_spec, setup, teardown),

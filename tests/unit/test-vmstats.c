@@ -10,8 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/vmstats.h"
+#include "common/util/error.h"
+#include "common/vm/vmstats.h"
 
 /* What vrun answers for 2 vCPUs, 2 disks and one NIC (docs/control.md). */
 static const char good_reply[] =

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 #include "vmm/x86/boot.h"
 #include "vmm/x86/cpu.h"
 

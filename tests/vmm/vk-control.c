@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/control-client.h"
-#include "common/error.h"
+#include "common/vm/control-client.h"
+#include "common/util/error.h"
 
 /* "vcpus.0.tid": object keys and array indexes separated by dots. */
 static struct json_object *lookup(struct json_object *o, const char *path)

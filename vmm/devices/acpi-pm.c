@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 #include "vmm/devices/acpi-pm.h"
 #include "vmm/irq.h"
 #include "vmm/machine.h"

@@ -8,7 +8,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 #include "vmm/devices/ahci.h"
 
 #define PCI_SUBSYS_VENDOR	0x1af4	/* Red Hat's, as QEMU's ICH9 AHCI */

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 #include "vmm/devices/atapi.h"
 
 #define ATAPI_VENDOR		"vkit"

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/image.h"
+#include "common/image/image.h"
 
 /*
  * The drive never touches guest memory.  vk_atapi_execute() says what a

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 #include "vmm/devices/fw_cfg.h"
 
 #define FW_CFG_SIGNATURE_TEXT	"QEMU"

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 #include "vmm/devices/legacy.h"
 #include "vmm/irq.h"
 

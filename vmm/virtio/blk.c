@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/image.h"
+#include "common/util/error.h"
+#include "common/image/image.h"
 #include "vmm/devices.h"
 #include "vmm/virtio/virtio.h"
 

@@ -8,8 +8,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "common/error.h"
-#include "common/ids.h"
+#include "common/util/error.h"
+#include "common/util/ids.h"
 #include "vmm/devices.h"
 #include "vmm/tap.h"
 #include "vmm/virtio/virtio.h"

@@ -7,7 +7,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 #include "vmm/virtio/virtio.h"
 
 /* What the transport offers on top of the device's own features. */

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 #include "vmm/virtio/queue.h"
 
 /*

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <sys/random.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 #include "vmm/virtio/virtio.h"
 
 #define RNG_QUEUE_SIZE		64

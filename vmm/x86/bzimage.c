@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 #include "vmm/x86/boot.h"
 
 #define SETUP_HEADER_OFFSET	0x1f1

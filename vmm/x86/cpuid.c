@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 #include "vmm/x86/cpu.h"
 
 #define CPUID_FEATURES			0x1

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/fileutil.h"
+#include "common/util/error.h"
+#include "common/util/fileutil.h"
 #include "vmm/machine.h"
 #include "vmm/x86/acpi.h"
 #include "vmm/x86/firmware.h"

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/bootorder.h"
+#include "common/vm/bootorder.h"
 #include "vmm/devices.h"
 #include "vmm/devices/fw_cfg.h"
 #include "vmm/devices/legacy.h"

@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/error.h"
-#include "common/fileutil.h"
+#include "common/util/error.h"
+#include "common/util/fileutil.h"
 #include "vmm/x86/boot.h"
 
 #define LOADER_TYPE_UNDEFINED	0xff
