@@ -320,6 +320,12 @@ static int cmd_dominfo(char **args)
 	printf("%-15s %" PRIu64 " KiB\n", "Max memory:", vm->max_memory_mib * 1024);
 	printf("%-15s %" PRIu64 " KiB\n", "Used memory:", vm->memory_mib * 1024);
 	printf("%-15s %s\n", "Autostart:", vm->autostart ? "enable" : "disable");
+	/* Not in virsh's dominfo: how vrun boots this domain. */
+	if (vm->boot.kind == VK_BOOT_KERNEL)
+		printf("%-15s kernel %s\n", "Boot:", vm->boot.kernel);
+	else
+		printf("%-15s disk, through the firmware (order %s)\n", "Boot:",
+		       vm->boot.order ? vm->boot.order : "hd,cdrom,network");
 	printf("\n");
 out:
 	vk_vm_free(vm);
