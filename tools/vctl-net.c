@@ -3,7 +3,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <json-c/json.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,7 +10,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/vm/control-client.h"
 #include "common/util/error.h"
 #include "common/util/fileutil.h"
 #include "common/util/ids.h"
@@ -23,6 +21,7 @@
 #include "common/util/options.h"
 #include "common/vm/statedir.h"
 #include "common/vm/vmdef.h"
+#include "common/vm/vmstats.h"
 #include "tools/vctl.h"
 
 /* A network definition is a few KiB (common/net/netdef.c reads at most 1 MiB). */
@@ -353,24 +352,19 @@ out:
 	return rc;
 }
 
-/* The host's names of a running VM's NICs (vrun's stats), by position. */
-static void nic_ifnames(const char *name, char (*ifnames)[IFNAMSIZ], size_t n)
+/* The host's names of a running VM's NICs (vrun's stats), by position;
+ * "-" for a VM that does not run or does not say. */
+static void nic_ifnames(const char *name, char (*ifnames)[VK_VMSTATS_IFNAME_MAX], size_t n)
 {
-	struct json_object *st = NULL, *nics, *v;
-	const char *s;
+	size_t got = 0;
 
-	for (size_t i = 0; i < n; i++)
-		snprintf(ifnames[i], IFNAMSIZ, "-");
-	if (vk_vm_running_pid(name) <= 0 || vk_control_call_vm(name, "stats", VK_CONTROL_TIMEOUT_MS, &st) < 0) {
+	if (vk_vm_running_pid(name) <= 0 || vk_vm_nic_ifnames_get(name, ifnames, n, &got) < 0) {
+		vk_debug("%s: %s", name, vk_last_error());
 		vk_error_clear();
-		return;
+		got = 0;
 	}
-	if (json_object_object_get_ex(st, "nics", &nics) && json_object_is_type(nics, json_type_array))
-		for (size_t i = 0; i < n && i < json_object_array_length(nics); i++)
-			if (json_object_object_get_ex(json_object_array_get_idx(nics, i), "ifname", &v) &&
-			    (s = json_object_get_string(v)) && strlen(s) < IFNAMSIZ)
-				snprintf(ifnames[i], IFNAMSIZ, "%s", s);
-	json_object_put(st);
+	for (size_t i = got; i < n; i++)
+		snprintf(ifnames[i], VK_VMSTATS_IFNAME_MAX, "-");
 }
 
 static const char *nic_type(const struct vk_nic *nic)
@@ -387,7 +381,7 @@ int vctl_domiflist(char **args)
 {
 	struct table t = { .cols = 5 };
 	struct vk_vm *vm = NULL;
-	char (*ifnames)[IFNAMSIZ] = NULL;
+	char (*ifnames)[VK_VMSTATS_IFNAME_MAX] = NULL;
 	int rc = vk_vm_lookup(args[0], &vm);
 
 	if (rc < 0)
@@ -411,7 +405,7 @@ int vctl_domiflist(char **args)
 
 int vctl_domifaddr(char **args)
 {
-	char (*ifnames)[IFNAMSIZ] = NULL, a[INET_ADDRSTRLEN];
+	char (*ifnames)[VK_VMSTATS_IFNAME_MAX] = NULL, a[INET_ADDRSTRLEN];
 	struct vk_lease *leases = NULL;
 	struct vk_netdef *def = NULL;
 	struct vk_vm *vm = NULL;

@@ -19,6 +19,7 @@
 
 #include "common/vm/console-relay.h"
 #include "common/vm/control-client.h"
+#include "common/vm/vmstats.h"
 #include "common/util/error.h"
 #include "common/image/image.h"
 #include "common/util/options.h"
@@ -137,26 +138,11 @@ static void sleep_ms(int ms)
 struct vm_state {
 	int pid;			/* vrun's, 0: not running */
 	const char *state;		/* virsh's words */
-	struct json_object *status;	/* the status reply, or NULL */
 };
-
-static void vm_state_free(struct vm_state *s)
-{
-	json_object_put(s->status);
-	s->status = NULL;
-}
-
-static const char *json_string(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-		       ? json_object_get_string(v) : NULL;
-}
 
 static int vm_state_get(const char *name, struct vm_state *s)
 {
-	const char *st;
+	struct vk_vm_status st;
 	int pid = vk_vm_running_pid(name), rc;
 
 	memset(s, 0, sizeof(*s));
@@ -169,7 +155,7 @@ static int vm_state_get(const char *name, struct vm_state *s)
 	/* vrun runs; whether it is paused only its socket can say.  No answer
 	 * there is the caller's to report (s->pid and s->state stay set). */
 	s->state = "running";
-	rc = vk_control_call_vm(name, "status", VK_CONTROL_TIMEOUT_MS, &s->status);
+	rc = vk_vm_status_get(name, &st);
 	if (rc < 0 && vk_vm_running_pid(name) == 0) {
 		/* It stopped in between: its socket went with it. */
 		vk_error_clear();
@@ -179,11 +165,7 @@ static int vm_state_get(const char *name, struct vm_state *s)
 	}
 	if (rc < 0)
 		return rc;
-	st = json_string(s->status, "state");
-	if (st && !strcmp(st, "paused"))
-		s->state = "paused";
-	else if (st && !strcmp(st, "stopping"))
-		s->state = "in shutdown";
+	s->state = vk_vm_run_state_name(st.state);
 	return 0;
 }
 
@@ -274,7 +256,6 @@ static int cmd_list(char **args)
 		}
 		if (rc < 0)
 			goto out;
-		vm_state_free(&s);
 		if (!s.pid && !opt.all)
 			continue;
 		if (opt.autostart || opt.no_autostart) {
@@ -317,23 +298,12 @@ out:
 /* The vCPUs' CPU time from stats, in seconds. */
 static int cpu_seconds(const char *name, double *total)
 {
-	struct json_object *st = NULL, *vcpus, *v, *ns;
-	int rc = vk_control_call_vm(name, "stats", VK_CONTROL_TIMEOUT_MS, &st);
+	struct vk_vm_sample *sample = malloc(sizeof(*sample));	/* 4 KiB of per-vCPU arrays */
+	int rc = sample ? vk_vm_sample_get(name, sample) : vk_error(ENOMEM, "stats");
 
-	*total = 0;
-	if (rc < 0)
-		return rc;
-	if (!json_object_object_get_ex(st, "vcpus", &vcpus) || !json_object_is_type(vcpus, json_type_array)) {
-		json_object_put(st);
-		return vk_errorx(EPROTO, "its stats have no \"vcpus\" list, so no CPU time");
-	}
-	for (size_t i = 0; i < json_object_array_length(vcpus); i++) {
-		v = json_object_array_get_idx(vcpus, i);
-		if (json_object_object_get_ex(v, "cpu_time_ns", &ns))
-			*total += (double)json_object_get_uint64(ns) / 1e9;
-	}
-	json_object_put(st);
-	return 0;
+	*total = rc == 0 ? (double)sample->cpu_ns / 1e9 : 0;
+	free(sample);
+	return rc;
 }
 
 /* Nothing is printed unless every line can be: a VM whose socket gives
@@ -367,9 +337,14 @@ static int cmd_dominfo(char **args)
 	printf("%-15s %" PRIu64 " KiB\n", "Max memory:", vm->max_memory_mib * 1024);
 	printf("%-15s %" PRIu64 " KiB\n", "Used memory:", vm->memory_mib * 1024);
 	printf("%-15s %s\n", "Autostart:", vm->autostart ? "enable" : "disable");
+	/* Not in virsh's dominfo: how vrun boots this domain. */
+	if (vm->boot.kind == VK_BOOT_KERNEL)
+		printf("%-15s kernel %s\n", "Boot:", vm->boot.kernel);
+	else
+		printf("%-15s disk, through the firmware (order %s)\n", "Boot:",
+		       vm->boot.order ? vm->boot.order : "hd,cdrom,network");
 	printf("\n");
 out:
-	vm_state_free(&s);
 	vk_vm_free(vm);
 	return rc;
 }
@@ -422,34 +397,29 @@ static int relay_console(const char *name, const char *pty, pid_t child)
 /* The pty of a running VM, from its status (docs/control.md). */
 static int console_pty(const char *name, char **pty)
 {
-	struct json_object *st = NULL, *con;
-	const char *kind, *path;
+	struct vk_vm_status st;
 	int rc = vctl_need_running(name, NULL);
 
 	*pty = NULL;
 	if (rc == 0)
-		rc = vk_control_call_vm(name, "status", VK_CONTROL_TIMEOUT_MS, &st);
+		rc = vk_vm_status_get(name, &st);
 	if (rc < 0)
-		goto out;
-	if (!json_object_object_get_ex(st, "console", &con)) {
-		rc = vk_errorx(ENOTSUP, "its vrun does not say where its console is (a vrun older than vctl); "
-			       "look for \"console is\" in its messages (log/%s.vrun.log)", name);
-		goto out;
+		return rc;
+	switch (st.console) {
+	case VK_VM_CONSOLE_UNKNOWN:
+		return vk_errorx(ENOTSUP, "its vrun does not say where its console is (a vrun older than vctl); "
+				 "look for \"console is\" in its messages (log/%s.vrun.log)", name);
+	case VK_VM_CONSOLE_FILE:
+		return vk_errorx(ENOTSUP, "its console is written to %s, not a pty; read it there (tail -f %s)",
+				 st.console_path, st.console_path);
+	case VK_VM_CONSOLE_STDIO:
+		return vk_errorx(ENOTSUP, "its console is vrun's own terminal (started as vrun --console stdio), "
+				 "not a pty; vctl console attaches only to a pty (vctl start gives one)");
+	case VK_VM_CONSOLE_PTY:
+		break;
 	}
-	kind = json_string(con, "kind");
-	path = json_string(con, "path");
-	if (kind && !strcmp(kind, "file") && path)
-		rc = vk_errorx(ENOTSUP, "its console is written to %s, not a pty; read it there (tail -f %s)",
-			       path, path);
-	else if (!kind || strcmp(kind, "pty") || !path)
-		rc = vk_errorx(ENOTSUP, "its console is vrun's own terminal (started as vrun --console %s), "
-			       "not a pty; vctl console attaches only to a pty (vctl start gives one)",
-			       kind ? kind : "?");
-	else if (!(*pty = strdup(path)))
-		rc = vk_error(ENOMEM, "console");
-out:
-	json_object_put(st);
-	return rc;
+	*pty = strdup(st.console_path);
+	return *pty ? 0 : vk_error(ENOMEM, "console");
 }
 
 static int cmd_console(char **args)
@@ -824,6 +794,9 @@ static int attach_edit(struct vk_vm *vm, void *arg)
 	return vk_vm_add_disk(vm, &e->disk);
 }
 
+/* Formats are stated, never guessed (docs/images.md). */
+static const struct vk_format_rule attach_format_rule = { .what = "disk", .option = "--subdriver " };
+
 /* One writable disk in two VMs corrupts it: refused, as vinstall does,
  * unless both attach it shareable (or both read-only). */
 static int check_disk_users(const char *name, const struct vk_disk *disk)
@@ -890,20 +863,13 @@ static int cmd_attach_disk(char **args)
 		rc = vk_errorx(EINVAL, "disk %s is not a file or a block device", path);
 		goto out;
 	}
-	/* Formats are stated, never guessed (docs/images.md). */
-	if (!opt.subdriver && vk_image_has_qcow2_magic(path)) {
-		rc = vk_errorx(EINVAL, "disk %s starts with a qcow2 header; give --subdriver qcow2 (or --subdriver "
-			       "raw if it truly is a raw disk whose guest wrote that)", path);
-		goto out;
-	}
 	if (opt.subdriver && (rc = vk_image_format_parse(opt.subdriver, &e.disk.format)) < 0) {
 		vk_error_prefix(rc, "--subdriver");
 		goto out;
 	}
-	if (e.disk.format == VK_IMAGE_QCOW2 && !vk_image_has_qcow2_magic(path)) {
-		rc = vk_errorx(EINVAL, "disk %s is not a qcow2 image; give --subdriver raw", path);
+	rc = vk_image_format_decide(path, &attach_format_rule, opt.subdriver != NULL, &e.disk.format);
+	if (rc < 0)
 		goto out;
-	}
 	e.disk.path = path;
 	rc = check_disk_users(name, &e.disk);
 	if (rc == 0)

@@ -53,7 +53,6 @@ static size_t n_cmdline_disks;
 static char *pending_format;	/* --format applies to the -a after it */
 static const char *opt_domain;
 
-#define QCOW2_MAGIC "QFI\xfb"
 
 /* -a and --format are order-dependent, as in virt-df: popt callback. */
 static void option_callback(poptContext ctx, enum poptCallbackReason reason,
@@ -88,49 +87,17 @@ static void option_callback(poptContext ctx, enum poptCallbackReason reason,
 	}
 }
 
-static int read_image(void *opaque, void *buf, size_t len, uint64_t offset)
-{
-	return vk_image_read(opaque, buf, len, offset);
-}
-
-/* qcow2 header fields (qemu docs/interop/qcow2.txt), big-endian. */
-#define QCOW2_BACKING_FILE_OFFSET_AT	8	/* 8 bytes */
-#define QCOW2_BACKING_FILE_SIZE_AT	16	/* 4 bytes */
-
 /* virt-df (through qemu) probes the format of -a images given without
- * --format; a qcow2 header is the only thing we look for.  A guessed
- * qcow2 image must not name a backing file: a raw guest disk whose first
- * sector the guest wrote as a qcow2 header naming a host file would make
- * us read (and print the usage of) that file, qemu's CVE-2008-2004.  Only
- * the user can say such an image is trusted, with --format=qcow2. */
+ * --format: vdf takes a qcow2 header naming no backing file as qcow2, and
+ * refuses one that names a backing file (qemu's CVE-2008-2004: a raw guest
+ * disk whose guest wrote such a header would make us read a host file). */
+static const struct vk_format_rule vdf_format_rule = {
+	.what = "disk", .option = "--format=", .guess_without_backing = true,
+};
+
 static int guess_format(const char *path, enum vk_image_format *out)
 {
-	uint8_t hdr[QCOW2_BACKING_FILE_SIZE_AT + 4] = { 0 };
-	uint64_t backing_offset = 0;
-	uint32_t backing_size = 0;
-	ssize_t got;
-	int fd, i, rc;
-
-	rc = vk_open_input(path, O_RDONLY, VK_INPUT_REGULAR | VK_INPUT_BLOCK, NULL, &fd);
-	if (rc < 0)
-		return rc;
-	got = read(fd, hdr, sizeof hdr);
-	close(fd);
-	if (got < 0)
-		return vk_error(errno, "%s", path);
-	*out = VK_IMAGE_RAW;
-	if ((size_t)got < sizeof QCOW2_MAGIC - 1 || memcmp(hdr, QCOW2_MAGIC, sizeof QCOW2_MAGIC - 1) != 0)
-		return 0;
-	*out = VK_IMAGE_QCOW2;
-	for (i = 0; i < 8; i++)
-		backing_offset = backing_offset << 8 | hdr[QCOW2_BACKING_FILE_OFFSET_AT + i];
-	for (i = 0; i < 4; i++)
-		backing_size = backing_size << 8 | hdr[QCOW2_BACKING_FILE_SIZE_AT + i];
-	if (backing_offset || backing_size)
-		return vk_errorx(EPERM, "%s: qcow2 image with a backing file, and no --format: "
-				 "not following a backing file named by an image whose format was guessed; "
-				 "if the image is trusted, give --format=qcow2", path);
-	return 0;
+	return vk_image_format_decide(path, &vdf_format_rule, false, out);
 }
 
 /* Every disk of the guest whose format was not given is guessed before
@@ -210,9 +177,7 @@ static int df_fast(const struct guest *g, struct found_fs **list, size_t *n)
 		rc = vk_image_open(g->disks[i].path, fmt, VK_IMAGE_RDONLY, &imgs[i]);
 		if (rc < 0)
 			goto out;
-		disks[i].read = read_image;
-		disks[i].opaque = imgs[i];
-		disks[i].size = vk_image_virtual_size(imgs[i]);
+		vk_blockdev_from_image(imgs[i], &disks[i]);
 		rc = vk_ptable_read(&disks[i], &pts[i]);
 		if (rc < 0) {
 			rc = vk_error_prefix(rc, "%s", g->disks[i].path);

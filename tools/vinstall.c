@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "common/guest/bootinspect.h"
+#include "common/vm/bootorder.h"
 #include "common/media/download.h"
 #include "common/util/error.h"
 #include "common/util/fileutil.h"
@@ -129,6 +130,9 @@ struct plan {
 	char *boot_dir;
 	char *cmdline;
 	char *final_cmdline;			/* --boot kernel_args for the installed system */
+	char *boot_order;			/* --boot hd,cdrom,...: the firmware's order */
+	bool firmware_boot;			/* --import of a disk that boots itself */
+	char boot_loader[32];			/* what its first sector holds ("GRUB") */
 	struct planned_disk *disks;
 	size_t n_disks;
 	int wait_minutes;			/* -1 forever */
@@ -164,6 +168,7 @@ static void plan_free(struct plan *p)
 	free(p->boot_dir);
 	free(p->cmdline);
 	free(p->final_cmdline);
+	free(p->boot_order);
 	for (i = 0; i < p->n_disks; i++) {
 		free(p->disks[i].disk.path);
 		free(p->disks[i].backing);
@@ -478,24 +483,15 @@ static int plan_networks(struct plan *p)
  * its backing, so a qcow2 magic without a stated format is an error, never
  * a reason to open the file as qcow2.
  */
+/* vk_image_format_decide() with vinstall's words: "--disk X: ... state format=qcow2". */
 static int image_format_of(const char *path, const char *what, const char *key, bool given,
 			   enum vk_image_format *fmt)
 {
-	bool magic = vk_image_has_qcow2_magic(path);
+	char option[32];
+	const struct vk_format_rule rule = { .what = what, .option = option };
 
-	if (!given) {
-		if (magic)
-			return vk_errorx(EINVAL, "%s %s: starts like a qcow2 image, but no %s= was given; vinstall "
-					 "never guesses a format (a raw disk whose guest wrote a qcow2 header could "
-					 "point at a host file as its backing): state %s=qcow2 if it is a qcow2 image, "
-					 "%s=raw if it is a raw disk", what, path, key, key, key);
-		*fmt = VK_IMAGE_RAW;
-		return 0;
-	}
-	if (*fmt == VK_IMAGE_QCOW2 && !magic)
-		return vk_errorx(EINVAL, "%s %s: %s=qcow2, but it is not a qcow2 image (no qcow2 magic); "
-				 "state %s=raw if it is a raw disk", what, path, key, key);
-	return 0;
+	snprintf(option, sizeof(option), "%s=", key);
+	return vk_image_format_decide(path, &rule, given, fmt);
 }
 
 /* --check NAME=on|off,... (repeatable) and --force (all off), as virt-install. */
@@ -782,6 +778,35 @@ static int plan_disks(struct plan *p)
 	return 0;
 }
 
+/* The firmware's part of --boot ("hd,cdrom,menu=on" among kernel= and the
+ * rest), checked and kept in the spelling the definition stores. */
+static int plan_boot_order(struct plan *p, const struct vk_subopts *so)
+{
+	static const char *const order_keys[] = { "hd", "cdrom", "network", "menu", NULL };
+	struct vk_boot_order order;
+	char text[128] = "", normal[128];
+	size_t len = 0;
+	int rc;
+
+	for (size_t i = 0; i < so->n; i++)
+		for (size_t k = 0; order_keys[k]; k++)
+			if (strcmp(so->items[i].key, order_keys[k]) == 0)
+				len += (size_t)snprintf(text + len, len < sizeof(text) ? sizeof(text) - len : 0,
+							"%s%s%s%s", len ? "," : "", so->items[i].key,
+							*so->items[i].value ? "=" : "", so->items[i].value);
+	if (!len)
+		return 0;
+	if (len >= sizeof(text))
+		return vk_errorx(EINVAL, "--boot: the boot order is too long");
+	rc = vk_boot_order_parse(text, "--boot", &order);
+	if (rc == 0)
+		rc = vk_boot_order_format(&order, normal, sizeof(normal));
+	if (rc < 0)
+		return rc;
+	p->boot_order = strdup(normal);
+	return p->boot_order ? 0 : vk_error(ENOMEM, "--boot");
+}
+
 static int plan_boot_option(struct plan *p)
 {
 	struct vk_subopts so = { 0 };
@@ -793,14 +818,12 @@ static int plan_boot_option(struct plan *p)
 	rc = vk_subopts_parse(opt.boot, boot_keys, NULL, "--boot", &so);
 	if (rc < 0)
 		return rc;
-	if (vk_subopts_get(&so, "cdrom"))
-		refuse(p, "--boot cdrom: vrun boots a kernel directly and has no firmware to boot a CD; "
-			  "use --location ISO, which takes the kernel and initrd out of it");
-	if (vk_subopts_get(&so, "network"))
-		refuse(p, "--boot network: vrun has no PXE firmware; use --location URL of the install tree");
 	if (vk_subopts_get(&so, "uefi") || vk_subopts_get(&so, "loader"))
-		refuse(p, "--boot uefi/loader: vrun boots Linux kernels directly without firmware; "
-			  "use --boot kernel=,initrd=");
+		refuse(p, "--boot uefi/loader: vrun's firmware is SeaBIOS (a PC BIOS), there is no UEFI; "
+			  "drop it to boot the disk through the BIOS, or use --boot kernel=,initrd=");
+	rc = plan_boot_order(p, &so);
+	if (rc < 0)
+		goto out;
 	k = vk_subopts_get(&so, "kernel");
 	r = vk_subopts_get(&so, "initrd");
 	args = vk_subopts_get(&so, "kernel_args");
@@ -808,6 +831,11 @@ static int plan_boot_option(struct plan *p)
 		args = vk_subopts_get(&so, "cmdline");
 	if ((r || args) && !k) {
 		rc = vk_errorx(EINVAL, "--boot: initrd= and kernel_args= need kernel=");
+		goto out;
+	}
+	if (k && p->boot_order) {
+		rc = vk_errorx(EINVAL, "--boot: kernel= boots without firmware, and %s is the firmware's "
+			       "boot order; give one or the other", p->boot_order);
 		goto out;
 	}
 	if (k) {
@@ -919,9 +947,12 @@ static int plan_install(struct plan *p)
 	if (methods > 1)
 		return vk_errorx(EINVAL, "--location, --cdrom and --import are exclusive; give one");
 	if (opt.cdrom)
-		refuse(p, "--cdrom %s: vrun has no firmware to boot a CD; use --location %s instead "
-			  "(vinstall takes the kernel and initrd out of the ISO and attaches it read-only)",
-		       opt.cdrom, opt.cdrom);
+		refuse(p, "--cdrom %s: vinstall does not run installs from a booted CD yet (vrun can boot "
+			  "one: vrun --cdrom ISO --boot cdrom,hd); use --location %s instead (vinstall takes "
+			  "the kernel and initrd out of the ISO and attaches it as a CD-ROM)", opt.cdrom, opt.cdrom);
+	if (p->boot_order && !opt.import)
+		refuse(p, "--boot %s: the install boots the installer's kernel directly; a firmware boot "
+			  "order is for --import", p->boot_order);
 	if (opt.extra_args && !opt.location && !p->kernel_src)
 		return vk_errorx(EINVAL, "--extra-args only works with --location or --boot kernel=");
 	if (opt.injects && !opt.location && !p->kernel_src)
@@ -930,6 +961,15 @@ static int plan_install(struct plan *p)
 		p->kind = INSTALL_IMPORT;
 		if (!p->n_disks || p->disks[0].create)
 			return vk_errorx(EINVAL, "--import needs an existing disk: --disk path=FILE");
+		if (p->kernel_src)
+			return 0;
+		/* A disk with a boot loader boots itself, through the firmware, so
+		 * the kernels its system installs later are the ones that boot. */
+		rc = vk_disk_boot_code(p->disks[0].disk.path, p->disks[0].disk.format, p->boot_loader,
+				       sizeof(p->boot_loader));
+		if (rc < 0)
+			return vk_error_prefix(rc, "--import");
+		p->firmware_boot = rc == 1 || p->boot_order;
 		return 0;
 	}
 	if (!opt.location) {
@@ -1218,6 +1258,8 @@ static int plan_definition(struct plan *p)
 	}
 	if (p->kind == INSTALL_IMPORT && !p->kernel_src) {
 		b->kind = VK_BOOT_DISK;
+		if (p->boot_order && !(b->order = strdup(p->boot_order)))
+			return vk_error(ENOMEM, "--boot");
 		return 0;
 	}
 	b->kind = VK_BOOT_KERNEL;
@@ -1352,6 +1394,9 @@ static void print_plan(const struct plan *p)
 		break;
 	case INSTALL_IMPORT:
 		printf("Install:     none (--import)\n");
+		if (p->firmware_boot)
+			printf("Boot:        through the firmware (SeaBIOS): %s\n", *p->boot_loader ?
+			       p->boot_loader : "no boot code found, as --boot asks");
 		break;
 	case INSTALL_NONE:
 		break;
@@ -1408,7 +1453,7 @@ static void print_plan(const struct plan *p)
 		printf("  %zu. add %s%s to the installer initrd\n", step++, opt.injects[0], opt.injects[1] ? ", ..." : "");
 	printf("  %zu. define %s\n", step++, vm->name);
 	if (p->kind == INSTALL_IMPORT) {
-		if (!p->kernel_src)
+		if (!p->kernel_src && !p->firmware_boot)
 			printf("  %zu. find the kernel, initrd and root on %s (libguestfs inspection)\n", step++,
 			       p->disks[0].disk.path);
 		printf("  %zu. boot it:\n", step++);
@@ -1714,18 +1759,36 @@ static int switch_to_installed(struct plan *p, bool save)
 	struct vk_vm *vm = p->vm;
 	char *cmdline = NULL;
 	size_t i, keep = 0;
-	int rc;
+	int rc = 0;
 
 	if (p->kernel_src && p->kind != INSTALL_LOCATION &&
 	    (p->final_cmdline || p->kind == INSTALL_IMPORT)) {
 		/* --boot kernel= is the final boot as well. */
 		free(vm->boot.cmdline);
 		vm->boot.cmdline = strdup(p->final_cmdline);
+	} else if (!p->final_cmdline && target_disk(p) &&
+		   (rc = vk_disk_boot_code(target_disk(p)->disk.path, target_disk(p)->disk.format,
+					   p->boot_loader, sizeof(p->boot_loader))) == 1) {
+		/* The installer put a boot loader on the disk: it boots itself,
+		 * and the kernels the system installs later are the ones that boot. */
+		if (!vk_quiet)
+			fprintf(stderr, "Installed system: %s boots itself through the firmware (%s in its "
+				"first sector)\n", target_disk(p)->disk.path, p->boot_loader);
+		free(vm->boot.kernel);
+		free(vm->boot.initrd);
+		free(vm->boot.cmdline);
+		vm->boot.kernel = vm->boot.initrd = vm->boot.cmdline = NULL;
+		vm->boot.kind = VK_BOOT_DISK;
 	} else {
 		const struct planned_disk *t = target_disk(p);
 
+		if (rc < 0)
+			return rc;
 		if (!t)
 			return vk_errorx(ENOENT, "no disk to boot the installed system from");
+		if (!vk_quiet)
+			fprintf(stderr, "Installed system: no boot loader on %s; it boots the kernel found on it\n",
+				t->disk.path);
 		rc = vk_inspect_installed_boot(t->disk.path, t->disk.format, p->boot_dir, &ib);
 		if (rc < 0)
 			return rc;
@@ -1844,7 +1907,7 @@ static int run_install(struct plan *p)
 		rc = create_disks(p, undo);
 	if (rc == 0 && (p->kind != INSTALL_IMPORT || p->kernel_src))
 		rc = fetch_installer(p, undo);
-	if (rc == 0 && p->kind == INSTALL_IMPORT && !p->kernel_src) {
+	if (rc == 0 && p->kind == INSTALL_IMPORT && !p->kernel_src && !p->firmware_boot) {
 		/* Where the installed system's kernel and initrd are copied. */
 		if (asprintf(&installed[0], "%s/kernel", p->boot_dir) < 0 ||
 		    asprintf(&installed[1], "%s/initrd", p->boot_dir) < 0)

@@ -37,7 +37,7 @@ static const char *const sort_names[] = { "cpu", "mem", "time", "id", "name", "n
 struct vm {
 	char name[VK_NAME_MAX + 1];
 	int pid;
-	char state[16];
+	enum vk_vm_run_state state;
 	uint64_t sampled_ns;		/* CLOCK_MONOTONIC when its stats reply came */
 	struct vk_vm_sample sample;
 	bool have_rates;
@@ -84,27 +84,25 @@ static void note_problem(struct top *t, const char *name)
 		snprintf(t->note, sizeof(t->note), "%s: %s", name, vk_last_error());
 }
 
-/* status and stats of one VM; state is copied only when it is a string
- * that fits, as the reply is not trusted. */
-static int poll_vm(const char *name, char *state, size_t state_len, struct vk_vm_sample *sample,
+/* status and stats of one VM, on one connection; both replies are
+ * hostile and parsed as such (common/vm/vmstats.h). */
+static int poll_vm(const char *name, enum vk_vm_run_state *state, struct vk_vm_sample *sample,
 		   uint64_t *sampled_ns)
 {
 	struct vk_control_client *c = NULL;
-	struct json_object *status = NULL, *stats = NULL, *v;
+	struct json_object *status = NULL, *stats = NULL;
+	struct vk_vm_status st;
 	int rc;
 
 	rc = vk_control_connect_vm(name, CALL_TIMEOUT_MS, &c);
 	if (rc < 0)
 		goto out;
 	rc = vk_control_call(c, "status", CALL_TIMEOUT_MS, &status);
+	if (rc == 0)
+		rc = vk_vm_status_parse(status, &st);
 	if (rc < 0)
 		goto out;
-	if (!json_object_object_get_ex(status, "state", &v) || !json_object_is_type(v, json_type_string) ||
-	    (size_t)json_object_get_string_len(v) >= state_len) {
-		rc = vk_errorx(EPROTO, "status: no \"state\" string");
-		goto out;
-	}
-	snprintf(state, state_len, "%s", json_object_get_string(v));
+	*state = st.state;
 	rc = vk_control_call(c, "stats", CALL_TIMEOUT_MS, &stats);
 	if (rc < 0)
 		goto out;
@@ -130,7 +128,7 @@ static struct vm *find_vm(struct top *t, const char *name)
 static int refresh_vm(struct top *t, const char *name, int pid)
 {
 	struct vk_vm_sample *sample = NULL;
-	char state[sizeof(t->vms[0].state)];
+	enum vk_vm_run_state state = VK_VM_RUNNING;
 	uint64_t sampled_ns = 0;
 	struct vm *vm;
 	int rc;
@@ -138,7 +136,7 @@ static int refresh_vm(struct top *t, const char *name, int pid)
 	sample = malloc(sizeof(*sample));
 	if (!sample)
 		return vk_error(ENOMEM, "%s", name);
-	rc = poll_vm(name, state, sizeof(state), sample, &sampled_ns);
+	rc = poll_vm(name, &state, sample, &sampled_ns);
 	if (rc < 0 && vk_vm_running_pid(name) != pid) {
 		/* Its vrun is gone, and its socket with it. */
 		vk_error_clear();
@@ -175,7 +173,7 @@ static int refresh_vm(struct top *t, const char *name, int pid)
 	vm->have_rates = vm->sampled_ns && sampled_ns > vm->sampled_ns &&
 			 vk_vm_rates_compute(&vm->sample, sample, sampled_ns - vm->sampled_ns, &vm->rates) == 0;
 	vm->pid = pid;
-	snprintf(vm->state, sizeof(vm->state), "%s", state);
+	vm->state = state;
 	vm->sample = *sample;
 	vm->sampled_ns = sampled_ns;
 	vm->seen = true;
@@ -278,15 +276,15 @@ static int compare_vms(const void *pa, const void *pb)
 	return strcmp(a->name, b->name);
 }
 
-static char state_letter(const char *state)
+/* virt-top's letters, and the CSV's words (vrun's own). */
+static char state_letter(enum vk_vm_run_state state)
 {
-	if (strcmp(state, "running") == 0)
-		return 'R';
-	if (strcmp(state, "paused") == 0)
-		return 'P';
-	if (strcmp(state, "stopping") == 0)
-		return 'D';
-	return '?';
+	return state == VK_VM_PAUSED ? 'P' : state == VK_VM_STOPPING ? 'D' : 'R';
+}
+
+static const char *state_word(enum vk_vm_run_state state)
+{
+	return state == VK_VM_PAUSED ? "paused" : state == VK_VM_STOPPING ? "stopping" : "running";
 }
 
 static double mem_pct(const struct top *t, const struct vm *vm)
@@ -316,8 +314,8 @@ static void show_frame(struct top *t, emit_fn emit)
 	if (t->n)	/* qsort(NULL, 0, ...) is undefined */
 		qsort(t->vms, t->n, sizeof(*t->vms), compare_vms);
 	for (size_t i = 0; i < t->n; i++) {
-		running += strcmp(t->vms[i].state, "running") == 0;
-		paused += strcmp(t->vms[i].state, "paused") == 0;
+		running += t->vms[i].state == VK_VM_RUNNING;
+		paused += t->vms[i].state == VK_VM_PAUSED;
 		guest += t->vms[i].sample.guest_bytes;
 		if (t->vms[i].have_rates)
 			total_cpu += t->vms[i].rates.cpu_pct;
@@ -375,7 +373,7 @@ static void write_csv(struct top *t)
 		const struct vm *vm = &t->vms[i];
 		const struct vk_vm_rates *r = &vm->rates;
 
-		fprintf(t->csv, "%s,%d,%s,%s,", t->when, vm->pid, vm->name, vm->state);
+		fprintf(t->csv, "%s,%d,%s,%s,", t->when, vm->pid, vm->name, state_word(vm->state));
 		if (vm->have_rates)
 			fprintf(t->csv, "%llu,%llu,%.1f,", (unsigned long long)r->interval_ns,
 				(unsigned long long)r->cpu_ns, r->cpu_pct);

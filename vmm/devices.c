@@ -16,6 +16,8 @@ struct vk_devices {
 	struct vk_machine *m;
 	const struct vk_guest_memory *mem;
 	struct vk_pci_bus pci;
+	struct vk_pci_dev isa;		/* PIIX3, with the PC chipset */
+	bool pc_chipset;
 	struct vk_virtio_dev *virtio[VK_PCI_MAX_SLOTS];
 	unsigned n_virtio;
 	unsigned n_blk, n_net, n_rng;
@@ -92,6 +94,10 @@ int vk_virtio_net_add(struct vk_devices *d, const struct vk_net_config *cfg)
 	rc = vk_virtio_net_create(d->mem, cfg, name, &vdev);
 	if (rc < 0)
 		return rc;
+	if (cfg->rom && (rc = vk_pci_dev_set_rom(&vdev->pci, cfg->rom, cfg->rom_len)) < 0) {
+		vk_virtio_destroy(vdev);
+		return rc;
+	}
 	rc = plug(d, vdev);
 	if (rc == 0)
 		d->n_net++;
@@ -114,6 +120,53 @@ int vk_virtio_rng_add(struct vk_devices *d)
 	if (rc == 0)
 		d->n_rng++;
 	return rc;
+}
+
+int vk_devices_add_pc_chipset(struct vk_devices *d, void (*reset_request)(void *), void *opaque)
+{
+	int rc;
+
+	if (d->pc_chipset)
+		return 0;
+	rc = vk_pc_chipset_init(&d->pci, &d->isa, reset_request, opaque);
+	if (rc == 0)
+		d->pc_chipset = true;
+	return rc;
+}
+
+#define FW_PCI_ROOT	"/pci@i0cf8"	/* the host bridge at config port 0xCF8 */
+
+void vk_bootdev_ata_path(char *buf, size_t size, unsigned slot, unsigned port)
+{
+	snprintf(buf, size, FW_PCI_ROOT "/sata@%x/drive@%x/disk@0", slot, port);
+}
+
+size_t vk_devices_bootdevs(const struct vk_devices *d, struct vk_bootdev_path *out, size_t max)
+{
+	size_t n = 0;
+
+	for (unsigned i = 0; d && i < d->n_virtio && n < max; i++) {
+		const struct vk_virtio_dev *v = d->virtio[i];
+
+		/* QEMU names a device in the path by its PCI class: virtio-blk
+		 * is mass storage ("scsi"), virtio-net a NIC ("ethernet"). */
+		if (v->ops->device_id == VIRTIO_ID_BLOCK) {
+			out[n].kind = VK_BOOTDEV_HD;
+			snprintf(out[n].path, sizeof(out[n].path), FW_PCI_ROOT "/scsi@%x/disk@0,0", v->pci.slot);
+			n++;
+		} else if (v->ops->device_id == VIRTIO_ID_NET) {
+			out[n].kind = VK_BOOTDEV_NETWORK;
+			snprintf(out[n].path, sizeof(out[n].path), FW_PCI_ROOT "/ethernet@%x/ethernet-phy@0",
+				 v->pci.slot);
+			n++;
+		}
+	}
+	/* AHCI CD-ROMs, port by port (QEMU's class name for AHCI: "sata"). */
+	for (unsigned p = 0; d && d->ahci && p < d->ahci->n_ports && n < max; p++, n++) {
+		out[n].kind = VK_BOOTDEV_CDROM;
+		vk_bootdev_ata_path(out[n].path, sizeof(out[n].path), d->ahci->pci.slot, p);
+	}
+	return n;
 }
 
 /* A new controller (with its first drive) joins the bus. */
@@ -287,6 +340,8 @@ void vk_devices_free(struct vk_devices *d)
 	for (unsigned i = 0; i < d->n_virtio; i++)
 		vk_virtio_destroy(d->virtio[i]);
 	vk_ahci_destroy(d->ahci);
+	if (d->pc_chipset)
+		vk_pci_dev_free(&d->isa);
 	vk_pci_bus_free(&d->pci);
 	free(d);
 }

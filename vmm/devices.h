@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "common/image/image.h"
+#include "common/vm/bootorder.h"
 #include "vmm/bus.h"
 #include "vmm/guest-memory.h"
 
@@ -33,7 +34,8 @@
  *                         used only while the guest has MSI(-X) disabled.
  */
 #define VK_PCI_MMIO_BASE	0xC0000000ull
-#define VK_PCI_MMIO_SIZE	0x10000000ull		/* 256 MiB: 0xC0000000-0xCFFFFFFF */
+/* Up to the IOAPIC: where SeaBIOS places BARs (top down from 0xFEC00000). */
+#define VK_PCI_MMIO_SIZE	0x3EC00000ull		/* 0xC0000000-0xFEBFFFFF */
 #define VK_PCI_CONFIG_ADDR_PORT	0xCF8
 #define VK_PCI_CONFIG_DATA_PORT	0xCFC
 #define VK_PCI_MAX_SLOTS	32
@@ -71,11 +73,16 @@ enum vk_net_backend {
 	VK_NET_TAP,		/* open the existing (or new) tap named `source` */
 	VK_NET_FD,		/* use `fd` as is (tests: a socketpair; no vnet header) */
 };
+/* The PCI IDs of a virtio-net function: what its option ROM must name. */
+#define VK_VIRTIO_NET_VENDOR	0x1af4
+#define VK_VIRTIO_NET_DEVICE	0x1041
 struct vk_net_config {
 	enum vk_net_backend backend;
 	const char *source;	/* bridge or tap name */
 	int fd;			/* VK_NET_FD only; the device takes ownership */
 	const char *mac;	/* "52:54:00:12:34:56"; NULL: generated */
+	const uint8_t *rom;	/* option ROM behind the expansion ROM BAR (iPXE), or NULL */
+	size_t rom_len;
 };
 int vk_virtio_net_add(struct vk_devices *d, const struct vk_net_config *cfg);
 
@@ -89,6 +96,27 @@ struct vk_cdrom_config {
 	const char *serial;		/* IDENTIFY and INQUIRY serial, up to 20 characters; NULL: cdN */
 };
 int vk_cdrom_add(struct vk_devices *d, const struct vk_cdrom_config *cfg);
+
+/* The chipset PC firmware looks for (vmm/pc-chipset.c: i440FX host bridge,
+ * PIIX3 ISA bridge in slot 1): right after vk_devices_init(), before any
+ * device is added.  reset_request(opaque) is the guest's reset through the
+ * PIIX3's port 0xCF9 (called on a vCPU thread). */
+int vk_devices_add_pc_chipset(struct vk_devices *d, void (*reset_request)(void *), void *opaque);
+
+/* What firmware can boot from, in the order the devices were added, each
+ * with the Open Firmware path QEMU writes into fw_cfg's "bootorder" for
+ * such a device (SeaBIOS looks a device up by its slot, with a glob that
+ * matches any name).  A CD-ROM's path comes from vk_bootdev_ata_path(). */
+#define VK_BOOTDEV_PATH_MAX	64
+struct vk_bootdev_path {
+	enum vk_bootdev kind;
+	char path[VK_BOOTDEV_PATH_MAX];
+};
+size_t vk_devices_bootdevs(const struct vk_devices *d, struct vk_bootdev_path *out, size_t max);
+/* "/pci@i0cf8/sata@SLOT/drive@PORT/disk@0": a drive on port PORT of an
+ * AHCI controller in slot SLOT (function 0), as SeaBIOS's AHCI driver
+ * looks it up. */
+void vk_bootdev_ata_path(char *buf, size_t size, unsigned slot, unsigned port);
 
 /* The INTx lines in use, for the MP table; returns the count (<= max). */
 size_t vk_devices_intx(const struct vk_devices *d, struct vk_pci_intx *out, size_t max);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/util/error.h"
@@ -90,6 +91,31 @@ int vk_pci_dev_add_bar32(struct vk_pci_dev *dev, unsigned bar, uint64_t size,
 	return add_bar(dev, bar, false, size, handler, opaque);
 }
 
+#define PCI_ROM_MIN_SIZE	2048	/* the address bits start at bit 11 */
+#define PCI_ROM_MAX_SIZE	(16u << 20)
+
+int vk_pci_dev_set_rom(struct vk_pci_dev *dev, const void *image, size_t len)
+{
+	uint32_t size = PCI_ROM_MIN_SIZE;
+
+	if (len == 0 || len > PCI_ROM_MAX_SIZE)
+		return vk_errorx(EINVAL, "%s: an option ROM of %zu bytes; give 1 byte to %u MiB",
+				 dev->name, len, PCI_ROM_MAX_SIZE >> 20);
+	while (size < len)
+		size *= 2;
+	free(dev->rom);
+	dev->rom = malloc(len);
+	if (!dev->rom)
+		return vk_error(ENOMEM, "%s: option ROM", dev->name);
+	memcpy(dev->rom, image, len);
+	dev->rom_len = (uint32_t)len;
+	dev->rom_size = size;
+	put_le(dev->cfg + PCI_ROM_ADDRESS, 0, 4);
+	vk_pci_dev_set_wmask(dev, PCI_ROM_ADDRESS, 4, (~(size - 1) & PCI_ROM_ADDRESS_MASK) |
+			     PCI_ROM_ADDRESS_ENABLE);
+	return 0;
+}
+
 int vk_pci_dev_add_cap(struct vk_pci_dev *dev, const void *cap, unsigned len)
 {
 	unsigned off = dev->cap_end;
@@ -133,10 +159,23 @@ static void write_bar(struct vk_pci_dev *dev, unsigned i, uint64_t addr)
 	}
 }
 
+static bool inside_window(uint64_t addr, uint64_t size)
+{
+	return addr >= VK_PCI_MMIO_BASE && size <= VK_PCI_MMIO_SIZE &&
+	       addr - VK_PCI_MMIO_BASE <= VK_PCI_MMIO_SIZE - size;
+}
+
 /* Recompute where each BAR decodes after a command or BAR write. */
 static void update_bars(struct vk_pci_dev *dev)
 {
 	bool mem = get_le(dev->cfg + PCI_COMMAND, 2) & PCI_COMMAND_MEMORY;
+	uint32_t rom = get_le(dev->cfg + PCI_ROM_ADDRESS, 4);
+
+	if (dev->rom_size) {
+		dev->rom_addr = rom & PCI_ROM_ADDRESS_MASK;
+		dev->rom_active = mem && (rom & PCI_ROM_ADDRESS_ENABLE) &&
+				  inside_window(dev->rom_addr, dev->rom_size);
+	}
 
 	for (unsigned i = 0; i < VK_PCI_MAX_BARS; i++) {
 		struct vk_pci_bar *b = &dev->bars[i];
@@ -145,8 +184,7 @@ static void update_bars(struct vk_pci_dev *dev)
 		if (!b->size)
 			continue;
 		b->addr = addr;
-		b->active = mem && addr >= VK_PCI_MMIO_BASE &&
-			    addr - VK_PCI_MMIO_BASE <= VK_PCI_MMIO_SIZE - b->size;
+		b->active = mem && inside_window(addr, b->size);
 		if (b->active && addr != b->placed) {
 			uint64_t old = b->placed;
 
@@ -297,6 +335,8 @@ uint32_t vk_pci_config_read(struct vk_pci_dev *dev, unsigned off, unsigned len)
 	if (!valid_access(off, len, PCI_CONFIG_SPACE_SIZE))
 		return 0xffffffff;
 	pthread_mutex_lock(&dev->lock);
+	if (dev->config_read)
+		dev->config_read(dev, off, len);
 	v = get_le(dev->cfg + off, len);
 	pthread_mutex_unlock(&dev->lock);
 	return v;
@@ -317,7 +357,8 @@ void vk_pci_config_write(struct vk_pci_dev *dev, unsigned off, unsigned len, uin
 
 		dev->cfg[off + i] = (dev->cfg[off + i] & ~m) | ((val >> (8 * i)) & m);
 	}
-	if (overlaps(off, len, PCI_COMMAND, 2) || overlaps(off, len, PCI_BASE_ADDRESS_0, 24))
+	if (overlaps(off, len, PCI_COMMAND, 2) || overlaps(off, len, PCI_BASE_ADDRESS_0, 24) ||
+	    overlaps(off, len, PCI_ROM_ADDRESS, 4))
 		update_bars(dev);
 	if (overlaps(off, len, PCI_COMMAND, 2) && dev->intx_level)
 		vk_pci_intx_set(dev, true);	/* INTX_DISABLE may have changed */
@@ -376,6 +417,20 @@ static void bar_io(struct vk_pci_dev *dev, unsigned i, uint64_t off, uint8_t *da
 		memset(data, 0xff, len);
 }
 
+void vk_pci_bar_access(struct vk_pci_dev *dev, unsigned bar, uint64_t off, uint8_t *data, unsigned len,
+		       bool is_write)
+{
+	unsigned i = bar / 2;
+
+	if (bar % 2 || i >= VK_PCI_MAX_BARS || !dev->bars[i].size || off > dev->bars[i].size ||
+	    len > dev->bars[i].size - off) {
+		if (!is_write)
+			memset(data, 0xff, len);
+		return;
+	}
+	bar_io(dev, i, off, data, len, is_write);
+}
+
 void vk_pci_window_io(void *opaque, uint64_t offset, uint8_t *data, unsigned len, bool is_write)
 {
 	struct vk_pci_bus *bus = opaque;
@@ -387,6 +442,16 @@ void vk_pci_window_io(void *opaque, uint64_t offset, uint8_t *data, unsigned len
 		if (!dev)
 			continue;
 		pthread_mutex_lock(&dev->lock);
+		if (dev->rom_active && addr >= dev->rom_addr && addr - dev->rom_addr + len <= dev->rom_size) {
+			/* ROM: writes are dropped, bytes past the image read as 0. */
+			for (unsigned i = 0; !is_write && i < len; i++) {
+				uint64_t at = addr - dev->rom_addr + i;
+
+				data[i] = at < dev->rom_len ? dev->rom[at] : 0;
+			}
+			pthread_mutex_unlock(&dev->lock);
+			return;
+		}
 		for (unsigned i = 0; i < VK_PCI_MAX_BARS; i++) {
 			struct vk_pci_bar *b = &dev->bars[i];
 
@@ -411,6 +476,10 @@ void vk_pci_config_io(void *opaque, uint64_t offset, uint8_t *data, unsigned len
 	unsigned devfn, reg;
 	struct vk_pci_dev *dev;
 
+	if (offset == 1 && len == 1 && bus->rcr_io) {
+		bus->rcr_io(bus, data, is_write);
+		return;
+	}
 	if (offset == 0 && len == 4) {
 		if (is_write)
 			__atomic_store_n(&bus->config_addr, get_le(data, 4) & ~3u, __ATOMIC_RELAXED);
@@ -493,6 +562,8 @@ void vk_pci_dev_free(struct vk_pci_dev *dev)
 	if (dev->msi.cap)
 		vk_msi_free(dev->m, &dev->msi.route);
 	dev->msi.cap = 0;
+	free(dev->rom);
+	dev->rom = NULL;
 	pthread_mutex_destroy(&dev->lock);
 }
 

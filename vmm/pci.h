@@ -21,6 +21,7 @@
 #define PCI_BASE_ADDRESS_0	0x10
 #define PCI_SUBSYSTEM_VENDOR_ID	0x2c
 #define PCI_SUBSYSTEM_ID	0x2e
+#define PCI_ROM_ADDRESS		0x30
 #define PCI_CAPABILITY_LIST	0x34
 #define PCI_INTERRUPT_LINE	0x3c
 #define PCI_INTERRUPT_PIN	0x3d
@@ -34,6 +35,9 @@
 #define PCI_STATUS_INTERRUPT	0x0008
 #define PCI_STATUS_CAP_LIST	0x0010
 #define PCI_BASE_ADDRESS_MEM_TYPE_64 0x04
+#define PCI_ROM_ADDRESS_ENABLE	0x01
+#define PCI_ROM_ADDRESS_MASK	(~0x7ffu)
+#define PCI_HEADER_TYPE_MULTI	0x80
 #define PCI_BASE_ADDRESS_5	0x24
 #define PCI_CLASS_BRIDGE_HOST	0x060000
 
@@ -106,12 +110,21 @@ struct vk_pci_dev {
 	struct vk_pci_bar bars[VK_PCI_MAX_BARS];	/* indexed by BAR number */
 	struct vk_pci_msi msi;
 	struct vk_pci_msix msix;
+	/* Expansion ROM (config 0x30): decodes while enabled there, memory
+	 * decoding is on and it lies inside the window. */
+	uint8_t *rom;
+	uint32_t rom_len, rom_size;		/* image bytes; BAR size, a power of two */
+	uint64_t rom_addr;
+	bool rom_active;
 	unsigned gsi;				/* INTA# line */
 	bool intx_level;
 	/* The guest moved BAR bar (memory decoding on): move doorbells. */
 	void (*bar_moved)(struct vk_pci_dev *dev, unsigned bar, uint64_t old, uint64_t new);
 	/* Called after every config write (lock held), for device-specific caps. */
 	void (*config_written)(struct vk_pci_dev *dev, unsigned off, unsigned len);
+	/* Called before every config read (lock held): a cap whose bytes are
+	 * computed on access fills them in. */
+	void (*config_read)(struct vk_pci_dev *dev, unsigned off, unsigned len);
 	void *owner;
 };
 
@@ -122,12 +135,24 @@ struct vk_pci_bus {
 	unsigned n_devs;
 	uint32_t config_addr;		/* 0xCF8 */
 	uint64_t next_bar;		/* bump allocator inside the window */
+	/* Port 0xCF9 (offset 1 of the config ports, one byte): the PIIX3's
+	 * reset control register when the PC chipset is there, whose
+	 * RST_CPU calls reset_request; ignored without it. */
+	void (*rcr_io)(struct vk_pci_bus *bus, uint8_t *data, bool is_write);
+	void (*reset_request)(void *opaque);
+	void *reset_opaque;
+	uint8_t rcr;
 };
 
 /* Register the config ports and the MMIO window; create the host bridge. */
 int vk_pci_bus_init(struct vk_pci_bus *bus, struct vk_machine *m,
 		    struct vk_bus *pio, struct vk_bus *mmio);
 void vk_pci_bus_free(struct vk_pci_bus *bus);
+/* pc-chipset.c: make the host bridge an i440FX and put a PIIX3 ISA bridge
+ * (isa, initialised here) in slot 1, as PC firmware expects; on a bus with
+ * nothing else yet.  A reset through port 0xCF9 calls reset_request. */
+int vk_pc_chipset_init(struct vk_pci_bus *bus, struct vk_pci_dev *isa, void (*reset_request)(void *),
+		       void *opaque);
 
 void vk_pci_dev_init(struct vk_pci_dev *dev, const char *name, uint16_t vendor,
 		     uint16_t device, uint32_t class_code, uint16_t subsys_vendor,
@@ -135,6 +160,9 @@ void vk_pci_dev_init(struct vk_pci_dev *dev, const char *name, uint16_t vendor,
 /* Describe a 64-bit memory BAR (index 0, 2 or 4) before vk_pci_bus_add(). */
 int vk_pci_dev_add_bar(struct vk_pci_dev *dev, unsigned bar, uint64_t size,
 		       vk_io_handler handler, void *opaque);
+/* Give the function an expansion ROM with a copy of len bytes of image
+ * (before vk_pci_bus_add(); it starts disabled, as after reset). */
+int vk_pci_dev_set_rom(struct vk_pci_dev *dev, const void *image, size_t len);
 /* The same for a 32-bit memory BAR (index 0-5), for devices whose drivers
  * expect one (AHCI's ABAR is BAR 5); it is placed below 4 GiB. */
 int vk_pci_dev_add_bar32(struct vk_pci_dev *dev, unsigned bar, uint64_t size,
@@ -163,6 +191,11 @@ void vk_pci_config_io(void *bus, uint64_t offset, uint8_t *data, unsigned len, b
 void vk_pci_window_io(void *bus, uint64_t offset, uint8_t *data, unsigned len, bool is_write);
 
 /* With dev->lock held: */
+/* An access to BAR bar (0, 2 or 4) at off, as through the MMIO window,
+ * MSI-X table and PBA included, whether or not the BAR decodes now (for a
+ * configuration-space window onto it); all ones / dropped outside it. */
+void vk_pci_bar_access(struct vk_pci_dev *dev, unsigned bar, uint64_t off, uint8_t *data, unsigned len,
+		       bool is_write);
 bool vk_pci_msix_enabled(const struct vk_pci_dev *dev);
 /* Deliver vector (or set its pending bit while masked); -EINVAL if out of range. */
 int vk_pci_msix_notify(struct vk_pci_dev *dev, unsigned vector);

@@ -52,10 +52,10 @@ static int add_disk(struct vk_devices *d, const char *spec)
 	return rc;
 }
 
-static int add_net(struct vk_devices *d, const char *spec)
+static int add_net(struct vk_devices *d, const char *spec, const struct vrun_device_options *opt)
 {
 	struct vk_subopts so = { 0 };
-	struct vk_net_config cfg = { .fd = -1 };
+	struct vk_net_config cfg = { .fd = -1, .rom = opt->net_rom, .rom_len = opt->net_rom_len };
 	const char *bridge, *tap;
 	int rc = vk_subopts_parse(spec, net_keys, NULL, "--net", &so);
 
@@ -75,17 +75,25 @@ static int add_net(struct vk_devices *d, const char *spec)
 	return rc;
 }
 
+static void pci_reset(void *opaque)
+{
+	vk_machine_stop(opaque, VK_EXIT_REBOOT, "guest rebooted (port 0xCF9)");
+}
+
 int vrun_devices_create(struct vk_machine *m, const struct vrun_device_options *o,
 			struct vk_devices **out)
 {
-	struct vk_devices *d = NULL;
 	const char *const *disks = o->disks, *const *cdroms = o->cdroms, *const *nets = o->nets;
+	struct vk_devices *d = NULL;
 	int rc;
 
 	*out = NULL;
-	if ((!disks || !disks[0]) && (!cdroms || !cdroms[0]) && (!nets || !nets[0]) && !o->rng)
+	if ((!disks || !disks[0]) && (!cdroms || !cdroms[0]) && (!nets || !nets[0]) && !o->rng &&
+	    !o->pc_chipset)
 		return 0;	/* no PCI at all: nothing to probe, faster boots */
 	rc = vk_devices_init(m, &m->mem, &m->pio, &m->mmio, &d);
+	if (rc == 0 && o->pc_chipset)
+		rc = vk_devices_add_pc_chipset(d, pci_reset, m);
 	for (size_t i = 0; rc == 0 && disks && disks[i]; i++)
 		rc = add_disk(d, disks[i]);
 	for (size_t i = 0; rc == 0 && cdroms && cdroms[i]; i++) {
@@ -94,7 +102,7 @@ int vrun_devices_create(struct vk_machine *m, const struct vrun_device_options *
 		rc = *cdroms[i] ? vk_cdrom_add(d, &cfg) : vk_errorx(EINVAL, "--cdrom: give the image's path");
 	}
 	for (size_t i = 0; rc == 0 && nets && nets[i]; i++)
-		rc = add_net(d, nets[i]);
+		rc = add_net(d, nets[i], o);
 	if (rc == 0 && o->rng)
 		rc = vk_virtio_rng_add(d);
 	if (rc < 0) {

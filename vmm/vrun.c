@@ -1,4 +1,4 @@
-/* vrun.c - run one KVM virtual machine: a Linux bzImage or a raw firmware image, until it powers off. */
+/* vrun.c - run one KVM virtual machine: a Linux bzImage or PC firmware (SeaBIOS, a raw image), until it powers off. */
 #include "config.h"
 
 #include <errno.h>
@@ -16,6 +16,7 @@
 
 #include "common/util/error.h"
 #include "common/util/options.h"
+#include "common/vm/bootorder.h"
 #include "vmm/console.h"
 #include "vmm/devices/acpi-pm.h"
 #include "vmm/devices/legacy.h"
@@ -25,8 +26,10 @@
 #include "vmm/privdrop.h"
 #include "vmm/seccomp.h"
 #include "vmm/vrun-devices.h"
+#include "vmm/devices/fw_cfg.h"
 #include "vmm/x86/acpi.h"
 #include "vmm/x86/boot.h"
+#include "vmm/x86/firmware.h"
 
 #define DEFAULT_MEMORY_MIB	512
 #define MIN_MEMORY_MIB		2
@@ -35,12 +38,15 @@
 #define INPUT_RETRY_MS		10	/* the UART's receive buffer was full: look again */
 
 struct vrun_options {
-	char *kernel, *initrd, *cmdline, *console, *bios, *name, *control, *sandbox, *user;
+	char *kernel, *initrd, *cmdline, *console, *bios, *firmware, *boot, *name, *control, *sandbox, *user;
 	const char **disks, **cdroms, **nets;	/* NULL-terminated, from popt */
-	int memory_mib, cpus, allow_emulated, no_acpi, rng;
+	int memory_mib, cpus, allow_emulated, no_acpi, rng, pxe;
 	enum vk_sandbox_mode sandbox_mode;
 	bool drop;			/* --user given: runas is filled */
 	struct vk_runas runas;
+	const char *firmware_path;	/* NULL: boot --kernel */
+	struct vk_boot_order boot_order;
+	bool net_rom;			/* NICs get iPXE (--pxe, --boot network) */
 };
 
 struct vrun_devices {
@@ -48,7 +54,10 @@ struct vrun_devices {
 	struct vk_i8042 i8042;
 	struct vk_rtc rtc;
 	struct vk_testdev testdev;
+	struct vk_debugcon debugcon;
 	struct vk_acpi_pm pm;
+	struct vk_fw_cfg fw_cfg;
+	bool has_fw_cfg;
 };
 
 static volatile sig_atomic_t got_signal;
@@ -84,8 +93,15 @@ static int parse_options(int argc, const char **argv, struct vrun_options *o)
 		{ "console", '\0', POPT_ARG_STRING, &o->console, 0,
 		  "serial console: stdio (default), pty or a log capped at SIZE (default 1M)",
 		  "stdio|pty|file=PATH[,max=SIZE]" },
+		{ "firmware", '\0', POPT_ARG_STRING, &o->firmware, 0,
+		  "PC firmware to boot (default without --kernel: bios, SeaBIOS's " VK_FIRMWARE_BIOS ")",
+		  "bios|FILE" },
 		{ "bios", '\0', POPT_ARG_STRING, &o->bios, 0,
-		  "raw firmware image, mapped below 4 GiB (as QEMU -bios)", "FILE" },
+		  "raw firmware image, mapped below 4 GiB (as QEMU -bios; same as --firmware FILE)", "FILE" },
+		{ "boot", '\0', POPT_ARG_STRING, &o->boot, 0,
+		  "the firmware's boot order (default hd,cdrom,network) and boot menu", "hd|cdrom|network,...[,menu=on|off]" },
+		{ "pxe", '\0', POPT_ARG_NONE, &o->pxe, 0,
+		  "network boot: iPXE (" VK_PXE_ROM_VIRTIO ") on every NIC, network first", NULL },
 		{ "name", '\0', POPT_ARG_STRING, &o->name, 0,
 		  "name of the guest: messages, run/NAME.pid and run/NAME.sock in the state directory", "NAME" },
 		{ "control", '\0', POPT_ARG_STRING, &o->control, 0,
@@ -122,10 +138,35 @@ static int check_options(struct vrun_options *o)
 {
 	int rc;
 
-	if (!o->kernel == !o->bios)
-		return vk_errorx(EINVAL, "give exactly one of --kernel FILE and --bios FILE");
-	if (o->bios && (o->initrd || o->cmdline))
-		return vk_errorx(EINVAL, "--initrd and --cmdline go with --kernel, not --bios");
+	if (o->bios && o->firmware)
+		return vk_errorx(EINVAL, "give one of --firmware and --bios (--bios FILE is --firmware FILE)");
+	if (o->firmware && strcmp(o->firmware, "bios") == 0)
+		o->firmware_path = VK_FIRMWARE_BIOS;
+	else if (o->firmware || o->bios)
+		o->firmware_path = o->firmware ? o->firmware : o->bios;
+	if (o->kernel && o->firmware_path)
+		return vk_errorx(EINVAL, "give one of --kernel FILE and --firmware (or --bios): a kernel boots "
+				 "without firmware");
+	if (!o->kernel && !o->firmware_path)
+		o->firmware_path = VK_FIRMWARE_BIOS;	/* a PC: the disk boots itself */
+	if (!o->kernel && (o->initrd || o->cmdline))
+		return vk_errorx(EINVAL, "--initrd and --cmdline go with --kernel, not with firmware");
+	if (o->kernel && (o->boot || o->pxe))
+		return vk_errorx(EINVAL, "--boot and --pxe are for the firmware; with --kernel there is none "
+				 "(drop --kernel to boot through the firmware)");
+	if (o->boot && (rc = vk_boot_order_parse(o->boot, "--boot", &o->boot_order)) < 0)
+		return rc;
+	if (o->pxe && !o->boot) {	/* as virt-install --pxe: the network first */
+		o->boot_order.dev[0] = VK_BOOTDEV_NETWORK;
+		o->boot_order.dev[1] = VK_BOOTDEV_HD;
+		o->boot_order.dev[2] = VK_BOOTDEV_CDROM;
+		o->boot_order.n = 3;
+	}
+	for (unsigned i = 0; i < o->boot_order.n; i++)
+		if (o->boot_order.dev[i] == VK_BOOTDEV_NETWORK)
+			o->net_rom = true;
+	if (o->pxe)
+		o->net_rom = true;
 	if (o->cpus < 1 || o->cpus > VK_MAX_CPUS)
 		return vk_errorx(EINVAL, "--cpus %d: give 1 to %d", o->cpus, VK_MAX_CPUS);
 	if (o->memory_mib < MIN_MEMORY_MIB || o->memory_mib > MAX_MEMORY_MIB)
@@ -139,6 +180,13 @@ static int check_options(struct vrun_options *o)
 	if (o->user && (rc = vk_runas_lookup(o->user, &o->runas)) < 0)
 		return rc;
 	o->drop = o->user != NULL;
+	/* Before KVM is opened, so the message is the same on any host. */
+	if (o->firmware_path && access(o->firmware_path, R_OK) < 0)
+		return vk_error(errno, "firmware %s%s", o->firmware_path,
+				strcmp(o->firmware_path, VK_FIRMWARE_BIOS) == 0 ? " (SeaBIOS: apt-get install seabios)" : "");
+	if (o->net_rom && access(VK_PXE_ROM_VIRTIO, R_OK) < 0)
+		return vk_error(errno, "%s, the network boot ROM (iPXE: apt-get install ipxe-qemu)",
+				VK_PXE_ROM_VIRTIO);
 	return 0;
 }
 
@@ -196,9 +244,17 @@ static int start_sandboxed(const struct vrun_options *o, struct vk_machine *m,
 	return rc;
 }
 
-static int init_devices(struct vk_machine *m, struct vrun_devices *d, int console_fd)
+static int init_devices(struct vk_machine *m, struct vrun_devices *d, int console_fd, bool firmware)
 {
 	int rc = vk_serial_init(&d->serial, m, &m->pio, VK_COM1_PORT, VK_COM1_GSI, console_fd);
+
+	if (rc == 0 && firmware) {
+		rc = vk_fw_cfg_init(&d->fw_cfg, &m->mem, &m->pio);
+		d->has_fw_cfg = true;
+	}
+	/* The firmware's own log (SeaBIOS writes it to port 0x402), with -v. */
+	if (rc == 0 && firmware && vk_debug_level)
+		rc = vk_debugcon_init(&d->debugcon, &m->pio, STDERR_FILENO);
 
 	if (rc == 0)
 		rc = vk_i8042_init(&d->i8042, m, &m->pio);
@@ -228,6 +284,24 @@ static int load_acpi(struct vk_machine *m, const struct vk_mp_intx *intx, size_t
 		return vk_errorx(-len, "cannot build the ACPI tables for %u vCPUs", m->ncpus);
 	*rsdp = VK_ACPI_BASE;
 	return 0;
+}
+
+/* What SeaBIOS is told: fw_cfg items and CMOS (vmm/x86/firmware.c), and
+ * the firmware image itself at the top of 4 GiB. */
+static int load_firmware(const struct vrun_options *o, struct vk_machine *m, struct vrun_devices *dev,
+			 struct vk_devices *pci, const struct vk_mp_intx *intx, size_t n_intx)
+{
+	struct vk_bootdev_path boot[VK_PCI_MAX_SLOTS];
+	struct vk_pc_firmware_config cfg = {
+		.ncpus = m->ncpus, .ram_size = m->ram_size, .intx = intx, .n_intx = n_intx,
+		.devs = boot, .n_devs = vk_devices_bootdevs(pci, boot, VK_PCI_MAX_SLOTS),
+		.order = o->boot_order, .sercon_port = VK_COM1_PORT,
+	};
+	int rc = vk_pc_firmware_setup(&dev->fw_cfg, &dev->rtc, &cfg);
+
+	if (rc == 0)
+		rc = vk_machine_load_firmware(m, o->firmware_path);
+	return rc;
 }
 
 /* The main thread feeds the console and watches for the end: a device or
@@ -306,6 +380,9 @@ static int run(const struct vrun_options *o)
 	struct vk_pci_intx intx[VK_PCI_MAX_SLOTS];
 	struct vk_mp_intx mp_intx[VK_PCI_MAX_SLOTS];
 	struct vk_mgmt mgmt = { 0 };
+	struct vrun_device_options devopt = { .disks = o->disks, .cdroms = o->cdroms, .nets = o->nets,
+					       .rng = o->rng, .pc_chipset = o->firmware_path != NULL };
+	uint8_t *net_rom = NULL;
 	size_t n_intx = 0;
 	uint64_t rsdp = 0;
 	int rc, status = VK_EXIT_ERROR;
@@ -333,13 +410,14 @@ static int run(const struct vrun_options *o)
 	if (rc == 0)
 		rc = vk_console_open(&con, o->console ? o->console : "stdio");
 	if (rc == 0)
-		rc = init_devices(&m, dev, con.out_fd);
-	if (rc == 0) {
-		struct vrun_device_options dev_opts = { .disks = o->disks, .cdroms = o->cdroms,
-							.nets = o->nets, .rng = o->rng };
-
-		rc = vrun_devices_create(&m, &dev_opts, &pci);
+		rc = init_devices(&m, dev, con.out_fd, o->firmware_path != NULL);
+	if (rc == 0 && o->net_rom) {
+		rc = vk_option_rom_load(VK_PXE_ROM_VIRTIO, VK_VIRTIO_NET_VENDOR, VK_VIRTIO_NET_DEVICE,
+					&net_rom, &devopt.net_rom_len);
+		devopt.net_rom = net_rom;
 	}
+	if (rc == 0)
+		rc = vrun_devices_create(&m, &devopt, &pci);
 	if (rc == 0 && pci) {
 		n_intx = vk_devices_intx(pci, intx, VK_PCI_MAX_SLOTS);
 		for (size_t i = 0; i < n_intx; i++)
@@ -347,8 +425,8 @@ static int run(const struct vrun_options *o)
 	}
 	if (rc == 0)
 		rc = vk_vcpus_create(&m);
-	if (rc == 0 && o->bios)
-		rc = vk_machine_load_firmware(&m, o->bios);
+	if (rc == 0 && o->firmware_path)
+		rc = load_firmware(o, &m, dev, pci, mp_intx, n_intx);
 	if (rc == 0 && o->kernel && !o->no_acpi)
 		rc = load_acpi(&m, mp_intx, n_intx, pci != NULL, &rsdp);
 	if (rc == 0 && o->kernel) {
@@ -388,6 +466,9 @@ static int run(const struct vrun_options *o)
 		status = VK_EXIT_ERROR;
 	vk_machine_free(&m);
 	vk_acpi_pm_free(&dev->pm);
+	if (dev->has_fw_cfg)
+		vk_fw_cfg_free(&dev->fw_cfg);
+	free(net_rom);
 	vk_sandbox_free();
 	free(dev);
 	return status;
@@ -400,6 +481,8 @@ static void free_options(struct vrun_options *o)
 	free(o->cmdline);
 	free(o->console);
 	free(o->bios);
+	free(o->firmware);
+	free(o->boot);
 	free(o->name);
 	free(o->control);
 	free(o->sandbox);

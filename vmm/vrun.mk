@@ -17,7 +17,7 @@ vmm_libvmm_a_SOURCES = \
 vmm_vrun_SOURCES = vmm/vrun.c vmm/vrun-devices.c vmm/vrun-devices.h
 vmm_vrun_CFLAGS = $(VKIT_CFLAGS)
 # Only what vrun uses: every shared library loaded costs start-up time.
-vmm_vrun_LDADD = vmm/libvkmgmt.a vmm/libvkdev.a vmm/libvmm.a common/libvkit.a \
+vmm_vrun_LDADD = vmm/libvkfw.a vmm/libvkmgmt.a vmm/libvkdev.a vmm/libvmm.a common/libvkit.a \
 	$(POPT_LIBS) $(JSONC_LIBS) $(ZLIB_LIBS)
 dist_man1_MANS += vmm/vrun.1
 

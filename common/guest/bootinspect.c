@@ -74,11 +74,6 @@ static int boot_file_paths(const char *dest_dir, const char *name, char **dest, 
 
 /* --- The direct path: ext2/3/4 read straight from the image ----------- */
 
-static int read_image(void *opaque, void *buf, size_t len, uint64_t offset)
-{
-	return vk_image_read(opaque, buf, len, offset);
-}
-
 struct kernel_pick {
 	struct vk_extfs *fs;
 	char name[256];
@@ -209,7 +204,7 @@ int vk_find_installed_boot_direct(const char *disk, enum vk_image_format fmt, co
 		rc = vk_error(ENOMEM, "%s", disk);
 		goto out;
 	}
-	dev = (struct vk_blockdev){ .read = read_image, .opaque = img, .size = vk_image_virtual_size(img) };
+	vk_blockdev_from_image(img, &dev);
 	rc = vk_ptable_read(&dev, pt);
 	if (rc < 0) {
 		/* libguestfs may still make sense of it. */
@@ -547,5 +542,55 @@ out:
 	if (in >= 0)
 		close(in);
 	close(fd);
+	return rc;
+}
+
+#define MBR_CODE_SIZE		440	/* boot code, before the disk signature and partition table */
+#define MBR_SIGNATURE_OFF	510
+
+/* A loader names itself in its first sector: GRUB's boot.img prints
+ * "GRUB " messages, SYSLINUX's mbr.bin and Windows' say who they are. */
+static const char *mbr_loader_name(const uint8_t *mbr)
+{
+	static const struct { const char *mark, *name; } loaders[] = {
+		{ "GRUB", "GRUB" }, { "LILO", "LILO" }, { "Missing operating system", "an MS-DOS/Windows MBR" },
+		{ "Invalid partition table", "an MS-DOS/Windows MBR" }, { "SYSLINUX", "SYSLINUX" },
+		{ "Boot error", "SYSLINUX" },
+	};
+
+	for (size_t i = 0; i < sizeof(loaders) / sizeof(loaders[0]); i++)
+		if (memmem(mbr, MBR_CODE_SIZE, loaders[i].mark, strlen(loaders[i].mark)))
+			return loaders[i].name;
+	return "boot code";
+}
+
+int vk_disk_boot_code(const char *disk, enum vk_image_format fmt, char *what, size_t size)
+{
+	struct vk_image *img = NULL;
+	uint8_t mbr[512];
+	bool code = false;
+	int rc;
+
+	if (size)
+		what[0] = '\0';
+	rc = vk_image_open(disk, fmt, VK_IMAGE_RDONLY, &img);
+	if (rc < 0)
+		return rc;
+	if (vk_image_virtual_size(img) < sizeof(mbr)) {
+		rc = 0;
+		goto out;
+	}
+	rc = vk_image_read(img, mbr, sizeof(mbr), 0);
+	if (rc < 0) {
+		rc = vk_error_prefix(rc, "%s: its first sector", disk);
+		goto out;
+	}
+	for (size_t i = 0; i < MBR_CODE_SIZE && !code; i++)
+		code = mbr[i] != 0;
+	rc = code && mbr[MBR_SIGNATURE_OFF] == 0x55 && mbr[MBR_SIGNATURE_OFF + 1] == 0xaa;
+	if (rc && size)
+		snprintf(what, size, "%s", mbr_loader_name(mbr));
+out:
+	vk_image_close(img);
 	return rc;
 }

@@ -35,6 +35,16 @@ int vk_find_installed_boot_direct(const char *disk, enum vk_image_format fmt, co
 				  struct vk_installed_boot *out);
 void vk_installed_boot_free(struct vk_installed_boot *b);
 
+/*
+ * Whether firmware can boot disk by itself: sector 0 ends in 55 AA and
+ * holds boot code (bytes before the partition table not all zero), as an
+ * MBR with GRUB, SYSLINUX or Windows' loader does, or a GPT disk's
+ * protective MBR made bootable for BIOS.  1 and the loader's name in what
+ * ("GRUB", "SYSLINUX", or "boot code" when not recognised), 0 when not,
+ * -errno when the image cannot be read.
+ */
+int vk_disk_boot_code(const char *disk, enum vk_image_format fmt, char *what, size_t size);
+
 /* Append a cpio "newc" archive holding the given files (at the archive's
  * top, by base name) to initrd: Linux unpacks concatenated archives, so the
  * installer sees them in its root (virt-install's --initrd-inject). */

@@ -20,6 +20,11 @@ struct vk_blockdev {
 	uint64_t size;
 };
 
+struct vk_image;
+/* The whole of an open image (its virtual size) as a block device: what
+ * the filesystem readers get from vdf and from the boot-file inspector. */
+void vk_blockdev_from_image(struct vk_image *img, struct vk_blockdev *out);
+
 /* Read len bytes at off inside the window; -EIO with a message when the
  * range does not fit (the filesystem claims more than its partition). */
 int vk_blockdev_read(const struct vk_blockdev *dev, void *buf, size_t len, uint64_t off);

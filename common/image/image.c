@@ -14,6 +14,7 @@
 #include "common/util/fileutil.h"
 #include "common/image/image-internal.h"
 #include "common/image/qcow2.h"
+#include "common/image/blockdev.h"
 
 int vk_image_format_parse(const char *name, enum vk_image_format *out)
 {
@@ -40,6 +41,50 @@ bool vk_image_has_qcow2_magic(const char *path)
 	      ((uint32_t)magic[0] << 24 | (uint32_t)magic[1] << 16 | (uint32_t)magic[2] << 8 | magic[3]) == QCOW2_MAGIC;
 	close(fd);
 	return yes;
+}
+
+/* rule->option with the format filled in: "format=qcow2". */
+static void state_as(const struct vk_format_rule *rule, const char *fmt, char *out, size_t len)
+{
+	snprintf(out, len, "%s%s", rule->option, fmt);
+}
+
+int vk_image_format_decide(const char *path, const struct vk_format_rule *rule, bool given,
+			   enum vk_image_format *fmt)
+{
+	bool magic = vk_image_has_qcow2_magic(path);
+	char as_qcow2[64], as_raw[64];
+	struct qcow2_header h;
+	int rc;
+
+	state_as(rule, "qcow2", as_qcow2, sizeof(as_qcow2));
+	state_as(rule, "raw", as_raw, sizeof(as_raw));
+	if (given) {
+		if (*fmt == VK_IMAGE_QCOW2 && !magic)
+			return vk_errorx(EINVAL, "%s %s: %s, but it is not a qcow2 image (no qcow2 magic); "
+					 "state %s if it is a raw disk", rule->what, path, as_qcow2, as_raw);
+		return 0;
+	}
+	*fmt = VK_IMAGE_RAW;
+	if (!magic)
+		return 0;
+	if (rule->guess_without_backing) {
+		rc = vk_qcow2_peek(path, &h);
+		if (rc < 0)
+			return rc;
+		if (!h.backing_file[0]) {
+			*fmt = VK_IMAGE_QCOW2;
+			return 0;
+		}
+		return vk_errorx(EPERM, "%s %s: a qcow2 image naming a backing file (%s), and no format was "
+				 "stated: a backing file named by an image whose format was guessed is not "
+				 "followed; if the image is trusted, state %s", rule->what, path,
+				 h.backing_file, as_qcow2);
+	}
+	return vk_errorx(EINVAL, "%s %s: starts like a qcow2 image, but no format was stated; formats are "
+			 "never guessed (a raw disk whose guest wrote a qcow2 header could point at a host "
+			 "file as its backing): state %s if it is a qcow2 image, %s if it is a raw disk",
+			 rule->what, path, as_qcow2, as_raw);
 }
 
 const char *vk_image_format_name(enum vk_image_format fmt)
@@ -431,4 +476,16 @@ int vk_image_check_space(const char *dir, uint64_t need)
 		return vk_errorx(ENOSPC, "%s: not enough free space: %llu bytes needed, %llu available; free some space or choose another directory",
 				 dir, (unsigned long long)need, (unsigned long long)avail);
 	return 0;
+}
+
+static int read_image(void *opaque, void *buf, size_t len, uint64_t offset)
+{
+	return vk_image_read(opaque, buf, len, offset);
+}
+
+/* Here, not in blockdev.c: the filesystem readers and their fuzz targets
+ * use block devices without linking the image layer. */
+void vk_blockdev_from_image(struct vk_image *img, struct vk_blockdev *out)
+{
+	*out = (struct vk_blockdev){ .read = read_image, .opaque = img, .size = vk_image_virtual_size(img) };
 }

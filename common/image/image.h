@@ -24,6 +24,29 @@ const char *vk_image_format_name(enum vk_image_format fmt);
  * user stated, never for choosing one (docs/images.md). */
 bool vk_image_has_qcow2_magic(const char *path);
 
+/* How a tool says the format of an existing image it was given. */
+struct vk_format_rule {
+	const char *what;	/* the image's role in messages: "--disk", "disk" */
+	const char *option;	/* how the user states a format, before its name:
+				 * "format=", "--subdriver ", "--format=" */
+	/* For a read-only look (vdf): an unstated image with qcow2's magic
+	 * that names no backing file is read as qcow2, as virt-df would. */
+	bool guess_without_backing;
+};
+
+/*
+ * The one policy for the format of an existing image (docs/images.md):
+ * formats are stated, never guessed.  given: *fmt holds the user's format,
+ * which is checked (qcow2 must carry the magic).  Not given: raw, unless
+ * the file starts with qcow2's magic -- then refused, since a raw disk
+ * whose guest wrote a qcow2 header naming a host file as its backing would
+ * make us open that file (qemu's CVE-2008-2004); with guess_without_backing
+ * such a header naming no backing file is taken as qcow2.  0, or -errno
+ * with a message saying how to state the format.
+ */
+int vk_image_format_decide(const char *path, const struct vk_format_rule *rule, bool given,
+			   enum vk_image_format *fmt);
+
 #define VK_IMAGE_RDONLY 0x1u	/* open read-only (and refuse writes) */
 /* Refuse a symbolic link as the path's last component (a CD-ROM's medium);
  * every image must be a regular file or a block device anyway. */

@@ -14,6 +14,7 @@
 #include "common/util/fileutil.h"
 #include "common/util/ids.h"
 #include "common/util/jsonfield.h"
+#include "common/vm/bootorder.h"
 #include "common/vm/vmdef.h"
 
 #define VK_VMDEF_VERSION 1
@@ -184,6 +185,7 @@ void vk_vm_free(struct vk_vm *vm)
 	free(vm->boot.kernel);
 	free(vm->boot.initrd);
 	free(vm->boot.cmdline);
+	free(vm->boot.order);
 	for (i = 0; i < vm->n_disks; i++)
 		disk_clear(&vm->disks[i]);
 	free(vm->disks);
@@ -238,6 +240,7 @@ struct vk_vm *vk_vm_dup(const struct vk_vm *vm)
 		goto fail;
 	*copy = *vm;
 	copy->os_variant = copy->boot.kernel = copy->boot.initrd = copy->boot.cmdline = NULL;
+	copy->boot.order = NULL;
 	copy->console.path = NULL;
 	copy->disks = NULL;
 	copy->nics = NULL;
@@ -246,6 +249,7 @@ struct vk_vm *vk_vm_dup(const struct vk_vm *vm)
 	    strdup_or_null(vm->boot.kernel, &copy->boot.kernel) < 0 ||
 	    strdup_or_null(vm->boot.initrd, &copy->boot.initrd) < 0 ||
 	    strdup_or_null(vm->boot.cmdline, &copy->boot.cmdline) < 0 ||
+	    strdup_or_null(vm->boot.order, &copy->boot.order) < 0 ||
 	    strdup_or_null(vm->console.path, &copy->console.path) < 0)
 		goto fail;
 	for (i = 0; i < vm->n_disks; i++)
@@ -337,6 +341,14 @@ static int check_boot(const struct vk_boot *boot)
 	rc = check_absolute("boot.kernel", boot->kernel);
 	if (rc == 0)
 		rc = check_absolute("boot.initrd", boot->initrd);
+	if (rc == 0 && boot->order) {
+		struct vk_boot_order order;
+
+		if (boot->kind != VK_BOOT_DISK)
+			return vk_errorx(EINVAL, "boot.order is the firmware's boot order: it goes with "
+					 "boot.kind disk, not with a kernel");
+		rc = vk_boot_order_parse(boot->order, "boot.order", &order);
+	}
 	return rc;
 }
 
@@ -498,7 +510,7 @@ static const char *const top_keys[] = {
 	"version", "name", "uuid", "memory", "max_memory", "vcpus", "max_vcpus",
 	"os_variant", "boot", "disks", "nics", "console", "autostart", NULL,
 };
-static const char *const boot_keys[] = { "kind", "kernel", "initrd", "cmdline", NULL };
+static const char *const boot_keys[] = { "kind", "kernel", "initrd", "cmdline", "order", NULL };
 static const char *const disk_keys[] = {
 	"path", "format", "bus", "device", "cache", "readonly", "shareable", "serial", NULL,
 };
@@ -513,7 +525,8 @@ static int boot_from_json(struct json_object *o, struct vk_boot *boot)
 	    (rc = vk_json_get_enum(o, "boot", "kind", true, boot_names, N_ELEMS(boot_names), &kind)) < 0 ||
 	    (rc = vk_json_get_string(o, "boot", "kernel", false, &boot->kernel)) < 0 ||
 	    (rc = vk_json_get_string(o, "boot", "initrd", false, &boot->initrd)) < 0 ||
-	    (rc = vk_json_get_string(o, "boot", "cmdline", false, &boot->cmdline)) < 0)
+	    (rc = vk_json_get_string(o, "boot", "cmdline", false, &boot->cmdline)) < 0 ||
+	    (rc = vk_json_get_string(o, "boot", "order", false, &boot->order)) < 0)
 		return rc;
 	boot->kind = (enum vk_boot_kind)kind;
 	return 0;
@@ -741,6 +754,7 @@ char *vk_vm_to_json(const struct vk_vm *vm)
 	vk_json_add_string(boot, "kernel", vm->boot.kernel);
 	vk_json_add_string(boot, "initrd", vm->boot.initrd);
 	vk_json_add_string(boot, "cmdline", vm->boot.cmdline);
+	vk_json_add_string(boot, "order", vm->boot.order);
 	json_object_object_add(top, "boot", boot);
 	arr = json_object_new_array();
 	for (i = 0; i < vm->n_disks; i++)

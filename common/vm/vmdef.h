@@ -42,6 +42,8 @@ enum vk_boot_kind { VK_BOOT_KERNEL = 0, VK_BOOT_DISK };
 struct vk_boot {
 	enum vk_boot_kind kind;
 	char *kernel, *initrd, *cmdline;	/* VK_BOOT_KERNEL */
+	char *order;		/* VK_BOOT_DISK: the firmware's boot order ("hd,cdrom,menu=on",
+				 * common/vm/bootorder.h); NULL: its default */
 };
 
 enum vk_console_kind { VK_CONSOLE_PTY = 0, VK_CONSOLE_STDIO, VK_CONSOLE_FILE, VK_CONSOLE_NONE };

@@ -88,25 +88,31 @@ int vk_vrun_argv(const struct vk_vm *vm, const char *vrun, const char *console, 
 	size_t i;
 	int rc;
 
-	if (vm->boot.kind != VK_BOOT_KERNEL || !vm->boot.kernel)
-		return vk_errorx(EINVAL, "domain '%s' boots from its disk, and vrun boots only a kernel: "
-				 "give the definition a boot.kernel (vinstall --import finds one on the disk)",
+	if (vm->boot.kind == VK_BOOT_KERNEL && !vm->boot.kernel)
+		return vk_errorx(EINVAL, "domain '%s' boots a kernel but names none: give it a boot.kernel",
 				 vm->name);
 	rc = vk_argv_add(a, "%s", vrun);
 	if (rc == 0)
 		rc = vk_argv_add(a, "--name");
 	if (rc == 0)
 		rc = vk_argv_add(a, "%s", vm->name);
-	if (rc == 0)
+	/* A disk boot is a PC: vrun's default without --kernel is SeaBIOS. */
+	if (rc == 0 && vm->boot.kind == VK_BOOT_DISK && vm->boot.order) {
+		rc = vk_argv_add(a, "--boot");
+		if (rc == 0)
+			rc = vk_argv_add(a, "%s", vm->boot.order);
+	}
+	if (rc == 0 && vm->boot.kind == VK_BOOT_KERNEL) {
 		rc = vk_argv_add(a, "--kernel");
-	if (rc == 0)
-		rc = vk_argv_add(a, "%s", vm->boot.kernel);
-	if (rc == 0 && vm->boot.initrd) {
+		if (rc == 0)
+			rc = vk_argv_add(a, "%s", vm->boot.kernel);
+	}
+	if (rc == 0 && vm->boot.kind == VK_BOOT_KERNEL && vm->boot.initrd) {
 		rc = vk_argv_add(a, "--initrd");
 		if (rc == 0)
 			rc = vk_argv_add(a, "%s", vm->boot.initrd);
 	}
-	if (rc == 0 && vm->boot.cmdline && *vm->boot.cmdline) {
+	if (rc == 0 && vm->boot.kind == VK_BOOT_KERNEL && vm->boot.cmdline && *vm->boot.cmdline) {
 		rc = vk_argv_add(a, "--cmdline");
 		if (rc == 0)
 			rc = vk_argv_add(a, "%s", vm->boot.cmdline);

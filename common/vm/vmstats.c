@@ -104,6 +104,96 @@ static int sum_devices(struct json_object *stats, const char *key, const struct 
 	return rc;
 }
 
+/* The string member key of obj, or NULL (-EPROTO recorded when present
+ * but not a string, or longer than max - 1). */
+static int get_string(struct json_object *obj, const char *key, size_t max, const char **out)
+{
+	struct json_object *v;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(obj, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_string) || (size_t)json_object_get_string_len(v) >= max ||
+	    strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))
+		return vk_errorx(EPROTO, "status: \"%s\" is not a string of under %zu bytes", key, max);
+	*out = json_object_get_string(v);
+	return 0;
+}
+
+static int parse_console(struct json_object *con, struct vk_vm_status *out)
+{
+	static const char *const kinds[] = { [VK_VM_CONSOLE_PTY] = "pty", [VK_VM_CONSOLE_FILE] = "file",
+					     [VK_VM_CONSOLE_STDIO] = "stdio" };
+	const char *kind = NULL, *path = NULL;
+	int rc;
+
+	if (!json_object_is_type(con, json_type_object))
+		return vk_errorx(EPROTO, "status: \"console\" is not an object");
+	rc = get_string(con, "kind", 16, &kind);
+	if (rc == 0)
+		rc = get_string(con, "path", sizeof(out->console_path), &path);
+	if (rc < 0)
+		return rc;
+	for (size_t k = VK_VM_CONSOLE_PTY; kind && k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		if (!strcmp(kind, kinds[k]))
+			out->console = (enum vk_vm_console_kind)k;
+	if (out->console == VK_VM_CONSOLE_UNKNOWN)
+		return vk_errorx(EPROTO, "status: console kind '%s' is not pty, file or stdio", kind ? kind : "");
+	if ((out->console == VK_VM_CONSOLE_PTY || out->console == VK_VM_CONSOLE_FILE) && !path)
+		return vk_errorx(EPROTO, "status: a %s console without its \"path\"", kind);
+	snprintf(out->console_path, sizeof(out->console_path), "%s", path ? path : "");
+	return 0;
+}
+
+int vk_vm_status_parse(struct json_object *status, struct vk_vm_status *out)
+{
+	static const char *const states[] = { [VK_VM_RUNNING] = "running", [VK_VM_PAUSED] = "paused",
+					      [VK_VM_STOPPING] = "stopping" };
+	struct json_object *v;
+	const char *state = NULL;
+	size_t k;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->pid = -1;
+	if (!json_object_is_type(status, json_type_object))
+		return vk_errorx(EPROTO, "status: the reply is not an object");
+	if (get_string(status, "state", 16, &state) < 0 || !state)
+		rc = vk_errorx(EPROTO, "status: no \"state\" string");
+	for (k = 0; rc == 0 && k < sizeof(states) / sizeof(states[0]) && strcmp(state, states[k]); k++)
+		;
+	if (rc == 0 && k == sizeof(states) / sizeof(states[0]))
+		rc = vk_errorx(EPROTO, "status: state '%s' is not running, paused or stopping", state);
+	if (rc == 0)
+		out->state = (enum vk_vm_run_state)k;
+	if (rc == 0 && json_object_object_get_ex(status, "pid", &v)) {
+		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) <= 0 ||
+		    json_object_get_int64(v) > INT32_MAX)
+			rc = vk_errorx(EPROTO, "status: \"pid\" is not a pid");
+		else
+			out->pid = json_object_get_int64(v);
+	}
+	if (rc == 0 && json_object_object_get_ex(status, "uptime_ms", &v))
+		rc = get_counter(status, "the reply", "uptime_ms", &out->uptime_ms);
+	if (rc == 0 && json_object_object_get_ex(status, "console", &v))
+		rc = parse_console(v, out);
+	if (rc < 0) {
+		memset(out, 0, sizeof(*out));
+		out->pid = -1;
+	}
+	return rc;
+}
+
+const char *vk_vm_run_state_name(enum vk_vm_run_state s)
+{
+	switch (s) {
+	case VK_VM_RUNNING: return "running";
+	case VK_VM_PAUSED: return "paused";
+	case VK_VM_STOPPING: return "in shutdown";
+	}
+	return "running";
+}
+
 int vk_vm_sample_parse(struct json_object *stats, struct vk_vm_sample *out)
 {
 	struct json_object *vcpus = NULL, *exits = NULL, *memory = NULL;
@@ -143,6 +233,32 @@ int vk_vm_sample_parse(struct json_object *stats, struct vk_vm_sample *out)
 		rc = get_counter(memory, "memory", "rss_bytes", &out->rss_bytes);
 	if (rc < 0)
 		memset(out, 0, sizeof(*out));
+	return rc;
+}
+
+int vk_vm_nic_ifnames_parse(struct json_object *stats, char (*names)[VK_VMSTATS_IFNAME_MAX], size_t max, size_t *n)
+{
+	struct json_object *nics = NULL;
+	const char *ifname;
+	size_t i;
+	int rc;
+
+	*n = 0;
+	if (!json_object_is_type(stats, json_type_object))
+		return vk_errorx(EPROTO, "stats: the reply is not an object");
+	rc = get_array(stats, "nics", VK_VMSTATS_MAX_DEVICES, &nics);
+	for (i = 0; rc == 0 && i < json_object_array_length(nics) && i < max; i++) {
+		/* A name goes to a terminal: it must be one (no escapes). */
+		rc = get_string(json_object_array_get_idx(nics, i), "ifname", VK_VMSTATS_IFNAME_MAX, &ifname);
+		if (rc == 0 && ifname && strspn(ifname, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+						 "0123456789_.-") != strlen(ifname))
+			rc = vk_errorx(EPROTO, "stats: nics[%zu].ifname is not an interface name", i);
+		if (rc == 0)
+			snprintf(names[i], VK_VMSTATS_IFNAME_MAX, "%s", ifname && *ifname ? ifname : "-");
+		*n = i + 1;
+	}
+	if (rc < 0)
+		*n = 0;
 	return rc;
 }
 

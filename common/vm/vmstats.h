@@ -1,4 +1,4 @@
-/* vmstats.h - a running VM's counters from vrun's "stats" reply, and the rates between two such snapshots (vtop). */
+/* vmstats.h - a running VM's status and counters from vrun's "status" and "stats" replies, and rates between two snapshots (vtop). */
 #ifndef VK_VMSTATS_H
 #define VK_VMSTATS_H
 
@@ -37,6 +37,38 @@ struct vk_vm_rates {
 	double rd_reqs, rd_bytes, wr_reqs, wr_bytes;
 	double rx_bytes, rx_packets, tx_bytes, tx_packets;
 };
+
+/* What vrun's "status" reply says (docs/control.md), typed, so no tool
+ * picks the JSON apart itself. */
+enum vk_vm_run_state { VK_VM_RUNNING = 0, VK_VM_PAUSED, VK_VM_STOPPING };
+enum vk_vm_console_kind { VK_VM_CONSOLE_UNKNOWN = 0, VK_VM_CONSOLE_PTY, VK_VM_CONSOLE_FILE, VK_VM_CONSOLE_STDIO };
+#define VK_VM_CONSOLE_PATH_MAX	4096
+struct vk_vm_status {
+	enum vk_vm_run_state state;
+	int64_t pid;				/* -1 when not given */
+	uint64_t uptime_ms;
+	enum vk_vm_console_kind console;	/* UNKNOWN: the reply names none (an older vrun) */
+	char console_path[VK_VM_CONSOLE_PATH_MAX];	/* pty or file; "" otherwise */
+};
+
+/* Fill *out from the "return" object of a status reply.  Hostile like
+ * stats: a state or console kind it does not know, a path too long or
+ * not a string, give -EPROTO with the member named. */
+int vk_vm_status_parse(struct json_object *status, struct vk_vm_status *out);
+/* The typed "status" and "stats" replies of the VM called name, each on
+ * a connection of its own (common/vm/vmquery.c, which does the I/O this
+ * file's parsers leave out). */
+int vk_vm_status_get(const char *name, struct vk_vm_status *out);
+int vk_vm_sample_get(const char *name, struct vk_vm_sample *out);
+/* The host's names of a running VM's NICs (its taps), in vrun's order:
+ * stats' "nics"[].ifname, at most max of them ("-" where one has none).  A
+ * name that is not a string of interface-name characters under IFNAMSIZ
+ * gives -EPROTO with the member named. */
+#define VK_VMSTATS_IFNAME_MAX	16
+int vk_vm_nic_ifnames_parse(struct json_object *stats, char (*names)[VK_VMSTATS_IFNAME_MAX], size_t max, size_t *n);
+int vk_vm_nic_ifnames_get(const char *name, char (*names)[VK_VMSTATS_IFNAME_MAX], size_t max, size_t *n);
+/* virsh's word for a state: "running", "paused", "in shutdown". */
+const char *vk_vm_run_state_name(enum vk_vm_run_state s);
 
 /* Fill *out from the "return" object of a stats reply.  The reply is
  * hostile: a missing or mistyped member, a negative or fractional

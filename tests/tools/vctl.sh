@@ -8,11 +8,11 @@ cd "$TMP" || exit 99
 D="$TMP/data"
 mkdir -p "$D" "$VKIT_DIR/vms" "$VKIT_DIR/boot/db01"
 echo kernel >"$D/vmlinuz"
-truncate -s 1M "$D/web01.img" "$D/db01.img" "$D/extra.img" "$D/extra2.img"
+truncate -s 1M "$D/disky.img" "$D/web01.img" "$D/db01.img" "$D/extra.img" "$D/extra2.img"
 printf 'QFI\373' >"$D/looks-qcow2.img"
 echo kernel >"$VKIT_DIR/boot/db01/kernel"
 export VKIT_VRUN="$top_srcdir/tests/tools/fake-vrun" FAKE_VRUN_LOG="$TMP/vrun.log" FAKE_DIR="$TMP"
-unset FAKE_ACPI FAKE_FAIL FAKE_SECONDS FAKE_EXIT
+unset FAKE_ACPI FAKE_FAIL FAKE_FAIL_NAME FAKE_SECONDS FAKE_EXIT
 
 # define NAME UUID EXTRA-JSON: a definition written as a tool would find it
 define() {
@@ -27,7 +27,7 @@ define db01 0b1e3c1a-5d2e-4f6a-8b9c-0d1e2f3a4b5c ', "autostart": true'
 define filecon 11111111-2222-4333-8444-555555555555 ", \"console\": { \"type\": \"file\", \"path\": \"$D/filecon.console\" }"
 cat >"$VKIT_DIR/vms/disky.json" <<JSON
 { "version": 1, "name": "disky", "uuid": "22222222-3333-4444-8555-666666666666", "memory": 512, "vcpus": 1,
-  "boot": { "kind": "disk" } }
+  "boot": { "kind": "disk", "order": "cdrom,hd,menu=on" }, "disks": [ { "path": "$D/disky.img", "format": "raw" } ] }
 JSON
 
 normalize() { sed -e "s|$TMP|@TMP@|g" "$1"; }
@@ -65,7 +65,14 @@ for c in shutdown destroy suspend resume console; do
 	expect_fail "$c on a stopped VM" "vctl: db01: domain is not running; start it with: vctl start db01" \
 		"$VCTL" "$c" db01
 done
+out dominfo-disk-boot "$VCTL" dominfo disky
+rm -f "$FAKE_VRUN_LOG"
 out start-disk-boot "$VCTL" start disky
+grep -qx -- "--name disky --boot cdrom,hd,menu=on --memory 512 --cpus 1 --disk path=$D/disky.img,format=raw --console pty" "$FAKE_VRUN_LOG"
+ok $? "start of a disk boot: vrun without --kernel (its firmware), with the boot order"
+"$VCTL" destroy disky >/dev/null 2>&1
+wait_gone disky
+ok $? "the disk-booted VM is stopped again"
 VKIT_VRUN=/nonexistent/vrun out start-no-vrun "$VCTL" start web01
 FAKE_FAIL="cannot open /dev/kvm: No such file or directory" out start-vrun-fails "$VCTL" start web01
 test ! -e "$VKIT_DIR/run/web01.pid"
@@ -180,7 +187,8 @@ out start-autostart-console "$VCTL" start --autostart --console
 out autostart-none "$VCTL" autostart --autostart
 "$VCTL" autostart web01 >/dev/null && "$VCTL" autostart disky >/dev/null
 pid=$(vpid web01)
-out start-autostart "$VCTL" start --autostart
+FAKE_FAIL="cannot open /dev/kvm: No such file or directory" FAKE_FAIL_NAME=disky \
+	out start-autostart "$VCTL" start --autostart
 alive db01 && test "$(vpid web01)" = "$pid" && ! alive disky
 ok $? "start --autostart: db01 started, web01 left running as it was, disky not started"
 "$VCTL" autostart disky --disable >/dev/null

@@ -98,9 +98,9 @@ qemu-img create -q -f qcow2 -b "$img/ext4-4k.img" -F raw "$TMP/evil.img" 64M
 "$VDF" --engine=fast -a "$TMP/evil.img" > "$TMP/out.evil" 2> "$TMP/err.evil"
 [ $? -ne 0 ] && [ ! -s "$TMP/out.evil" ]
 ok $? "guessed qcow2 with a backing file: refused, nothing printed"
-grep -q "give --format=qcow2" "$TMP/err.evil"; ok $? "the refusal says how to trust the image"
+grep -q "state --format=qcow2" "$TMP/err.evil"; ok $? "the refusal says how to trust the image"
 LIBGUESTFS_BACKEND=none-such "$VDF" -a "$TMP/evil.img" > "$TMP/out.evil2" 2> "$TMP/err.evil2"
-[ $? -ne 0 ] && [ ! -s "$TMP/out.evil2" ] && grep -q "give --format=qcow2" "$TMP/err.evil2"
+[ $? -ne 0 ] && [ ! -s "$TMP/out.evil2" ] && grep -q "state --format=qcow2" "$TMP/err.evil2"
 ok $? "the default engine refuses it too, before libguestfs"
 "$VDF" --engine=fast --format=qcow2 -a "$TMP/evil.img" > "$TMP/out.trusted" 2>&1
 grep -q '^evil.img:/dev/sda ' "$TMP/out.trusted"; ok $? "--format=qcow2 follows the backing file"

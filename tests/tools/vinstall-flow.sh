@@ -72,6 +72,40 @@ ok $? "--location: kernel extracted into boot/NAME, ISO attached as a CD-ROM"
 grep -qx "file install.amd/vmlinuz" "$VKIT_DIR/boot/f5/installer-kernel"
 ok $? "--location: the extracted kernel is the ISO's file"
 
+# A disk with a boot loader: --import defines a firmware boot (no kernel copied).
+truncate -s 1M "$D/grub.img"
+printf 'GRUB \353\000' | dd of="$D/grub.img" conv=notrunc 2>/dev/null
+printf '\125\252' | dd of="$D/grub.img" bs=1 seek=510 conv=notrunc 2>/dev/null
+run "0" --name m1 --import --disk path="$D/grub.img" --noautoconsole --wait -1
+ok $? "--import of a disk with GRUB: exit 0"
+! grep -q -- "--kernel" "$FAKE_VRUN_LOG" && grep -q -- "--disk path=$D/grub.img,format=raw" "$FAKE_VRUN_LOG" &&
+	grep -q '"kind": "disk"' "$VKIT_DIR/vms/m1.json" && test ! -e "$VKIT_DIR/boot/m1/kernel"
+ok $? "--import of a disk with GRUB: vrun boots it through the firmware; the definition says disk"
+
+# An installer that writes a boot loader: the installed system boots itself
+# (so the kernels it installs later are the ones that boot).
+cat >"$TMP/grub-installer-vrun" <<'FAKE'
+#!/bin/sh
+echo "$*" >>"$FAKE_VRUN_LOG"
+n=$(wc -l <"$FAKE_VRUN_LOG")
+if [ "$n" = 1 ]; then
+	printf 'GRUB \353\000' | dd of="$FAKE_TARGET" conv=notrunc 2>/dev/null
+	printf '\125\252' | dd of="$FAKE_TARGET" bs=1 seek=510 conv=notrunc 2>/dev/null
+	exit 2
+fi
+exit 0
+FAKE
+chmod +x "$TMP/grub-installer-vrun"
+export FAKE_TARGET="$D/m2.img"
+VKIT_VRUN="$TMP/grub-installer-vrun" run "" --name m2 --os-variant debian12 --location "$D/debian.iso" --disk path="$D/m2.img",size=1 --noautoconsole --wait -1
+ok $? "an install whose installer writes GRUB: exit 0"
+test "$(wc -l <"$FAKE_VRUN_LOG")" -eq 2 && sed -n 1p "$FAKE_VRUN_LOG" | grep -q -- "--kernel" &&
+	! sed -n 2p "$FAKE_VRUN_LOG" | grep -q -- "--kernel" &&
+	grep -q "boots itself through the firmware (GRUB in its first sector)" "$TMP/run.out" &&
+	grep -q '"kind": "disk"' "$VKIT_DIR/vms/m2.json"
+ok $? "the installed system boots through the firmware, and vinstall says so" || sed 's/^/# /' "$TMP/run.out"
+unset FAKE_TARGET
+
 # Failures before the guest starts undo everything.
 VKIT_VRUN=/nonexistent/vrun run "0" --name f6 --boot kernel="$D/vmlinuz" --disk path="$D/f6.img",size=1
 grep -q "VKIT_VRUN=/nonexistent/vrun" "$TMP/run.out" && test ! -e "$D/f6.img" && test ! -e "$VKIT_DIR/vms/f6.json"

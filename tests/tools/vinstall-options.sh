@@ -68,6 +68,21 @@ expect_output location-explicit "$VINSTALL" --name t1 --os-variant debian12 --dr
 expect_output boot-kernel "$VINSTALL" --name t2 --boot kernel="$D/vmlinuz",initrd="$D/initrd.img",kernel_args="console=ttyS0 root=/dev/vda1" \
 	--disk size=1 --dry-run
 expect_output import "$VINSTALL" --name t3 --import --disk "$D/existing.img" --boot kernel="$D/vmlinuz",kernel_args=root=/dev/vda --dry-run
+# A disk whose first sector holds GRUB's boot code boots itself through the
+# firmware; --boot orders the firmware's devices.
+cp "$D/existing.img" "$D/grub.img"
+if [ -r /usr/lib/grub/i386-pc/boot.img ]; then
+	dd if=/usr/lib/grub/i386-pc/boot.img of="$D/grub.img" bs=440 count=1 conv=notrunc 2>/dev/null
+else
+	printf 'GRUB \353\000' | dd of="$D/grub.img" conv=notrunc 2>/dev/null
+fi
+printf '\125\252' | dd of="$D/grub.img" bs=1 seek=510 conv=notrunc 2>/dev/null
+expect_output import-firmware "$VINSTALL" --name t8 --import --disk "$D/grub.img" --dry-run
+expect_output import-boot-order "$VINSTALL" --name t9 --import --disk "$D/existing.img" --boot hd,network,menu=on \
+	--network bridge=br0 --dry-run
+"$VINSTALL" --name t10 --import --disk "$D/grub.img" --boot menu=on,cdrom,hd --print-config >"$TMP/t10.json" 2>&1 &&
+	grep -q '"kind": "disk"' "$TMP/t10.json" && grep -q '"order": "cdrom,hd,menu=on"' "$TMP/t10.json"
+ok $? "--print-config: a disk boot, with the boot order in virt-install's spelling"
 expect_output osinfo-list "$VINSTALL" --osinfo list
 expect_output os-variant-list "$VINSTALL" --os-variant=list
 
@@ -145,8 +160,12 @@ expect_fail "--cdrom refused" "use --location" "$VINSTALL" --name c1 --cdrom "$I
 expect_fail "--vnc refused" "use --graphics none" base --vnc
 expect_fail "spice refused" "no graphical display" base --graphics spice,port=5900
 expect_fail "virtio console refused" "target_type=serial" base --console pty,target_type=virtio
-expect_fail "--boot cdrom refused" "no firmware to boot a CD" base --boot cdrom
-expect_fail "--boot uefi refused" "without firmware" base --boot uefi
+expect_fail "--boot order outside --import refused" "a firmware boot order is for --import" base --boot cdrom
+expect_fail "--boot uefi refused" "there is no UEFI" base --boot uefi
+expect_fail "--boot kernel= with an order refused" "give one or the other" \
+	"$VINSTALL" --name t11 --import --disk "$D/existing.img" --boot kernel="$D/vmlinuz",hd --dry-run
+expect_fail "--boot names the devices it knows" "unknown option 'fd'" \
+	"$VINSTALL" --name t12 --import --disk "$D/existing.img" --boot fd --dry-run
 expect_fail "e1000 refused" "virtio-net only" base --network bridge=br0,model=e1000
 expect_fail "ide bus refused" "virtio-blk only" base --disk path="$D/x.img",size=1,bus=ide
 expect_fail "user networking refused" "no user-mode (SLIRP) networking" base --network user

@@ -28,11 +28,6 @@ static int fail(const char *what)
 	return 1;
 }
 
-static int read_image(void *opaque, void *buf, size_t len, uint64_t offset)
-{
-	return vk_image_read(opaque, buf, len, offset);
-}
-
 /* One line per entry: name, inode, type letter, size. */
 static int print_entry(void *opaque, const char *name, uint32_t ino)
 {
@@ -79,7 +74,7 @@ int main(int argc, char **argv)
 		return argc == 4 ? find_boot(argv[1], argv[3]) : usage();
 	if (vk_image_open(argv[1], VK_IMAGE_RAW, VK_IMAGE_RDONLY, &img) < 0)
 		return fail(argv[1]);
-	dev = (struct vk_blockdev){ .read = read_image, .opaque = img, .size = vk_image_virtual_size(img) };
+	vk_blockdev_from_image(img, &dev);
 	rc = vk_extfs_open(&dev, &fs);
 	if (rc <= 0) {
 		if (rc == 0)

@@ -157,3 +157,20 @@ uint8_t fake_driver_start(struct vk_virtio_dev *vdev, struct fake_ring *rings, u
 		       VIRTIO_CONFIG_S_DRIVER_OK, 1);
 	return fake_bar_read(vdev, c + VIRTIO_PCI_COMMON_STATUS, 1);
 }
+
+uint32_t fake_conf1_read(const struct vk_bus *pio, unsigned slot, unsigned reg, unsigned len)
+{
+	uint32_t addr = 0x80000000u | slot << 11 | (reg & 0xfc), v = 0;
+
+	vk_bus_dispatch(pio, 0xcf8, (uint8_t *)&addr, 4, true);
+	vk_bus_dispatch(pio, 0xcfc + (reg & 3), (uint8_t *)&v, len, false);
+	return v;
+}
+
+void fake_conf1_write(const struct vk_bus *pio, unsigned slot, unsigned reg, uint32_t v, unsigned len)
+{
+	uint32_t addr = 0x80000000u | slot << 11 | (reg & 0xfc);
+
+	vk_bus_dispatch(pio, 0xcf8, (uint8_t *)&addr, 4, true);
+	vk_bus_dispatch(pio, 0xcfc + (reg & 3), (uint8_t *)&v, len, true);
+}

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vmm/bus.h"
 #include "vmm/guest-memory.h"
 #include "vmm/virtio/virtio.h"
 
@@ -37,6 +38,11 @@ void fake_ring_used(const struct fake_ring *r, unsigned i, uint32_t *id, uint32_
 void fake_ring_set_used_event(struct fake_ring *r, uint16_t v);
 uint16_t fake_ring_avail_event(const struct fake_ring *r);
 void *fake_host(const struct vk_guest_memory *mem, uint64_t gpa);
+
+/* Config space of bus 0 through ports 0xCF8/0xCFC as a guest reaches it
+ * (len 1, 2 or 4 bytes at reg). */
+uint32_t fake_conf1_read(const struct vk_bus *pio, unsigned slot, unsigned reg, unsigned len);
+void fake_conf1_write(const struct vk_bus *pio, unsigned slot, unsigned reg, uint32_t v, unsigned len);
 
 /* BAR 0 access as the guest makes it (through the device lock). */
 uint64_t fake_bar_read(struct vk_virtio_dev *vdev, uint64_t off, unsigned len);

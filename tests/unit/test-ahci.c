@@ -15,6 +15,7 @@
 
 #include "common/util/error.h"
 #include "tests/unit/cd-image.h"
+#include "tests/unit/fake-driver.h"
 #include "tests/unit/fake-machine.h"
 #include "vmm/devices/ahci.h"
 
@@ -64,19 +65,12 @@ static uint32_t get32(struct env *e, uint64_t gpa)
 
 static uint32_t conf1_read(struct env *e, unsigned slot, unsigned reg, unsigned len)
 {
-	uint32_t addr = 0x80000000u | slot << 11 | (reg & 0xfc), v = 0;
-
-	vk_bus_dispatch(&e->pio, 0xcf8, (uint8_t *)&addr, 4, true);
-	vk_bus_dispatch(&e->pio, 0xcfc + (reg & 3), (uint8_t *)&v, len, false);
-	return v;
+	return fake_conf1_read(&e->pio, slot, reg, len);
 }
 
 static void conf1_write(struct env *e, unsigned slot, unsigned reg, uint32_t v, unsigned len)
 {
-	uint32_t addr = 0x80000000u | slot << 11 | (reg & 0xfc);
-
-	vk_bus_dispatch(&e->pio, 0xcf8, (uint8_t *)&addr, 4, true);
-	vk_bus_dispatch(&e->pio, 0xcfc + (reg & 3), (uint8_t *)&v, len, true);
+	fake_conf1_write(&e->pio, slot, reg, v, len);
 }
 
 /* Registers through the PCI window, as the guest reaches them. */

@@ -1,4 +1,4 @@
-/* test-devices.c - the public device-set API (vmm/devices.h) as the machine core uses it. */
+/* test-devices.c - the public device-set API (vmm/devices.h) as the machine core uses it, the PC chipset included. */
 #include "config.h"
 
 #include <errno.h>
@@ -8,14 +8,18 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "common/util/error.h"
+#include "tests/unit/fake-driver.h"
 #include "tests/unit/fake-machine.h"
 #include "vmm/devices.h"
+#include "vmm/pci.h"
 
 struct env {
+	unsigned resets;		/* port 0xCF9 resets seen */
 	struct vk_guest_memory *mem;
 	struct vk_bus pio, mmio;
 	struct vk_devices *d;
@@ -151,6 +155,151 @@ static void test_second_device_set_conflicts(void **state)
 	vk_devices_free(NULL);
 }
 
+/* The PC chipset PC firmware looks for, boot device paths, a NIC's option ROM. */
+static void on_reset(void *opaque)
+{
+	struct env *e = opaque;
+
+	e->resets++;
+}
+
+static uint32_t conf1_read_n(struct env *e, unsigned slot, unsigned reg, unsigned len)
+{
+	return fake_conf1_read(&e->pio, slot, reg, len);
+}
+
+static void conf1_write(struct env *e, unsigned slot, unsigned reg, uint32_t v, unsigned len)
+{
+	fake_conf1_write(&e->pio, slot, reg, v, len);
+}
+
+static int add_disk(struct env *e)
+{
+	struct vk_blk_config blk = { .path = e->disk, .format = VK_IMAGE_RAW };
+
+	return vk_virtio_blk_add(e->d, &blk);
+}
+
+static int add_nic(struct env *e, const uint8_t *rom, size_t rom_len)
+{
+	struct vk_net_config net = { .backend = VK_NET_FD, .rom = rom, .rom_len = rom_len };
+	int sock[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM, 0, sock), 0);
+	close(sock[1]);
+	net.fd = sock[0];
+	return vk_virtio_net_add(e->d, &net);
+}
+
+/* SeaBIOS's qemu_detect(): 00:00.0 with QEMU's subsystem IDs, device 1237. */
+static void test_host_bridge_is_i440fx(void **state)
+{
+	struct env *e = *state;
+
+	assert_int_equal(vk_devices_add_pc_chipset(e->d, on_reset, e), 0);
+	assert_int_equal(conf1_read_n(e, 0, PCI_VENDOR_ID, 4), 0x12378086);
+	assert_int_equal(conf1_read_n(e, 0, PCI_SUBSYSTEM_VENDOR_ID, 4), 0x11001af4);
+	/* PAM registers keep what firmware writes (0x59..0x5f). */
+	conf1_write(e, 0, 0x59, 0x30, 1);
+	conf1_write(e, 0, 0x5c, 0x33333333, 4);
+	assert_int_equal(conf1_read_n(e, 0, 0x59, 1), 0x30);
+	assert_int_equal(conf1_read_n(e, 0, 0x5c, 4), 0x33333333);
+	/* The vendor ID is not writable. */
+	conf1_write(e, 0, PCI_VENDOR_ID, 0, 2);
+	assert_int_equal(conf1_read_n(e, 0, PCI_VENDOR_ID, 2), 0x8086);
+}
+
+static void test_isa_bridge_in_slot_1(void **state)
+{
+	struct env *e = *state;
+	struct vk_pci_intx intx[4];
+
+	assert_int_equal(vk_devices_add_pc_chipset(e->d, on_reset, e), 0);
+	assert_int_equal(conf1_read_n(e, 1, PCI_VENDOR_ID, 4), 0x70008086);
+	assert_int_equal(conf1_read_n(e, 1, PCI_REVISION_ID, 4) >> 8, 0x060100);
+	assert_int_equal(conf1_read_n(e, 1, PCI_INTERRUPT_PIN, 1), 0);
+	/* PIRQ routing: disabled at reset, takes what SeaBIOS writes. */
+	assert_int_equal(conf1_read_n(e, 1, 0x60, 4), 0x80808080);
+	conf1_write(e, 1, 0x60, 0x0b0b0a0a, 4);
+	assert_int_equal(conf1_read_n(e, 1, 0x60, 4), 0x0b0b0a0a);
+	/* Devices come after it; the bridge has no INTx line of its own. */
+	assert_int_equal(add_disk(e), 0);
+	assert_int_equal(conf1_read_n(e, 2, PCI_DEVICE_ID, 2), 0x1042);
+	assert_int_equal(vk_devices_intx(e->d, intx, 4), 1);
+	assert_int_equal(intx[0].slot, 2);
+}
+
+/* Port 0xCF9: SeaBIOS's "outb(2); outb(6)" resets once, at the second. */
+static void test_reset_control_register(void **state)
+{
+	struct env *e = *state;
+	uint8_t v = 0x02;
+
+	assert_int_equal(vk_devices_add_pc_chipset(e->d, on_reset, e), 0);
+	assert_true(vk_bus_dispatch(&e->pio, 0xcf9, &v, 1, true));
+	assert_int_equal(e->resets, 0);
+	v = 0;
+	assert_true(vk_bus_dispatch(&e->pio, 0xcf9, &v, 1, false));
+	assert_int_equal(v, 0x02);
+	v = 0x06;
+	assert_true(vk_bus_dispatch(&e->pio, 0xcf9, &v, 1, true));
+	assert_int_equal(e->resets, 1);
+	/* The config address register at 0xCF8 still takes dwords. */
+	assert_int_equal(conf1_read_n(e, 0, PCI_VENDOR_ID, 2), 0x8086);
+}
+
+static void test_chipset_only_on_an_empty_bus(void **state)
+{
+	struct env *e = *state;
+
+	assert_int_equal(add_disk(e), 0);
+	assert_int_equal(vk_devices_add_pc_chipset(e->d, on_reset, e), -EBUSY);
+	assert_int_equal(conf1_read_n(e, 0, PCI_VENDOR_ID, 2), VK_PCI_VENDOR_REDHAT);
+}
+
+static void test_bootdev_paths(void **state)
+{
+	struct env *e = *state;
+	struct vk_bootdev_path b[4];
+	char ata[VK_BOOTDEV_PATH_MAX];
+
+	assert_int_equal(vk_devices_add_pc_chipset(e->d, on_reset, e), 0);
+	assert_int_equal(add_disk(e), 0);
+	assert_int_equal(add_nic(e, NULL, 0), 0);
+	assert_int_equal(vk_virtio_rng_add(e->d), 0);
+	assert_int_equal(vk_devices_bootdevs(e->d, b, 4), 2);
+	assert_int_equal(b[0].kind, VK_BOOTDEV_HD);
+	assert_string_equal(b[0].path, "/pci@i0cf8/scsi@2/disk@0,0");
+	assert_int_equal(b[1].kind, VK_BOOTDEV_NETWORK);
+	assert_string_equal(b[1].path, "/pci@i0cf8/ethernet@3/ethernet-phy@0");
+	assert_int_equal(vk_devices_bootdevs(e->d, b, 1), 1);
+	vk_bootdev_ata_path(ata, sizeof(ata), 0x1f, 2);
+	assert_string_equal(ata, "/pci@i0cf8/sata@1f/drive@2/disk@0");
+}
+
+/* The ROM is behind the NIC's expansion ROM BAR once firmware maps it. */
+static void test_nic_option_rom(void **state)
+{
+	struct env *e = *state;
+	uint8_t rom[3000] = { 0x55, 0xaa, 6 };
+	uint8_t got[4] = { 0 };
+
+	rom[2999] = 0x77;
+	assert_int_equal(vk_devices_add_pc_chipset(e->d, on_reset, e), 0);
+	assert_int_equal(add_nic(e, rom, sizeof(rom)), 0);
+	conf1_write(e, 2, PCI_ROM_ADDRESS, PCI_ROM_ADDRESS_MASK, 4);
+	assert_int_equal(conf1_read_n(e, 2, PCI_ROM_ADDRESS, 4), 0xfffff000u);	/* 4 KiB */
+	conf1_write(e, 2, PCI_ROM_ADDRESS, 0xfe800000u | PCI_ROM_ADDRESS_ENABLE, 4);
+	assert_true(vk_bus_dispatch(&e->mmio, 0xfe800000u, got, 4, false));
+	assert_memory_equal(got, "\x55\xaa\x06\x00", 4);
+	assert_true(vk_bus_dispatch(&e->mmio, 0xfe800000u + 2999, got, 1, false));
+	assert_int_equal(got[0], 0x77);
+	/* A NIC without a ROM has no ROM BAR. */
+	assert_int_equal(add_nic(e, NULL, 0), 0);
+	conf1_write(e, 3, PCI_ROM_ADDRESS, PCI_ROM_ADDRESS_MASK, 4);
+	assert_int_equal(conf1_read_n(e, 3, PCI_ROM_ADDRESS, 4), 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -162,6 +311,12 @@ int main(void)
 		T(test_cdroms_share_one_ahci_controller),
 		T(test_start_stop_and_no_add_after_start),
 		T(test_second_device_set_conflicts),
+		T(test_host_bridge_is_i440fx),
+		T(test_isa_bridge_in_slot_1),
+		T(test_reset_control_register),
+		T(test_chipset_only_on_an_empty_bus),
+		T(test_bootdev_paths),
+		T(test_nic_option_rom),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

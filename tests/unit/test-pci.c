@@ -245,7 +245,7 @@ static void test_bar_moved_outside_window_goes_quiet(void **state)
 	struct env *e = *state;
 	uint64_t old = bar0(e);
 
-	conf1_write(e, 1, PCI_BASE_ADDRESS_0, 0xd0000000u, 4);	/* just past the window */
+	conf1_write(e, 1, PCI_BASE_ADDRESS_0, (uint32_t)(VK_PCI_MMIO_BASE + VK_PCI_MMIO_SIZE), 4);	/* just past the window */
 	assert_int_equal(e->moves, 0);
 	assert_int_equal(mmio_read(e, old, 4), 0xffffffff);
 	conf1_write(e, 1, PCI_BASE_ADDRESS_0, (uint32_t)VK_PCI_MMIO_SIZE + (uint32_t)VK_PCI_MMIO_BASE - BAR_SIZE, 4);
@@ -386,8 +386,50 @@ static void test_bad_bar_and_full_bus(void **state)
 	assert_int_equal(vk_pci_dev_add_bar(&d, 1, 0x1000, bar_handler, e), -EINVAL);
 	assert_int_equal(vk_pci_dev_add_bar(&d, 0, 0x1800, bar_handler, e), -EINVAL);
 	assert_int_equal(vk_pci_dev_add_bar(&d, 0, 0x100, bar_handler, e), -EINVAL);
-	assert_int_equal(vk_pci_dev_add_bar(&d, 0, VK_PCI_MMIO_SIZE, bar_handler, e), 0);
+	assert_int_equal(vk_pci_dev_add_bar(&d, 0, 0x40000000, bar_handler, e), -EINVAL);	/* > window */
+	/* 512 MiB, naturally aligned after the first device, ends at 4 GiB. */
+	assert_int_equal(vk_pci_dev_add_bar(&d, 0, 0x20000000, bar_handler, e), 0);
 	assert_int_equal(vk_pci_bus_add(&e->pci, &d), -ENOSPC);	/* window full */
+	vk_pci_dev_free(&d);
+}
+
+/* The expansion ROM: sized like a BAR, decoding only while enabled with
+ * memory decoding on and inside the window; reads only. */
+static void test_expansion_rom(void **state)
+{
+	struct env *e = *state;
+	struct vk_pci_dev d;
+	uint8_t image[5000];
+	const uint64_t at = 0xfe000000;
+
+	for (size_t i = 0; i < sizeof(image); i++)
+		image[i] = (uint8_t)(i * 7);
+	vk_pci_dev_init(&d, "romdev", 0x1af4, 0x1041, 0x020000, 0x1af4, 1);
+	assert_int_equal(vk_pci_dev_set_rom(&d, image, 0), -EINVAL);
+	assert_int_equal(vk_pci_dev_set_rom(&d, image, sizeof(image)), 0);
+	assert_int_equal(vk_pci_bus_add(&e->pci, &d), 0);
+	assert_int_equal(conf1_read(e, 2, 0, PCI_ROM_ADDRESS, 4), 0);	/* disabled at reset */
+	/* Sizing: 5000 bytes need 8 KiB; the enable bit is not part of the mask. */
+	conf1_write(e, 2, PCI_ROM_ADDRESS, PCI_ROM_ADDRESS_MASK, 4);
+	assert_int_equal(conf1_read(e, 2, 0, PCI_ROM_ADDRESS, 4), 0xffffe000u);
+	conf1_write(e, 2, PCI_ROM_ADDRESS, (uint32_t)at, 4);
+	assert_int_equal(mmio_read(e, at, 4), 0xffffffffu);		/* not enabled yet */
+	conf1_write(e, 2, PCI_ROM_ADDRESS, (uint32_t)at | PCI_ROM_ADDRESS_ENABLE, 4);
+	assert_int_equal(mmio_read(e, at, 1), image[0]);
+	assert_int_equal(mmio_read(e, at + 4999, 1), image[4999]);
+	assert_int_equal(mmio_read(e, at + 5000, 4), 0);		/* past the image */
+	mmio_write(e, at, 0x11223344, 4);				/* dropped */
+	assert_int_equal(mmio_read(e, at, 1), image[0]);
+	assert_int_equal(mmio_read(e, at + 0x2000, 4), 0xffffffffu);	/* past the BAR */
+	/* Memory decoding off: silent again. */
+	conf1_write(e, 2, PCI_COMMAND, 0, 2);
+	assert_int_equal(mmio_read(e, at, 1), 0xff);
+	conf1_write(e, 2, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+	/* Outside the window (the IOAPIC's page): it does not decode. */
+	conf1_write(e, 2, PCI_ROM_ADDRESS, 0xfec00000u | PCI_ROM_ADDRESS_ENABLE, 4);
+	assert_int_equal(mmio_read(e, at, 1), 0xff);
+	e->pci.devs[2] = NULL;
+	e->pci.n_devs--;
 	vk_pci_dev_free(&d);
 }
 
@@ -486,6 +528,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_host_bridge_found_by_conf1),
+		T(test_expansion_rom),
 		T(test_device_identity),
 		T(test_absent_functions_read_all_ones),
 		T(test_byte_write_to_cf9_leaves_address),

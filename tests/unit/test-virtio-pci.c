@@ -93,9 +93,80 @@ static void test_virtio_capabilities_present(void **state)
 		if (p->cfg[off + 3] == VIRTIO_PCI_CAP_COMMON_CFG)
 			assert_int_equal(vk_pci_config_read(p, off + 12, 4), VIRTIO_PCI_COMMON_SIZE);
 	}
-	/* rng has no device config: common, notify and ISR only. */
+	/* rng has no device config: common, notify, ISR and the config-space window. */
 	assert_int_equal(seen, 1u << VIRTIO_PCI_CAP_COMMON_CFG | 1u << VIRTIO_PCI_CAP_NOTIFY_CFG |
-			       1u << VIRTIO_PCI_CAP_ISR_CFG);
+			       1u << VIRTIO_PCI_CAP_ISR_CFG | 1u << VIRTIO_PCI_CAP_PCI_CFG);
+}
+
+/* VIRTIO_PCI_CAP_PCI_CFG: bar, offset and length set up an access that a
+ * read or write of pci_cfg_data makes (how iPXE and SeaBIOS may reach BAR 0). */
+static void test_pci_cfg_window(void **state)
+{
+	struct env *e = *state;
+	struct vk_pci_dev *p = &e->vdev->pci;
+	unsigned cap = 0, off;
+	uint64_t n;
+
+	for (off = p->cfg[PCI_CAPABILITY_LIST]; off; off = p->cfg[off + 1])
+		if (p->cfg[off] == PCI_CAP_ID_VNDR && p->cfg[off + 3] == VIRTIO_PCI_CAP_PCI_CFG)
+			cap = off;
+	assert_true(cap);
+	assert_int_equal(p->cfg[cap + 2], 20);
+	/* Read num_queues (2 bytes) through the window. */
+	vk_pci_config_write(p, cap + 4, 1, 0);
+	vk_pci_config_write(p, cap + 8, 4, C(NUMQ));
+	vk_pci_config_write(p, cap + 12, 4, 2);
+	assert_int_equal(vk_pci_config_read(p, cap + 16, 4), 1);
+	/* Write the status register through it; the BAR sees it. */
+	vk_pci_config_write(p, cap + 8, 4, C(STATUS));
+	vk_pci_config_write(p, cap + 12, 4, 1);
+	vk_pci_config_write(p, cap + 16, 1, ACK_DRIVER);
+	assert_int_equal(rd(e, C(STATUS), 1), ACK_DRIVER);
+	/* A notify through the window wakes the queue's doorbell. */
+	vk_pci_config_write(p, cap + 8, 4, VK_VIRTIO_BAR_NOTIFY);
+	vk_pci_config_write(p, cap + 12, 4, 2);
+	vk_pci_config_write(p, cap + 16, 2, 0);
+	assert_int_equal(read(e->vdev->kick_fd[0], &n, sizeof(n)), sizeof(n));
+	/* Bad set-ups do nothing: length 3, a misaligned offset, another BAR,
+	 * an offset past the BAR (which reads as all ones). */
+	vk_pci_config_write(p, cap + 8, 4, C(STATUS));
+	vk_pci_config_write(p, cap + 12, 4, 3);
+	vk_pci_config_write(p, cap + 16, 1, 0);
+	assert_int_equal(rd(e, C(STATUS), 1), ACK_DRIVER);
+	vk_pci_config_write(p, cap + 8, 4, C(STATUS) + 1);
+	vk_pci_config_write(p, cap + 12, 4, 2);
+	vk_pci_config_write(p, cap + 16, 2, 0);
+	assert_int_equal(rd(e, C(STATUS), 1), ACK_DRIVER);
+	vk_pci_config_write(p, cap + 4, 1, 2);
+	vk_pci_config_write(p, cap + 8, 4, C(STATUS));
+	vk_pci_config_write(p, cap + 12, 4, 1);
+	vk_pci_config_write(p, cap + 16, 1, 0);
+	assert_int_equal(rd(e, C(STATUS), 1), ACK_DRIVER);
+	vk_pci_config_write(p, cap + 4, 1, 0);
+	vk_pci_config_write(p, cap + 8, 4, VK_VIRTIO_BAR_SIZE);
+	vk_pci_config_write(p, cap + 12, 4, 4);
+	assert_int_equal(vk_pci_config_read(p, cap + 16, 4), 0xffffffffu);
+	vk_pci_config_write(p, cap + 8, 4, 0xfffffffc);
+	assert_int_equal(vk_pci_config_read(p, cap + 16, 4), 0xffffffffu);
+}
+
+/* Debian 12's iPXE reads 32-bit common fields 16 bits at a time: a
+ * narrower read gets that part of the field; a narrower write is dropped. */
+static void test_common_narrow_access(void **state)
+{
+	struct env *e = *state;
+	uint32_t df;
+
+	wr(e, C(DFSELECT), 1, 4);
+	df = (uint32_t)rd(e, C(DF), 4);
+	assert_int_equal(rd(e, C(DF), 2), df & 0xffff);
+	assert_int_equal(rd(e, C(DF) + 2, 2), df >> 16);
+	assert_int_equal(rd(e, C(DF) + 1, 1), (df >> 8) & 0xff);
+	assert_int_equal(rd(e, C(DFSELECT), 2), 1);
+	wr(e, C(DFSELECT), 0, 2);		/* dropped */
+	assert_int_equal(rd(e, C(DFSELECT), 4), 1);
+	assert_int_equal(rd(e, C(DF) + 1, 2), 0);	/* misaligned: nothing */
+	assert_int_equal(rd(e, C(NUMQ), 4), 0);	/* wider than the field: nothing */
 }
 
 static void test_device_features_offer_version_1(void **state)
@@ -392,6 +463,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_pci_identity_is_modern_virtio),
 		T(test_virtio_capabilities_present),
+		T(test_pci_cfg_window),
+		T(test_common_narrow_access),
 		T(test_device_features_offer_version_1),
 		T(test_features_negotiated),
 		T(test_features_before_driver_status_ignored),

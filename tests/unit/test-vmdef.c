@@ -219,6 +219,32 @@ static void bad_boot(void **state)
 	free(vm->boot.initrd);
 	vm->boot.initrd = strdup("initrd.img");
 	invalid(vm, "boot.initrd 'initrd.img' must be an absolute path");
+	/* The firmware's boot order: only for a disk boot, in virt-install's words. */
+	vm = full_vm();
+	vm->boot.order = strdup("hd");
+	invalid(vm, "boot.order is the firmware's boot order: it goes with boot.kind disk");
+	vm = full_vm();
+	vm->boot.kind = VK_BOOT_DISK;
+	vm->boot.order = strdup("hd,floppy");
+	invalid(vm, "boot.order: unknown option 'floppy'");
+}
+
+/* boot.order survives the trip through JSON. */
+static void boot_order_round_trip(void **state)
+{
+	struct vk_vm *vm = vk_vm_new("pc01"), *back = NULL;
+	char *json = NULL;
+
+	vm->boot.order = strdup("cdrom,hd,menu=on");
+	json = vk_vm_to_json(vm);
+	assert_non_null(json);
+	assert_non_null(strstr(json, "\"order\": \"cdrom,hd,menu=on\""));
+	assert_int_equal(vk_vm_from_json(json, &back), 0);
+	assert_string_equal(back->boot.order, "cdrom,hd,menu=on");
+	assert_int_equal(back->boot.kind, VK_BOOT_DISK);
+	free(json);
+	vk_vm_free(back);
+	vk_vm_free(vm);
 }
 
 /* A symlink and a hard link to an existing disk are the same disk. */
@@ -517,6 +543,7 @@ int main(void)
 		cmocka_unit_test(bad_vcpus),
 		cmocka_unit_test(bad_os_variant),
 		cmocka_unit_test(bad_boot),
+		cmocka_unit_test(boot_order_round_trip),
 		cmocka_unit_test(bad_disks),
 		cmocka_unit_test(same_disk_through_links),
 		cmocka_unit_test(bad_nics),

@@ -118,14 +118,30 @@ static void argv_grows(void **state)
 	vk_vm_free(vm);
 }
 
-static void argv_needs_a_kernel(void **state)
+/* A disk boot is vrun without --kernel (SeaBIOS), with the boot order. */
+static void argv_disk_boot(void **state)
 {
 	struct vk_vm *vm = vk_vm_new("disky");
 	struct vk_argv a = { 0 };
+	struct vk_disk d = { .path = "/data/disky.img", .format = VK_IMAGE_RAW };
 
 	vm->boot.kind = VK_BOOT_DISK;
+	assert_int_equal(vk_vm_add_disk(vm, &d), 0);
+	assert_int_equal(vk_vrun_argv(vm, "vrun", "pty", &a), 0);
+	for (size_t i = 0; i < a.n; i++) {
+		assert_string_not_equal(a.v[i], "--kernel");
+		assert_string_not_equal(a.v[i], "--boot");
+	}
+	vk_argv_free(&a);
+	vm->boot.order = strdup("hd,network,menu=on");
+	assert_int_equal(vk_vrun_argv(vm, "vrun", "pty", &a), 0);
+	assert_string_equal(a.v[3], "--boot");
+	assert_string_equal(a.v[4], "hd,network,menu=on");
+	vk_argv_free(&a);
+	/* A kernel boot without a kernel is refused. */
+	vm->boot.kind = VK_BOOT_KERNEL;
 	assert_int_equal(vk_vrun_argv(vm, "vrun", "pty", &a), -EINVAL);
-	assert_non_null(strstr(vk_last_error(), "domain 'disky' boots from its disk, and vrun boots only a kernel"));
+	assert_non_null(strstr(vk_last_error(), "domain 'disky' boots a kernel but names none"));
 	assert_int_equal(a.n, 0);
 	vk_vm_free(vm);
 }
@@ -272,7 +288,7 @@ int main(void)
 		cmocka_unit_test(argv_from_definition),
 		cmocka_unit_test(keys_wait_for_the_console),
 		cmocka_unit_test(argv_grows),
-		cmocka_unit_test(argv_needs_a_kernel),
+		cmocka_unit_test(argv_disk_boot),
 		cmocka_unit_test_setup_teardown(console_spec, setup, teardown),
 		cmocka_unit_test_setup_teardown(spawn_detached, setup, teardown),
 		cmocka_unit_test(escape_keys),

@@ -139,6 +139,92 @@ static void test_parse_too_many(void **state)
 	json_object_put(o);
 }
 
+static int parse_ifnames(const char *text, char (*names)[VK_VMSTATS_IFNAME_MAX], size_t max, size_t *n)
+{
+	struct json_object *o = json_tokener_parse(text);
+	int rc = vk_vm_nic_ifnames_parse(o, names, max, n);
+
+	json_object_put(o);
+	return rc;
+}
+
+/* The NICs' tap names (vctl domiflist, domifaddr): names, never more. */
+static void test_nic_ifnames(void **state)
+{
+	char names[4][VK_VMSTATS_IFNAME_MAX];
+	size_t n = 9;
+
+	assert_int_equal(parse_ifnames(good_reply, names, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(names[0], "vk0");
+	assert_int_equal(parse_ifnames("{\"nics\": [{\"name\": \"net0\"}, {\"ifname\": \"tap-b.1\"}]}", names, 4, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(names[0], "-");
+	assert_string_equal(names[1], "tap-b.1");
+	assert_int_equal(parse_ifnames("{\"nics\": [{\"ifname\": \"a\"}, {\"ifname\": \"b\"}]}", names, 1, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(parse_ifnames("{\"nics\": [{\"ifname\": \"vk0\\u001b[31m\"}]}", names, 4, &n), -EPROTO);
+	assert_string_equal(vk_last_error(), "stats: nics[0].ifname is not an interface name");
+	assert_int_equal(n, 0);
+	assert_int_equal(parse_ifnames("{\"nics\": [{\"ifname\": \"a-name-of-16-chr\"}]}", names, 4, &n), -EPROTO);
+	assert_int_equal(parse_ifnames("{\"nics\": [{\"ifname\": 7}]}", names, 4, &n), -EPROTO);
+	assert_int_equal(parse_ifnames("{\"nics\": {}}", names, 4, &n), -EPROTO);
+}
+
+static int parse_status(const char *text, struct vk_vm_status *st)
+{
+	struct json_object *o = json_tokener_parse(text);
+	int rc = vk_vm_status_parse(o, st);
+
+	json_object_put(o);
+	return rc;
+}
+
+/* The status reply, typed once for vctl and vtop, and as hostile as stats. */
+static void test_status(void **state)
+{
+	struct vk_vm_status st;
+	char *big;
+
+	(void)state;
+	assert_int_equal(parse_status("{\"name\": \"web01\", \"state\": \"paused\", \"pid\": 42, "
+				      "\"uptime_ms\": 7, \"console\": {\"kind\": \"pty\", \"path\": \"/dev/pts/3\"}}", &st), 0);
+	assert_int_equal(st.state, VK_VM_PAUSED);
+	assert_int_equal(st.pid, 42);
+	assert_int_equal(st.uptime_ms, 7);
+	assert_int_equal(st.console, VK_VM_CONSOLE_PTY);
+	assert_string_equal(st.console_path, "/dev/pts/3");
+	assert_string_equal(vk_vm_run_state_name(st.state), "paused");
+	assert_int_equal(parse_status("{\"state\": \"stopping\"}", &st), 0);
+	assert_int_equal(st.console, VK_VM_CONSOLE_UNKNOWN);	/* an older vrun names none */
+	assert_int_equal(st.pid, -1);
+	assert_string_equal(vk_vm_run_state_name(st.state), "in shutdown");
+	assert_int_equal(parse_status("{\"state\": \"running\", \"console\": {\"kind\": \"stdio\"}}", &st), 0);
+	assert_int_equal(st.console, VK_VM_CONSOLE_STDIO);
+	/* hostile */
+	assert_int_equal(parse_status("[]", &st), -EPROTO);
+	assert_int_equal(parse_status("{}", &st), -EPROTO);
+	assert_non_null(strstr(vk_last_error(), "no \"state\" string"));
+	assert_int_equal(parse_status("{\"state\": 3}", &st), -EPROTO);
+	assert_int_equal(parse_status("{\"state\": \"exploded\"}", &st), -EPROTO);
+	assert_non_null(strstr(vk_last_error(), "'exploded'"));
+	assert_int_equal(parse_status("{\"state\": \"run\\u0000ning\"}", &st), -EPROTO);
+	assert_int_equal(parse_status("{\"state\": \"running\", \"pid\": -1}", &st), -EPROTO);
+	assert_int_equal(parse_status("{\"state\": \"running\", \"pid\": \"1\"}", &st), -EPROTO);
+	assert_int_equal(parse_status("{\"state\": \"running\", \"console\": {\"kind\": \"pty\"}}", &st), -EPROTO);
+	assert_int_equal(parse_status("{\"state\": \"running\", \"console\": {\"kind\": \"tty\", \"path\": \"/x\"}}",
+					&st), -EPROTO);
+	assert_int_equal(parse_status("{\"state\": \"running\", \"console\": \"pty\"}", &st), -EPROTO);
+	big = malloc(VK_VM_CONSOLE_PATH_MAX + 128);	/* a path one byte too long */
+	assert_non_null(big);
+	strcpy(big, "{\"state\": \"running\", \"console\": {\"kind\": \"file\", \"path\": \"");
+	memset(big + strlen(big), 'a', VK_VM_CONSOLE_PATH_MAX);
+	strcpy(big + strlen("{\"state\": \"running\", \"console\": {\"kind\": \"file\", \"path\": \"") +
+	       VK_VM_CONSOLE_PATH_MAX, "\"}}");
+	assert_int_equal(parse_status(big, &st), -EPROTO);
+	free(big);
+}
+
 static void test_rates(void **state)
 {
 	struct vk_vm_sample a, b;
@@ -234,6 +320,8 @@ int main(void)
 		cmocka_unit_test(test_parse_big_counters),
 		cmocka_unit_test(test_parse_hostile),
 		cmocka_unit_test(test_parse_too_many),
+		cmocka_unit_test(test_nic_ifnames),
+		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_rates),
 		cmocka_unit_test(test_format_count),
 		cmocka_unit_test(test_format_cputime),

@@ -152,7 +152,8 @@ if command -v xorriso >/dev/null 2>&1; then
 	ok $? "cdrom: the guest's checks pass (exit 0)"
 	grep FAIL "$TMP/cdrom.console" | sed 's/^/# /'
 	iso_last=$(($(stat -c %s "$TMP/cd.iso") / 2048 - 1))
-	for what in "ahci: found at slot 1" "port 0: ATAPI signature, link up" "port 1: ATAPI signature, link up" \
+	# --bios is a PC: slot 1 is the PIIX3 ISA bridge, devices follow.
+	for what in "ahci: found at slot 2" "port 0: ATAPI signature, link up" "port 1: ATAPI signature, link up" \
 		"identify: model 'vkit DVD-ROM'" "inquiry: 'vkit    DVD-ROM         '" \
 		"port 0 capacity: last lba $iso_last, block 2048" "port 1 capacity: last lba 4, block 2048" \
 		"port 0 read10 lba 16 count 2: cksum $(dd if="$TMP/cd.iso" bs=2048 skip=16 count=2 2>/dev/null |

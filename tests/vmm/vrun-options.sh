@@ -13,9 +13,18 @@ status_is() {	# status_is WANT "description" command...
 
 check "--help lists the options" sh -c '"$0" --help | grep -q -- "--allow-emulated"' "$VRUN"
 check "--version names vrun" sh -c '"$0" --version | grep -q "^vrun "' "$VRUN"
-expect_fail "no kernel and no firmware" "give exactly one of --kernel FILE and --bios FILE" "$VRUN"
-expect_fail "both kernel and firmware" "give exactly one of" "$VRUN" --kernel a --bios b
+expect_fail "both kernel and firmware" "give one of --kernel FILE and --firmware" "$VRUN" --kernel a --bios b
+expect_fail "--firmware and --bios" "give one of --firmware and --bios" "$VRUN" --firmware bios --bios b
 expect_fail "--initrd without --kernel" "--initrd and --cmdline go with --kernel" "$VRUN" --bios b --initrd i
+expect_fail "--cmdline without --kernel (firmware by default)" "--initrd and --cmdline go with --kernel" \
+	"$VRUN" --cmdline x
+expect_fail "--boot with --kernel" "--boot and --pxe are for the firmware" "$VRUN" --kernel a --boot hd
+expect_fail "--pxe with --kernel" "--boot and --pxe are for the firmware" "$VRUN" --kernel a --pxe
+expect_fail "--boot names what it takes" "unknown option 'fd'" "$VRUN" --boot fd,hd
+expect_fail "--boot menu= is a boolean" "menu='maybe' is not a boolean" "$VRUN" --boot hd,menu=maybe
+expect_fail "--boot needs devices" "name the devices to boot from in order" "$VRUN" --boot ''
+expect_fail "a missing firmware file is named" "/nonexistent/bios.bin" \
+	"$VRUN" --firmware /nonexistent/bios.bin --memory 16
 expect_fail "--cpus 0" "--cpus 0: give 1 to 64" "$VRUN" --bios b --cpus 0
 expect_fail "--memory 1" "--memory 1: give" "$VRUN" --bios b --memory 1
 expect_fail "unknown option" "--frobnicate" "$VRUN" --frobnicate

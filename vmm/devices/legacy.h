@@ -1,4 +1,4 @@
-/* devices/legacy.h - the PC devices vrun emulates itself: 8250 UART, i8042 reset, CMOS RTC, POST port, vkit test device. */
+/* devices/legacy.h - the PC devices vrun emulates itself: 8250 UART, i8042 reset, CMOS RTC, POST port, debug port, vkit test device. */
 #ifndef VK_DEVICES_LEGACY_H
 #define VK_DEVICES_LEGACY_H
 
@@ -61,6 +61,10 @@ struct vk_rtc {
 	time_t (*now)(time_t *);	/* time(); tests fix it */
 };
 int vk_rtc_init(struct vk_rtc *r, struct vk_bus *pio);
+/* CMOS RAM outside the clock registers (index 0x0e..0x7f), as firmware
+ * finds it at power-on (vmm/x86/firmware.c fills it). */
+void vk_rtc_set_nvram(struct vk_rtc *r, uint8_t index, uint8_t value);
+uint8_t vk_rtc_nvram(const struct vk_rtc *r, uint8_t index);
 void vk_rtc_io(void *opaque, uint64_t offset, uint8_t *data, unsigned len, bool is_write);
 
 /* The vkit test device, for tiny guests (docs/vmm.md):
@@ -75,6 +79,20 @@ struct vk_testdev {
 	uint32_t port_scratch, mmio_scratch;
 };
 int vk_testdev_init(struct vk_testdev *t, struct vk_machine *m, struct vk_bus *pio, struct vk_bus *mmio);
+
+/* QEMU's debug console at port 0x402 (isa-debugcon): reads 0xe9, so
+ * SeaBIOS finds it and writes its log there; complete lines go to fd
+ * prefixed "vrun: firmware: ". */
+#define VK_DEBUGCON_PORT	0x402
+#define VK_DEBUGCON_LINE	256
+struct vk_debugcon {
+	int fd;
+	pthread_mutex_t lock;
+	char line[VK_DEBUGCON_LINE];
+	size_t len;
+};
+int vk_debugcon_init(struct vk_debugcon *d, struct vk_bus *pio, int fd);
+void vk_debugcon_io(void *opaque, uint64_t offset, uint8_t *data, unsigned len, bool is_write);
 
 /* Port 0x80, the POST code port Linux writes for I/O delays: ignored. */
 int vk_post_port_init(struct vk_bus *pio);

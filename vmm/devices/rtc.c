@@ -75,6 +75,17 @@ void vk_rtc_io(void *opaque, uint64_t offset, uint8_t *data, unsigned len, bool 
 	}
 }
 
+void vk_rtc_set_nvram(struct vk_rtc *r, uint8_t index, uint8_t value)
+{
+	if (index > RTC_REG_D && index < VK_CMOS_SIZE)
+		r->cmos[index] = value;
+}
+
+uint8_t vk_rtc_nvram(const struct vk_rtc *r, uint8_t index)
+{
+	return index > RTC_REG_D && index < VK_CMOS_SIZE ? r->cmos[index] : 0;
+}
+
 int vk_rtc_init(struct vk_rtc *r, struct vk_bus *pio)
 {
 	memset(r, 0, sizeof(*r));

@@ -41,6 +41,74 @@ static void add_virtio_cap(struct vk_virtio_dev *vdev, uint8_t type, uint32_t of
 	vk_pci_dev_add_cap(&vdev->pci, cap, notify ? 20 : 16);
 }
 
+/* struct virtio_pci_cfg_cap (virtio 1.1, 4.1.4.7): the cap, then pci_cfg_data. */
+#define PCI_CFG_CAP_BAR		4
+#define PCI_CFG_CAP_OFFSET	8
+#define PCI_CFG_CAP_LENGTH	12
+#define PCI_CFG_CAP_DATA	16
+#define PCI_CFG_CAP_SIZE	20
+
+/* The access the driver set up in the window, or false when its bar,
+ * length (1, 2 or 4) or offset (aligned to it) is not one to make. */
+static bool pci_cfg_access(const struct vk_virtio_dev *vdev, uint32_t *off, unsigned *len)
+{
+	const uint8_t *cap = vdev->pci.cfg + vdev->pci_cfg_cap;
+
+	*off = get_le(cap + PCI_CFG_CAP_OFFSET, 4);
+	*len = get_le(cap + PCI_CFG_CAP_LENGTH, 4);
+	return cap[PCI_CFG_CAP_BAR] == 0 && (*len == 1 || *len == 2 || *len == 4) && *off % *len == 0;
+}
+
+static bool touches_data(const struct vk_virtio_dev *vdev, unsigned off, unsigned len)
+{
+	unsigned data = vdev->pci_cfg_cap + PCI_CFG_CAP_DATA;
+
+	return off < data + 4 && data < off + len;
+}
+
+/* A write of pci_cfg_data is a write to the BAR (PCI lock held). */
+static void pci_cfg_written(struct vk_pci_dev *pdev, unsigned off, unsigned len)
+{
+	struct vk_virtio_dev *vdev = pdev->owner;
+	uint32_t bar_off;
+	unsigned n;
+
+	if (touches_data(vdev, off, len) && pci_cfg_access(vdev, &bar_off, &n))
+		vk_pci_bar_access(pdev, 0, bar_off, pdev->cfg + vdev->pci_cfg_cap + PCI_CFG_CAP_DATA, n, true);
+}
+
+/* A read of pci_cfg_data reads the BAR first (PCI lock held). */
+static void pci_cfg_read(struct vk_pci_dev *pdev, unsigned off, unsigned len)
+{
+	struct vk_virtio_dev *vdev = pdev->owner;
+	uint8_t *data = pdev->cfg + vdev->pci_cfg_cap + PCI_CFG_CAP_DATA;
+	uint32_t bar_off;
+	unsigned n;
+
+	if (!touches_data(vdev, off, len) || !pci_cfg_access(vdev, &bar_off, &n))
+		return;
+	memset(data, 0, 4);
+	vk_pci_bar_access(pdev, 0, bar_off, data, n, false);
+}
+
+/* SeaBIOS and iPXE look for this capability (iPXE refuses a device
+ * without it); they use it where a BAR is out of their reach. */
+static void add_pci_cfg_cap(struct vk_virtio_dev *vdev)
+{
+	uint8_t cap[PCI_CFG_CAP_SIZE] = { PCI_CAP_ID_VNDR, 0, PCI_CFG_CAP_SIZE, VIRTIO_PCI_CAP_PCI_CFG };
+	int off = vk_pci_dev_add_cap(&vdev->pci, cap, sizeof(cap));
+
+	if (off < 0)
+		return;
+	vdev->pci_cfg_cap = (unsigned)off;
+	vk_pci_dev_set_wmask(&vdev->pci, off + PCI_CFG_CAP_BAR, 1, 0xff);
+	vk_pci_dev_set_wmask(&vdev->pci, off + PCI_CFG_CAP_OFFSET, 4, 0xffffffff);
+	vk_pci_dev_set_wmask(&vdev->pci, off + PCI_CFG_CAP_LENGTH, 4, 0xffffffff);
+	vk_pci_dev_set_wmask(&vdev->pci, off + PCI_CFG_CAP_DATA, 4, 0xffffffff);
+	vdev->pci.config_written = pci_cfg_written;
+	vdev->pci.config_read = pci_cfg_read;
+}
+
 void vk_virtio_init(struct vk_virtio_dev *vdev, const struct vk_virtio_ops *ops,
 		    const char *name, const struct vk_guest_memory *mem,
 		    uint64_t features, unsigned config_size)
@@ -72,6 +140,7 @@ void vk_virtio_init(struct vk_virtio_dev *vdev, const struct vk_virtio_ops *ops,
 			       vdev->config_size, false);
 	add_virtio_cap(vdev, VIRTIO_PCI_CAP_NOTIFY_CFG, VK_VIRTIO_BAR_NOTIFY,
 		       VK_VIRTIO_NOTIFY_MULTIPLIER * ops->n_queues, true);
+	add_pci_cfg_cap(vdev);
 }
 
 bool vk_virtio_has_feature(const struct vk_virtio_dev *vdev, unsigned bit)
@@ -279,7 +348,8 @@ static void common_write(struct vk_virtio_dev *vdev, unsigned off, uint32_t val)
 	queue_write(vdev, off, val);
 }
 
-/* Each common config field has one width (4.1.4.3); other accesses are dropped. */
+/* Each common config field has one width (4.1.4.3): a write of another
+ * width is dropped; a narrower read gets that part of the field. */
 static unsigned common_width(unsigned off)
 {
 	if (off < VIRTIO_PCI_COMMON_MSIX)
@@ -296,7 +366,8 @@ static void notify_write(struct vk_virtio_dev *vdev, unsigned off)
 	unsigned q = off / VK_VIRTIO_NOTIFY_MULTIPLIER;
 	uint64_t one = 1;
 
-	/* Only reached when KVM could not take the doorbell as an ioeventfd. */
+	/* Reached when KVM could not take the doorbell as an ioeventfd, and
+	 * through the VIRTIO_PCI_CAP_PCI_CFG window. */
 	if (q < vdev->ops->n_queues && vdev->kick_fd[q] >= 0 &&
 	    write(vdev->kick_fd[q], &one, sizeof(one)) < 0)
 		return;
@@ -307,13 +378,18 @@ void vk_virtio_bar_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, b
 	struct vk_virtio_dev *vdev = opaque;
 
 	if (off < VK_VIRTIO_BAR_COMMON + VIRTIO_PCI_COMMON_SIZE) {
-		if (common_width(off) != len || off % len) {
-			if (!is_write)
-				memset(data, 0, len);
-		} else if (is_write) {
+		unsigned width = common_width(off);
+		unsigned field = off & ~(width - 1);
+
+		if (is_write && width == len && off % len == 0) {
 			common_write(vdev, off, get_le(data, len));
-		} else {
-			put_le(data, common_read(vdev, off), len);
+		} else if (!is_write && len <= width && off % len == 0) {
+			/* Part of a field reads as that part: Debian 12's iPXE
+			 * (2019) reads 32-bit fields with 16-bit reads (fixed in
+			 * iPXE in 2023), and QEMU answers them too. */
+			put_le(data, common_read(vdev, field) >> (8 * (off - field)), len);
+		} else if (!is_write) {
+			memset(data, 0, len);
 		}
 	} else if (off == VK_VIRTIO_BAR_ISR && len == 1 && !is_write) {
 		data[0] = vdev->isr;	/* reading acknowledges (4.1.4.5) */

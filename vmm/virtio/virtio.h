@@ -38,6 +38,7 @@
 #define VIRTIO_PCI_CAP_NOTIFY_CFG	2
 #define VIRTIO_PCI_CAP_ISR_CFG		3
 #define VIRTIO_PCI_CAP_DEVICE_CFG	4
+#define VIRTIO_PCI_CAP_PCI_CFG		5	/* a window onto the BARs through config space */
 
 /* ISR bits, 4.1.4.5. */
 #define VIRTIO_PCI_ISR_QUEUE		1
@@ -146,6 +147,7 @@ struct vk_virtio_dev {
 	int kick_fd[VK_VIRTIO_MAX_QUEUES];
 	bool kick_is_ioeventfd[VK_VIRTIO_MAX_QUEUES];
 	struct vk_iothread io;
+	unsigned pci_cfg_cap;		/* config offset of VIRTIO_PCI_CAP_PCI_CFG */
 	/* Written with the device lock held (one writer at a time), read by
 	 * the control thread without it: relaxed loads and stores. */
 	_Atomic uint64_t stats[VK_VIRTIO_STATS];

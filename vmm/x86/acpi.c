@@ -3,8 +3,10 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 
+#include "vmm/devices.h"
 #include "vmm/machine.h"
 #include "vmm/x86/acpi.h"
 #include "vmm/x86/aml.h"
@@ -65,7 +67,7 @@
 #define PCI_CONFIG_PORTS	0xcf8
 #define PCI_CONFIG_PORTS_LEN	8
 #define PCI_MMIO_WINDOW		VK_PCI_HOLE_START
-#define PCI_MMIO_WINDOW_SIZE	0x10000000u	/* the device models' window (devices.h) */
+#define PCI_MMIO_WINDOW_SIZE	((uint32_t)VK_PCI_MMIO_SIZE)
 #define PCI_INTX_ADDR_ANY_FN	0xffff
 
 struct acpi_header {
@@ -406,7 +408,33 @@ static void madt_fill(uint8_t *p, unsigned ncpus)
 	memcpy(p + n, &nmi, sizeof(nmi));
 }
 
+static void link_pointer(struct vk_acpi_links *k, uint64_t offset, uint8_t size)
+{
+	if (k && k->n_ptrs < VK_ACPI_MAX_LINKS)
+		k->ptrs[k->n_ptrs++] = (struct vk_acpi_pointer){ (uint32_t)offset, size };
+}
+
+static void link_checksum(struct vk_acpi_links *k, uint64_t offset, uint64_t start, uint32_t length)
+{
+	if (k && k->n_sums < VK_ACPI_MAX_LINKS)
+		k->sums[k->n_sums++] = (struct vk_acpi_checksum){ (uint32_t)offset, (uint32_t)start, length };
+}
+
+/* A table's checksum, where tab is its offset in the buffer. */
+static void link_table(struct vk_acpi_links *k, const uint8_t *buf, size_t tab)
+{
+	const struct acpi_header *h = (const struct acpi_header *)(buf + tab);
+
+	link_checksum(k, tab + offsetof(struct acpi_header, checksum), tab, h->length);
+}
+
 int vk_acpi_build(uint8_t *buf, size_t size, uint64_t base, const struct vk_acpi_config *cfg)
+{
+	return vk_acpi_build_linked(buf, size, base, cfg, NULL);
+}
+
+int vk_acpi_build_linked(uint8_t *buf, size_t size, uint64_t base, const struct vk_acpi_config *cfg,
+			 struct vk_acpi_links *links)
 {
 	struct layout l = { buf, size, 0, base };
 	struct acpi_rsdp *rsdp;
@@ -460,6 +488,27 @@ int vk_acpi_build(uint8_t *buf, size_t size, uint64_t base, const struct vk_acpi
 	rsdp->xsdt = xsdt_gpa;
 	rsdp->checksum = vk_acpi_checksum((uint8_t *)rsdp, 20);	/* the ACPI 1.0 part */
 	rsdp->ext_checksum = vk_acpi_checksum((uint8_t *)rsdp, sizeof(*rsdp));
-	(void)rsdp_gpa;
+	if (links) {
+		size_t r = rsdp_gpa - base, f = fadt_gpa - base, rt = rsdt_gpa - base, xt = xsdt_gpa - base;
+
+		memset(links, 0, sizeof(*links));
+		links->rsdp_len = sizeof(*rsdp);
+		link_pointer(links, r + offsetof(struct acpi_rsdp, rsdt), 4);
+		link_pointer(links, r + offsetof(struct acpi_rsdp, xsdt), 8);
+		link_pointer(links, f + offsetof(struct acpi_fadt, firmware_ctrl), 4);
+		link_pointer(links, f + offsetof(struct acpi_fadt, dsdt), 4);
+		link_pointer(links, f + offsetof(struct acpi_fadt, x_dsdt), 8);
+		for (unsigned i = 0; i < 2; i++) {
+			link_pointer(links, rt + sizeof(struct acpi_header) + 4 * i, 4);
+			link_pointer(links, xt + sizeof(struct acpi_header) + 8 * i, 8);
+		}
+		link_table(links, buf, dsdt_gpa - base);
+		link_table(links, buf, f);
+		link_table(links, buf, madt_gpa - base);
+		link_table(links, buf, rt);
+		link_table(links, buf, xt);
+		link_checksum(links, r + offsetof(struct acpi_rsdp, checksum), r, 20);
+		link_checksum(links, r + offsetof(struct acpi_rsdp, ext_checksum), r, sizeof(*rsdp));
+	}
 	return (int)l.len;
 }

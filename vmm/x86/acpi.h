@@ -63,6 +63,31 @@ struct vk_acpi_config {
  * Returns the length used, -E2BIG when size is too small, -EINVAL. */
 int vk_acpi_build(uint8_t *buf, size_t size, uint64_t base, const struct vk_acpi_config *cfg);
 
+/* What a loader that moves the tables must fix (SeaBIOS's etc/table-loader):
+ * every field holding a table's address, and every checksum, in the order
+ * they must be applied (a checksum after the pointers it covers; the RSDP's
+ * extended checksum after its first one).  Offsets are from the start of
+ * the buffer; with base 0 the pointer fields hold offsets too. */
+#define VK_ACPI_MAX_LINKS	32
+struct vk_acpi_pointer {
+	uint32_t offset;	/* of the field */
+	uint8_t size;		/* 4 or 8 bytes */
+};
+struct vk_acpi_checksum {
+	uint32_t offset;	/* of the checksum byte */
+	uint32_t start, length;	/* the bytes that must sum to zero */
+};
+struct vk_acpi_links {
+	uint32_t rsdp_len;	/* the RSDP is buf[0, rsdp_len) */
+	struct vk_acpi_pointer ptrs[VK_ACPI_MAX_LINKS];
+	unsigned n_ptrs;
+	struct vk_acpi_checksum sums[VK_ACPI_MAX_LINKS];
+	unsigned n_sums;
+};
+/* vk_acpi_build() that also fills links. */
+int vk_acpi_build_linked(uint8_t *buf, size_t size, uint64_t base, const struct vk_acpi_config *cfg,
+			 struct vk_acpi_links *links);
+
 /* The DSDT alone (header included); same returns. */
 int vk_acpi_build_dsdt(uint8_t *buf, size_t size, const struct vk_acpi_config *cfg);
 

@@ -15,7 +15,7 @@
 #define TESTDEV_EXIT	0x501	/* write: power off with this status */
 #define TESTDEV_SCRATCH	0x502	/* 4 bytes, reads back */
 #define TESTDEV_MMIO	0xfef00000
-#define UNCLAIMED_PORT	0x510
+#define UNCLAIMED_PORT	0x520	/* 0x510-0x51b is fw_cfg */
 #define UNCLAIMED_MMIO	0xfef01000
 #define I8042_CMD	0x64
 #define I8042_RESET	0xfe
