@@ -9,7 +9,7 @@ common_libvkit_a_SOURCES += common/vm/vmdef.c common/vm/vmdef.h \
 	common/vm/install.h common/vm/install-internal.h common/vm/install-plan.c common/vm/install-run.c
 
 vm_unit_tests = tests/unit/test-vmdef tests/unit/test-statedir tests/unit/test-undo \
-	tests/unit/test-vmlaunch tests/unit/test-vmstats
+	tests/unit/test-vmlaunch tests/unit/test-vmstats tests/unit/test-install-plan
 check_PROGRAMS += $(vm_unit_tests)
 TESTS += $(vm_unit_tests)
 
@@ -21,5 +21,7 @@ tests_unit_test_undo_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_undo_LDADD = $(UNIT_LIBS)
 tests_unit_test_vmlaunch_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_vmlaunch_LDADD = $(UNIT_LIBS)
+tests_unit_test_install_plan_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_install_plan_LDADD = $(UNIT_LIBS)
 tests_unit_test_vmstats_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_vmstats_LDADD = $(UNIT_LIBS)
