@@ -568,19 +568,6 @@ int vctl_detach_interface(char **args)
 	return rc;
 }
 
-/* ---- for vctl start ---- */
-
-static void note_line(const char *line)
-{
-	if (!vk_quiet)
-		fprintf(stderr, "vctl: %s\n", line);
-}
-
-int vctl_networks_up(const struct vk_vm *vm)
-{
-	return vk_vm_networks_up(vm, note_line);
-}
-
 static void report_network(const char *name, const char *msg)
 {
 	fprintf(stderr, "vctl: network %s: %s\n", name, msg);

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/util/clock.h"
 #include "common/vm/console-relay.h"
 #include "common/vm/control-client.h"
 #include "common/vm/vmstats.h"
@@ -105,26 +106,6 @@ static const char usage_text[] =
 	"  net-dhcp-leases NET [--mac MAC]\n"
 	"  iface-bridge IFACE BRIDGE [--no-stp] [--delay N] [--dry-run]   put IFACE on a new bridge\n"
 	"  iface-unbridge BRIDGE [--dry-run]   put the bridge's port back in its place";
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t env_ms(const char *name, int64_t dflt)
-{
-	const char *env = getenv(name);
-	char *end;
-	long v;
-
-	if (!env || !*env)
-		return dflt;
-	v = strtol(env, &end, 10);
-	return *end || v < 1 ? dflt : v;
-}
 
 static void sleep_ms(int ms)
 {
@@ -354,41 +335,22 @@ out:
 /*
  * The user's terminal on the pty until Ctrl-] d, the end of input or the
  * VM's end; Ctrl-] q stops the VM (as in vinstall and on vrun's own
- * console).  child: vrun when this vctl started it, else -1.
+ * console).  l: the vrun this vctl started, or one attached to.
  */
-static int relay_console(const char *name, const char *pty, pid_t child)
+static int relay_console(struct vk_launch *l)
 {
-	struct vk_console_relay r;
-	bool quit_sent = false;
+	const struct vk_watch_opts o = { .attach = true, .deadline_ms = -1, .msgs_fd = -1, .console_session = true };
+	struct vk_watch_result r;
 	int rc;
 
-	vk_relay_init(&r, STDIN_FILENO, STDOUT_FILENO);
-	rc = vk_relay_open(&r, pty);
-	if (rc < 0)
-		return vk_error_prefix(rc, "cannot attach to the console");
 	printf("Connected to domain '%s'\nEscape character is ^] (Ctrl-] d detaches, Ctrl-] q stops the VM)\n",
-	       name);
+	       l->name);
 	fflush(stdout);
-	vk_relay_raw(&r);
-	while (!r.detach && !r.input_ended && r.con_fd >= 0) {
-		struct pollfd fds[2];
-
-		vk_relay_pollfds(&r, fds);
-		poll(fds, 2, TICK_MS);
-		vk_relay_step(&r, fds);
-		if (r.quit && !quit_sent) {
-			quit_sent = true;
-			if (vk_control_call_vm(name, "quit", VK_CONTROL_TIMEOUT_MS, NULL) < 0) {
-				vk_debug("%s: %s", name, vk_last_error());
-				vk_error_clear();
-			}
-		}
-		if (child > 0 && waitpid(child, NULL, WNOHANG) == child)
-			break;
-	}
-	vk_relay_close(&r);
-	if (r.con_fd == -2 || r.quit)
-		printf("\nDomain '%s' stopped\n", name);
+	rc = vk_launch_watch(l, &o, &r);
+	if (rc < 0)
+		return rc;
+	if (r.exited || r.console_closed || r.quit)
+		printf("\nDomain '%s' stopped\n", l->name);
 	else
 		printf("\n");
 	return 0;
@@ -424,42 +386,26 @@ static int console_pty(const char *name, char **pty)
 
 static int cmd_console(char **args)
 {
+	struct vk_launch l;
 	char *pty = NULL;
 	int rc = console_pty(args[0], &pty);
 
 	if (rc == 0)
-		rc = relay_console(args[0], pty, -1);
+		rc = vk_launch_attach(args[0], pty, &l);
+	if (rc == 0)
+		rc = relay_console(&l);
 	free(pty);
 	return rc;
 }
 
 /* ---- start ---- */
 
-/* vrun's messages so far, for a start that failed. */
-static void show_messages(const char *path)
-{
-	char buf[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd < 0)
-		return;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		if (write(STDERR_FILENO, buf, (size_t)n) < 0)
-			break;
-	close(fd);
-}
-
 static int start_vm(const char *name)
 {
+	struct vk_launch l = { .msg_fd = -1 };
 	struct vk_vm *vm = NULL;
-	struct vk_argv a = { 0 };
-	struct stat before;
-	char *vrun = NULL, *console = NULL, *msgs = NULL, *sock = NULL, file[VK_NAME_MAX + 16], pty[128] = "";
-	int msg_fd = -1, status, rc, pid;
-	bool had, started = false;
-	int64_t deadline;
-	pid_t child = -1;
+	char *vrun = NULL, *console = NULL;
+	int rc, pid;
 
 	rc = vk_vm_lookup(name, &vm);
 	if (rc < 0)
@@ -471,59 +417,25 @@ static int start_vm(const char *name)
 	}
 	rc = vk_vrun_find("vctl", &vrun);
 	if (rc == 0)
-		rc = vctl_networks_up(vm);
-	if (rc == 0)
 		rc = vk_vrun_console_spec(vm, &console);
 	if (rc == 0)
-		rc = vk_vrun_argv(vm, vrun, console, &a);
-	snprintf(file, sizeof(file), "%s.vrun.log", name);
+		rc = vk_launch_start(vm, vrun, console, NULL, &l);
 	if (rc == 0)
-		rc = vk_state_path(&msgs, "log", file);
-	if (rc == 0)
-		rc = vk_control_socket_path(name, &sock);
+		rc = vk_launch_wait_started(&l, vk_env_ms("VKIT_START_TIMEOUT_MS", START_TIMEOUT_MS),
+					    vk_debug_level ? STDERR_FILENO : -1);
 	if (rc < 0)
 		goto out;
-	had = stat(sock, &before) == 0;
-	rc = vk_vrun_spawn(&a, msgs, &child, &msg_fd);
-	if (rc < 0)
-		goto out;
-	deadline = now_ms() + env_ms("VKIT_START_TIMEOUT_MS", START_TIMEOUT_MS);
-	while (!started) {
-		sleep_ms(TICK_MS / 2);
-		vk_vrun_relay_messages(msg_fd, vk_debug_level ? STDERR_FILENO : -1, false, pty, sizeof(pty));
-		started = vk_vrun_socket_is_new(sock, &before, had);
-		if (!started && waitpid(child, &status, WNOHANG) == child) {
-			show_messages(msgs);
-			if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-				rc = vk_errorx(ENOEXEC, "%s could not be run", vrun);
-			else
-				rc = vk_errorx(EIO, "vrun failed before the guest started (its messages above, "
-					       "kept in %s)", msgs);
-			goto out;
-		}
-		if (!started && now_ms() >= deadline) {
-			rc = vk_errorx(ETIMEDOUT, "vrun (pid %d) has not opened its control socket within %" PRId64
-				       " ms; it may still be starting: see %s, stop it with kill %d", (int)child,
-				       env_ms("VKIT_START_TIMEOUT_MS", START_TIMEOUT_MS), msgs, (int)child);
-			goto out;
-		}
-	}
-	vk_vrun_relay_messages(msg_fd, vk_debug_level ? STDERR_FILENO : -1, false, pty, sizeof(pty));
 	printf("Domain '%s' started\n", name);
 	fflush(stdout);
 	if (opt.console) {
-		if (!pty[0])
+		if (!l.pty[0])
 			rc = vk_errorx(ENOTSUP, "started, but its console is %s, not a pty; nothing to attach to",
 				       vm->console.kind == VK_CONSOLE_FILE ? vm->console.path : "a log file");
 		else
-			rc = relay_console(name, pty, child);
+			rc = relay_console(&l);
 	}
 out:
-	if (msg_fd >= 0)
-		close(msg_fd);
-	vk_argv_free(&a);
-	free(sock);
-	free(msgs);
+	vk_launch_close(&l);
 	free(console);
 	free(vrun);
 	vk_vm_free(vm);
@@ -593,10 +505,10 @@ static int cmd_shutdown(char **args)
 /* Wait until the VM's vrun (pid) is gone; true when it is. */
 static bool wait_gone(const char *name, int pid, int ms)
 {
-	int64_t deadline = now_ms() + ms;
+	int64_t deadline = vk_now_ms() + ms;
 
 	while (vk_vm_running_pid(name) == pid) {
-		if (now_ms() >= deadline)
+		if (vk_now_ms() >= deadline)
 			return false;
 		sleep_ms(TICK_MS / 2);
 	}

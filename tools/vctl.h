@@ -39,8 +39,6 @@ int vctl_detach_interface(char **args);
 int vctl_domiflist(char **args);
 int vctl_iface_bridge(char **args);
 int vctl_iface_unbridge(char **args);
-/* vctl start: the VM's networks first (notes on stderr). */
-int vctl_networks_up(const struct vk_vm *vm);
 /* vctl start --autostart: the networks marked autostart first; returns
  * how many failed. */
 size_t vctl_start_autostarted_networks(void);

@@ -3,6 +3,7 @@ common_libvkit_a_SOURCES += common/util/error.c common/util/error.h \
 	common/util/size.c common/util/size.h common/util/subopt.c common/util/subopt.h \
 	common/util/ids.c common/util/ids.h common/util/fileutil.c common/util/fileutil.h \
 	common/util/options.c common/util/options.h common/util/progress.c common/util/progress.h \
+	common/util/clock.c common/util/clock.h \
 	common/util/jsonfield.c common/util/jsonfield.h common/util/strbuf.c common/util/strbuf.h
 
 util_unit_tests = tests/unit/test-size tests/unit/test-subopt tests/unit/test-ids \

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/util/clock.h"
 #include "common/guest/bootinspect.h"
 #include "common/image/image.h"
 #include "common/media/download.h"
@@ -55,15 +56,6 @@ static void journal_end(struct vk_undo **undo, bool keep)
 	else
 		vk_undo_rollback(*undo);
 	*undo = NULL;
-}
-
-/* vrun is about to start: its networks are up first (the default one
- * defined on first use and started, as libvirt has it; common/net/network.h).
- * A network is the host's, not this VM's: a failed run leaves it. */
-static void network_note(const char *line)
-{
-	if (!vk_quiet)
-		fprintf(stderr, "%s: %s\n", program_invocation_short_name, line);
 }
 
 /* Ctrl-C, SIGTERM or SIGHUP before the guest starts: the journal undoes
@@ -174,52 +166,32 @@ static int fetch_installer(const struct vk_install_plan *p, struct vk_undo *undo
 	return rc;
 }
 
-/* How one vrun run went, as vinstall watched it. */
+/* How one vrun run went, as vinstall watched it (common/vm/vmlaunch.h). */
 struct vrun_watch {
-	pid_t pid;
-	bool exited;		/* and then: */
-	int status;		/* its exit status, or -1 when a signal ended it */
-	int signal;
-	bool started;		/* its control socket appeared: the guest ran */
-	bool quit;		/* stopped from the console (Ctrl-] q) */
-	bool detached;		/* Ctrl-] d */
-	bool expired;		/* --wait ran out */
-	char pty[128];		/* vrun's console, from its "console is" line */
-	char *sock;		/* run/NAME.sock */
-	char *msgs;		/* log/NAME.vrun.log: vrun's standard error */
+	struct vk_launch launch;	/* sock, msgs, pty, started */
+	struct vk_watch_result result;	/* exited, status, quit, detached, expired */
+	pid_t pid;			/* vrun's, for the messages after it */
 };
 
-#define WATCH_TICK_MS	100
 /* vrun's setup (disks, taps, console) takes well under this; --wait 0
  * leaves once the guest started, or after this without a control socket. */
 #define START_GRACE_MS	5000
 
 static void vrun_watch_free(struct vrun_watch *w)
 {
-	free(w->sock);
-	free(w->msgs);
-	w->sock = w->msgs = NULL;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	vk_launch_close(&w->launch);
 }
 
 /* A --wait minute; tests shorten it (VKIT_WAIT_MINUTE_MS). */
 static int64_t minute_ms(void)
 {
-	const char *env = getenv("VKIT_WAIT_MINUTE_MS");
-	char *end;
-	long v;
+	return vk_env_ms("VKIT_WAIT_MINUTE_MS", 60000);
+}
 
-	if (!env || !*env)
-		return 60000;
-	v = strtol(env, &end, 10);
-	return *end || v < 1 ? 60000 : v;
+/* The guest started: from now on nothing of the VM is removed. */
+static void commit_on_start(void *undo)
+{
+	journal_end(undo, true);
 }
 
 /*
@@ -227,94 +199,34 @@ static int64_t minute_ms(void)
  * or the user detaches; in the last two cases it is left running.  Returns
  * 0 with w filled in, or -errno when vrun could not be started.  With an
  * undo journal (*undo), vrun is recorded so that a rollback stops it, and
- * the journal is committed once the guest has started: from then on
- * nothing of the VM is removed.
+ * the journal is committed once the guest has started.
  */
 static int run_vrun(const struct vk_install_plan *p, const char *vrun, struct vrun_watch *w, struct vk_undo **undo)
 {
-	bool attach = vk_install_console_attached(p), raw = false, had_sock;
-	struct vk_console_relay r;
-	struct vk_argv a = { 0 };
-	struct stat before;
-	char *console = NULL, file[VK_NAME_MAX + 16];
-	int msg_fd = -1, status, rc;
-	int64_t t0, deadline = -1;
-	pid_t got;
+	struct vk_watch_opts o = {
+		.attach = vk_install_console_attached(p), .deadline_ms = -1, .start_grace_ms = START_GRACE_MS,
+		.msgs_fd = STDERR_FILENO, .on_started = commit_on_start, .arg = undo,
+	};
+	char *console = NULL;
+	int rc;
 
 	memset(w, 0, sizeof(*w));
-	vk_relay_init(&r, attach ? STDIN_FILENO : -1, STDOUT_FILENO);
-	rc = vk_vm_networks_up(p->vm, network_note);
+	rc = vk_vrun_console_spec(p->vm, &console);
 	if (rc == 0)
-		rc = vk_vrun_console_spec(p->vm, &console);
+		rc = vk_launch_start(p->vm, vrun, console, NULL, &w->launch);
+	free(console);
 	if (rc < 0)
-		goto out;
-	snprintf(file, sizeof(file), "%s.vrun.log", p->vm->name);
-	if ((rc = vk_install_state_file("log", file, &w->msgs)) < 0)
-		goto out;
-	snprintf(file, sizeof(file), "%s.sock", p->vm->name);
-	if ((rc = vk_install_state_file("run", file, &w->sock)) < 0)
-		goto out;
-	had_sock = stat(w->sock, &before) == 0;
-	rc = vk_vrun_argv(p->vm, vrun, console, &a);
-	if (rc == 0)
-		rc = vk_vrun_spawn(&a, w->msgs, &w->pid, &msg_fd);
-	if (rc < 0)
-		goto out;
+		return rc;
+	w->pid = w->launch.pid;
 	if (*undo && (rc = vk_undo_process(*undo, w->pid)) < 0) {
 		/* Unrecorded, it could outlive the rollback of its disks. */
 		kill(w->pid, SIGKILL);
 		waitpid(w->pid, NULL, 0);
-		goto out;
+		return rc;
 	}
-	t0 = now_ms();
 	if (p->wait_minutes >= 0)
-		deadline = t0 + p->wait_minutes * minute_ms();
-	if (attach)
-		raw = vk_relay_raw(&r);
-	for (;;) {
-		struct pollfd fds[2];
-		int64_t now;
-
-		vk_relay_pollfds(&r, fds);
-		poll(fds, 2, WATCH_TICK_MS);
-		vk_vrun_relay_messages(msg_fd, STDERR_FILENO, raw, w->pty, sizeof(w->pty));
-		if (!w->started && (w->started = vk_vrun_socket_is_new(w->sock, &before, had_sock)))
-			journal_end(undo, true);
-		if (attach && r.con_fd == -1 && w->pty[0] && vk_relay_open(&r, w->pty) < 0)
-			r.con_fd = -2;	/* as good as closed: the guest runs unseen */
-		vk_relay_step(&r, fds);
-		if (r.quit && !w->quit) {
-			kill(w->pid, SIGTERM);
-			w->quit = true;
-		}
-		w->detached = r.detach;
-		got = waitpid(w->pid, &status, WNOHANG);
-		if (got == w->pid) {
-			vk_vrun_relay_messages(msg_fd, STDERR_FILENO, raw, w->pty, sizeof(w->pty));
-			w->exited = true;
-			w->status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-			w->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-			break;
-		}
-		if (got < 0 && errno != EINTR) {
-			rc = vk_error(errno, "waiting for vrun");
-			break;
-		}
-		if (w->detached)
-			break;
-		now = now_ms();
-		if (deadline >= 0 && now >= deadline && !w->quit && (w->started || now - t0 >= START_GRACE_MS)) {
-			w->expired = true;
-			break;
-		}
-	}
-out:
-	vk_relay_close(&r);
-	if (msg_fd >= 0)
-		close(msg_fd);
-	vk_argv_free(&a);
-	free(console);
-	return rc;
+		o.deadline_ms = vk_now_ms() + p->wait_minutes * minute_ms();
+	return vk_launch_watch(&w->launch, &o, &w->result);
 }
 
 /* After the install: the definition boots the installed system. */
@@ -408,18 +320,18 @@ static void report_left_running(const struct vk_install_plan *p, const struct vr
 	const struct vk_planned_disk *t = vk_install_target_disk(p);
 	const struct vk_vm *vm = p->vm;
 
-	if (w->expired && p->wait_minutes > 0)
+	if (w->result.expired && p->wait_minutes > 0)
 		fprintf(p->out, "Domain %s: the --wait time (%d min) passed; ", vm->name, p->wait_minutes);
 	else
 		fprintf(p->out, "Domain %s: ", vm->name);
 	fprintf(p->out, "%s still in progress. vrun keeps running after vinstall exits.\n",
 	       installing ? "installation" : "first boot");
-	fprintf(p->out, "  vrun:        pid %d, control socket %s (docs/control.md)\n", (int)w->pid, w->sock);
-	if (w->pty[0])
-		fprintf(p->out, "  console:     vctl console %s (its pty is %s)\n", vm->name, w->pty);
+	fprintf(p->out, "  vrun:        pid %d, control socket %s (docs/control.md)\n", (int)w->pid, w->launch.sock);
+	if (w->launch.pty[0])
+		fprintf(p->out, "  console:     vctl console %s (its pty is %s)\n", vm->name, w->launch.pty);
 	else if (vm->console.kind == VK_CONSOLE_FILE)
 		fprintf(p->out, "  console:     written to %s\n", vm->console.path);
-	fprintf(p->out, "  messages:    %s\n", w->msgs);
+	fprintf(p->out, "  messages:    %s\n", w->launch.msgs);
 	fprintf(p->out, "  stop it:     vctl shutdown %s (the ACPI power button), vctl destroy %s (at once)\n",
 	       vm->name, vm->name);
 	if (!installing) {
@@ -444,7 +356,7 @@ static void print_start_command(const struct vk_install_plan *p, const char *vru
 
 int vk_install_run(struct vk_install_plan *p)
 {
-	struct vrun_watch w = { .pid = 0 };
+	struct vrun_watch w = { .pid = 0, .launch.msg_fd = -1 };
 	struct vk_undo *undo = NULL;
 	char *vrun = NULL, *installed[3] = { NULL };
 	const char *state;
@@ -513,24 +425,24 @@ int vk_install_run(struct vk_install_plan *p)
 	rc = run_vrun(p, vrun, &w, &undo);
 	if (rc < 0)
 		goto out;
-	if (!w.exited) {
+	if (!w.result.exited) {
 		/* The guest runs on; nothing of it may be removed now. */
 		journal_end(&undo, true);
 		report_left_running(p, &w, p->kind != VK_INSTALL_IMPORT);
-		if (w.expired && p->wait_minutes > 0)
+		if (w.result.expired && p->wait_minutes > 0)
 			rc = vk_errorx(ETIMEDOUT, "%s: the install did not end within the --wait time (%d min); "
 				       "it is still running (see above)", p->vm->name, p->wait_minutes);
 		goto out;
 	}
-	if (w.quit) {
+	if (w.result.quit) {
 		journal_end(&undo, true);
 		rc = vk_errorx(ECANCELED, "%s: stopped from the console (Ctrl-] q); it is defined and stopped, "
 			       "its disks are kept%s", p->vm->name,
 			       p->kind == VK_INSTALL_IMPORT ? "" : " (it still boots the installer)");
 		goto out;
 	}
-	if (w.status == VK_VRUN_EXIT_ERROR || w.status == 127 || w.status < 0) {
-		if (w.started) {
+	if (w.result.status == VK_VRUN_EXIT_ERROR || w.result.status == 127 || w.result.status < 0) {
+		if (w.launch.started) {
 			/* Whatever the guest wrote is the user's now (committed
 			 * when it started). */
 			rc = vk_errorx(EIO, "%s: vrun failed after the guest started (see its message above); "
@@ -538,11 +450,11 @@ int vk_install_run(struct vk_install_plan *p)
 			goto out;
 		}
 		/* The guest never ran, so the new disks hold nothing. */
-		if (w.status == 127)
+		if (w.result.status == 127)
 			vk_errorx(ENOEXEC, "%s: %s could not be run; removed what this run created", p->vm->name, vrun);
-		else if (w.status < 0)
+		else if (w.result.status < 0)
 			vk_errorx(EIO, "%s: vrun was killed by signal %d before the guest started; removed what "
-				  "this run created", p->vm->name, w.signal);
+				  "this run created", p->vm->name, w.result.signal);
 		else
 			vk_errorx(EIO, "%s: vrun failed (see its message above); removed what this run created",
 				  p->vm->name);
@@ -552,12 +464,12 @@ int vk_install_run(struct vk_install_plan *p)
 	journal_end(&undo, true);
 	if (p->kind == VK_INSTALL_IMPORT)
 		goto out;
-	if (w.status != VK_VRUN_EXIT_REBOOT && w.status != VK_VRUN_EXIT_POWEROFF) {
+	if (w.result.status != VK_VRUN_EXIT_REBOOT && w.result.status != VK_VRUN_EXIT_POWEROFF) {
 		rc = vk_errorx(EIO, "%s: vrun exited with status %d; the VM is defined and stopped", p->vm->name,
-			       w.status);
+			       w.result.status);
 		goto out;
 	}
-	if (w.status == VK_VRUN_EXIT_POWEROFF) {
+	if (w.result.status == VK_VRUN_EXIT_POWEROFF) {
 		/* Only a reboot says the installer finished; a power-off may be
 		 * a user or an installer giving up, so the boot is left alone. */
 		fprintf(p->out, "Domain %s powered off during the install; it is defined and stopped "
@@ -582,16 +494,16 @@ int vk_install_run(struct vk_install_plan *p)
 	rc = run_vrun(p, vrun, &w, &undo);
 	if (rc < 0)
 		goto out;
-	if (!w.exited) {
+	if (!w.result.exited) {
 		report_left_running(p, &w, false);
-		if (w.expired && p->wait_minutes > 0)
+		if (w.result.expired && p->wait_minutes > 0)
 			rc = vk_errorx(ETIMEDOUT, "%s: installed; its first boot did not end within the --wait time "
 				       "(%d min) and is still running (see above)", p->vm->name, p->wait_minutes);
-	} else if (w.quit) {
+	} else if (w.result.quit) {
 		fprintf(p->out, "Domain %s is installed; stopped from the console (Ctrl-] q); start it again with:\n",
 		       p->vm->name);
 		print_start_command(p, vrun);
-	} else if (w.status == VK_VRUN_EXIT_ERROR || w.status < 0 || w.status == 127) {
+	} else if (w.result.status == VK_VRUN_EXIT_ERROR || w.result.status < 0 || w.result.status == 127) {
 		rc = vk_errorx(EIO, "%s: the installed system did not run (vrun failed)", p->vm->name);
 	}
 out:
