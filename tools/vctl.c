@@ -20,6 +20,7 @@
 #include "common/util/clock.h"
 #include "common/vm/console-relay.h"
 #include "common/vm/control-client.h"
+#include "common/vm/lifecycle.h"
 #include "common/vm/vmstats.h"
 #include "common/util/error.h"
 #include "common/image/image.h"
@@ -28,15 +29,6 @@
 #include "common/vm/vmdef.h"
 #include "common/vm/vmlaunch.h"
 #include "tools/vctl.h"
-
-#define TICK_MS			100
-/* vrun opens its socket once the vCPUs run, well within this on any host;
- * tests shorten it (VKIT_START_TIMEOUT_MS). */
-#define START_TIMEOUT_MS	30000
-/* pause parks the vCPUs (up to 5 s, docs/control.md) and flushes the disks. */
-#define PAUSE_TIMEOUT_MS	30000
-/* How long destroy waits for vrun to go after quit, then after SIGKILL. */
-#define DESTROY_WAIT_MS		10000
 
 struct vctl_options opt;
 
@@ -107,13 +99,6 @@ static const char usage_text[] =
 	"  iface-bridge IFACE BRIDGE [--no-stp] [--delay N] [--dry-run]   put IFACE on a new bridge\n"
 	"  iface-unbridge BRIDGE [--dry-run]   put the bridge's port back in its place";
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
 /* ---- what state a VM is in ---- */
 
 struct vm_state {
@@ -123,47 +108,12 @@ struct vm_state {
 
 static int vm_state_get(const char *name, struct vm_state *s)
 {
-	struct vk_vm_status st;
-	int pid = vk_vm_running_pid(name), rc;
-
-	memset(s, 0, sizeof(*s));
-	if (pid < 0)
-		return pid;
-	s->pid = pid;
-	s->state = "shut off";
-	if (!pid)
-		return 0;
-	/* vrun runs; whether it is paused only its socket can say.  No answer
-	 * there is the caller's to report (s->pid and s->state stay set). */
-	s->state = "running";
-	rc = vk_vm_status_get(name, &st);
-	if (rc < 0 && vk_vm_running_pid(name) == 0) {
-		/* It stopped in between: its socket went with it. */
-		vk_error_clear();
-		s->pid = 0;
-		s->state = "shut off";
-		return 0;
-	}
-	if (rc < 0)
-		return rc;
-	s->state = vk_vm_run_state_name(st.state);
-	return 0;
+	return vk_vm_state(name, &s->pid, &s->state);
 }
 
 int vctl_need_running(const char *name, int *pid)
 {
-	struct vk_vm *vm = NULL;
-	int rc = vk_vm_lookup(name, &vm);
-
-	vk_vm_free(vm);
-	if (rc < 0)
-		return rc;
-	rc = vk_vm_running_pid(name);
-	if (rc == 0)
-		return vk_errorx(ESRCH, "domain is not running; start it with: vctl start %s", name);
-	if (rc > 0 && pid)
-		*pid = rc;
-	return rc < 0 ? rc : 0;
+	return vk_vm_need_running(name, pid);
 }
 
 /* ---- list, dominfo ---- */
@@ -402,42 +352,23 @@ static int cmd_console(char **args)
 
 static int start_vm(const char *name)
 {
-	struct vk_launch l = { .msg_fd = -1 };
+	struct vk_launch l;
 	struct vk_vm *vm = NULL;
-	char *vrun = NULL, *console = NULL;
-	int rc, pid;
+	int rc = vk_vm_start(name, "vctl", &l);
 
-	rc = vk_vm_lookup(name, &vm);
 	if (rc < 0)
-		goto out;
-	pid = vk_vm_running_pid(name);
-	if (pid > 0) {
-		rc = vk_errorx(EBUSY, "domain is already running (pid %d)", pid);
-		goto out;
-	}
-	rc = vk_vrun_find("vctl", &vrun);
-	if (rc == 0)
-		rc = vk_vrun_console_spec(vm, &console);
-	if (rc == 0)
-		rc = vk_launch_start(vm, vrun, console, NULL, &l);
-	if (rc == 0)
-		rc = vk_launch_wait_started(&l, vk_env_ms("VKIT_START_TIMEOUT_MS", START_TIMEOUT_MS),
-					    vk_debug_level ? STDERR_FILENO : -1);
-	if (rc < 0)
-		goto out;
+		return rc;
 	printf("Domain '%s' started\n", name);
 	fflush(stdout);
-	if (opt.console) {
-		if (!l.pty[0])
+	if (opt.console && !l.pty[0]) {
+		rc = vk_vm_lookup(name, &vm);
+		if (rc == 0)
 			rc = vk_errorx(ENOTSUP, "started, but its console is %s, not a pty; nothing to attach to",
 				       vm->console.kind == VK_CONSOLE_FILE ? vm->console.path : "a log file");
-		else
-			rc = relay_console(&l);
+	} else if (opt.console) {
+		rc = relay_console(&l);
 	}
-out:
 	vk_launch_close(&l);
-	free(console);
-	free(vrun);
 	vk_vm_free(vm);
 	return rc;
 }
@@ -485,66 +416,33 @@ static int cmd_start(char **args)
 
 static int cmd_shutdown(char **args)
 {
-	struct json_object *r = NULL, *l;
-	int rc = vctl_need_running(args[0], NULL);
+	bool listening = true;
+	int rc = vk_vm_shutdown(args[0], &listening);
 
-	if (rc == 0)
-		rc = vk_control_call_vm(args[0], "powerdown", VK_CONTROL_TIMEOUT_MS, &r);
 	if (rc < 0)
 		return rc;
 	printf("Domain '%s' is being shutdown\n", args[0]);
-	if (json_object_object_get_ex(r, "guest_listening", &l) && !json_object_get_boolean(l)) {
+	if (!listening) {
 		fflush(stdout);
 		fprintf(stderr, "vctl: %s: warning: the guest has not enabled the ACPI power button, so it may "
 			"ignore this; vctl destroy %s stops it at once\n", args[0], args[0]);
 	}
-	json_object_put(r);
 	return 0;
-}
-
-/* Wait until the VM's vrun (pid) is gone; true when it is. */
-static bool wait_gone(const char *name, int pid, int ms)
-{
-	int64_t deadline = vk_now_ms() + ms;
-
-	while (vk_vm_running_pid(name) == pid) {
-		if (vk_now_ms() >= deadline)
-			return false;
-		sleep_ms(TICK_MS / 2);
-	}
-	return true;
 }
 
 static int cmd_destroy(char **args)
 {
-	const char *name = args[0];
-	int pid = 0, rc = vctl_need_running(name, &pid);
+	int rc = vk_vm_destroy(args[0]);
 
-	if (rc < 0)
-		return rc;
-	if (vk_control_call_vm(name, "quit", VK_CONTROL_TIMEOUT_MS, NULL) < 0) {
-		/* No socket to ask: vrun stops on SIGTERM as on quit. */
-		vk_debug("%s: %s; sending SIGTERM to %d", name, vk_last_error(), pid);
-		vk_error_clear();
-		if (kill(pid, SIGTERM) < 0)
-			return vk_error(errno, "vrun (pid %d)", pid);
-	}
-	if (!wait_gone(name, pid, DESTROY_WAIT_MS)) {
-		vk_debug("%s: vrun (pid %d) still runs; SIGKILL", name, pid);
-		kill(pid, SIGKILL);
-		if (!wait_gone(name, pid, DESTROY_WAIT_MS))
-			return vk_errorx(ETIMEDOUT, "vrun (pid %d) did not stop, even on SIGKILL", pid);
-	}
-	printf("Domain '%s' destroyed\n", name);
-	return 0;
+	if (rc == 0)
+		printf("Domain '%s' destroyed\n", args[0]);
+	return rc;
 }
 
 static int cmd_suspend(char **args)
 {
-	int rc = vctl_need_running(args[0], NULL);
+	int rc = vk_vm_suspend(args[0]);
 
-	if (rc == 0)
-		rc = vk_control_call_vm(args[0], "pause", PAUSE_TIMEOUT_MS, NULL);
 	if (rc == 0)
 		printf("Domain '%s' suspended\n", args[0]);
 	return rc;
@@ -552,45 +450,14 @@ static int cmd_suspend(char **args)
 
 static int cmd_resume(char **args)
 {
-	int rc = vctl_need_running(args[0], NULL);
+	int rc = vk_vm_resume(args[0]);
 
-	if (rc == 0)
-		rc = vk_control_call_vm(args[0], "resume", VK_CONTROL_TIMEOUT_MS, NULL);
 	if (rc == 0)
 		printf("Domain '%s' resumed\n", args[0]);
 	return rc;
 }
 
 /* ---- undefine, autostart ---- */
-
-/* Disks as the guest sees them: vrun attaches every disk as virtio-blk in
- * the definition's order, so the n-th is vd + Linux's n-th letter name. */
-/* boot/NAME/ holds the kernel and initrd vinstall copied for this VM only. */
-static void remove_boot_dir(const char *name)
-{
-	char *dir = NULL, path[PATH_MAX];
-	struct dirent *e;
-	DIR *d;
-
-	if (vk_state_path(&dir, "boot", name) < 0) {
-		vk_error_clear();
-		return;
-	}
-	d = opendir(dir);
-	while (d && (e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (unlink(path) < 0)
-			fprintf(stderr, "vctl: %s: %s\n", path, strerror(errno));
-	}
-	if (d) {
-		closedir(d);
-		if (rmdir(dir) < 0)
-			fprintf(stderr, "vctl: %s: %s\n", dir, strerror(errno));
-	}
-	free(dir);
-}
 
 static int cmd_undefine(char **args)
 {
@@ -630,7 +497,7 @@ static int cmd_undefine(char **args)
 	rc = vk_vm_undefine(name);
 	if (rc < 0)
 		goto out;
-	remove_boot_dir(name);
+	vk_vm_remove_boot_files(name);
 	for (size_t i = 0; opt.remove_storage && vm && i < vm->n_disks; i++) {
 		vk_disk_target_name("vd", i, target, sizeof(target));
 		if (vm->disks[i].device == VK_DEVICE_CDROM) {
@@ -653,16 +520,10 @@ out:
 	return rc;
 }
 
-static int set_autostart(struct vk_vm *vm, void *arg)
-{
-	vm->autostart = *(bool *)arg;
-	return 0;
-}
-
 static int cmd_autostart(char **args)
 {
 	bool on = !opt.disable;
-	int rc = vk_vm_edit(args[0], set_autostart, &on);
+	int rc = vk_vm_set_autostart(args[0], on);
 
 	if (rc == 0)
 		printf("Domain '%s' %s as autostarted\n", args[0], on ? "marked" : "unmarked");
@@ -686,48 +547,14 @@ int vctl_need_config(const char *name, const char *cmd)
 	return vk_errorx(EINVAL, "%s changes the definition: give --config", cmd);
 }
 
-struct disk_edit {
-	const char *target;
-	struct vk_disk disk;		/* attach */
-	long index;			/* detach: which one went */
-	size_t n_after;
-};
-
-static int attach_edit(struct vk_vm *vm, void *arg)
-{
-	struct disk_edit *e = arg;
-	char next[16];
-
-	vk_disk_target_name("vd", vm->n_disks, next, sizeof(next));
-	if (strcmp(e->target, next))
-		return vk_errorx(EINVAL, "target %s: the new disk is the VM's disk number %zu, which the guest "
-				 "sees as %s (vrun attaches the disks as virtio-blk in the definition's order); "
-				 "give %s", e->target, vm->n_disks + 1, next, next);
-	return vk_vm_add_disk(vm, &e->disk);
-}
-
 /* Formats are stated, never guessed (docs/images.md). */
 static const struct vk_format_rule attach_format_rule = { .what = "disk", .option = "--subdriver " };
-
-/* One writable disk in two VMs corrupts it: refused, as vinstall does,
- * unless both attach it shareable (or both read-only). */
-static int check_disk_users(const char *name, const struct vk_disk *disk)
-{
-	char **users = NULL;
-	size_t n = 0;
-	int rc = vk_vm_disk_users(disk->path, disk->shareable, disk->readonly, name, &users, &n);
-
-	if (rc == 0 && n)
-		rc = vk_errorx(EBUSY, "disk %s is already in use by %s%s; attach it with --mode shareable "
-			       "(on both) or --mode readonly", disk->path, users[0], n > 1 ? " and others" : "");
-	vk_strv_free(users);
-	return rc;
-}
 
 static int cmd_attach_disk(char **args)
 {
 	const char *name = args[0], *source = args[1];
-	struct disk_edit e = { .target = args[2] };
+	const char *target = args[2];
+	struct vk_disk disk = { .bus = VK_BUS_VIRTIO };
 	char *path = NULL, cwd[PATH_MAX];
 	struct vk_vm *vm = NULL;
 	struct stat st;
@@ -744,23 +571,22 @@ static int cmd_attach_disk(char **args)
 	if (opt.targetbus && strcmp(opt.targetbus, "virtio"))
 		return vk_errorx(EINVAL, "--targetbus %s: vrun attaches every disk as virtio-blk; give "
 				 "--targetbus virtio or leave it out", opt.targetbus);
-	e.disk.bus = VK_BUS_VIRTIO;
 	if (!opt.type || !strcmp(opt.type, "disk"))
-		e.disk.device = VK_DEVICE_DISK;
+		disk.device = VK_DEVICE_DISK;
 	else if (!strcmp(opt.type, "cdrom"))
-		e.disk.device = VK_DEVICE_CDROM;
+		disk.device = VK_DEVICE_CDROM;
 	else
 		return vk_errorx(EINVAL, "--type %s: give disk or cdrom", opt.type);
 	if (opt.mode && !strcmp(opt.mode, "readonly"))
-		e.disk.readonly = true;
+		disk.readonly = true;
 	else if (opt.mode && !strcmp(opt.mode, "shareable"))
-		e.disk.shareable = true;
+		disk.shareable = true;
 	else if (opt.mode)
 		return vk_errorx(EINVAL, "--mode %s: give readonly or shareable", opt.mode);
-	e.disk.readonly |= e.disk.device == VK_DEVICE_CDROM;
-	if (opt.cache && (rc = vk_disk_cache_parse(opt.cache, &e.disk.cache)) < 0)
+	disk.readonly |= disk.device == VK_DEVICE_CDROM;
+	if (opt.cache && (rc = vk_disk_cache_parse(opt.cache, &disk.cache)) < 0)
 		return vk_error_prefix(rc, "--cache");
-	e.disk.serial = opt.serial;
+	disk.serial = opt.serial;
 	if (source[0] == '/')
 		path = strdup(source);
 	else if (getcwd(cwd, sizeof(cwd)) && asprintf(&path, "%s/%s", cwd, source) < 0)
@@ -775,64 +601,43 @@ static int cmd_attach_disk(char **args)
 		rc = vk_errorx(EINVAL, "disk %s is not a file or a block device", path);
 		goto out;
 	}
-	if (opt.subdriver && (rc = vk_image_format_parse(opt.subdriver, &e.disk.format)) < 0) {
+	if (opt.subdriver && (rc = vk_image_format_parse(opt.subdriver, &disk.format)) < 0) {
 		vk_error_prefix(rc, "--subdriver");
 		goto out;
 	}
-	rc = vk_image_format_decide(path, &attach_format_rule, opt.subdriver != NULL, &e.disk.format);
+	rc = vk_image_format_decide(path, &attach_format_rule, opt.subdriver != NULL, &disk.format);
 	if (rc < 0)
 		goto out;
-	e.disk.path = path;
-	rc = check_disk_users(name, &e.disk);
-	if (rc == 0)
-		rc = vk_vm_edit(name, attach_edit, &e);
+	disk.path = path;
+	rc = vk_vm_attach_disk(name, &disk, target);
 	if (rc < 0)
 		goto out;
 	printf("Disk attached successfully\n");
 	if (vk_vm_running_pid(name) > 0 && !vk_quiet)
-		printf("(%s runs: the guest sees %s from its next start)\n", name, e.target);
+		printf("(%s runs: the guest sees %s from its next start)\n", name, target);
 out:
 	free(path);
 	return rc;
 }
 
-static int detach_edit(struct vk_vm *vm, void *arg)
-{
-	struct disk_edit *e = arg;
-	long i = vk_disk_target_index("vd", e->target);
-	char last[16];
-
-	if (vm->n_disks)
-		vk_disk_target_name("vd", vm->n_disks - 1, last, sizeof(last));
-	if (i < 0 || (size_t)i >= vm->n_disks)
-		return vm->n_disks ? vk_errorx(ENOENT, "no disk %s: its disks are vda to %s", e->target, last)
-				   : vk_errorx(ENOENT, "no disk %s: it has no disks", e->target);
-	free(vm->disks[i].path);
-	free(vm->disks[i].serial);
-	memmove(&vm->disks[i], &vm->disks[i + 1], (vm->n_disks - (size_t)i - 1) * sizeof(vm->disks[0]));
-	vm->n_disks--;
-	e->index = i;
-	e->n_after = vm->n_disks;
-	return 0;
-}
-
 static int cmd_detach_disk(char **args)
 {
-	struct disk_edit e = { .target = args[1] };
 	struct vk_vm *vm = NULL;
 	char from[16], to[16];
+	size_t n_after = 0;
+	long index = 0;
 	int rc = vk_vm_lookup(args[0], &vm);
 
 	vk_vm_free(vm);
 	if (rc == 0)
 		rc = vctl_need_config(args[0], "detach-disk");
 	if (rc == 0)
-		rc = vk_vm_edit(args[0], detach_edit, &e);
+		rc = vk_vm_detach_disk(args[0], args[1], &index, &n_after);
 	if (rc < 0)
 		return rc;
 	printf("Disk detached successfully\n");
 	/* The guest names disks by position: the later ones move up. */
-	for (size_t i = (size_t)e.index; !vk_quiet && i < e.n_after; i++) {
+	for (size_t i = (size_t)index; !vk_quiet && i < n_after; i++) {
 		vk_disk_target_name("vd", i + 1, from, sizeof(from));
 		vk_disk_target_name("vd", i, to, sizeof(to));
 		printf("(%s is now %s)\n", from, to);
