@@ -7,7 +7,7 @@ common_libvkit_a_SOURCES += common/vm/vmdef.c common/vm/vmdef.h \
 	common/vm/control-client.c common/vm/control-client.h \
 	common/vm/vmstats.c common/vm/vmstats.h common/vm/vmquery.c \
 	common/vm/install.h common/vm/install-internal.h common/vm/install-plan.c common/vm/install-run.c \
-	common/vm/lifecycle.c common/vm/lifecycle.h
+	common/vm/lifecycle.c common/vm/lifecycle.h common/vm/clone.c common/vm/clone.h
 
 vm_unit_tests = tests/unit/test-vmdef tests/unit/test-statedir tests/unit/test-undo \
 	tests/unit/test-vmlaunch tests/unit/test-vmstats tests/unit/test-install-plan
