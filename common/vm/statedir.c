@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,9 +84,19 @@ static int state_dir_claim(const char *dir)
 	return 0;
 }
 
+static const char *const state_subdirs[] = { "vms", "run", "log", "boot", "images", "cache" };
+
+static bool state_subdir_known(const char *sub)
+{
+	for (size_t i = 0; i < sizeof(state_subdirs) / sizeof(state_subdirs[0]); i++)
+		if (strcmp(sub, state_subdirs[i]) == 0)
+			return true;
+	return false;
+}
+
 int vk_state_dir(const char **out)
 {
-	static const char *const subdirs[] = { "vms", "run", "log", "boot", "images", "cache" };
+	const char *const *subdirs = state_subdirs;
 	static __thread char checked[PATH_MAX];	/* the last one found private */
 	char sub[PATH_MAX + 16];
 	size_t i;
@@ -101,7 +112,7 @@ int vk_state_dir(const char **out)
 	rc = vk_mkdir_p(state_dir, VK_MODE_PRIVATE_DIR);
 	if (rc == 0)
 		rc = state_dir_claim(state_dir);
-	for (i = 0; rc == 0 && i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+	for (i = 0; rc == 0 && i < sizeof(state_subdirs) / sizeof(state_subdirs[0]); i++) {
 		snprintf(sub, sizeof(sub), "%s/%s", state_dir, subdirs[i]);
 		rc = vk_mkdir_p(sub, VK_MODE_PRIVATE_DIR);
 		if (rc == 0)
@@ -128,7 +139,11 @@ int vk_state_path(char **out, const char *sub, const char *name)
 		return rc;
 	if (asprintf(&subdir, "%s/%s", dir, sub) < 0)
 		return vk_error(ENOMEM, "%s", dir);
-	rc = vk_mkdir_p(subdir, VK_MODE_PRIVATE_DIR);
+	/* vk_state_dir() made the standard ones; only another needs a mkdir
+	 * (each call used to make the whole path again: vclone --linked did
+	 * 160 mkdir()s). */
+	if (!state_subdir_known(sub))
+		rc = vk_mkdir_p(subdir, VK_MODE_PRIVATE_DIR);
 	if (rc < 0)
 		goto out;
 	if (!name) {
@@ -387,7 +402,7 @@ int vk_vm_list(char ***names, size_t *count)
 /* Is path in the backing chain below disk (not disk itself)?  A chain
  * that cannot be read counts as not holding it: the disk's own open will
  * say what is wrong with it. */
-static bool backs_disk(const struct vk_disk *disk, const char *path)
+static bool backs_disk(const struct vk_disk *disk, struct vk_file_id *path)
 {
 	struct vk_image_info *info = NULL, *i;
 	bool found = false;
@@ -396,8 +411,12 @@ static bool backs_disk(const struct vk_disk *disk, const char *path)
 		vk_error_clear();
 		return false;
 	}
-	for (i = info->backing; i && !found; i = i->backing)
-		found = vk_same_file(i->path, path);
+	for (i = info->backing; i && !found; i = i->backing) {
+		struct vk_file_id b;
+
+		vk_file_id_get(i->path, &b);
+		found = vk_file_id_same(&b, path);
+	}
 	vk_image_info_free(info);
 	return found;
 }
@@ -407,9 +426,11 @@ int vk_vm_disk_users(const char *path, bool shareable, bool readonly, const char
 {
 	char **all = NULL, **users = NULL;
 	size_t n_all = 0, n = 0, i, j;
+	struct vk_file_id target;
 	int rc;
 
 	*names = NULL;
+	vk_file_id_get(path, &target);
 	if (count)
 		*count = 0;
 	rc = vk_vm_list(&all, &n_all);
@@ -428,11 +449,13 @@ int vk_vm_disk_users(const char *path, bool shareable, bool readonly, const char
 			continue;
 		for (j = 0; j < vm->n_disks && !uses; j++) {
 			const struct vk_disk *d = &vm->disks[j];
+			struct vk_file_id disk;
 
-			if (vk_same_file(d->path, path))
+			vk_file_id_get(d->path, &disk);
+			if (vk_file_id_same(&disk, &target))
 				uses = !(shareable && d->shareable) && !(readonly && d->readonly);
-			else
-				uses = !readonly && backs_disk(d, path);
+			else	/* a file that is not there backs nothing */
+				uses = !readonly && target.exists && backs_disk(d, &target);
 		}
 		vk_vm_free(vm);
 		if (uses && !(users[n++] = strdup(all[i]))) {

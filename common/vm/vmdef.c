@@ -388,18 +388,44 @@ out:
 
 /* Two spellings of one disk (a symlink, "//", a hard link) would attach one
  * file twice, read-write both times. */
+void vk_file_id_get(const char *path, struct vk_file_id *id)
+{
+	struct stat st;
+
+	id->path = path;
+	id->exists = stat(path, &st) == 0;
+	id->dev = id->exists ? st.st_dev : 0;
+	id->ino = id->exists ? st.st_ino : 0;
+	id->canon[0] = '\0';
+}
+
+static const char *file_id_canon(struct vk_file_id *id)
+{
+	if (!id->canon[0])
+		canonical_path(id->path, id->canon);
+	return id->canon;
+}
+
+bool vk_file_id_same(struct vk_file_id *a, struct vk_file_id *b)
+{
+	if (strcmp(a->path, b->path) == 0)
+		return true;
+	if (a->exists && b->exists)
+		return a->dev == b->dev && a->ino == b->ino;
+	if (a->exists != b->exists)
+		return false;	/* what is there is not what is not */
+	return strcmp(file_id_canon(a), file_id_canon(b)) == 0;
+}
+
 bool vk_same_file(const char *a, const char *b)
 {
-	char ca[PATH_MAX], cb[PATH_MAX];
-	struct stat sa, sb;
+	struct vk_file_id ia, ib;
 
 	if (strcmp(a, b) == 0)
 		return true;
-	if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
-		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-	canonical_path(a, ca);
-	canonical_path(b, cb);
-	return strcmp(ca, cb) == 0;
+	vk_file_id_get(a, &ia);
+	vk_file_id_get(b, &ib);
+	return vk_file_id_same(&ia, &ib);
 }
 
 static int check_disks(const struct vk_vm *vm)
