@@ -14,6 +14,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "common/util/clock.h"
 #include "common/util/error.h"
 #include "common/util/options.h"
 #include "common/vm/bootorder.h"
@@ -306,19 +307,9 @@ static int load_firmware(const struct vrun_options *o, struct vk_machine *m, str
 
 /* The main thread feeds the console and watches for the end: a device or
  * vCPU stopping the machine, a signal, or every vCPU dead-halted. */
-static uint64_t monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* The main thread feeds the console and watches for the end: a device or
- * vCPU stopping the machine, a signal, or every vCPU dead-halted. */
 static void main_loop(struct vk_machine *m, struct vk_console *con, struct vk_serial *serial)
 {
-	uint64_t last_probe = monotonic_ms();
+	uint64_t last_probe = (uint64_t)vk_now_ms();
 
 	while (!vk_machine_stopping(m)) {
 		/* While the guest has not drained the UART, pending input is not
@@ -346,8 +337,8 @@ static void main_loop(struct vk_machine *m, struct vk_console *con, struct vk_se
 		}
 		/* Probe when idle for a whole period; paused vCPUs answer no
 		 * probes, and kicking them would only cost. */
-		if (n == 0 && !vk_vcpus_paused(m) && monotonic_ms() - last_probe >= HALT_PROBE_MS) {
-			last_probe = monotonic_ms();
+		if (n == 0 && !vk_vcpus_paused(m) && (uint64_t)vk_now_ms() - last_probe >= HALT_PROBE_MS) {
+			last_probe = (uint64_t)vk_now_ms();
 			if (vk_vcpus_all_dead_halted(m)) {
 				vk_machine_stop(m, VK_EXIT_POWEROFF,
 						"all vCPUs halted with interrupts disabled: guest powered off");
@@ -356,7 +347,7 @@ static void main_loop(struct vk_machine *m, struct vk_console *con, struct vk_se
 			vk_vcpus_kick(m, true);
 		}
 		if (n > 0)
-			last_probe = monotonic_ms();
+			last_probe = (uint64_t)vk_now_ms();
 	}
 }
 
