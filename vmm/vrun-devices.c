@@ -186,8 +186,8 @@ static int add_rng(struct vrun_devices *d, const char *arg)
 	return vk_virtio_rng_add(d->pci);
 }
 
-/* Legacy devices first (port I/O only, so their order is not guest
- * visible), then the PCI devices in slot order: the chipset, then each
+/* Legacy devices first (fixed ports and MMIO addresses, so their order is
+ * not guest visible), then the PCI devices in slot order: the chipset, then each
  * option's devices in the order given.  Adding a device kind is one entry
  * here; its --help line is the entry's, under "Devices:". */
 const struct vrun_device_kind vrun_device_kinds[] = {
