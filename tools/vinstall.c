@@ -17,8 +17,8 @@
 /* What the command line asked for, as typed. */
 static struct {
 	char *name, *ram, *memory, *vcpus, *os_type, *os_variant, *location, *cdrom, *boot;
-	char *graphics, *vncport, *vnclisten, *console, *extra_args, *wait, *uuid;
-	char **disks, **networks, **bridges, **injects, **checks;
+	char *graphics, *vncport, *vnclisten, *console, *wait, *uuid;
+	char **disks, **extra_args, **networks, **bridges, **injects, **checks;
 	int import, vnc, nographics, autostart, noautoconsole, noreboot, dry_run, print_config;
 	int force, accelerate, hvm;
 } opt;
@@ -46,11 +46,11 @@ static struct poptOption vinstall_options[] = {
 	{ "vncport", '\0', POPT_ARG_STRING, &opt.vncport, 0, "VNC port (refused)", "PORT" },
 	{ "vnclisten", '\0', POPT_ARG_STRING, &opt.vnclisten, 0, "VNC address (refused)", "ADDR" },
 	{ "console", '\0', POPT_ARG_STRING, &opt.console, 0, "serial console", "pty|file,path=PATH|none[,target_type=serial]" },
-	{ "extra-args", 'x', POPT_ARG_STRING, &opt.extra_args, 0, "more installer kernel arguments", "ARGS" },
+	{ "extra-args", 'x', POPT_ARG_ARGV, &opt.extra_args, 0, "more installer kernel arguments (repeats are joined)", "ARGS" },
 	{ "initrd-inject", '\0', POPT_ARG_ARGV, &opt.injects, 0, "add FILE to the installer's initrd root", "FILE" },
 	{ "autostart", '\0', POPT_ARG_NONE, &opt.autostart, 0, "start the VM when the host boots", NULL },
 	{ "noautoconsole", '\0', POPT_ARG_NONE, &opt.noautoconsole, 0, "do not attach the console; return at once", NULL },
-	{ "wait", '\0', POPT_ARG_STRING, &opt.wait, 0, "minutes to wait for the install (-1: forever)", "MINUTES" },
+	{ "wait", '\0', POPT_ARG_STRING, &opt.wait, 0, "minutes to wait for the install (none or -1: forever)", "[MINUTES]" },
 	{ "noreboot", '\0', POPT_ARG_NONE, &opt.noreboot, 0, "do not boot the installed system", NULL },
 	{ "dry-run", '\0', POPT_ARG_NONE, &opt.dry_run, 0, "check everything and show the plan; create nothing", NULL },
 	{ "print-config", '\0', POPT_ARG_NONE, &opt.print_config, 0, "print the VM definition (JSON) and stop", NULL },
@@ -80,14 +80,101 @@ static int list_variants(void)
 	return 0;
 }
 
+/* Whether text is a whole number, perhaps negative ("-1"). */
+static bool is_integer(const char *text)
+{
+	if (*text == '-')
+		text++;
+	if (!*text)
+		return false;
+	for (; *text; text++)
+		if (*text < '0' || *text > '9')
+			return false;
+	return true;
+}
+
+/*
+ * virt-install's --wait takes its value optionally (argparse nargs="?"):
+ * "--wait" alone waits forever, "--wait 10" and "--wait -1" take the number.
+ * popt cannot say that, so a bare --wait is spelled --wait=-1 in a copy of
+ * argv before parsing.
+ */
+static const char **spell_bare_wait(int argc, char **argv)
+{
+	const char **copy = calloc((size_t)argc + 1, sizeof(*copy));
+	int i;
+
+	if (!copy)
+		return NULL;
+	for (i = 0; i < argc; i++) {
+		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+
+		copy[i] = argv[i];
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--wait") && (!next || (next[0] == '-' && !is_integer(next))))
+			copy[i] = "--wait=-1";
+	}
+	for (; i < argc; i++)
+		copy[i] = argv[i];
+	return copy;
+}
+
+/* "--disk=?" or "--disk help" lists the sub-options, as virt-install does;
+ * true when any option asked for that. */
+static bool print_suboption_help(void)
+{
+	const struct {
+		const char *option;
+		const char *value;
+		char **values;
+	} asked[] = {
+		{ "--boot", opt.boot, NULL }, { "--check", NULL, opt.checks }, { "--console", opt.console, NULL },
+		{ "--disk", NULL, opt.disks }, { "--graphics", opt.graphics, NULL },
+		{ "--location", opt.location, NULL }, { "--memory", opt.memory, NULL },
+		{ "--network", NULL, opt.networks }, { "--osinfo", opt.os_variant, NULL },
+		{ "--vcpus", opt.vcpus, NULL },
+	};
+	bool any = false;
+
+	for (size_t i = 0; i < sizeof(asked) / sizeof(asked[0]); i++) {
+		bool wanted = asked[i].value && (!strcmp(asked[i].value, "?") || !strcmp(asked[i].value, "help"));
+
+		for (size_t j = 0; asked[i].values && asked[i].values[j]; j++)
+			wanted |= !strcmp(asked[i].values[j], "?") || !strcmp(asked[i].values[j], "help");
+		if (wanted && vk_install_print_suboptions(stdout, asked[i].option) == 0)
+			any = true;
+	}
+	return any;
+}
+
+/* --extra-args given more than once: joined with spaces, as virt-install does. */
+static char *joined_extra_args(void)
+{
+	size_t len = 1, i;
+	char *out;
+
+	if (!opt.extra_args)
+		return NULL;
+	for (i = 0; opt.extra_args[i]; i++)
+		len += strlen(opt.extra_args[i]) + 1;
+	out = calloc(1, len);
+	for (i = 0; out && opt.extra_args[i]; i++) {
+		if (i)
+			strcat(out, " ");
+		strcat(out, opt.extra_args[i]);
+	}
+	return out;
+}
+
 /* The command line as the library's request (common/vm/install.h). */
-static void request_from_options(struct vk_install_request *r)
+static void request_from_options(struct vk_install_request *r, const char *extra_args)
 {
 	*r = (struct vk_install_request){
 		.name = opt.name, .ram = opt.ram, .memory = opt.memory, .vcpus = opt.vcpus,
 		.os_type = opt.os_type, .os_variant = opt.os_variant, .location = opt.location,
 		.cdrom = opt.cdrom, .boot = opt.boot, .graphics = opt.graphics, .vncport = opt.vncport,
-		.vnclisten = opt.vnclisten, .console = opt.console, .extra_args = opt.extra_args,
+		.vnclisten = opt.vnclisten, .console = opt.console, .extra_args = extra_args,
 		.wait = opt.wait, .uuid = opt.uuid, .disks = opt.disks, .networks = opt.networks,
 		.bridges = opt.bridges, .injects = opt.injects, .checks = opt.checks,
 		.import = opt.import, .vnc = opt.vnc, .nographics = opt.nographics,
@@ -123,23 +210,31 @@ int main(int argc, char **argv)
 {
 	struct vk_install_plan *p = NULL;
 	struct vk_install_request req;
+	const char **args = spell_bare_wait(argc, argv), **rest;
+	char *extra_args = NULL;
 	poptContext ctx = NULL;
-	const char **rest;
 	int rc;
 
-	rc = vk_options_parse(argc, (const char **)argv, vinstall_options, "[OPTION...]", &ctx);
+	if (!args)
+		return 1;
+	rc = vk_options_parse(argc, args, vinstall_options, "[OPTION...]", &ctx);
 	if (rc != 0) {
-		poptFreeContext(ctx);
+		free(args);
 		return rc > 0 ? 0 : 1;
 	}
 	rest = poptGetArgs(ctx);
 	if (rest && rest[0]) {
 		fprintf(stderr, "vinstall: unexpected argument '%s'; see vinstall --help\n", rest[0]);
 		rc = -EINVAL;
+	} else if (print_suboption_help()) {
+		rc = 0;
 	} else if (opt.os_variant && !strcmp(opt.os_variant, "list")) {
 		rc = list_variants();
+	} else if (opt.extra_args && !(extra_args = joined_extra_args())) {
+		rc = -ENOMEM;
+		fprintf(stderr, "vinstall: --extra-args: out of memory\n");
 	} else {
-		request_from_options(&req);
+		request_from_options(&req, extra_args);
 		rc = vk_install_plan_build(&req, stdout, stderr, &p);
 		if (p && p->n_refusals)
 			report_refusals(p);
@@ -154,5 +249,7 @@ int main(int argc, char **argv)
 	}
 	vk_install_plan_free(p);
 	poptFreeContext(ctx);
+	free(extra_args);
+	free(args);
 	return rc < 0 ? 1 : 0;
 }

@@ -6,9 +6,9 @@ tools_vinstall_LDADD = $(VKIT_LIBS)
 dist_man1_MANS += tools/vinstall.1
 
 TESTS += tests/tools/vinstall-options.sh tests/tools/vinstall-media.sh tests/tools/vinstall-flow.sh \
-	tests/tools/vinstall-virtinst.sh tests/tools/vinstall-download.sh
+	tests/tools/vinstall-virtinst.sh tests/tools/vinstall-download.sh tests/tools/vinstall-compat.sh
 dist_noinst_SCRIPTS += tests/tools/vinstall-options.sh tests/tools/vinstall-media.sh tests/tools/vinstall-download.sh \
-	tests/tools/vinstall-flow.sh tests/tools/vinstall-virtinst.sh tests/tools/vinstall-lib.sh tests/tools/httpserver.py scripts/demo
+	tests/tools/vinstall-flow.sh tests/tools/vinstall-virtinst.sh tests/tools/vinstall-compat.sh tests/tools/vinstall-lib.sh tests/tools/httpserver.py scripts/demo
 
 # Interrupted and concurrent runs (docs/vinstall.md, "Losing nothing"): about 35 s and 20 s.
 TESTS += tests/tools/vinstall-undo.sh tests/tools/vinstall-race.sh

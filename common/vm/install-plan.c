@@ -71,6 +71,7 @@ static void plan_free(struct vk_install_plan *p)
 	free(p->cmdline);
 	free(p->final_cmdline);
 	free(p->boot_order);
+	free(p->osinfo_name);
 	for (i = 0; i < p->n_disks; i++) {
 		free(p->disks[i].disk.path);
 		free(p->disks[i].backing);
@@ -83,12 +84,36 @@ static void plan_free(struct vk_install_plan *p)
 static const char *const memory_keys[] = { "memory", "maxmemory", "currentMemory", NULL };
 static const char *const vcpus_keys[] = { "vcpus", "maxvcpus", "sockets", "cores", "threads", NULL };
 static const char *const location_keys[] = { "location", "kernel", "initrd", NULL };
-static const char *const boot_keys[] = { "kernel", "initrd", "kernel_args", "cmdline", "hd", "cdrom", "network",
-					 "menu", "uefi", "loader", NULL };
+static const char *const boot_keys[] = { "kernel", "initrd", "kernel_args", "cmdline", "extra_args", "hd", "cdrom",
+					 "network", "menu", "uefi", "loader", NULL };
+/* The values virt-install lets keep their commas (its can_comma). */
+static const char *const boot_comma_keys[] = { "kernel_args", "cmdline", "extra_args", NULL };
+static const char *const location_comma_keys[] = { "location", "kernel", "initrd", NULL };
 static const char *const disk_keys[] = { "path", "size", "format", "bus", "cache", "device", "readonly",
 					 "sparse", "backing_store", "backing_format", "serial", "shareable", "pool", "vol", NULL };
 static const char *const console_keys[] = { "type", "path", "target_type", NULL };
 static const char *const graphics_keys[] = { "type", "port", "listen", "password", "keymap", NULL };
+
+static const char *const check_keys[] = { "path_in_use", "path_exists", "disk_size", "mac_in_use", "all", NULL };
+static const char *const osinfo_keys[] = { "name", "short-id", "id", "detect", "require", NULL };
+
+int vk_install_print_suboptions(FILE *out, const char *option)
+{
+	static const struct {
+		const char *option;
+		const char *const *keys;
+	} lists[] = {
+		{ "--boot", boot_keys }, { "--check", check_keys }, { "--console", console_keys },
+		{ "--disk", disk_keys }, { "--graphics", graphics_keys }, { "--location", location_keys },
+		{ "--memory", memory_keys }, { "--network", vk_nicspec_keys }, { "--osinfo", osinfo_keys },
+		{ "--os-variant", osinfo_keys }, { "--vcpus", vcpus_keys },
+	};
+
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		if (!strcmp(lists[i].option, option))
+			return vk_subopts_print_keys(out, option, lists[i].keys);
+	return vk_errorx(ENOENT, "%s takes no sub-options", option);
+}
 
 /* Definitions hold absolute paths: the VM may be started from anywhere. */
 static char *absolute(const char *path)
@@ -207,19 +232,66 @@ static int plan_vcpus(struct vk_install_plan *p)
 	return 0;
 }
 
+/*
+ * --osinfo with sub-options, as virt-install reads them: name= (short-id=)
+ * names the variant; detect=on,require=on asks that it be found on the
+ * media, which vinstall does not do yet, so that is refused rather than
+ * answered with a guess; detect=on alone (or with require=off) falls back
+ * to name= or the default, as virt-install does when detection fails.
+ */
+static int osinfo_name(struct vk_install_plan *p, const char *text, const char **name)
+{
+	const char *const *keys = osinfo_keys;
+	struct vk_subopts so = { 0 };
+	bool detect = false, require = false;
+	const char *v;
+	int rc;
+
+	*name = NULL;
+	rc = vk_subopts_parse(text, keys, NULL, "--osinfo", &so);
+	if (rc == 0)
+		rc = vk_subopts_get_bool(&so, "detect", "--osinfo", &detect);
+	if (rc == 0)
+		rc = vk_subopts_get_bool(&so, "require", "--osinfo", &require);
+	if (rc < 0)
+		goto out;
+	if (vk_subopts_get(&so, "id")) {
+		rc = vk_errorx(EINVAL, "--osinfo id=%s: give the short name instead (--osinfo name=debian12; "
+			       "--osinfo list shows them)", vk_subopts_get(&so, "id"));
+		goto out;
+	}
+	if (detect && require) {
+		rc = vk_errorx(ENOTSUP, "--osinfo detect=on,require=on: vinstall does not detect the OS from the "
+			       "media; name it (--osinfo name=debian12, --osinfo list shows them) or use require=off");
+		goto out;
+	}
+	v = vk_subopts_get(&so, "name");
+	if (!v)
+		v = vk_subopts_get(&so, "short-id");
+	if (v && *v && !(p->osinfo_name = strdup(v)))
+		rc = vk_error(ENOMEM, "--osinfo");
+	*name = p->osinfo_name;
+out:
+	vk_subopts_free(&so);
+	return rc;
+}
+
 static int plan_variant(struct vk_install_plan *p)
 {
-	const char *name = p->req->os_variant;
+	const char *name = p->req->os_variant, *named = NULL;
+	int rc;
 
 	if (p->req->os_type && strcasecmp(p->req->os_type, "linux") && strcasecmp(p->req->os_type, "windows") &&
 	    strcasecmp(p->req->os_type, "unix"))
 		return vk_errorx(EINVAL, "--os-type: unknown type '%s'; use linux or windows", p->req->os_type);
-	if (name && (!strncmp(name, "detect=", 7) || !strcmp(name, "auto") || !strcmp(name, "generic")))
+	if (name && strchr(name, '=')) {
+		rc = osinfo_name(p, name, &named);
+		if (rc < 0)
+			return rc;
+		name = named;
+	} else if (name && (!strcmp(name, "auto") || !strcmp(name, "generic") || !strcmp(name, "none"))) {
 		name = NULL;
-	if (name && !strncmp(name, "name=", 5))
-		name += 5;
-	else if (name && !strncmp(name, "short-id=", 9))
-		name += 9;
+	}
 	if (!name) {
 		name = p->req->os_type && !strcasecmp(p->req->os_type, "windows") ? "windows" : "linux";
 		p->variant_defaulted = true;
@@ -399,7 +471,7 @@ static int image_format_of(const char *path, const char *what, const char *key, 
 /* --check NAME=on|off,... (repeatable) and --force (all off), as virt-install. */
 static int plan_checks(struct vk_install_plan *p)
 {
-	static const char *const keys[] = { "path_in_use", "path_exists", "disk_size", "mac_in_use", "all", NULL };
+	const char *const *keys = check_keys;
 	bool *flags[] = { &p->checks.path_in_use, &p->checks.path_exists, &p->checks.disk_size, &p->checks.mac_in_use };
 	size_t i, k;
 	int rc = 0;
@@ -717,7 +789,8 @@ static int plan_boot_option(struct vk_install_plan *p)
 
 	if (!p->req->boot)
 		return 0;
-	rc = vk_subopts_parse(p->req->boot, boot_keys, NULL, "--boot", &so);
+	rc = vk_subopts_parse_grammar(p->req->boot, &(const struct vk_subopt_grammar){ .keys = boot_keys,
+				      .comma_keys = boot_comma_keys }, "--boot", &so);
 	if (rc < 0)
 		return rc;
 	if (vk_subopts_get(&so, "uefi") || vk_subopts_get(&so, "loader"))
@@ -731,6 +804,8 @@ static int plan_boot_option(struct vk_install_plan *p)
 	args = vk_subopts_get(&so, "kernel_args");
 	if (!args)
 		args = vk_subopts_get(&so, "cmdline");
+	if (!args)
+		args = vk_subopts_get(&so, "extra_args");
 	if ((r || args) && !k) {
 		rc = vk_errorx(EINVAL, "--boot: initrd= and kernel_args= need kernel=");
 		goto out;
@@ -884,7 +959,9 @@ static int plan_install(struct vk_install_plan *p)
 		return vk_errorx(EINVAL, "an install method is needed: --location MEDIA, --import, or --boot kernel=PATH");
 	}
 	p->kind = VK_INSTALL_LOCATION;
-	rc = vk_subopts_parse(p->req->location, location_keys, "location", "--location", &so);
+	rc = vk_subopts_parse_grammar(p->req->location, &(const struct vk_subopt_grammar){ .keys = location_keys,
+				      .leading = (const char *const[]){ "location", NULL }, .comma_keys = location_comma_keys },
+				      "--location", &so);
 	if (rc < 0)
 		return rc;
 	loc = vk_subopts_get(&so, "location");

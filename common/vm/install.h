@@ -58,6 +58,7 @@ struct vk_install_plan {
 	struct vk_vm *vm;
 	struct vk_osvariant *variant;
 	bool variant_defaulted;
+	char *osinfo_name;			/* name= of --osinfo with sub-options */
 	enum vk_install_kind kind;
 	struct vk_media *media;
 	char *media_kernel, *media_initrd;	/* paths on the medium */
@@ -87,6 +88,10 @@ struct vk_install_plan {
 int vk_install_plan_build(const struct vk_install_request *req, FILE *out, FILE *err,
 			  struct vk_install_plan **plan);
 void vk_install_plan_free(struct vk_install_plan *p);
+
+/* virt-install's answer to "--disk=?" (or "--disk help"): the sub-options
+ * OPTION ("--disk") takes, one a line; -ENOENT when it takes none. */
+int vk_install_print_suboptions(FILE *out, const char *option);
 
 /* What the host must allow before anything is created: the name free, the
  * bridges there, the disks' directories writable with room for them
