@@ -20,8 +20,15 @@ static struct {
 	char *graphics, *vncport, *vnclisten, *console, *wait, *uuid;
 	char **disks, **extra_args, **networks, **bridges, **injects, **checks;
 	int import, vnc, nographics, autostart, noautoconsole, noreboot, dry_run, print_config;
-	int force, accelerate, hvm;
+	int force, accelerate, hvm, nodisks;
+	char *install, *autoconsole, *arch, *machine, *virt_type, *cpu;
+	/* older spellings virt-install still takes (converted below) */
+	char **files, **file_sizes, **macs, *keymap;
+	int nonsparse, nonetworks, paravirt, container, sdl;
 } opt;
+
+/* --disk and --network after the old spellings were converted. */
+static char **converted_disks, **converted_networks;
 
 static struct poptOption vinstall_options[] = {
 	{ "name", 'n', POPT_ARG_STRING, &opt.name, 0, "name of the new VM", "NAME" },
@@ -59,8 +66,27 @@ static struct poptOption vinstall_options[] = {
 	{ "force", '\0', POPT_ARG_NONE, &opt.force, 0, "answer yes to every question (implies --check all=off)", NULL },
 	{ "check", '\0', POPT_ARG_ARGV, &opt.checks, 0, "turn a safety check on or off (repeatable)",
 	  "path_in_use=off|path_exists=off|disk_size=off|mac_in_use=off|all=off" },
+	{ "install", '\0', POPT_ARG_STRING, &opt.install, 0, "installer kernel, or no installer",
+	  "kernel=PATH,initrd=PATH,kernel_args=ARGS,kernel_args_overwrite=on|no_install=yes" },
+	{ "autoconsole", '\0', POPT_ARG_STRING, &opt.autoconsole, 0, "text: the serial console (default); none: "
+	  "as --noautoconsole", "text|none" },
+	{ "nodisks", '\0', POPT_ARG_NONE, &opt.nodisks, 0, "a VM with no disk", NULL },
+	{ "arch", '\0', POPT_ARG_STRING, &opt.arch, 0, "accepted: x86_64 (others refused)", "x86_64" },
+	{ "machine", '\0', POPT_ARG_STRING, &opt.machine, 0, "accepted: pc, pc-i440fx-* (others refused)", "pc" },
+	{ "virt-type", '\0', POPT_ARG_STRING, &opt.virt_type, 0, "accepted: kvm (others refused)", "kvm" },
+	{ "cpu", '\0', POPT_ARG_STRING, &opt.cpu, 0, "accepted: the host's CPU (named models refused)",
+	  "host-passthrough|host-model|host" },
 	{ "accelerate", '\0', POPT_ARG_NONE, &opt.accelerate, 0, "accepted; KVM is always used", NULL },
 	{ "hvm", '\0', POPT_ARG_NONE, &opt.hvm, 0, "accepted; guests are always fully virtualized", NULL },
+	{ "file", 'f', POPT_ARG_ARGV, &opt.files, 0, "old spelling of --disk path=PATH", "PATH" },
+	{ "file-size", 's', POPT_ARG_ARGV, &opt.file_sizes, 0, "old spelling of --disk size=GIB", "GIB" },
+	{ "nonsparse", '\0', POPT_ARG_NONE, &opt.nonsparse, 0, "old spelling of --disk sparse=no", NULL },
+	{ "mac", 'm', POPT_ARG_ARGV, &opt.macs, 0, "old spelling of --network mac=MAC", "MAC" },
+	{ "nonetworks", '\0', POPT_ARG_NONE, &opt.nonetworks, 0, "old spelling of --network none", NULL },
+	{ "paravirt", 'p', POPT_ARG_NONE, &opt.paravirt, 0, "Xen paravirtualization (refused)", NULL },
+	{ "container", '\0', POPT_ARG_NONE, &opt.container, 0, "container guest (refused)", NULL },
+	{ "sdl", '\0', POPT_ARG_NONE, &opt.sdl, 0, "SDL graphics (refused)", NULL },
+	{ "keymap", 'k', POPT_ARG_STRING, &opt.keymap, 0, "graphics keymap (refused)", "KEYMAP" },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_common_options, 0, "Common options:", NULL },
 	POPT_AUTOHELP
 	POPT_TABLEEND
@@ -167,6 +193,115 @@ static char *joined_extra_args(void)
 	return out;
 }
 
+/* A value put inside a sub-option list as it is: commas, quotes and
+ * backslashes escaped (common/util/subopt.h reads backslash escapes). */
+static char *escaped_value(const char *text)
+{
+	char *out = malloc(2 * strlen(text) + 1), *o = out;
+
+	for (; out && *text; text++) {
+		if (strchr(",'\"\\", *text))
+			*o++ = '\\';
+		*o++ = *text;
+	}
+	if (out)
+		*o = '\0';
+	return out;
+}
+
+/* Append "FMT" to a NULL-terminated list. */
+static int list_add(char ***list, size_t *n, char *item)
+{
+	char **bigger;
+
+	if (!item)
+		return -ENOMEM;
+	bigger = realloc(*list, (*n + 2) * sizeof(*bigger));
+	if (!bigger) {
+		free(item);
+		return -ENOMEM;
+	}
+	*list = bigger;
+	bigger[(*n)++] = item;
+	bigger[*n] = NULL;
+	return 0;
+}
+
+/*
+ * virt-install's older spellings, converted as its convert_old_disks() and
+ * convert_old_networks() do: --file/--file-size/--nonsparse become --disk
+ * path=,size=,sparse=no (paired in order), --nonetworks --network none,
+ * each --mac the mac= of the NIC in its place (a NIC on the default
+ * network when there are more MACs than NICs).  Options for what vrun does
+ * not have are refused by name.  0, or -EINVAL after a message.
+ */
+static int convert_old_spellings(void)
+{
+	size_t n_files = 0, n_sizes = 0, n_macs = 0, n_nets = 0, n = 0, i;
+	const char *refused = opt.paravirt ? "--paravirt: Xen paravirtualized guests do not run under vrun (KVM, "
+		"fully virtualized); drop it" : opt.container ? "--container: vrun runs virtual machines, not "
+		"containers" : opt.sdl ? "--sdl: vrun has no graphical display; use --graphics none and the serial "
+		"console" : opt.keymap ? "--keymap: is for a graphical display, which vrun does not have; drop it" : NULL;
+	int rc = 0;
+
+	if (refused) {
+		fprintf(stderr, "vinstall: %s\n", refused);
+		return -EINVAL;
+	}
+	while (opt.files && opt.files[n_files])
+		n_files++;
+	while (opt.file_sizes && opt.file_sizes[n_sizes])
+		n_sizes++;
+	while (opt.macs && opt.macs[n_macs])
+		n_macs++;
+	if (opt.nodisks && (n_files || n_sizes)) {
+		fprintf(stderr, "vinstall: --nodisks and --file/--file-size both given; drop one\n");
+		return -EINVAL;
+	}
+	if ((n_files || n_sizes || opt.nonsparse) && opt.disks) {
+		fprintf(stderr, "vinstall: --file, --file-size and --nonsparse are the old spelling of --disk; "
+			"use --disk PATH[,size=GIB][,sparse=yes|no] alone\n");
+		return -EINVAL;
+	}
+	if (opt.nonetworks && (opt.networks || opt.bridges || n_macs)) {
+		fprintf(stderr, "vinstall: --nonetworks and --network/--bridge/--mac both given; drop one\n");
+		return -EINVAL;
+	}
+	for (i = 0; rc == 0 && i < (n_files > n_sizes ? n_files : n_sizes); i++) {
+		char *path = i < n_files ? escaped_value(opt.files[i]) : NULL, *item = NULL;
+
+		if ((i >= n_files || path) &&
+		    asprintf(&item, "%s%s%s%s%s%s", path ? "path=" : "", path ? path : "",
+			     path && i < n_sizes ? "," : "", i < n_sizes ? "size=" : "",
+			     i < n_sizes ? opt.file_sizes[i] : "", opt.nonsparse ? ",sparse=no" : "") < 0)
+			item = NULL;
+		free(path);
+		rc = list_add(&converted_disks, &n, item);
+	}
+	if (opt.nonetworks)
+		rc = rc ? rc : list_add(&converted_networks, &n_nets, strdup("none"));
+	if (n_macs) {
+		/* the NICs in order (--network, else --bridge), then the default network */
+		char **nics = opt.networks ? opt.networks : opt.bridges;
+		size_t n_nics = 0;
+
+		while (nics && nics[n_nics])
+			n_nics++;
+		for (i = 0; rc == 0 && (i < n_macs || i < n_nics); i++) {
+			char *item = NULL;
+
+			if (asprintf(&item, "%s%s%s%s", i < n_nics && nics == opt.bridges ? "bridge=" : "",
+				     i < n_nics ? nics[i] : "default", i < n_macs ? ",mac=" : "",
+				     i < n_macs ? opt.macs[i] : "") < 0)
+				item = NULL;
+			rc = list_add(&converted_networks, &n_nets, item);
+		}
+	}
+	if (rc < 0)
+		fprintf(stderr, "vinstall: out of memory\n");
+	return rc;
+}
+
 /* The command line as the library's request (common/vm/install.h). */
 static void request_from_options(struct vk_install_request *r, const char *extra_args)
 {
@@ -175,11 +310,13 @@ static void request_from_options(struct vk_install_request *r, const char *extra
 		.os_type = opt.os_type, .os_variant = opt.os_variant, .location = opt.location,
 		.cdrom = opt.cdrom, .boot = opt.boot, .graphics = opt.graphics, .vncport = opt.vncport,
 		.vnclisten = opt.vnclisten, .console = opt.console, .extra_args = extra_args,
-		.wait = opt.wait, .uuid = opt.uuid, .disks = opt.disks, .networks = opt.networks,
-		.bridges = opt.bridges, .injects = opt.injects, .checks = opt.checks,
+		.wait = opt.wait, .uuid = opt.uuid, .disks = converted_disks ? converted_disks : opt.disks,
+		.networks = converted_networks ? converted_networks : opt.networks,
+		.bridges = converted_networks && opt.macs ? NULL : opt.bridges, .injects = opt.injects, .checks = opt.checks,
 		.import = opt.import, .vnc = opt.vnc, .nographics = opt.nographics,
 		.autostart = opt.autostart, .noautoconsole = opt.noautoconsole, .noreboot = opt.noreboot,
-		.force = opt.force,
+		.force = opt.force, .install = opt.install, .autoconsole = opt.autoconsole, .arch = opt.arch,
+		.machine = opt.machine, .virt_type = opt.virt_type, .cpu = opt.cpu, .nodisks = opt.nodisks,
 	};
 }
 
@@ -230,6 +367,8 @@ int main(int argc, char **argv)
 		rc = 0;
 	} else if (opt.os_variant && !strcmp(opt.os_variant, "list")) {
 		rc = list_variants();
+	} else if ((rc = convert_old_spellings()) < 0) {
+		;
 	} else if (opt.extra_args && !(extra_args = joined_extra_args())) {
 		rc = -ENOMEM;
 		fprintf(stderr, "vinstall: --extra-args: out of memory\n");
@@ -251,5 +390,11 @@ int main(int argc, char **argv)
 	poptFreeContext(ctx);
 	free(extra_args);
 	free(args);
+	for (size_t i = 0; converted_disks && converted_disks[i]; i++)
+		free(converted_disks[i]);
+	for (size_t i = 0; converted_networks && converted_networks[i]; i++)
+		free(converted_networks[i]);
+	free(converted_disks);
+	free(converted_networks);
 	return rc < 0 ? 1 : 0;
 }

@@ -400,7 +400,7 @@ int vk_install_run(struct vk_install_plan *p)
 		goto out;
 	if (!vk_quiet)
 		fprintf(p->err, "Starting install of %s...\n", p->vm->name);
-	if (p->req->noautoconsole && p->wait_minutes < 0 && !p->req->wait) {
+	if (p->detached && p->wait_minutes < 0 && !p->req->wait) {
 		/* virt-install returns at once here; we keep supervising the
 		 * install in the background so the second phase still happens. */
 		pid_t pid = fork();

@@ -22,6 +22,10 @@ struct vk_install_request {
 	const char *graphics, *vncport, *vnclisten, *console, *extra_args, *wait, *uuid;
 	char *const *disks, *const *networks, *const *bridges, *const *injects, *const *checks;
 	bool import, vnc, nographics, autostart, noautoconsole, noreboot, force;
+	/* --install, --autoconsole none|text|graphical, --arch, --machine,
+	 * --virt-type, --cpu; --nodisks */
+	const char *install, *autoconsole, *arch, *machine, *virt_type, *cpu;
+	bool nodisks;
 };
 
 enum vk_install_kind { VK_INSTALL_NONE = 0, VK_INSTALL_LOCATION, VK_INSTALL_KERNEL, VK_INSTALL_IMPORT };
@@ -66,6 +70,10 @@ struct vk_install_plan {
 	char *boot_dir;
 	char *cmdline;
 	char *final_cmdline;			/* --boot kernel_args for the installed system */
+	char *install_args;			/* --install kernel_args: the installer's, after the variant's */
+	bool install_args_only;			/* --install kernel_args_overwrite=on: without the variant's */
+	bool no_install;			/* --install no_install=yes: define and boot, no installer */
+	bool detached;				/* --noautoconsole or --autoconsole none */
 	char *boot_order;			/* --boot hd,cdrom,...: the firmware's order */
 	bool firmware_boot;			/* --import of a disk that boots itself */
 	char boot_loader[32];			/* what its first sector holds ("GRUB") */

@@ -112,4 +112,101 @@ else
 	skip "virt-install (Debian package virtinst) is not installed"
 fi
 
+# --- options virt-install has and vinstall lacked ---
+
+# dry NAME args...: a dry run of a VM g1 on the existing disk, its output in $TMP/dry.out.
+dry() {
+	"$VINSTALL" --name g1 --memory 512 --osinfo linux2022 "$@" --dry-run >"$TMP/dry.out" 2>&1
+}
+# refused DESCRIPTION TEXT args...: refused before anything, with TEXT in the refusal.
+refused() {
+	_d=$1 _t=$2; shift 2
+	expect_fail "$_d" "$_t" "$VINSTALL" --name g1 --memory 512 --osinfo linux2022 "$@" --dry-run
+}
+
+check "--nodisks with no --disk" "$VINSTALL" --name g1 --memory 512 --osinfo linux2022 --nodisks \
+	--boot kernel="$KERNEL" --network none --dry-run
+refused "--nodisks with --disk" "--nodisks and --disk" --nodisks --import --disk "$DISK"
+
+dry --import --disk "$DISK" --network none --autoconsole none
+grep -q "not attached" "$TMP/dry.out"; ok $? "--autoconsole none: the console is not attached"
+dry --import --disk "$DISK" --network none --autoconsole text
+grep -q "serial, attached" "$TMP/dry.out"; ok $? "--autoconsole text: the serial console, attached"
+refused "--autoconsole graphical is refused" "--autoconsole graphical: vrun has no graphical display" \
+	--import --disk "$DISK" --autoconsole graphical
+refused "--autoconsole with an unknown type" "--autoconsole: unknown type 'vnc'" --import --disk "$DISK" --autoconsole vnc
+
+# --install: the installer's kernel, its arguments (commas kept), no installer at all.
+dry --install "kernel=$KERNEL,kernel_args=console=ttyS0,115200n8 inst.ks=x" --disk size=1 --network none
+grep -q "^Install:     kernel $KERNEL" "$TMP/dry.out" && grep -q "^Cmdline:.* console=ttyS0,115200n8 inst.ks=x$" "$TMP/dry.out"
+ok $? "--install kernel=,kernel_args= boots that installer with those arguments"
+grep -q "kernel found by inspection" "$TMP/dry.out"
+ok $? "--install kernel=: after the install, the installed system boots (not the installer)"
+is "--install kernel_args_overwrite=on: only the given arguments" "inst.ks=x" \
+	"$(config cmdline --install "kernel=$KERNEL,kernel_args=inst.ks=x,kernel_args_overwrite=on" --disk size=1)"
+dry --install no_install=yes --disk size=1 --network none --boot network,hd
+grep -q "^Install:     none (--install no_install=yes)" "$TMP/dry.out" && grep -q "vrun --name g1 --boot network,hd" "$TMP/dry.out"
+ok $? "--install no_install=yes: defined and booted through the firmware"
+refused "--install os= is refused, naming --location" "--install fedora39: vinstall does not fetch an OS" \
+	--install fedora39 --disk size=1
+refused "--install kernel= with --location" "--install kernel= is the installer" \
+	--install kernel="$KERNEL" --location "$TMP/data" --disk size=1
+refused "--install no_install=yes with --extra-args" "runs no installer" --install no_install=yes -x quiet --disk size=1
+
+# The platform: what vrun is, in virt-install's spellings, accepted; the rest refused.
+check "--arch x86_64 --machine pc --virt-type kvm --cpu host-passthrough" "$VINSTALL" --name g1 --memory 512 \
+	--osinfo linux2022 --import --disk "$DISK" --network none --arch x86_64 --machine pc --virt-type kvm \
+	--cpu host-passthrough --dry-run
+for cpu in host-model host mode=host-passthrough host-passthrough,migratable=on; do
+	check "--cpu $cpu" "$VINSTALL" --name g1 --memory 512 --osinfo linux2022 --import --disk "$DISK" \
+		--network none --cpu "$cpu" --dry-run
+done
+check "--machine pc-i440fx-7.2" "$VINSTALL" --name g1 --memory 512 --osinfo linux2022 --import --disk "$DISK" \
+	--network none --machine pc-i440fx-7.2 --dry-run
+refused "--arch aarch64 refused" "--arch aarch64: vrun runs x86_64 guests only" --import --disk "$DISK" --arch aarch64
+refused "--machine q35 refused" "--machine q35: vrun is a PC with the i440FX chipset" --import --disk "$DISK" --machine q35
+refused "--virt-type qemu refused" "--virt-type qemu: vrun runs guests under KVM only" --import --disk "$DISK" --virt-type qemu
+refused "--cpu Haswell refused" "--cpu Haswell: vrun gives the guest the host's CPU" --import --disk "$DISK" --cpu Haswell
+refused "--cpu with an unknown sub-option" "unknown option 'cache.mode'" --import --disk "$DISK" --cpu host,cache.mode=x
+
+# Old spellings, converted as virt-install converts them.
+dry --boot kernel="$KERNEL" -f "$TMP/data/old.img" -s 2 --nonsparse --network none
+grep -q "^Disk 1:      $TMP/data/old.img, raw, virtio, new: 2 GiB, fully allocated" "$TMP/dry.out"
+ok $? "-f PATH -s GIB --nonsparse is --disk path=,size=,sparse=no"
+dry --boot kernel="$KERNEL" --file "$TMP/data/a,b2.img" --file-size 1 --network none
+grep -q "^Disk 1:      $TMP/data/a,b2.img," "$TMP/dry.out"
+ok $? "--file with a comma in the path"
+refused "--file with --disk" "old spelling of --disk" --import --disk "$DISK" --file "$DISK"
+dry --import --disk "$DISK" --nonetworks
+grep -q "^NICs:        none" "$TMP/dry.out"; ok $? "--nonetworks is --network none"
+dry --import --disk "$DISK" -m 52:54:00:00:00:0a --mac 52:54:00:00:00:0b
+grep -q "^NIC 1:       network default, mac 52:54:00:00:00:0a" "$TMP/dry.out" &&
+	grep -q "^NIC 2:       network default, mac 52:54:00:00:00:0b" "$TMP/dry.out"
+ok $? "--mac twice: two NICs on the default network with those MACs"
+dry --import --disk "$DISK" --bridge br0 --mac 52:54:00:00:00:0c
+grep -q "^NIC 1:       bridge br0, mac 52:54:00:00:00:0c" "$TMP/dry.out"; ok $? "--bridge with --mac"
+refused "--paravirt refused" "--paravirt: Xen paravirtualized guests" --import --disk "$DISK" --paravirt
+refused "-p refused" "--paravirt" --import --disk "$DISK" -p
+refused "--sdl refused" "--sdl: vrun has no graphical display" --import --disk "$DISK" --sdl
+refused "--keymap refused" "--keymap: is for a graphical display" --import --disk "$DISK" -k de
+
+# virt-install accepts and refuses the same (where it is installed).
+if command -v virt-install >/dev/null; then
+	# (--arch, --machine and --virt-type cannot be compared: test:///default is no KVM host)
+	for args in "--cpu host-passthrough" "--cpu host-model" \
+		"--autoconsole none" "--autoconsole text" "--nonetworks" "--mac 52:54:00:00:00:0d"; do
+		# shellcheck disable=SC2086
+		virt-install --connect test:///default --dry-run --print-xml --name g1 --memory 512 --osinfo linux2022 \
+			--import --disk "$DISK" $args >/dev/null 2>&1
+		_vi=$?
+		# shellcheck disable=SC2086
+		dry --import --disk "$DISK" $args
+		_vk=$?
+		[ $_vi -eq 0 ] && [ $_vk -eq 0 ]; ok $? "$args: accepted by virt-install ($_vi) and vinstall ($_vk)"
+	done
+	virt-install --connect test:///default --dry-run --print-xml --name g1 --memory 512 --osinfo linux2022 \
+		--import --disk "$DISK" --nodisks >/dev/null 2>&1
+	[ $? -ne 0 ]; ok $? "virt-install refuses --nodisks with --disk too"
+fi
+
 done_testing
