@@ -323,7 +323,8 @@ static void request_from_options(struct vk_install_request *r, const char *extra
 /* What vrun cannot do matters more than a missing file: said first, all of it. */
 static void report_refusals(const struct vk_install_plan *p)
 {
-	fprintf(stderr, "vinstall: %s: refused before anything was created; vrun cannot do this:\n", opt.name);
+	fprintf(stderr, "vinstall: %s: refused before anything was created; vrun cannot do this:\n",
+		p->vm ? p->vm->name : "the VM");
 	for (size_t i = 0; i < p->n_refusals; i++)
 		fprintf(stderr, "  - %s\n", p->refusals[i]);
 	if (*vk_last_error())
@@ -375,6 +376,8 @@ int main(int argc, char **argv)
 	} else {
 		request_from_options(&req, extra_args);
 		rc = vk_install_plan_build(&req, stdout, stderr, &p);
+		if (rc == 0 && !opt.name && !opt.print_config)
+			printf("Using default --name %s\n", p->vm->name);
 		if (p && p->n_refusals)
 			report_refusals(p);
 		else if (rc == 0 && opt.print_config)

@@ -1105,8 +1105,8 @@ static int plan_install(struct vk_install_plan *p)
 			p->kind = VK_INSTALL_KERNEL;
 			return build_cmdline(p);
 		}
-		if (p->req->cdrom)
-			return 0;
+		if (p->req->cdrom || p->n_refusals)
+			return 0;	/* refused already: --cdrom, --install os= or bootdev= */
 		return vk_errorx(EINVAL, "an install method is needed: --location MEDIA, --import, or --boot kernel=PATH");
 	}
 	p->kind = VK_INSTALL_LOCATION;
@@ -1335,28 +1335,80 @@ int vk_install_check_host(struct vk_install_plan *p)
 	return 0;
 }
 
+/* Whether NAME is defined, or being created (its claim), in the state
+ * directory; looked at without creating anything. */
+static bool name_taken(const char *name)
+{
+	static const char *const suffixes[] = { ".json", ".claim" };
+	char file[VK_NAME_MAX + 8], *path = NULL;
+	bool taken = false;
+	struct stat st;
+
+	for (size_t i = 0; !taken && i < 2; i++) {
+		snprintf(file, sizeof(file), "%s%s", name, suffixes[i]);
+		if (vk_install_state_file("vms", file, &path) < 0) {
+			vk_error_clear();
+			continue;
+		}
+		taken = lstat(path, &st) == 0;
+		free(path);
+	}
+	return taken;
+}
+
+/*
+ * No --name: one made as virt-install makes it (virtinst/guest.py,
+ * generate_name()): the OS variant's name as given (debian12), then
+ * debian12-2, debian12-3, ... until one is free; with no variant named,
+ * vm1, vm2, ...
+ */
+static int plan_generated_name(struct vk_install_plan *p)
+{
+	const char *base = p->osinfo_name ? p->osinfo_name : p->req->os_variant;
+	char name[VK_NAME_MAX + 1];
+	bool numbered;
+
+	if (p->variant_defaulted || !base || strchr(base, '=') || vk_name_check(base) < 0 ||
+	    strlen(base) > VK_NAME_MAX - 7) {
+		vk_error_clear();
+		base = "vm";
+	}
+	numbered = !strcmp(base, "vm");
+	for (unsigned n = numbered ? 1 : 2; n < 100000; n++) {
+		if (!numbered && n == 2 && !name_taken(base)) {
+			snprintf(name, sizeof(name), "%s", base);
+		} else {
+			snprintf(name, sizeof(name), numbered ? "%s%u" : "%s-%u", base, n);
+			if (name_taken(name))
+				continue;
+		}
+		snprintf(p->vm->name, sizeof(p->vm->name), "%s", name);
+		return 0;
+	}
+	return vk_errorx(EEXIST, "no free name from '%s'; give one with --name", base);
+}
+
 static int plan_build(struct vk_install_plan *p)
 {
 	int rc;
 
-	if (!p->req->name)
-		return vk_errorx(EINVAL, "--name is required");
 	rc = plan_checks(p);
 	if (rc < 0)
 		return rc;
-	rc = vk_name_check(p->req->name);
+	rc = p->req->name ? vk_name_check(p->req->name) : 0;
 	if (rc < 0)
 		return vk_error_prefix(rc, "--name");
-	p->vm = vk_vm_new(p->req->name);
+	p->vm = vk_vm_new(p->req->name ? p->req->name : "vm");
 	if (!p->vm)
-		return vk_error(errno ? errno : ENOMEM, "%s", p->req->name);
+		return vk_error(errno ? errno : ENOMEM, "%s", p->req->name ? p->req->name : "the VM");
 	if (p->req->uuid) {
 		if (!vk_uuid_valid(p->req->uuid))
 			return vk_errorx(EINVAL, "--uuid: '%s' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", p->req->uuid);
 		snprintf(p->vm->uuid, sizeof(p->vm->uuid), "%s", p->req->uuid);
 	}
 	p->vm->autostart = p->req->autostart;
-	if ((rc = plan_variant(p)) < 0 || (rc = plan_memory(p)) < 0 || (rc = plan_vcpus(p)) < 0 ||
+	if ((rc = plan_variant(p)) < 0 || (!p->req->name && (rc = plan_generated_name(p)) < 0) ||
+	    (rc = plan_memory(p)) < 0 || (rc = plan_vcpus(p)) < 0 ||
 	    (rc = plan_graphics(p)) < 0 || (rc = plan_console(p)) < 0 || (rc = plan_networks(p)) < 0 ||
 	    (rc = plan_boot_option(p)) < 0 || (rc = plan_install_option(p)) < 0 || (rc = plan_platform(p)) < 0 ||
 	    (rc = plan_autoconsole(p)) < 0 || (rc = plan_disks(p)) < 0 || (rc = plan_wait(p)) < 0 ||

@@ -209,4 +209,30 @@ if command -v virt-install >/dev/null; then
 	[ $? -ne 0 ]; ok $? "virt-install refuses --nodisks with --disk too"
 fi
 
+# --- no --name: one generated as virt-install does (osinfo name, then NAME-2, ...; vm1, vm2 without one) ---
+unnamed() { "$VINSTALL" --memory 512 --import --disk "$DISK" --network none "$@" --dry-run 2>&1 | sed -n 's/^Using default --name //p'; }
+is "no --name, --osinfo debian11: debian11" "debian11" "$(unnamed --osinfo debian11)"
+is "no --name, --osinfo name=rhel6,detect=on: rhel6" "rhel6" "$(unnamed --osinfo name=rhel6,detect=on)"
+is "no --name, no --osinfo: vm1" "vm1" "$(unnamed)"
+is "no --name, --osinfo detect=on,require=off: vm1" "vm1" "$(unnamed --osinfo detect=on,require=off)"
+mkdir -p "$VKIT_DIR/vms"
+"$VINSTALL" --name debian11 --memory 512 --nodisks --boot kernel="$KERNEL" --network none --osinfo debian11 \
+	--print-config >"$VKIT_DIR/vms/debian11.json" 2>/dev/null
+is "debian11 defined: debian11-2" "debian11-2" "$(unnamed --osinfo debian11)"
+: >"$VKIT_DIR/vms/debian11-2.claim"
+is "debian11-2 being created: debian11-3" "debian11-3" "$(unnamed --osinfo debian11)"
+: >"$VKIT_DIR/vms/vm1.claim"
+is "vm1 being created: vm2" "vm2" "$(unnamed)"
+"$VINSTALL" --memory 512 --import --disk "$DISK" --network none --osinfo debian11 --print-config >"$TMP/pc.out" 2>&1
+grep -q '"name": "debian11-3"' "$TMP/pc.out"; ok $? "the generated name is the definition's"
+head -1 "$TMP/pc.out" | grep -q '^{'; ok $? "--print-config prints only the definition (no 'Using default --name')"
+rm -f "$VKIT_DIR/vms/"*
+if command -v virt-install >/dev/null; then
+	for os in debian11 detect=on,require=off; do
+		_vi=$(virt-install --connect test:///default --dry-run --print-xml --memory 512 --osinfo "$os" --import \
+			--disk "$DISK" 2>/dev/null | sed -n 's|^  <name>\(.*\)</name>|\1|p' | head -1)
+		is "no --name with --osinfo $os: the name virt-install makes ($_vi)" "$_vi" "$(unnamed --osinfo "$os")"
+	done
+fi
+
 done_testing
