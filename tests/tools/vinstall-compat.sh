@@ -235,4 +235,29 @@ if command -v virt-install >/dev/null; then
 	done
 fi
 
+# --- a runner that fails to start is a failure, with --noautoconsole and --wait alike ---
+export VKIT_VRUN="$top_srcdir/tests/tools/fake-vrun"
+for how in "--noautoconsole" "--noautoconsole --wait 1" "--wait" "--wait 1" "--autoconsole none"; do
+	# shellcheck disable=SC2086
+	FAKE_FAIL="vrun: /dev/kvm: No such file or directory" "$VINSTALL" --name s1 --memory 512 --osinfo linux2022 \
+		--import --disk "$DISK" --network none --boot kernel="$KERNEL" $how >"$TMP/start.out" 2>&1
+	_rc=$?
+	[ $_rc -ne 0 ] && grep -q "/dev/kvm: No such file or directory" "$TMP/start.out" &&
+		! grep -q "in progress" "$TMP/start.out" && test ! -e "$VKIT_DIR/vms/s1.json"
+	ok $? "$how: vrun failing to start exits $_rc, says why, leaves nothing defined"
+	[ $? -eq 0 ] || sed 's/^/# /' "$TMP/start.out"
+done
+FAKE_SECONDS=2 "$VINSTALL" --name s2 --memory 512 --osinfo linux2022 --import --disk "$DISK" --network none \
+	--boot kernel="$KERNEL" --noautoconsole >"$TMP/start.out" 2>&1
+_rc=$?
+[ $_rc -eq 0 ] && grep -q "still in progress" "$TMP/start.out" && test -e "$VKIT_DIR/vms/s2.json"
+ok $? "--noautoconsole with a guest that starts: returns 0 once it runs, defined"
+# the background supervisor ends with the fake guest; wait for it before $TMP goes
+sup=$(sed -n 's/.*vinstall (pid \([0-9]*\)).*/\1/p' "$TMP/start.out")
+for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	[ -n "$sup" ] && kill -0 "$sup" 2>/dev/null || break
+	sleep 0.5
+done
+unset VKIT_VRUN
+
 done_testing
