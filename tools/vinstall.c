@@ -125,7 +125,7 @@ static bool is_integer(const char *text)
  * popt cannot say that, so a bare --wait is spelled --wait=-1 in a copy of
  * argv before parsing.
  */
-static const char **spell_bare_wait(int argc, char **argv)
+static const char **spell_bare_wait(int argc, const char **argv)
 {
 	const char **copy = calloc((size_t)argc + 1, sizeof(*copy));
 	int i;
@@ -348,16 +348,26 @@ int main(int argc, char **argv)
 {
 	struct vk_install_plan *p = NULL;
 	struct vk_install_request req;
-	const char **args = spell_bare_wait(argc, argv), **rest;
+	const char **spelled = NULL, **args = NULL, **rest;
 	char *extra_args = NULL;
 	poptContext ctx = NULL;
 	int rc;
 
-	if (!args)
+	/* virt-install is argparse: "--noauto" is --noautoconsole. */
+	rc = vk_options_expand_abbrev(argc, (const char **)argv, vinstall_options, &spelled);
+	if (rc < 0) {
+		vk_report(NULL);
 		return 1;
+	}
+	args = spell_bare_wait(argc, spelled);
+	if (!args) {
+		vk_options_argv_free(spelled, argc, (const char *const *)argv);
+		return 1;
+	}
 	rc = vk_options_parse(argc, args, vinstall_options, "[OPTION...]", &ctx);
 	if (rc != 0) {
 		free(args);
+		vk_options_argv_free(spelled, argc, (const char *const *)argv);
 		return rc > 0 ? 0 : 1;
 	}
 	rest = poptGetArgs(ctx);
@@ -393,6 +403,7 @@ int main(int argc, char **argv)
 	poptFreeContext(ctx);
 	free(extra_args);
 	free(args);
+	vk_options_argv_free(spelled, argc, (const char *const *)argv);
 	for (size_t i = 0; converted_disks && converted_disks[i]; i++)
 		free(converted_disks[i]);
 	for (size_t i = 0; converted_networks && converted_networks[i]; i++)

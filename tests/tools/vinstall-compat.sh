@@ -259,5 +259,17 @@ for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
 	sleep 0.5
 done
 unset VKIT_VRUN
+rm -f "$VKIT_DIR/vms/s2.json"
+
+# --- argparse abbreviations, as virt-install takes them ---
+dry --import --disk "$DISK" --network none --noauto --graph none
+[ $? -eq 0 ] && grep -q "not attached" "$TMP/dry.out"; ok $? "--noauto is --noautoconsole, --graph --graphics"
+refused "--os is ambiguous, as in virt-install" "ambiguous option: --os could match --os-type, --os-variant" \
+	--import --disk "$DISK" --os linux
+if command -v virt-install >/dev/null; then
+	virt-install --connect test:///default --dry-run --print-xml --name g1 --memory 512 --osinfo linux2022 \
+		--import --disk "$DISK" --noauto --graph none >/dev/null 2>&1
+	ok $? "virt-install takes --noauto --graph too"
+fi
 
 done_testing
