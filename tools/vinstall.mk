@@ -15,6 +15,11 @@ TESTS += tests/tools/vinstall-undo.sh tests/tools/vinstall-race.sh
 dist_noinst_SCRIPTS += tests/tools/vinstall-undo.sh tests/tools/vinstall-race.sh
 EXTRA_DIST += tests/expected/vinstall
 
+# Real-world virt-install and virt-clone command lines (tests/compat/*.lines, each citing its source).
+TESTS += tests/compat/compat.sh
+dist_noinst_SCRIPTS += tests/compat/compat.sh
+EXTRA_DIST += tests/compat/virt-install.lines tests/compat/virt-clone.lines
+
 # End to end in the nested sandbox (two L2 boots): skips when run-l1.sh
 # says the sandbox cannot run, or with --disable-sandbox-tests.
 TESTS += tests/sandbox/vinstall-e2e.sh

@@ -298,7 +298,7 @@ static int plan_variant(struct vk_install_plan *p)
 		p->variant_defaulted = true;
 	}
 	if (vk_osvariant_load(name, &p->variant) < 0)
-		return -ENOENT;
+		return vk_error_prefix(-ENOENT, "--osinfo");
 	if (p->req->os_type && !strcasecmp(p->req->os_type, "windows") && strcmp(p->variant->family, "windows"))
 		return vk_errorx(EINVAL, "--os-type windows does not match --os-variant %s (%s)", p->variant->name,
 				 p->variant->description);
