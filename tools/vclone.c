@@ -20,10 +20,11 @@
 
 static struct {
 	const char *original, *original_config, *name, *uuid;
-	const char *files[MAX_LIST], *macs[MAX_LIST], *skip[MAX_LIST];
-	int n_files, n_macs, n_skip;
+	const char *files[MAX_LIST], *macs[MAX_LIST], *skip[MAX_LIST], *force_copy[MAX_LIST];
+	int n_files, n_macs, n_skip, n_force_copy;
 	int auto_clone, reflink, nonsparse, preserve, print_config, linked, force;
-	int reset_identity;
+	int reset_identity, replace;
+	const char *nvram;
 	const char *check;
 } opt;
 
@@ -46,7 +47,7 @@ static int list_option(const char *arg, const char **list, int *n, const char *w
 }
 
 /* popt callback collecting the repeatable options (-f, --mac, --skip-copy). */
-enum { OPT_FILE = 1, OPT_MAC, OPT_SKIP, OPT_CHECK };
+enum { OPT_FILE = 1, OPT_MAC, OPT_SKIP, OPT_CHECK, OPT_FORCE_COPY };
 static void collect(poptContext ctx, enum poptCallbackReason reason, const struct poptOption *o,
 		    const char *arg, void *data)
 {
@@ -60,6 +61,8 @@ static void collect(poptContext ctx, enum poptCallbackReason reason, const struc
 		rc = list_option(arg, opt.macs, &opt.n_macs, "--mac");
 	else if (o->val == OPT_SKIP)
 		rc = list_option(arg, opt.skip, &opt.n_skip, "--skip-copy");
+	else if (o->val == OPT_FORCE_COPY)
+		rc = list_option(arg, opt.force_copy, &opt.n_force_copy, "--force-copy");
 	else if (o->val == OPT_CHECK && !(opt.check = strdup(arg ? arg : "")))
 		rc = vk_error(ENOMEM, "--check");
 	if (rc < 0) {
@@ -73,6 +76,8 @@ static struct poptOption repeat_options[] = {
 	{ "file", 'f', POPT_ARG_STRING, NULL, OPT_FILE, "new disk image file (once per disk)", "FILE" },
 	{ "mac", 'm', POPT_ARG_STRING, NULL, OPT_MAC, "new MAC address (once per NIC; RANDOM)", "MAC" },
 	{ "skip-copy", '\0', POPT_ARG_STRING, NULL, OPT_SKIP, "keep this disk's path (vda, sdb, ...)", "TARGET" },
+	{ "force-copy", '\0', POPT_ARG_STRING, NULL, OPT_FORCE_COPY,
+	  "copy this read-only disk or CD-ROM too (vdb, ...)", "TARGET" },
 	{ "check", '\0', POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL, NULL, OPT_CHECK,
 	  "print the plan and check it, changing nothing", NULL },
 	POPT_TABLEEND
@@ -94,6 +99,9 @@ static struct poptOption options[] = {
 	{ "reset-identity", '\0', POPT_ARG_NONE, &opt.reset_identity, 0,
 	  "reset machine-id, SSH host keys, hostname inside the clone", NULL },
 	{ "force", '\0', POPT_ARG_NONE, &opt.force, 0, "clone even a running VM (pausing it)", NULL },
+	{ "replace", '\0', POPT_ARG_NONE, &opt.replace, 0, "overwrite a VM of the clone's name (refused)", NULL },
+	{ "nvram", '\0', POPT_ARG_STRING, &opt.nvram, 0,
+	  "accepted: vkit VMs have no NVRAM (SeaBIOS), so there is none to copy", "FILE" },
 	{ "print-config", '\0', POPT_ARG_NONE, &opt.print_config, 0,
 	  "print the clone's definition instead of creating it", NULL },
 	/* virt-clone's spelling, so its command lines work unchanged. */
@@ -110,6 +118,7 @@ static void request_from_options(struct vk_clone_request *r)
 	*r = (struct vk_clone_request){
 		.name = opt.name, .uuid = opt.uuid, .files = opt.files, .n_files = opt.n_files,
 		.macs = opt.macs, .n_macs = opt.n_macs, .skip = opt.skip, .n_skip = opt.n_skip,
+		.force_copy = opt.force_copy, .n_force_copy = opt.n_force_copy,
 		.auto_clone = opt.auto_clone, .reflink = opt.reflink, .nonsparse = opt.nonsparse,
 		.preserve = opt.preserve, .linked = opt.linked, .reset_identity = opt.reset_identity,
 		.interrupted = &interrupted,
@@ -133,6 +142,9 @@ static int check_options(void)
 	if ((opt.linked && (opt.preserve || opt.reflink || opt.nonsparse)) || (opt.reflink && opt.nonsparse))
 		return vk_errorx(EINVAL, "--linked, --preserve-data, --reflink and --nonsparse exclude each other "
 				 "(except --reflink with --preserve-data, which does nothing)");
+	if (opt.replace)
+		return vk_errorx(ENOTSUP, "--replace: vclone never overwrites a VM; remove the one of that name "
+				 "first (vctl undefine NAME), or choose another --name");
 	if (opt.check && *opt.check && strcmp(opt.check, "all=on") != 0 && strcmp(opt.check, "all=off") != 0)
 		return vk_errorx(EINVAL, "--check takes no value here (virt-clone's path_in_use=off etc. are "
 				 "not supported)");
@@ -171,13 +183,20 @@ int main(int argc, char **argv)
 	struct vk_clone_plan *plan = NULL;
 	struct vk_vm *orig = NULL;
 	poptContext ctx = NULL;
+	const char **args = NULL;
 	int rc, lock_fd = -1;
 	bool running = false, dry;
 
-	rc = vk_options_parse(argc, (const char **)argv, options, "--original NAME --name NEW --file PATH...",
-			      &ctx);
-	if (rc != 0)
+	/* virt-clone is argparse: "--auto" is --auto-clone, "--preserve" --preserve-data. */
+	rc = vk_options_expand_abbrev(argc, (const char **)argv, options, &args);
+	if (rc == 0)
+		rc = vk_options_parse(argc, args, options, "--original NAME --name NEW --file PATH...", &ctx);
+	else
+		vk_report(NULL);
+	if (rc != 0) {
+		vk_options_argv_free(args, argc, (const char *const *)argv);
 		return rc > 0 ? 0 : 1;
+	}
 	rc = poptPeekArg(ctx) ? vk_errorx(EINVAL, "unexpected argument '%s'", poptPeekArg(ctx)) : check_options();
 	if (rc < 0) {
 		vk_report(NULL);
@@ -191,9 +210,10 @@ int main(int argc, char **argv)
 		vk_report(NULL);
 		goto out;
 	}
-	if (opt.original && !dry &&
-	    ((rc = vk_clone_lock_source(orig->name, &interrupted, &lock_fd)) < 0 ||
-	     (rc = check_running(orig, &running)) < 0)) {
+	/* --print-xml and --check refuse what the clone would: a running
+	 * original without --force, as virt-clone refuses it. */
+	if (opt.original && ((!dry && (rc = vk_clone_lock_source(orig->name, &interrupted, &lock_fd)) < 0) ||
+			     (rc = check_running(orig, &running)) < 0)) {
 		vk_report_object(orig->name);
 		goto out;
 	}
@@ -222,5 +242,6 @@ out:
 	if (lock_fd >= 0)
 		close(lock_fd);
 	poptFreeContext(ctx);
+	vk_options_argv_free(args, argc, (const char *const *)argv);
 	return rc < 0 ? 1 : 0;
 }

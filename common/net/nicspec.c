@@ -12,7 +12,7 @@
 #include "common/net/nicspec.h"
 #include "common/util/subopt.h"
 
-static const char *const network_keys[] = { "bridge", "tap", "network", "type", "source", "mac", "mac.address",
+const char *const vk_nicspec_keys[] = { "bridge", "tap", "network", "type", "source", "mac", "mac.address",
 					    "model", "model.type", NULL };
 
 void vk_nicspec_clear(struct vk_nicspec *s)
@@ -130,7 +130,7 @@ int vk_nicspec_parse(const char *text, struct vk_nicspec *out)
 	}
 	rc = modernize(text, &modern);
 	if (rc == 0)
-		rc = vk_subopts_parse(modern, network_keys, NULL, "--network", &so);
+		rc = vk_subopts_parse(modern, vk_nicspec_keys, NULL, "--network", &so);
 	if (rc == 0)
 		rc = nic_from(&so, text, out);
 	if (rc < 0)

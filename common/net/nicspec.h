@@ -21,6 +21,9 @@ struct vk_nicspec {
  * use instead; a malformed value is -EINVAL.  model is NULL when not
  * given.
  */
+/* The sub-options --network takes (for "--network=?"). */
+extern const char *const vk_nicspec_keys[];
+
 int vk_nicspec_parse(const char *text, struct vk_nicspec *out);
 void vk_nicspec_clear(struct vk_nicspec *s);
 

@@ -21,6 +21,18 @@ extern bool vk_quiet;
 int vk_options_parse(int argc, const char **argv, const struct poptOption *table,
 		     const char *other_help, poptContext *ctx_out);
 
+/*
+ * argparse's abbreviations, as virt-install and virt-clone take them: every
+ * argument "--PREFIX" or "--PREFIX=VALUE" (before "--") where PREFIX starts
+ * exactly one long option of table (and the tables it includes) is spelled
+ * out in a copy of argv, *out (NULL-terminated; free it with
+ * vk_options_argv_free()).  Exact names and unknown words are left for
+ * popt.  -EINVAL with argparse's message when PREFIX starts several.
+ */
+int vk_options_expand_abbrev(int argc, const char **argv, const struct poptOption *table, const char ***out);
+/* Free a copy of argv whose entries that differ from argv's were allocated. */
+void vk_options_argv_free(const char **copy, int argc, const char *const *argv);
+
 /* Print "PROG: msg" (msg from vk_last_error() when NULL) to stderr. */
 void vk_report(const char *msg);
 /* Print "PROG: object: msg" from vk_last_error(). */

@@ -32,31 +32,47 @@ static int unknown_key(const char *const *keys, const char *key, const char *wha
 	return vk_errorx(EINVAL, "%s: unknown option '%s'; known options: %s", what, key, known);
 }
 
-/* Copy one item (up to an unquoted comma) into a fresh string, dropping the
- * quote characters; *end is left on the comma or the NUL. */
-static int take_item(const char *start, const char **end, const char *what, char **item)
+/* The next item as Python's shlex splits it in posix mode with ',' as the
+ * only separator (virtinst/cli.py, parse_optstr_tuples): quotes group and
+ * are dropped, a backslash outside quotes takes the next character as it
+ * is, inside double quotes only before '"' or '\'; separators in a row
+ * make no empty item.  *p is moved past the item; *item is NULL at the
+ * end of the text. */
+static int next_item(const char **p, const char *text, const char *what, char **item)
 {
-	size_t len = strlen(start);
-	char *buf = malloc(len + 1), *o = buf;
-	const char *p = start;
-	char quote = 0;
+	const char *s = *p;
+	char *buf, *o, quote = 0;
 
+	*item = NULL;
+	while (*s == ',')
+		s++;
+	if (!*s) {
+		*p = s;
+		return 0;
+	}
+	buf = o = malloc(strlen(s) + 1);
 	if (!buf)
 		return vk_error(ENOMEM, "%s", what);
-	for (; *p && (quote || *p != ','); p++) {
-		if (quote && *p == quote)
+	for (; *s && (quote || *s != ','); s++) {
+		if (quote && *s == quote)
 			quote = 0;
-		else if (!quote && (*p == '\'' || *p == '"'))
-			quote = *p;
+		else if (!quote && (*s == '\'' || *s == '"'))
+			quote = *s;
+		else if (*s == '\\' && s[1] && (!quote || (quote == '"' && (s[1] == '"' || s[1] == '\\'))))
+			*o++ = *++s;
+		else if (*s == '\\' && !s[1] && quote != '\'')
+			break;	/* shlex: no character after the escape */
 		else
-			*o++ = *p;
+			*o++ = *s;
 	}
 	*o = '\0';
-	if (quote) {
+	if (quote || *s == '\\') {
 		free(buf);
-		return vk_errorx(EINVAL, "%s: unterminated %c quote in '%s'", what, quote, start);
+		if (*s == '\\')
+			return vk_errorx(EINVAL, "%s: '%s' ends in a lone backslash", what, text);
+		return vk_errorx(EINVAL, "%s: unterminated %c quote in '%s'", what, quote, text);
 	}
-	*end = p;
+	*p = s;
 	*item = buf;
 	return 0;
 }
@@ -85,89 +101,144 @@ fail:
 	return -EINVAL;
 }
 
+static bool in_list(const char *const *list, const char *name)
+{
+	return list && key_known(list, name);
+}
 
-/* Split one item at its first '=' (quotes are gone by now; keys never hold
- * quotes or '=', so the first one ends the key). */
-static int split_item(const char *item, bool first, const char *const *keys,
-		      const char *first_key, const char *what, char **key, char **value)
+/* One item split at its first '=' ("" for a bare key); a leading bare item
+ * takes the next of the grammar's leading names. */
+static int split_item(const char *item, const char *const **leading, const char *what,
+		      char **key, char **value)
 {
 	const char *eq = strchr(item, '=');
-	int rc;
 
-	if (!eq && first && first_key) {
-		*key = strdup(first_key);
+	if (!eq && *leading && **leading) {
+		*key = strdup(**leading);
 		*value = strdup(item);
+		(*leading)++;
 	} else if (!eq) {
 		*key = strdup(item);
 		*value = strdup("");
+		*leading = NULL;
 	} else {
 		*key = strndup(item, (size_t)(eq - item));
 		*value = strdup(eq + 1);
+		*leading = NULL;
 	}
 	if (!*key || !*value) {
-		rc = vk_error(ENOMEM, "%s", what);
-		goto fail;
-	}
-	if (**key == '\0') {
-		rc = vk_errorx(EINVAL, "%s: option with an empty name ('=%s')", what, *value);
-		goto fail;
-	}
-	if (!key_known(keys, *key)) {
-		rc = unknown_key(keys, *key, what);
-		goto fail;
+		free(*key);
+		free(*value);
+		*key = *value = NULL;
+		return vk_error(ENOMEM, "%s", what);
 	}
 	return 0;
-fail:
-	free(*key);
-	free(*value);
-	*key = *value = NULL;
-	return rc;
 }
 
-int vk_subopts_parse(const char *text, const char *const *keys, const char *first_key,
-		     const char *what, struct vk_subopts *out)
+/* A value that keeps its commas (virt-install's can_comma) runs on over the
+ * following items up to the next one that starts with a known key; an
+ * item "k=" comes back as "k", as virt-install joins it. */
+static int join_comma_value(const struct vk_subopt_grammar *g, const char **p, const char *text,
+			    const char *what, char **value)
+{
+	const char *look = *p;
+	char *item = NULL, *joined, *eq;
+	int rc;
+
+	for (;;) {
+		rc = next_item(&look, text, what, &item);
+		if (rc < 0 || !item)
+			return rc;
+		eq = strchr(item, '=');
+		if (eq)
+			*eq = '\0';
+		if (key_known(g->keys, item)) {
+			free(item);
+			return 0;
+		}
+		if (asprintf(&joined, "%s,%s%s%s", *value, item, eq && eq[1] ? "=" : "", eq && eq[1] ? eq + 1 : "") < 0) {
+			free(item);
+			return vk_error(ENOMEM, "%s", what);
+		}
+		free(item);
+		free(*value);
+		*value = joined;
+		*p = look;
+	}
+}
+
+int vk_subopts_parse_grammar(const char *text, const struct vk_subopt_grammar *g, const char *what,
+			     struct vk_subopts *out)
 {
 	struct vk_subopts so = { NULL, 0 };
-	const char *p = text, *end = NULL;
-	char *item = NULL, *key, *value;
+	const char *const *leading = g->leading;
+	const char *p = text;
+	char *item = NULL, *key = NULL, *value = NULL;
 	int rc;
 
 	if (!what)
 		what = "option";
 	if (!text)
 		return vk_errorx(EINVAL, "%s: missing value", what);
-	while (*p) {
-		rc = take_item(p, &end, what, &item);
-		if (rc < 0)
-			goto fail;
-		if (item[0] == '\0' && end == p) {
-			free(item);
-			rc = vk_errorx(EINVAL, "%s: empty item in '%s' (two commas, or a comma at an end)",
-				       what, text);
-			goto fail;
-		}
-		rc = split_item(item, p == text, keys, first_key, what, &key, &value);
+	for (;;) {
+		rc = next_item(&p, text, what, &item);
+		if (rc < 0 || !item)
+			break;
+		rc = split_item(item, &leading, what, &key, &value);
 		free(item);
 		if (rc < 0)
-			goto fail;
+			break;
+		if (*key == '\0')
+			rc = vk_errorx(EINVAL, "%s: option with an empty name ('=%s')", what, value);
+		else if (!key_known(g->keys, key))
+			rc = unknown_key(g->keys, key, what);
+		else if (in_list(g->comma_keys, key))
+			rc = join_comma_value(g, &p, text, what, &value);
+		if (rc < 0) {
+			free(key);
+			free(value);
+			break;
+		}
 		rc = add_item(&so, key, value, what);
 		if (rc < 0)
-			goto fail;
-		p = end;
-		if (*p == ',') {
-			p++;
-			if (*p == '\0') {
-				rc = vk_errorx(EINVAL, "%s: empty item in '%s' (two commas, or a comma at an end)",
-					       what, text);
-				goto fail;
-			}
-		}
+			break;
+	}
+	if (rc < 0) {
+		vk_subopts_free(&so);
+		return rc;
 	}
 	*out = so;
 	return 0;
-fail:
-	vk_subopts_free(&so);
-	return rc;
+}
+
+int vk_subopts_parse(const char *text, const char *const *keys, const char *first_key,
+		     const char *what, struct vk_subopts *out)
+{
+	const char *const leading[] = { first_key, NULL };
+	const struct vk_subopt_grammar g = { .keys = keys, .leading = leading };
+
+	return vk_subopts_parse_grammar(text, &g, what, out);
+}
+
+int vk_subopts_print_keys(FILE *out, const char *what, const char *const *keys)
+{
+	const char *sorted[128];
+	size_t n = 0, i, j;
+
+	for (; *keys && n < sizeof(sorted) / sizeof(sorted[0]); keys++)
+		sorted[n++] = *keys;
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && strcmp(sorted[j - 1], sorted[j]) > 0; j--) {
+			const char *t = sorted[j];
+
+			sorted[j] = sorted[j - 1];
+			sorted[j - 1] = t;
+		}
+	fprintf(out, "%s options:\n", what);
+	for (i = 0; i < n; i++)
+		fprintf(out, "  %s\n", sorted[i]);
+	fprintf(out, "\n");
+	return 0;
 }
 
 void vk_subopts_free(struct vk_subopts *so)

@@ -174,12 +174,46 @@ out:
 	return rc;
 }
 
-static bool skipped(const struct vk_clone_request *req, const struct disk_plan *d)
+/* Whether a --skip-copy or --force-copy list names the disk (target or path). */
+static bool listed(const char *const *list, int n, const struct disk_plan *d)
 {
-	for (int i = 0; i < req->n_skip; i++)
-		if (strcmp(req->skip[i], d->target) == 0 || strcmp(req->skip[i], d->src) == 0)
+	for (int i = 0; i < n; i++)
+		if (strcmp(list[i], d->target) == 0 || strcmp(list[i], d->src) == 0)
 			return true;
 	return false;
+}
+
+/* Every entry of such a list names a disk of orig. */
+static int check_listed(const char *const *list, int n, const char *option, const struct vk_vm *orig,
+			const struct disk_plan *plan)
+{
+	for (int i = 0; i < n; i++) {
+		bool known = false;
+
+		for (size_t d = 0; d < orig->n_disks; d++)
+			known |= strcmp(list[i], plan[d].target) == 0 || strcmp(list[i], orig->disks[d].path) == 0;
+		if (!known)
+			return vk_errorx(ENOENT, "%s %s: %s has no such disk", option, list[i], orig->name);
+	}
+	return 0;
+}
+
+/* A console written to a file gets its own: the original's name in the
+ * file name becomes the clone's (web01.log: web02.log), else "-clone" is
+ * added, and a file that exists is never taken. */
+static int clone_console_path(const struct vk_vm *orig, struct vk_vm *clone)
+{
+	char *path = NULL;
+	int rc;
+
+	if (clone->console.kind != VK_CONSOLE_FILE || !clone->console.path)
+		return 0;
+	rc = auto_clone_path(orig->name, clone->name, orig->console.path, &path);
+	if (rc < 0)
+		return vk_error_prefix(rc, "console log");
+	free(clone->console.path);
+	clone->console.path = path;
+	return 0;
 }
 
 /* The pure part: decide the clone's name, UUID, MACs and each disk's fate. */
@@ -228,15 +262,12 @@ static int make_plan(const struct vk_clone_request *req, const struct vk_vm *ori
 			return rc;
 	}
 
+	if ((rc = clone_console_path(orig, clone)) < 0)
+		return rc;
 	name_targets(orig, plan);
-	for (int i = 0; i < req->n_skip; i++) {
-		bool known = false;
-
-		for (size_t d = 0; d < orig->n_disks; d++)
-			known |= strcmp(req->skip[i], plan[d].target) == 0 || strcmp(req->skip[i], orig->disks[d].path) == 0;
-		if (!known)
-			return vk_errorx(ENOENT, "--skip-copy %s: %s has no such disk", req->skip[i], orig->name);
-	}
+	if ((rc = check_listed(req->skip, req->n_skip, "--skip-copy", orig, plan)) < 0 ||
+	    (rc = check_listed(req->force_copy, req->n_force_copy, "--force-copy", orig, plan)) < 0)
+		return rc;
 	for (size_t d = 0; d < orig->n_disks; d++) {
 		struct disk_plan *p = &plan[d];
 		struct vk_disk *cd = &clone->disks[d];
@@ -244,11 +275,12 @@ static int make_plan(const struct vk_clone_request *req, const struct vk_vm *ori
 
 		p->src = orig->disks[d].path;
 		p->src_format = orig->disks[d].format;
-		if (orig->disks[d].device == VK_DEVICE_CDROM || orig->disks[d].readonly || orig->disks[d].shareable) {
+		if ((orig->disks[d].device == VK_DEVICE_CDROM || orig->disks[d].readonly || orig->disks[d].shareable) &&
+		    !listed(req->force_copy, req->n_force_copy, p)) {
 			p->action = DISK_SHARE;
 			continue;
 		}
-		if (skipped(req, p)) {
+		if (listed(req->skip, req->n_skip, p)) {
 			p->action = DISK_SKIP;
 			continue;
 		}
@@ -303,6 +335,8 @@ static void print_plan(FILE *out, const struct vk_clone_request *req, const stru
 	}
 	for (size_t i = 0; i < clone->n_nics; i++)
 		fprintf(out, "nic %zu: %s -> %s\n", i, orig->nics[i].mac, clone->nics[i].mac);
+	if (clone->console.kind == VK_CONSOLE_FILE && orig->console.path && clone->console.path)
+		fprintf(out, "console log: %s -> %s\n", orig->console.path, clone->console.path);
 	if (req->reset_identity)
 		fprintf(out, "reset identity: machine-id, SSH host keys, persistent net rules, ifcfg HWADDR/UUID, hostname\n");
 }

@@ -17,6 +17,8 @@ struct vk_clone_request {
 	int n_macs;
 	const char *const *skip;		/* disks kept as they are (target or path) */
 	int n_skip;
+	const char *const *force_copy;		/* read-only disks and CD-ROMs copied anyway (target or path) */
+	int n_force_copy;
 	bool auto_clone, reflink, nonsparse, preserve, linked, reset_identity;
 	/* Set by the caller's signal handler: the copy stops and what was
 	 * made is removed.  NULL: never interrupted. */

@@ -70,7 +70,9 @@ static void plan_free(struct vk_install_plan *p)
 	free(p->boot_dir);
 	free(p->cmdline);
 	free(p->final_cmdline);
+	free(p->install_args);
 	free(p->boot_order);
+	free(p->osinfo_name);
 	for (i = 0; i < p->n_disks; i++) {
 		free(p->disks[i].disk.path);
 		free(p->disks[i].backing);
@@ -83,12 +85,36 @@ static void plan_free(struct vk_install_plan *p)
 static const char *const memory_keys[] = { "memory", "maxmemory", "currentMemory", NULL };
 static const char *const vcpus_keys[] = { "vcpus", "maxvcpus", "sockets", "cores", "threads", NULL };
 static const char *const location_keys[] = { "location", "kernel", "initrd", NULL };
-static const char *const boot_keys[] = { "kernel", "initrd", "kernel_args", "cmdline", "hd", "cdrom", "network",
-					 "menu", "uefi", "loader", NULL };
+static const char *const boot_keys[] = { "kernel", "initrd", "kernel_args", "cmdline", "extra_args", "hd", "cdrom",
+					 "network", "menu", "uefi", "loader", NULL };
+/* The values virt-install lets keep their commas (its can_comma). */
+static const char *const boot_comma_keys[] = { "kernel_args", "cmdline", "extra_args", NULL };
+static const char *const location_comma_keys[] = { "location", "kernel", "initrd", NULL };
 static const char *const disk_keys[] = { "path", "size", "format", "bus", "cache", "device", "readonly",
 					 "sparse", "backing_store", "backing_format", "serial", "shareable", "pool", "vol", NULL };
 static const char *const console_keys[] = { "type", "path", "target_type", NULL };
 static const char *const graphics_keys[] = { "type", "port", "listen", "password", "keymap", NULL };
+
+static const char *const check_keys[] = { "path_in_use", "path_exists", "disk_size", "mac_in_use", "all", NULL };
+static const char *const osinfo_keys[] = { "name", "short-id", "id", "detect", "require", NULL };
+
+int vk_install_print_suboptions(FILE *out, const char *option)
+{
+	static const struct {
+		const char *option;
+		const char *const *keys;
+	} lists[] = {
+		{ "--boot", boot_keys }, { "--check", check_keys }, { "--console", console_keys },
+		{ "--disk", disk_keys }, { "--graphics", graphics_keys }, { "--location", location_keys },
+		{ "--memory", memory_keys }, { "--network", vk_nicspec_keys }, { "--osinfo", osinfo_keys },
+		{ "--os-variant", osinfo_keys }, { "--vcpus", vcpus_keys },
+	};
+
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		if (!strcmp(lists[i].option, option))
+			return vk_subopts_print_keys(out, option, lists[i].keys);
+	return vk_errorx(ENOENT, "%s takes no sub-options", option);
+}
 
 /* Definitions hold absolute paths: the VM may be started from anywhere. */
 static char *absolute(const char *path)
@@ -207,25 +233,72 @@ static int plan_vcpus(struct vk_install_plan *p)
 	return 0;
 }
 
+/*
+ * --osinfo with sub-options, as virt-install reads them: name= (short-id=)
+ * names the variant; detect=on,require=on asks that it be found on the
+ * media, which vinstall does not do yet, so that is refused rather than
+ * answered with a guess; detect=on alone (or with require=off) falls back
+ * to name= or the default, as virt-install does when detection fails.
+ */
+static int osinfo_name(struct vk_install_plan *p, const char *text, const char **name)
+{
+	const char *const *keys = osinfo_keys;
+	struct vk_subopts so = { 0 };
+	bool detect = false, require = false;
+	const char *v;
+	int rc;
+
+	*name = NULL;
+	rc = vk_subopts_parse(text, keys, NULL, "--osinfo", &so);
+	if (rc == 0)
+		rc = vk_subopts_get_bool(&so, "detect", "--osinfo", &detect);
+	if (rc == 0)
+		rc = vk_subopts_get_bool(&so, "require", "--osinfo", &require);
+	if (rc < 0)
+		goto out;
+	if (vk_subopts_get(&so, "id")) {
+		rc = vk_errorx(EINVAL, "--osinfo id=%s: give the short name instead (--osinfo name=debian12; "
+			       "--osinfo list shows them)", vk_subopts_get(&so, "id"));
+		goto out;
+	}
+	if (detect && require) {
+		rc = vk_errorx(ENOTSUP, "--osinfo detect=on,require=on: vinstall does not detect the OS from the "
+			       "media; name it (--osinfo name=debian12, --osinfo list shows them) or use require=off");
+		goto out;
+	}
+	v = vk_subopts_get(&so, "name");
+	if (!v)
+		v = vk_subopts_get(&so, "short-id");
+	if (v && *v && !(p->osinfo_name = strdup(v)))
+		rc = vk_error(ENOMEM, "--osinfo");
+	*name = p->osinfo_name;
+out:
+	vk_subopts_free(&so);
+	return rc;
+}
+
 static int plan_variant(struct vk_install_plan *p)
 {
-	const char *name = p->req->os_variant;
+	const char *name = p->req->os_variant, *named = NULL;
+	int rc;
 
 	if (p->req->os_type && strcasecmp(p->req->os_type, "linux") && strcasecmp(p->req->os_type, "windows") &&
 	    strcasecmp(p->req->os_type, "unix"))
 		return vk_errorx(EINVAL, "--os-type: unknown type '%s'; use linux or windows", p->req->os_type);
-	if (name && (!strncmp(name, "detect=", 7) || !strcmp(name, "auto") || !strcmp(name, "generic")))
+	if (name && strchr(name, '=')) {
+		rc = osinfo_name(p, name, &named);
+		if (rc < 0)
+			return rc;
+		name = named;
+	} else if (name && (!strcmp(name, "auto") || !strcmp(name, "generic") || !strcmp(name, "none"))) {
 		name = NULL;
-	if (name && !strncmp(name, "name=", 5))
-		name += 5;
-	else if (name && !strncmp(name, "short-id=", 9))
-		name += 9;
+	}
 	if (!name) {
 		name = p->req->os_type && !strcasecmp(p->req->os_type, "windows") ? "windows" : "linux";
 		p->variant_defaulted = true;
 	}
 	if (vk_osvariant_load(name, &p->variant) < 0)
-		return -ENOENT;
+		return vk_error_prefix(-ENOENT, "--osinfo");
 	if (p->req->os_type && !strcasecmp(p->req->os_type, "windows") && strcmp(p->variant->family, "windows"))
 		return vk_errorx(EINVAL, "--os-type windows does not match --os-variant %s (%s)", p->variant->name,
 				 p->variant->description);
@@ -399,7 +472,7 @@ static int image_format_of(const char *path, const char *what, const char *key, 
 /* --check NAME=on|off,... (repeatable) and --force (all off), as virt-install. */
 static int plan_checks(struct vk_install_plan *p)
 {
-	static const char *const keys[] = { "path_in_use", "path_exists", "disk_size", "mac_in_use", "all", NULL };
+	const char *const *keys = check_keys;
 	bool *flags[] = { &p->checks.path_in_use, &p->checks.path_exists, &p->checks.disk_size, &p->checks.mac_in_use };
 	size_t i, k;
 	int rc = 0;
@@ -669,6 +742,8 @@ static int plan_disks(struct vk_install_plan *p)
 	for (i = 0; p->req->disks && p->req->disks[i]; i++) {
 		if (!strcmp(p->req->disks[i], "none"))
 			continue;
+		if (p->req->nodisks)
+			return vk_errorx(EINVAL, "--nodisks and --disk %s both given; drop one", p->req->disks[i]);
 		rc = plan_one_disk(p, p->req->disks[i]);
 		if (rc < 0)
 			return rc;
@@ -709,6 +784,26 @@ static int plan_boot_order(struct vk_install_plan *p, const struct vk_subopts *s
 	return p->boot_order ? 0 : vk_error(ENOMEM, "--boot");
 }
 
+/* kernel= and initrd= of --boot or --install: host files, read now. */
+static int take_kernel_files(struct vk_install_plan *p, const char *k, const char *r, const char *what)
+{
+	char key[32];
+	int rc;
+
+	if (access(k, R_OK) < 0 || (r && access(r, R_OK) < 0))
+		return vk_error(errno, "%s %s", what, access(k, R_OK) < 0 ? k : r);
+	snprintf(key, sizeof(key), "%s kernel", what);
+	rc = vk_check_input(k, VK_INPUT_REGULAR, key);
+	snprintf(key, sizeof(key), "%s initrd", what);
+	if (rc == 0 && r)
+		rc = vk_check_input(r, VK_INPUT_REGULAR, key);
+	if (rc < 0)
+		return rc;
+	p->kernel_src = absolute(k);
+	p->initrd_src = r ? absolute(r) : NULL;
+	return p->kernel_src && (!r || p->initrd_src) ? 0 : vk_error(ENOMEM, "%s", what);
+}
+
 static int plan_boot_option(struct vk_install_plan *p)
 {
 	struct vk_subopts so = { 0 };
@@ -717,7 +812,8 @@ static int plan_boot_option(struct vk_install_plan *p)
 
 	if (!p->req->boot)
 		return 0;
-	rc = vk_subopts_parse(p->req->boot, boot_keys, NULL, "--boot", &so);
+	rc = vk_subopts_parse_grammar(p->req->boot, &(const struct vk_subopt_grammar){ .keys = boot_keys,
+				      .comma_keys = boot_comma_keys }, "--boot", &so);
 	if (rc < 0)
 		return rc;
 	if (vk_subopts_get(&so, "uefi") || vk_subopts_get(&so, "loader"))
@@ -731,6 +827,8 @@ static int plan_boot_option(struct vk_install_plan *p)
 	args = vk_subopts_get(&so, "kernel_args");
 	if (!args)
 		args = vk_subopts_get(&so, "cmdline");
+	if (!args)
+		args = vk_subopts_get(&so, "extra_args");
 	if ((r || args) && !k) {
 		rc = vk_errorx(EINVAL, "--boot: initrd= and kernel_args= need kernel=");
 		goto out;
@@ -740,24 +838,138 @@ static int plan_boot_option(struct vk_install_plan *p)
 			       "boot order; give one or the other", p->boot_order);
 		goto out;
 	}
-	if (k) {
-		if (access(k, R_OK) < 0 || (r && access(r, R_OK) < 0)) {
-			rc = vk_error(errno, "--boot %s", access(k, R_OK) < 0 ? k : r);
-			goto out;
-		}
-		rc = vk_check_input(k, VK_INPUT_REGULAR, "--boot kernel");
-		if (rc == 0 && r)
-			rc = vk_check_input(r, VK_INPUT_REGULAR, "--boot initrd");
-		if (rc < 0)
-			goto out;
-		p->kernel_src = absolute(k);
-		p->initrd_src = r ? absolute(r) : NULL;
-	}
+	if (k && (rc = take_kernel_files(p, k, r, "--boot")) < 0)
+		goto out;
 	if (args)
 		p->final_cmdline = strdup(args);
 out:
 	vk_subopts_free(&so);
 	return rc;
+}
+
+/*
+ * --install, virt-install's fine-grained install options: kernel= and
+ * initrd= are the installer (booted once, the installed system found
+ * afterwards, as with --boot kernel=), kernel_args= its arguments after
+ * the variant's (kernel_args_overwrite=on: instead of them), no_install=yes
+ * defines and boots the VM with no installer.  os= (an OS fetched by name)
+ * and bootdev= (an install booted from a device) are refused with what
+ * works instead.
+ */
+static int plan_install_option(struct vk_install_plan *p)
+{
+	static const char *const keys[] = { "os", "kernel", "initrd", "kernel_args", "kernel_args_overwrite",
+					    "bootdev", "no_install", NULL };
+	static const char *const comma_keys[] = { "bootdev", "kernel", "initrd", "kernel_args", NULL };
+	const struct vk_subopt_grammar g = { .keys = keys, .leading = (const char *const[]){ "os", NULL },
+					     .comma_keys = comma_keys };
+	struct vk_subopts so = { 0 };
+	const char *k, *r, *args, *v;
+	int rc;
+
+	if (!p->req->install)
+		return 0;
+	rc = vk_subopts_parse_grammar(p->req->install, &g, "--install", &so);
+	if (rc == 0)
+		rc = vk_subopts_get_bool(&so, "no_install", "--install", &p->no_install);
+	if (rc == 0)
+		rc = vk_subopts_get_bool(&so, "kernel_args_overwrite", "--install", &p->install_args_only);
+	if (rc < 0)
+		goto out;
+	if ((v = vk_subopts_get(&so, "os")))
+		refuse(p, "--install %s: vinstall does not fetch an OS by its name; give its install tree or ISO "
+			  "with --location (and --osinfo %s)", v, v);
+	if ((v = vk_subopts_get(&so, "bootdev")))
+		refuse(p, "--install bootdev=%s: vinstall does not run an install booted from a device; use "
+			  "--location MEDIA", v);
+	k = vk_subopts_get(&so, "kernel");
+	r = vk_subopts_get(&so, "initrd");
+	args = vk_subopts_get(&so, "kernel_args");
+	if (r && !k) {
+		rc = vk_errorx(EINVAL, "--install initrd= needs kernel=");
+		goto out;
+	}
+	if (k && (p->kernel_src || p->req->location || p->req->import)) {
+		rc = vk_errorx(EINVAL, "--install kernel= is the installer; it goes without --boot kernel=, "
+			       "--location and --import");
+		goto out;
+	}
+	if (p->no_install && (k || args || p->req->location || p->req->import || p->req->extra_args)) {
+		rc = vk_errorx(EINVAL, "--install no_install=yes runs no installer: drop the installer's kernel, "
+			       "arguments and media (or no_install)");
+		goto out;
+	}
+	if (k && (rc = take_kernel_files(p, k, r, "--install")) < 0)
+		goto out;
+	if (args && !k && !p->req->location) {
+		rc = vk_errorx(EINVAL, "--install kernel_args= only works with --location or --install kernel=");
+		goto out;
+	}
+	if (args && !(p->install_args = strdup(args)))
+		rc = vk_error(ENOMEM, "--install");
+out:
+	vk_subopts_free(&so);
+	return rc;
+}
+
+/* --arch, --machine, --virt-type and --cpu: what vrun is -- an x86_64 PC
+ * (QEMU's "pc", the i440FX chipset) under KVM, with the host's CPU -- is
+ * accepted in virt-install's spellings; anything else is refused. */
+static int plan_platform(struct vk_install_plan *p)
+{
+	static const char *const cpu_keys[] = { "model", "mode", "migratable", NULL };
+	const struct vk_install_request *r = p->req;
+	struct vk_subopts so = { 0 };
+	const char *model, *mode;
+	bool migratable = false;
+	int rc = 0;
+
+	if (r->arch && strcmp(r->arch, "x86_64") && strcmp(r->arch, "amd64"))
+		refuse(p, "--arch %s: vrun runs x86_64 guests only (32-bit x86 systems run on it too); drop "
+			  "--arch or give x86_64", r->arch);
+	if (r->machine && strcmp(r->machine, "pc") && strncmp(r->machine, "pc-i440fx-", 10))
+		refuse(p, "--machine %s: vrun is a PC with the i440FX chipset (QEMU's pc; no Q35, no other "
+			  "boards); drop --machine or give pc", r->machine);
+	if (r->virt_type && strcmp(r->virt_type, "kvm"))
+		refuse(p, "--virt-type %s: vrun runs guests under KVM only; drop --virt-type or give kvm",
+		       r->virt_type);
+	if (!r->cpu)
+		return 0;
+	rc = vk_subopts_parse(r->cpu, cpu_keys, "model", "--cpu", &so);
+	if (rc == 0)
+		rc = vk_subopts_get_bool(&so, "migratable", "--cpu", &migratable);
+	if (rc < 0)
+		goto out;
+	model = vk_subopts_get(&so, "model");
+	mode = vk_subopts_get(&so, "mode");
+	if (model && (!strcmp(model, "host-passthrough") || !strcmp(model, "host-model") || !strcmp(model, "host")))
+		mode = mode ? mode : model, model = NULL;
+	if (model || (mode && strcmp(mode, "host-passthrough") && strcmp(mode, "host-model") && strcmp(mode, "host")))
+		refuse(p, "--cpu %s: vrun gives the guest the host's CPU (what KVM supports of it); named models "
+			  "and modes are not emulated: drop --cpu or give host-passthrough", r->cpu);
+out:
+	vk_subopts_free(&so);
+	return rc;
+}
+
+/* --noautoconsole, or virt-install's newer --autoconsole none|text|graphical. */
+static int plan_autoconsole(struct vk_install_plan *p)
+{
+	const char *a = p->req->autoconsole;
+
+	p->detached = p->req->noautoconsole;
+	if (!a || !strcmp(a, "text") || !strcmp(a, "default"))
+		return 0;
+	if (!strcmp(a, "none")) {
+		p->detached = true;
+		return 0;
+	}
+	if (!strcmp(a, "graphical")) {
+		refuse(p, "--autoconsole graphical: vrun has no graphical display; use --autoconsole text (the "
+			  "serial console) or none");
+		return 0;
+	}
+	return vk_errorx(EINVAL, "--autoconsole: unknown type '%s'; use text, none or graphical", a);
 }
 
 /* Substitute %L (volume label, blanks escaped) and %U (tree URL). */
@@ -791,10 +1003,18 @@ static char *expand_repo_arg(const char *pattern, const struct vk_media *m)
  * leaving out variant words the user already gave. */
 static int build_cmdline(struct vk_install_plan *p)
 {
-	const char *repo_pattern = "";
-	char *repo = NULL, *copy = NULL, *word, *save = NULL;
+	const char *repo_pattern = "", *extra = p->req->extra_args;
+	char *repo = NULL, *copy = NULL, *word, *save = NULL, *both = NULL;
 	size_t cap;
 	int rc = 0;
+
+	if (p->install_args && extra) {
+		if (asprintf(&both, "%s %s", p->install_args, extra) < 0)
+			return vk_error(ENOMEM, "kernel command line");
+		extra = both;
+	} else if (p->install_args) {
+		extra = p->install_args;
+	}
 
 	if (p->kind == VK_INSTALL_LOCATION) {
 		if (vk_media_kind(p->media) == VK_MEDIA_ISO)
@@ -805,19 +1025,18 @@ static int build_cmdline(struct vk_install_plan *p)
 	} else {
 		repo = strdup("");
 	}
-	copy = strdup(p->variant->kernel_args);
-	cap = strlen(p->variant->kernel_args) + (repo ? strlen(repo) : 0) +
-	      (p->req->extra_args ? strlen(p->req->extra_args) : 0) + 4;
+	copy = strdup(p->install_args_only ? "" : p->variant->kernel_args);
+	cap = strlen(p->variant->kernel_args) + (repo ? strlen(repo) : 0) + (extra ? strlen(extra) : 0) + 4;
 	p->cmdline = calloc(1, cap);
 	if (!repo || !copy || !p->cmdline) {
 		rc = vk_error(ENOMEM, "kernel command line");
 		goto out;
 	}
 	for (word = strtok_r(copy, " ", &save); word; word = strtok_r(NULL, " ", &save)) {
-		const char *extra = p->req->extra_args ? strstr(p->req->extra_args, word) : NULL;
+		const char *given = extra ? strstr(extra, word) : NULL;
 		size_t wl = strlen(word);
 
-		if (extra && (extra == p->req->extra_args || extra[-1] == ' ') && (extra[wl] == ' ' || !extra[wl]))
+		if (given && (given == extra || given[-1] == ' ') && (given[wl] == ' ' || !given[wl]))
 			continue;
 		if (*p->cmdline)
 			strcat(p->cmdline, " ");
@@ -828,14 +1047,15 @@ static int build_cmdline(struct vk_install_plan *p)
 			strcat(p->cmdline, " ");
 		strcat(p->cmdline, repo);
 	}
-	if (p->req->extra_args && *p->req->extra_args) {
+	if (extra && *extra) {
 		if (*p->cmdline)
 			strcat(p->cmdline, " ");
-		strcat(p->cmdline, p->req->extra_args);
+		strcat(p->cmdline, extra);
 	}
 out:
 	free(repo);
 	free(copy);
+	free(both);
 	return rc;
 }
 
@@ -852,13 +1072,19 @@ static int plan_install(struct vk_install_plan *p)
 		refuse(p, "--cdrom %s: vinstall does not run installs from a booted CD yet (vrun can boot "
 			  "one: vrun --cdrom ISO --boot cdrom,hd); use --location %s instead (vinstall takes "
 			  "the kernel and initrd out of the ISO and attaches it as a CD-ROM)", p->req->cdrom, p->req->cdrom);
-	if (p->boot_order && !p->req->import)
+	if (p->boot_order && !p->req->import && !p->no_install)
 		refuse(p, "--boot %s: the install boots the installer's kernel directly; a firmware boot "
 			  "order is for --import", p->boot_order);
 	if (p->req->extra_args && !p->req->location && !p->kernel_src)
 		return vk_errorx(EINVAL, "--extra-args only works with --location or --boot kernel=");
 	if (p->req->injects && !p->req->location && !p->kernel_src)
 		return vk_errorx(EINVAL, "--initrd-inject only works with --location or --boot kernel=,initrd=");
+	if (p->no_install) {
+		/* defined and booted as it is: through the firmware */
+		p->kind = VK_INSTALL_IMPORT;
+		p->firmware_boot = true;
+		return 0;
+	}
 	if (p->req->import) {
 		p->kind = VK_INSTALL_IMPORT;
 		if (!p->n_disks || p->disks[0].create)
@@ -879,12 +1105,14 @@ static int plan_install(struct vk_install_plan *p)
 			p->kind = VK_INSTALL_KERNEL;
 			return build_cmdline(p);
 		}
-		if (p->req->cdrom)
-			return 0;
+		if (p->req->cdrom || p->n_refusals)
+			return 0;	/* refused already: --cdrom, --install os= or bootdev= */
 		return vk_errorx(EINVAL, "an install method is needed: --location MEDIA, --import, or --boot kernel=PATH");
 	}
 	p->kind = VK_INSTALL_LOCATION;
-	rc = vk_subopts_parse(p->req->location, location_keys, "location", "--location", &so);
+	rc = vk_subopts_parse_grammar(p->req->location, &(const struct vk_subopt_grammar){ .keys = location_keys,
+				      .leading = (const char *const[]){ "location", NULL }, .comma_keys = location_comma_keys },
+				      "--location", &so);
 	if (rc < 0)
 		return rc;
 	loc = vk_subopts_get(&so, "location");
@@ -1107,30 +1335,83 @@ int vk_install_check_host(struct vk_install_plan *p)
 	return 0;
 }
 
+/* Whether NAME is defined, or being created (its claim), in the state
+ * directory; looked at without creating anything. */
+static bool name_taken(const char *name)
+{
+	static const char *const suffixes[] = { ".json", ".claim" };
+	char file[VK_NAME_MAX + 8], *path = NULL;
+	bool taken = false;
+	struct stat st;
+
+	for (size_t i = 0; !taken && i < 2; i++) {
+		snprintf(file, sizeof(file), "%s%s", name, suffixes[i]);
+		if (vk_install_state_file("vms", file, &path) < 0) {
+			vk_error_clear();
+			continue;
+		}
+		taken = lstat(path, &st) == 0;
+		free(path);
+	}
+	return taken;
+}
+
+/*
+ * No --name: one made as virt-install makes it (virtinst/guest.py,
+ * generate_name()): the OS variant's name as given (debian12), then
+ * debian12-2, debian12-3, ... until one is free; with no variant named,
+ * vm1, vm2, ...
+ */
+static int plan_generated_name(struct vk_install_plan *p)
+{
+	const char *base = p->osinfo_name ? p->osinfo_name : p->req->os_variant;
+	char name[VK_NAME_MAX + 1];
+	bool numbered;
+
+	if (p->variant_defaulted || !base || strchr(base, '=') || vk_name_check(base) < 0 ||
+	    strlen(base) > VK_NAME_MAX - 7) {
+		vk_error_clear();
+		base = "vm";
+	}
+	numbered = !strcmp(base, "vm");
+	for (unsigned n = numbered ? 1 : 2; n < 100000; n++) {
+		if (!numbered && n == 2 && !name_taken(base)) {
+			snprintf(name, sizeof(name), "%s", base);
+		} else {
+			snprintf(name, sizeof(name), numbered ? "%s%u" : "%s-%u", base, n);
+			if (name_taken(name))
+				continue;
+		}
+		snprintf(p->vm->name, sizeof(p->vm->name), "%s", name);
+		return 0;
+	}
+	return vk_errorx(EEXIST, "no free name from '%s'; give one with --name", base);
+}
+
 static int plan_build(struct vk_install_plan *p)
 {
 	int rc;
 
-	if (!p->req->name)
-		return vk_errorx(EINVAL, "--name is required");
 	rc = plan_checks(p);
 	if (rc < 0)
 		return rc;
-	rc = vk_name_check(p->req->name);
+	rc = p->req->name ? vk_name_check(p->req->name) : 0;
 	if (rc < 0)
 		return vk_error_prefix(rc, "--name");
-	p->vm = vk_vm_new(p->req->name);
+	p->vm = vk_vm_new(p->req->name ? p->req->name : "vm");
 	if (!p->vm)
-		return vk_error(errno ? errno : ENOMEM, "%s", p->req->name);
+		return vk_error(errno ? errno : ENOMEM, "%s", p->req->name ? p->req->name : "the VM");
 	if (p->req->uuid) {
 		if (!vk_uuid_valid(p->req->uuid))
 			return vk_errorx(EINVAL, "--uuid: '%s' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", p->req->uuid);
 		snprintf(p->vm->uuid, sizeof(p->vm->uuid), "%s", p->req->uuid);
 	}
 	p->vm->autostart = p->req->autostart;
-	if ((rc = plan_variant(p)) < 0 || (rc = plan_memory(p)) < 0 || (rc = plan_vcpus(p)) < 0 ||
+	if ((rc = plan_variant(p)) < 0 || (!p->req->name && (rc = plan_generated_name(p)) < 0) ||
+	    (rc = plan_memory(p)) < 0 || (rc = plan_vcpus(p)) < 0 ||
 	    (rc = plan_graphics(p)) < 0 || (rc = plan_console(p)) < 0 || (rc = plan_networks(p)) < 0 ||
-	    (rc = plan_boot_option(p)) < 0 || (rc = plan_disks(p)) < 0 || (rc = plan_wait(p)) < 0 ||
+	    (rc = plan_boot_option(p)) < 0 || (rc = plan_install_option(p)) < 0 || (rc = plan_platform(p)) < 0 ||
+	    (rc = plan_autoconsole(p)) < 0 || (rc = plan_disks(p)) < 0 || (rc = plan_wait(p)) < 0 ||
 	    (rc = plan_install(p)) < 0)
 		return rc;
 	p->vm->os_variant = strdup(p->variant->name);
@@ -1255,7 +1536,7 @@ bool vk_install_console_attached(const struct vk_install_plan *p)
 {
 	enum vk_console_kind k = p->vm->console.kind;
 
-	return !p->req->noautoconsole && (k == VK_CONSOLE_PTY || k == VK_CONSOLE_STDIO);
+	return !p->detached && (k == VK_CONSOLE_PTY || k == VK_CONSOLE_STDIO);
 }
 
 /* The disk the installed system lives on: the first that is not the installer medium. */
@@ -1295,7 +1576,7 @@ void vk_install_describe(struct vk_install_plan *p)
 		       p->initrd_src ? p->initrd_src : "");
 		break;
 	case VK_INSTALL_IMPORT:
-		fprintf(p->out, "Install:     none (--import)\n");
+		fprintf(p->out, "Install:     none (%s)\n", p->no_install ? "--install no_install=yes" : "--import");
 		if (p->firmware_boot)
 			fprintf(p->out, "Boot:        through the firmware (SeaBIOS): %s\n", *p->boot_loader ?
 			       p->boot_loader : "no boot code found, as --boot asks");

@@ -188,10 +188,46 @@ static int64_t minute_ms(void)
 	return vk_env_ms("VKIT_WAIT_MINUTE_MS", 60000);
 }
 
+/* The --noautoconsole supervisor's side of a pipe to the vinstall the
+ * user waits on: one byte when the guest has started, then closed.  Its
+ * end without that byte (the supervisor exiting) means vrun failed first. */
+static int started_pipe = -1;
+
+static void tell_started(void)
+{
+	if (started_pipe < 0)
+		return;
+	if (write(started_pipe, "s", 1) < 0)
+		vk_debug("telling vinstall the guest started: %s", strerror(errno));
+	close(started_pipe);
+	started_pipe = -1;
+}
+
 /* The guest started: from now on nothing of the VM is removed. */
 static void commit_on_start(void *undo)
 {
 	journal_end(undo, true);
+	tell_started();
+}
+
+/* vinstall --noautoconsole, after forking the supervisor: whether the guest
+ * started (0) or vrun failed before it did (-EIO, the supervisor having
+ * said why and removed what the run created). */
+static int wait_for_start(const struct vk_install_plan *p, int fd, pid_t supervisor)
+{
+	char byte;
+	ssize_t n;
+	int status;
+
+	do
+		n = read(fd, &byte, 1);
+	while (n < 0 && errno == EINTR);
+	if (n == 1)
+		return 0;
+	while (waitpid(supervisor, &status, 0) < 0 && errno == EINTR)
+		;
+	return vk_errorx(EIO, "%s: the install did not start: vrun failed before the guest ran (see above)",
+			 p->vm->name);
 }
 
 /*
@@ -400,26 +436,43 @@ int vk_install_run(struct vk_install_plan *p)
 		goto out;
 	if (!vk_quiet)
 		fprintf(p->err, "Starting install of %s...\n", p->vm->name);
-	if (p->req->noautoconsole && p->wait_minutes < 0 && !p->req->wait) {
-		/* virt-install returns at once here; we keep supervising the
-		 * install in the background so the second phase still happens. */
-		pid_t pid = fork();
+	if (p->detached && p->wait_minutes < 0 && !p->req->wait) {
+		/* virt-install returns once the domain runs; we keep supervising
+		 * the install in the background so the second phase still
+		 * happens, and return when the supervisor says the guest started
+		 * (or fail when it could not start it). */
+		int fds[2];
+		pid_t pid;
 
+		if (pipe2(fds, O_CLOEXEC) < 0) {
+			rc = vk_error(errno, "pipe");
+			goto out;
+		}
+		pid = fork();
 		if (pid < 0) {
 			rc = vk_error(errno, "fork");
+			close(fds[0]);
+			close(fds[1]);
 			goto out;
 		}
 		if (pid > 0) {
+			close(fds[1]);
+			/* The supervisor holds the journal now, whatever happens. */
+			vk_undo_detach(undo);
+			undo = NULL;
+			rc = wait_for_start(p, fds[0], pid);
+			close(fds[0]);
+			if (rc < 0)
+				goto out;
 			fprintf(p->out, "Domain installation still in progress: vinstall (pid %d) watches it in the "
 			       "background and boots the installed system when the installer reboots.\n"
 			       "vrun's messages, with the name of its console's pty, go to %s/log/%s.vrun.log; "
 			       "its control socket is %s/run/%s.sock (docs/control.md).\n",
 			       (int)pid, state, p->vm->name, state, p->vm->name);
-			/* The supervisor holds the journal now. */
-			vk_undo_detach(undo);
-			undo = NULL;
 			goto out;
 		}
+		close(fds[0]);
+		started_pipe = fds[1];
 		setsid();
 	}
 	rc = run_vrun(p, vrun, &w, &undo);

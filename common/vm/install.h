@@ -22,6 +22,10 @@ struct vk_install_request {
 	const char *graphics, *vncport, *vnclisten, *console, *extra_args, *wait, *uuid;
 	char *const *disks, *const *networks, *const *bridges, *const *injects, *const *checks;
 	bool import, vnc, nographics, autostart, noautoconsole, noreboot, force;
+	/* --install, --autoconsole none|text|graphical, --arch, --machine,
+	 * --virt-type, --cpu; --nodisks */
+	const char *install, *autoconsole, *arch, *machine, *virt_type, *cpu;
+	bool nodisks;
 };
 
 enum vk_install_kind { VK_INSTALL_NONE = 0, VK_INSTALL_LOCATION, VK_INSTALL_KERNEL, VK_INSTALL_IMPORT };
@@ -58,6 +62,7 @@ struct vk_install_plan {
 	struct vk_vm *vm;
 	struct vk_osvariant *variant;
 	bool variant_defaulted;
+	char *osinfo_name;			/* name= of --osinfo with sub-options */
 	enum vk_install_kind kind;
 	struct vk_media *media;
 	char *media_kernel, *media_initrd;	/* paths on the medium */
@@ -65,6 +70,10 @@ struct vk_install_plan {
 	char *boot_dir;
 	char *cmdline;
 	char *final_cmdline;			/* --boot kernel_args for the installed system */
+	char *install_args;			/* --install kernel_args: the installer's, after the variant's */
+	bool install_args_only;			/* --install kernel_args_overwrite=on: without the variant's */
+	bool no_install;			/* --install no_install=yes: define and boot, no installer */
+	bool detached;				/* --noautoconsole or --autoconsole none */
 	char *boot_order;			/* --boot hd,cdrom,...: the firmware's order */
 	bool firmware_boot;			/* --import of a disk that boots itself */
 	char boot_loader[32];			/* what its first sector holds ("GRUB") */
@@ -87,6 +96,10 @@ struct vk_install_plan {
 int vk_install_plan_build(const struct vk_install_request *req, FILE *out, FILE *err,
 			  struct vk_install_plan **plan);
 void vk_install_plan_free(struct vk_install_plan *p);
+
+/* virt-install's answer to "--disk=?" (or "--disk help"): the sub-options
+ * OPTION ("--disk") takes, one a line; -ENOENT when it takes none. */
+int vk_install_print_suboptions(FILE *out, const char *option);
 
 /* What the host must allow before anything is created: the name free, the
  * bridges there, the disks' directories writable with room for them

@@ -102,7 +102,9 @@ test ! -e "$VKIT_DIR/vms/pc1.json"
 ok $? "--print-config defines nothing"
 
 # Every bad value gets its own message.
-expect_fail "no --name" "--name is required" "$VINSTALL" --location "$ISO" --dry-run
+"$VINSTALL" --location "$ISO" --os-variant debian12 --dry-run >"$TMP/noname.out" 2>&1
+grep -q "^Using default --name debian12$" "$TMP/noname.out"
+ok $? "no --name: one is made from the OS variant, as virt-install does"
 expect_fail "bad name" "--name" "$VINSTALL" --name ../x --location "$ISO" --dry-run
 expect_fail "bad --memory" "--memory" base --memory abc
 expect_fail "maxmemory below memory" "maxmemory=1024 is below memory=2048" base --memory 2048,maxmemory=1024

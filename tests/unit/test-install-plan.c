@@ -13,8 +13,10 @@
 #include <cmocka.h>
 
 #include "common/util/error.h"
+#include "common/media/osvariant.h"
 #include "common/util/size.h"
 #include "common/vm/install.h"
+#include "common/vm/install-internal.h"
 
 static char tmpdir[64], kernel[128], tree[128];
 static FILE *sink;
@@ -220,14 +222,102 @@ static void import_and_name(void **state)
 	assert_int_equal(p->kind, VK_INSTALL_IMPORT);
 	assert_false(p->disks[0].create);
 	vk_install_plan_free(p);
+	/* no name: virt-install's generated one, vm1 with no variant named */
 	req.name = NULL;
-	assert_int_equal(build(&req, &p), -EINVAL);
+	assert_int_equal(build(&req, &p), 0);
+	assert_string_equal(p->vm->name, "vm1");
 	vk_install_plan_free(p);
+	req.os_variant = "name=debian12,detect=on";
+	assert_int_equal(build(&req, &p), 0);
+	assert_string_equal(p->vm->name, "debian12");
+	assert_string_equal(p->variant->name, "debian12");
+	vk_install_plan_free(p);
+	req.os_variant = NULL;
 	req.name = "no/slash";
 	assert_int_equal(build(&req, &p), -EINVAL);
 	vk_install_plan_free(p);
 	/* Nothing was created by any of this. */
 	assert_int_not_equal(access(getenv("VKIT_DIR"), F_OK), 0);
+}
+
+/* --install: the installer's kernel and arguments, or no installer. */
+static void install_option(void **state)
+{
+	static char *const nets[] = { "none", NULL };
+	static char *const disks[] = { "size=0.01", NULL };
+	struct vk_install_request req = { .name = "n1", .disks = disks, .networks = nets };
+	struct vk_install_plan *p = NULL;
+	char install[256];
+
+	(void)state;
+	snprintf(install, sizeof(install), "kernel=%s,kernel_args=console=ttyS0,115200n8 inst.ks=x", kernel);
+	req.install = install;
+	assert_int_equal(build(&req, &p), 0);
+	assert_int_equal(p->kind, VK_INSTALL_KERNEL);
+	assert_string_equal(p->kernel_src, kernel);
+	assert_null(p->final_cmdline);
+	assert_non_null(strstr(p->cmdline, "console=ttyS0,115200n8 inst.ks=x"));
+	vk_install_plan_free(p);
+	snprintf(install, sizeof(install), "kernel=%s,kernel_args=inst.ks=x,kernel_args_overwrite=on", kernel);
+	assert_int_equal(build(&req, &p), 0);
+	assert_string_equal(p->cmdline, "inst.ks=x");
+	vk_install_plan_free(p);
+	req.install = "no_install=yes";
+	req.boot = "network,hd";
+	assert_int_equal(build(&req, &p), 0);
+	assert_int_equal(p->kind, VK_INSTALL_IMPORT);
+	assert_true(p->firmware_boot);
+	assert_int_equal(p->vm->boot.kind, VK_BOOT_DISK);
+	assert_string_equal(p->vm->boot.order, "network,hd");
+	vk_install_plan_free(p);
+	req.boot = NULL;
+	req.install = "fedora39";
+	assert_int_equal(build(&req, &p), -ENOTSUP);
+	assert_int_equal(p->n_refusals, 1);
+	assert_non_null(strstr(p->refusals[0], "--location"));
+	vk_install_plan_free(p);
+	req.install = "initrd=/x";
+	assert_int_equal(build(&req, &p), -EINVAL);
+	assert_non_null(strstr(vk_last_error(), "initrd= needs kernel="));
+	vk_install_plan_free(p);
+}
+
+/* --arch, --machine, --virt-type, --cpu, --autoconsole: vrun's own accepted, the rest refused. */
+static void platform(void **state)
+{
+	struct vk_install_request req = kernel_request("pl1");
+	struct vk_install_plan *p = NULL;
+
+	(void)state;
+	req.arch = "x86_64";
+	req.machine = "pc-i440fx-8.0";
+	req.virt_type = "kvm";
+	req.cpu = "host-model";
+	req.autoconsole = "none";
+	assert_int_equal(build(&req, &p), 0);
+	assert_true(p->detached);
+	assert_false(vk_install_console_attached(p));
+	vk_install_plan_free(p);
+	req.arch = "ppc64le";
+	req.machine = "q35";
+	req.virt_type = "xen";
+	req.cpu = "Skylake-Client";
+	req.autoconsole = "graphical";
+	assert_int_equal(build(&req, &p), -ENOTSUP);
+	assert_int_equal(p->n_refusals, 5);
+	vk_install_plan_free(p);
+	req.arch = NULL;
+	req.machine = NULL;
+	req.virt_type = NULL;
+	req.cpu = NULL;
+	req.autoconsole = "sideways";
+	assert_int_equal(build(&req, &p), -EINVAL);
+	vk_install_plan_free(p);
+	req.autoconsole = NULL;
+	req.nodisks = true;
+	assert_int_equal(build(&req, &p), -EINVAL);	/* kernel_request has a --disk */
+	assert_non_null(strstr(vk_last_error(), "--nodisks"));
+	vk_install_plan_free(p);
 }
 
 int main(void)
@@ -239,6 +329,8 @@ int main(void)
 		cmocka_unit_test(refusals),
 		cmocka_unit_test(checks_and_wait),
 		cmocka_unit_test(import_and_name),
+		cmocka_unit_test(install_option),
+		cmocka_unit_test(platform),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
