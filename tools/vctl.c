@@ -69,6 +69,7 @@ static struct poptOption vctl_options[] = {
 	{ "mac", '\0', POPT_ARG_STRING, &opt.mac, 0,
 	  "net-dhcp-leases: only this MAC's leases; attach-interface: the NIC's MAC; detach-interface: which NIC", "MAC" },
 	{ "model", '\0', POPT_ARG_STRING, &opt.model, 0, "attach-interface: virtio (the only one)", "virtio" },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_connect_options, 0, NULL, NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_common_options, 0, "Common options:", NULL },
 	POPT_AUTOHELP
 	POPT_TABLEEND

@@ -554,7 +554,7 @@ int main(int argc, const char **argv)
 {
 	int batch = 0, stream = 0, iterations = 0;
 	double delay = 3.0;
-	char *sort_arg = NULL, *csv_path = NULL, *connect_uri = NULL;
+	char *sort_arg = NULL, *csv_path = NULL;
 	struct poptOption table[] = {
 		{ "delay", 'd', POPT_ARG_DOUBLE, &delay, 0, "Seconds between refreshes (default 3)", "DELAY" },
 		{ "iterations", 'n', POPT_ARG_INT, &iterations, 0, "Stop after N refreshes", "N" },
@@ -563,8 +563,7 @@ int main(int argc, const char **argv)
 		{ "csv", '\0', POPT_ARG_STRING, &csv_path, 0, "Also write each refresh to FILE as CSV", "FILE" },
 		{ NULL, 'o', POPT_ARG_STRING, &sort_arg, 0,
 		  "Sort by cpu (default), mem, time, id, name, netrx, nettx, blockrdrq, blockwrrq", "SORT" },
-		{ "connect", 'c', POPT_ARG_STRING, &connect_uri, 0, "Accepted for virt-top compatibility; ignored",
-		  "URI" },
+		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_connect_options, 0, NULL, NULL },
 		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_common_options, 0, "Common options:", NULL },
 		POPT_AUTOHELP
 		POPT_TABLEEND
@@ -654,6 +653,5 @@ out:
 	free(t.vms);
 	free(sort_arg);
 	free(csv_path);
-	free(connect_uri);
 	return status;
 }

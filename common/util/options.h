@@ -11,6 +11,22 @@
 extern struct poptOption vk_common_options[];
 extern bool vk_quiet;
 
+/* --connect URI as virsh, virt-install and virt-top take it.  Tools whose
+ * original has -c for it include vk_connect_options; vinstall (-c is
+ * --cdrom there) and vclone include vk_connect_long_options.  When a
+ * table includes either, vk_options_parse() checks the URI (or
+ * LIBVIRT_DEFAULT_URI when --connect is not given) with
+ * vk_connect_uri_check() and refuses the command line if it fails. */
+extern struct poptOption vk_connect_options[];
+extern struct poptOption vk_connect_long_options[];
+
+/* 0 when uri names the KVM hypervisor on this host (qemu:///system,
+ * qemu:///session, kvm:///system, qemu+unix:///system?socket=..., or ""
+ * for the default); -EOPNOTSUPP with a message saying why otherwise
+ * (another host, a network transport, another hypervisor driver),
+ * -EINVAL when it is not a libvirt URI at all. */
+int vk_connect_uri_check(const char *uri);
+
 /* Parse argv with the tool's table.  Returns 0 when the tool should go on,
  * 1 when it already did its job (--version printed), -EINVAL after printing
  * "PROG: message" and a hint to use --help.  *ctx_out receives the context
