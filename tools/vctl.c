@@ -72,8 +72,8 @@ static struct poptOption vctl_options[] = {
 	{ "model", '\0', POPT_ARG_STRING, &opt.model, 0, "attach-interface: virtio (the only one)", "virtio" },
 	{ "reason", '\0', POPT_ARG_NONE, &opt.reason, 0, "domstate: why it is in that state", NULL },
 	{ "details", '\0', POPT_ARG_NONE, &opt.details, 0, "domblklist: each disk's type and device too", NULL },
-	{ NULL, 'h', POPT_ARG_NONE, &opt.help, 0, "the same as --help (as in virsh)", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_connect_options, 0, NULL, NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_help_short_options, 0, NULL, NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_common_options, 0, "Common options:", NULL },
 	POPT_AUTOHELP
 	POPT_TABLEEND
@@ -98,16 +98,19 @@ static const char usage_text[] =
 	"  console NAME              Ctrl-] detaches\n"
 	"  undefine NAME [--remove-all-storage] [--force]\n"
 	"  autostart NAME [--disable]\n"
-	"  attach-disk NAME SOURCE TARGET --config [--subdriver raw|qcow2] [--mode readonly]\n"
+	"  attach-disk NAME SOURCE TARGET --config [--subdriver raw|qcow2]\n"
+	"      [--mode readonly]\n"
 	"  detach-disk NAME TARGET --config\n"
-	"  attach-interface NAME network|bridge SOURCE --config [--mac MAC] [--model virtio]\n"
+	"  attach-interface NAME network|bridge SOURCE --config [--mac MAC]\n"
+	"      [--model virtio]\n"
 	"  detach-interface NAME network|bridge --config [--mac MAC]\n"
-	"  domiflist NAME | domifaddr NAME   a VM's NICs; their addresses from the DHCP leases\n"
+	"  domiflist NAME | domifaddr NAME   a VM's NICs; their DHCP leases' addresses\n"
 	"  net-list [--all] [--name] | net-info NET\n"
-	"  net-define FILE | net-undefine NET   a network's JSON definition (docs/networks.md)\n"
+	"  net-define FILE | net-undefine NET   a network's JSON definition\n"
 	"  net-start NET | net-destroy NET | net-autostart NET [--disable]\n"
 	"  net-dhcp-leases NET [--mac MAC]\n"
-	"  iface-bridge IFACE BRIDGE [--no-stp] [--delay N] [--dry-run]   put IFACE on a new bridge\n"
+	"  iface-bridge IFACE BRIDGE [--no-stp] [--delay N] [--dry-run]\n"
+	"      put IFACE on a new bridge\n"
 	"  iface-unbridge BRIDGE [--dry-run]   put the bridge's port back in its place";
 
 /* ---- what state a VM is in ---- */
@@ -742,8 +745,6 @@ static const struct command *command_find(const char *name)
 	return NULL;
 }
 
-static poptContext help_ctx;
-
 /* help: the whole --help; help COMMAND: its usage and the lines of the
  * command list that name it, as virsh help COMMAND does. */
 static int cmd_help(char **args)
@@ -753,7 +754,7 @@ static int cmd_help(char **args)
 	size_t len;
 
 	if (!args[0]) {
-		poptPrintHelp(help_ctx, stdout, 0);
+		vk_options_print_help(stdout, vctl_options, usage_text);
 		return 0;
 	}
 	c = command_find(args[0]);
@@ -815,13 +816,7 @@ int main(int argc, char **argv)
 		status = rc > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 		goto out;
 	}
-	help_ctx = ctx;
 	args = poptGetArgs(ctx);
-	if (opt.help) {
-		poptPrintHelp(ctx, stdout, 0);
-		status = EXIT_SUCCESS;
-		goto out;
-	}
 	if (!args || !args[0]) {
 		vk_report("no command given; try 'vctl help'");
 		goto out;

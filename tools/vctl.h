@@ -9,7 +9,7 @@
 /* Every option of every subcommand; each subcommand says which it takes. */
 struct vctl_options {
 	int all, names, console, remove_storage, disable, config, persistent, live, autostart, no_autostart, force;
-	int no_stp, dry_run, reason, details, help;
+	int no_stp, dry_run, reason, details;
 	char *driver, *subdriver, *mode, *type, *cache, *serial, *targetbus, *delay, *mac, *model;
 };
 extern struct vctl_options opt;

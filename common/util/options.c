@@ -40,6 +40,180 @@ struct poptOption vk_common_options[] = {
 	POPT_TABLEEND
 };
 
+/* -h, where the original tool's -h is help; reset by every parse. */
+static int help_short_wanted;
+
+struct poptOption vk_help_short_options[] = {
+	{ NULL, 'h', POPT_ARG_NONE, &help_short_wanted, 0, "the same as --help", NULL },
+	POPT_TABLEEND
+};
+
+/* ---- --help, laid out to fit 80 columns ---- */
+
+#define HELP_WIDTH	79	/* the last column used */
+#define HELP_LEFT_MAX	30	/* wider option names put their text on the next line */
+
+static bool table_end(const struct poptOption *o)
+{
+	return !o->longName && !o->shortName && !o->argInfo && !o->arg;
+}
+
+static unsigned arg_kind(const struct poptOption *o)
+{
+	return o->argInfo & POPT_ARG_MASK;
+}
+
+static bool shown(const struct poptOption *o)
+{
+	return (o->longName || o->shortName) && arg_kind(o) != POPT_ARG_CALLBACK &&
+	       arg_kind(o) != POPT_ARG_INCLUDE_TABLE && !(o->argInfo & POPT_ARGFLAG_DOC_HIDDEN);
+}
+
+/* "  -c, --connect=URI" as popt writes it. */
+static void option_name(const struct poptOption *o, char *buf, size_t len)
+{
+	const char *arg = o->argDescrip;
+	bool optional = o->argInfo & POPT_ARGFLAG_OPTIONAL;
+	int n;
+
+	if (!arg) {
+		switch (arg_kind(o)) {
+		case POPT_ARG_NONE: case POPT_ARG_VAL: arg = NULL; break;
+		case POPT_ARG_INT: arg = "INT"; break;
+		case POPT_ARG_LONG: arg = "LONG"; break;
+		case POPT_ARG_DOUBLE: case POPT_ARG_FLOAT: arg = "DOUBLE"; break;
+		default: arg = "STRING"; break;
+		}
+	}
+	if (o->shortName && o->longName)
+		n = snprintf(buf, len, "  -%c, --%s", o->shortName, o->longName);
+	else if (o->shortName)
+		n = snprintf(buf, len, "  -%c", o->shortName);
+	else
+		n = snprintf(buf, len, "      --%s", o->longName);
+	if (arg && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "%s%s%s%s", optional ? "[" : "", o->longName ? "=" : " ", arg,
+			 optional ? "]" : "");
+}
+
+/* The widest option name of the tables, up to HELP_LEFT_MAX. */
+static size_t names_width(const struct poptOption *t)
+{
+	char name[512];
+	size_t w = 0, n;
+
+	for (; !table_end(t); t++) {
+		if (arg_kind(t) == POPT_ARG_INCLUDE_TABLE && t->arg)
+			n = names_width(t->arg);
+		else if (shown(t) && (option_name(t, name, sizeof(name)), 1))
+			n = strlen(name) <= HELP_LEFT_MAX ? strlen(name) : 0;
+		else
+			n = 0;
+		if (n > w)
+			w = n;
+	}
+	return w;
+}
+
+/* text from column col on, words wrapped at HELP_WIDTH; the first line
+ * continues where the cursor is (at). */
+static void print_wrapped(FILE *out, const char *text, size_t col, size_t at)
+{
+	while (*text) {
+		size_t word = strcspn(text, " ");
+
+		if (at > col && at + 1 + word > HELP_WIDTH) {
+			fprintf(out, "\n%*s", (int)col, "");
+			at = col;
+		} else if (at > col) {
+			fputc(' ', out);
+			at++;
+		}
+		fprintf(out, "%.*s", (int)word, text);
+		at += word;
+		text += word;
+		text += strspn(text, " ");
+	}
+	fputc('\n', out);
+}
+
+/* An option name too wide for a line (vinstall's --disk lists its
+ * sub-options) is broken after a ',' or '|', the rest indented. */
+static size_t print_name(FILE *out, const char *name)
+{
+	size_t at = 0, len = strlen(name);
+
+	while (len - at > HELP_WIDTH - (at ? 8 : 0)) {
+		size_t room = HELP_WIDTH - (at ? 8 : 0), cut = room;
+
+		while (cut > 1 && name[at + cut - 1] != ',' && name[at + cut - 1] != '|')
+			cut--;
+		if (cut <= 1)
+			cut = room;
+		fprintf(out, "%s%.*s\n", at ? "        " : "", (int)cut, name + at);
+		at += cut;
+	}
+	fprintf(out, "%s%s", at ? "        " : "", name + at);
+	return (at ? 8 : 0) + len - at;
+}
+
+static void print_options(FILE *out, const struct poptOption *t, size_t col, bool sections)
+{
+	char name[512];
+
+	for (const struct poptOption *o = t; !table_end(o); o++) {
+		size_t at;
+
+		if (arg_kind(o) == POPT_ARG_INCLUDE_TABLE && o->arg && !o->descrip && !sections)
+			print_options(out, o->arg, col, false);
+		if (!shown(o) || sections)
+			continue;
+		option_name(o, name, sizeof(name));
+		at = print_name(out, name);
+		if (!o->descrip) {
+			fputc('\n', out);
+			continue;
+		}
+		if (at + 2 > col) {
+			fputc('\n', out);
+			at = 0;
+		}
+		fprintf(out, "%*s", (int)(col - at), "");
+		print_wrapped(out, o->descrip, col, col);
+	}
+	/* Included tables with a title get a section each, after the rest. */
+	for (const struct poptOption *o = t; sections && !table_end(o); o++)
+		if (arg_kind(o) == POPT_ARG_INCLUDE_TABLE && o->arg && o->descrip) {
+			fprintf(out, "\n%s\n", o->descrip);
+			print_options(out, o->arg, col, false);
+			print_options(out, o->arg, col, true);
+		}
+}
+
+void vk_options_print_help(FILE *out, const struct poptOption *table, const char *other_help)
+{
+	size_t col = names_width(table) + 2;
+
+	/* "[OPTION...]" is said once, whatever the tool passes. */
+	if (other_help && !strcmp(other_help, "[OPTION...]"))
+		other_help = NULL;
+	fprintf(out, "Usage: %s [OPTION...]%s%s\n", program_invocation_short_name, other_help ? " " : "",
+		other_help ? other_help : "");
+	if (other_help && strchr(other_help, '\n'))
+		fputc('\n', out);
+	print_options(out, table, col, false);
+	print_options(out, table, col, true);
+}
+
+/* --help or -? before "--": printed here, so that it fits 80 columns. */
+static bool help_asked(int argc, const char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-?"))
+			return true;
+	return false;
+}
+
 /* Both spellings store here; reset by every vk_options_parse(). */
 static char *connect_uri;
 
@@ -143,9 +317,15 @@ int vk_options_parse(int argc, const char **argv, const struct poptOption *table
 	*ctx_out = NULL;
 	if (!ctx)
 		return vk_error(ENOMEM, "options");
+	if (help_asked(argc, argv)) {
+		vk_options_print_help(stdout, table, other_help);
+		poptFreeContext(ctx);
+		return 1;
+	}
 	if (other_help)
 		poptSetOtherOptionHelp(ctx, other_help);
 	version_wanted = false;
+	help_short_wanted = 0;
 	free(connect_uri);
 	connect_uri = NULL;
 	/* Tools store options through arg pointers; a positive val with no
@@ -159,6 +339,11 @@ int vk_options_parse(int argc, const char **argv, const struct poptOption *table
 			program_invocation_short_name);
 		poptFreeContext(ctx);
 		return -EINVAL;
+	}
+	if (help_short_wanted) {
+		vk_options_print_help(stdout, table, other_help);
+		poptFreeContext(ctx);
+		return 1;
 	}
 	if (connect_check(table) < 0) {
 		poptFreeContext(ctx);

@@ -4,6 +4,7 @@
 
 #include <popt.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 /* -q/--quiet, -v/--debug, --version (plus popt's --help/--usage through
  * POPT_AUTOHELP, which the tool adds to its own table). Include with
@@ -27,8 +28,16 @@ extern struct poptOption vk_connect_long_options[];
  * -EINVAL when it is not a libvirt URI at all. */
 int vk_connect_uri_check(const char *uri);
 
+/* -h as help, for tools whose original's -h is help (virsh, virt-install,
+ * virt-clone); not vdf (virt-df's -h is --human-readable) nor vtop. */
+extern struct poptOption vk_help_short_options[];
+
+/* The table's options as popt's --help lists them, laid out to fit 80
+ * columns (vk_options_parse() prints this for --help, -? and -h). */
+void vk_options_print_help(FILE *out, const struct poptOption *table, const char *other_help);
+
 /* Parse argv with the tool's table.  Returns 0 when the tool should go on,
- * 1 when it already did its job (--version printed), -EINVAL after printing
+ * 1 when it already did its job (--version or --help printed), -EINVAL after printing
  * "PROG: message" and a hint to use --help.  *ctx_out receives the context
  * for poptGetArgs(); free it with poptFreeContext().  On 1 and on errors
  * *ctx_out is NULL.  Options in the tool's table must store their value

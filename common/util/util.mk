@@ -35,3 +35,8 @@ tests/tools/file-safety.log: vmm/vrun tests/vmm/guests/hello.bin
 TESTS += tests/tools/connect.sh
 dist_noinst_SCRIPTS += tests/tools/connect.sh
 tests/tools/connect.log: tools/vinstall tools/vclone tools/vctl tools/vtop tools/vdf
+
+# --help within 80 columns, -h where the original's -h is help.
+TESTS += tests/tools/help-width.sh
+dist_noinst_SCRIPTS += tests/tools/help-width.sh
+tests/tools/help-width.log: tools/vinstall tools/vclone tools/vctl tools/vtop tools/vdf vmm/vrun

@@ -208,6 +208,49 @@ static void connect_option(void **state)
 	unsetenv("LIBVIRT_DEFAULT_URI");
 }
 
+static int help_flag;
+static const struct poptOption wide_table[] = {
+	{ "disk", 'd', POPT_ARG_STRING, &disk_arg, 0,
+	  "a disk of the new machine, repeated once per disk; the sub-options say where its image is and how "
+	  "the guest sees it", "path=PATH,size=GIB,format=raw|qcow2,bus=virtio,cache=MODE,device=disk|cdrom,"
+	  "readonly=on,sparse=yes,backing_store=PATH,backing_format=raw|qcow2,serial=ID" },
+	{ "flag", '\0', POPT_ARG_NONE, &help_flag, 0, "short", NULL },
+	{ "hidden", '\0', POPT_ARG_NONE | POPT_ARGFLAG_DOC_HIDDEN, &help_flag, 0, "not shown", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_connect_options, 0, NULL, NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_common_options, 0, "Common options:", NULL },
+	POPT_AUTOHELP
+	POPT_TABLEEND
+};
+
+static int print_wide_help(int argc, const char **argv)
+{
+	vk_options_print_help(stdout, wide_table, "NAME");
+	return 0;
+}
+
+/* --help fits 80 columns whatever the table holds, and loses nothing. */
+static void help_fits(void **state)
+{
+	char *out, *line, *save = NULL;
+	int rc;
+
+	out = capture(1, print_wide_help, 0, NULL, &rc);
+	assert_non_null(strstr(out, "Usage: "));
+	assert_non_null(strstr(out, " [OPTION...] NAME\n"));
+	assert_non_null(strstr(out, "  -d, --disk=path=PATH,size=GIB,"));
+	assert_non_null(strstr(out, "backing_format=raw|qcow2,serial=ID\n"));
+	assert_non_null(strstr(out, "how the guest sees\n                     it\n      --flag "));
+	assert_non_null(strstr(out, "      --flag "));
+	assert_null(strstr(out, "hidden"));
+	assert_non_null(strstr(out, "  -c, --connect=URI "));
+	assert_non_null(strstr(out, "\nCommon options:\n  -q, --quiet"));
+	assert_non_null(strstr(out, "\nHelp options:\n  -?, --help"));
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strlen(line) > 79)
+			fail_msg("%zu columns: %s", strlen(line), line);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +260,7 @@ int main(void)
 		cmocka_unit_test(reports),
 		cmocka_unit_test(connect_uris),
 		cmocka_unit_test(connect_option),
+		cmocka_unit_test(help_fits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
