@@ -128,6 +128,20 @@ int vk_vm_replace(const char *name, const char *old_json, struct vk_vm *vm)
 		return vk_errorx(EINVAL, "the name cannot change here ('%s' became '%s'); clone it with "
 				 "vclone, or undefine it and define the new one", name, vm->name);
 	rc = vk_vm_validate(vm);
+	/* An edit may add a disk, or make one writable: the same rule as
+	 * attach-disk and vinstall (one writable disk in two VMs corrupts it). */
+	for (size_t i = 0; rc == 0 && i < vm->n_disks; i++) {
+		const struct vk_disk *d = &vm->disks[i];
+		char **users = NULL;
+		size_t n = 0;
+
+		rc = vk_vm_disk_users(d->path, d->shareable, d->readonly, name, &users, &n);
+		if (rc == 0 && n)
+			rc = vk_errorx(EBUSY, "disk %s is already in use by %s%s; make it \"shareable\": true "
+				       "(on both) or \"readonly\": true", d->path, users[0],
+				       n > 1 ? " and others" : "");
+		vk_strv_free(users);
+	}
 	if (rc == 0)
 		rc = vk_vm_edit(name, replace_edit, &e);
 	return rc;

@@ -28,7 +28,8 @@ const char *vk_vm_state_reason(const char *state);
 
 /* Replace name's definition with vm (same name and UUID), under the
  * definitions' lock, only if the definition still reads as old_json
- * (what the caller showed the user); -EAGAIN when it changed meanwhile. */
+ * (what the caller showed the user); -EAGAIN when it changed meanwhile.
+ * A disk another defined VM uses is refused as attach does. */
 int vk_vm_replace(const char *name, const char *old_json, struct vk_vm *vm);
 
 /* name's state in virsh's words ("running", "paused", "in shutdown",

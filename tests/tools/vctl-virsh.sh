@@ -108,6 +108,14 @@ EDITOR="sed -i s/web01/web02/" expect_fail "edit: the name cannot change" \
 	"the name cannot change here ('web01' became 'web02')" "$VCTL" edit web01
 EDITOR="sed -i s/6f9619ff-/7f9619ff-/" expect_fail "edit: the UUID cannot change" \
 	"the UUID cannot change" "$VCTL" edit web01
+# A disk another VM uses writable: refused, as attach-disk and vinstall do.
+cat >"$VKIT_DIR/vms/other.json" <<JSON
+{ "version": 1, "name": "other", "uuid": "11111111-2222-4333-8444-555555555550", "memory": 512, "vcpus": 1,
+  "boot": { "kind": "kernel", "kernel": "$TMP/vmlinuz" }, "disks": [ { "path": "$TMP/shared.img", "format": "raw" } ] }
+JSON
+EDITOR="sed -i s|/srv/vkit/web01.img|$TMP/shared.img|" expect_fail "edit: a disk another VM uses is refused" \
+	"disk $TMP/shared.img is already in use by other" "$VCTL" edit web01 </dev/null
+rm "$VKIT_DIR/vms/other.json"
 EDITOR=false expect_fail "edit: a failing editor changes nothing" "the editor (false) failed" "$VCTL" edit web01
 # Another change while the editor is open: edit refuses rather than undo it.
 cat >"$TMP/editor" <<'SH'

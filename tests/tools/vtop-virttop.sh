@@ -12,19 +12,7 @@ mkdir -p -m 0700 "$VKIT_DIR" "$RUN" "$VKIT_DIR/vms"
 command -v python3 >/dev/null || skip_all "python3 is needed for the stand-in control sockets"
 unset LIBVIRT_DEFAULT_URI
 
-PIDS=
-trap 'for p in $PIDS; do kill $p 2>/dev/null; done; rm -rf "$TMP"' EXIT
-cp "$(command -v sleep)" "$TMP/vrun"
-fake() {
-	_n=$1
-	shift
-	"$TMP/vrun" 600 &
-	_sleeper=$!
-	echo $_sleeper >"$RUN/$_n.pid"
-	python3 "$FAKE" "$RUN/$_n.sock" $_sleeper "$@" &
-	PIDS="$PIDS $_sleeper $!"
-	wait_for "$RUN/$_n.sock.ready" ready 20 || echo "# $_n: the stand-in did not start"
-}
+. "${top_srcdir:-.}/tests/tools/vtop-lib.sh"
 # define NAME: a definition of a VM that is not running.
 define() {
 	cat >"$VKIT_DIR/vms/$1.json" <<JSON

@@ -14,28 +14,7 @@ RUN="$VKIT_DIR/run"
 mkdir -p -m 0700 "$VKIT_DIR" "$RUN"
 command -v python3 >/dev/null || skip_all "python3 is needed for the stand-in control sockets"
 
-PIDS=
-trap 'for p in $PIDS; do kill $p 2>/dev/null; done; rm -rf "$TMP"' EXIT
-# What run/NAME.pid names must be a live process called vrun.
-cp "$(command -v sleep)" "$TMP/vrun"
-
-# fake NAME [fake options]: a stand-in vrun with its pid file and socket.
-fake() {
-	_n=$1
-	shift
-	"$TMP/vrun" 600 &
-	_sleeper=$!
-	echo $_sleeper >"$RUN/$_n.pid"
-	python3 "$FAKE" "$RUN/$_n.sock" $_sleeper "$@" &
-	PIDS="$PIDS $_sleeper $!"
-	wait_for "$RUN/$_n.sock.ready" ready 20 || echo "# $_n: the stand-in did not start"
-}
-
-stop_fakes() {
-	for p in $PIDS; do kill $p 2>/dev/null; done
-	PIDS=
-	rm -f "$RUN"/*
-}
+. "${top_srcdir:-.}/tests/tools/vtop-lib.sh"
 
 # The host's figures and the clock vary; the rest of the layout does not.
 mask() {
