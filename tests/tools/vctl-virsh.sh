@@ -117,6 +117,33 @@ EDITOR="sed -i s|/srv/vkit/web01.img|$TMP/shared.img|" expect_fail "edit: a disk
 	"disk $TMP/shared.img is already in use by other" "$VCTL" edit web01 </dev/null
 rm "$VKIT_DIR/vms/other.json"
 EDITOR=false expect_fail "edit: a failing editor changes nothing" "the editor (false) failed" "$VCTL" edit web01
+# On a terminal a refused copy is offered again, as virsh does.
+if command -v script >/dev/null; then
+	cat >"$TMP/editor" <<'SH'
+#!/bin/sh
+if [ ! -e "$FAKE_DIR/edited-once" ]; then
+	touch "$FAKE_DIR/edited-once"
+	sed -i 's/"memory": 512,/"memory": 512/' "$1"
+else
+	sed -i 's/"memory": 512$/"memory": 384,/' "$1"
+fi
+SH
+	rm -f "$TMP/edited-once"
+	(sleep 2; printf 'y\n'; sleep 3) | EDITOR="$TMP/editor" timeout 30 script -qec "$VCTL edit web01" \
+		"$TMP/again.out" >/dev/null 2>&1
+	grep -q "Failed. Try again? \[y,n\]" "$TMP/again.out" && grep -q "configuration edited" "$TMP/again.out" &&
+		"$VCTL" dominfo web01 | grep -q "^Used memory: *393216 KiB$"
+	ok $? "edit on a terminal: a copy that does not parse is offered again; the fixed one saved"
+	(sleep 2; printf 'n\n'; sleep 1) | EDITOR="sed -i s/384,/384/" timeout 30 script -qec "$VCTL edit web01" \
+		"$TMP/again2.out" >/dev/null 2>&1
+	grep -q "Failed. Try again?" "$TMP/again2.out" && "$VCTL" dominfo web01 | grep -q "^Used memory: *393216 KiB$"
+	ok $? "edit on a terminal: answering n keeps the old definition"
+	EDITOR="sed -i s/384/512/" "$VCTL" edit web01 >/dev/null
+else
+	skip "edit on a terminal: script(1) is not installed"
+	skip "edit on a terminal: script(1) is not installed"
+fi
+
 # Another change while the editor is open: edit refuses rather than undo it.
 cat >"$TMP/editor" <<'SH'
 #!/bin/sh
