@@ -72,7 +72,7 @@ static bool shown(const struct poptOption *o)
 /* "  -c, --connect=URI" as popt writes it. */
 static void option_name(const struct poptOption *o, char *buf, size_t len)
 {
-	const char *arg = o->argDescrip;
+	const char *arg = o->argDescrip, *sep = "=";
 	bool optional = o->argInfo & POPT_ARGFLAG_OPTIONAL;
 	int n;
 
@@ -91,9 +91,14 @@ static void option_name(const struct poptOption *o, char *buf, size_t len)
 		n = snprintf(buf, len, "  -%c", o->shortName);
 	else
 		n = snprintf(buf, len, "      --%s", o->longName);
+	/* popt's separators: ' ' after a short name and for a repeatable
+	 * (ARGV) option, none when the argument text starts with one. */
+	if (arg && strchr(" =(", arg[0]))
+		sep = "";
+	else if (!o->longName || arg_kind(o) == POPT_ARG_ARGV)
+		sep = " ";
 	if (arg && n >= 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, "%s%s%s%s", optional ? "[" : "", o->longName ? "=" : " ", arg,
-			 optional ? "]" : "");
+		snprintf(buf + n, len - (size_t)n, "%s%s%s%s", optional ? "[" : "", sep, arg, optional ? "]" : "");
 }
 
 /* The widest option name of the tables, up to HELP_LEFT_MAX. */

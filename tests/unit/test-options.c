@@ -209,12 +209,14 @@ static void connect_option(void **state)
 }
 
 static int help_flag;
+static char **help_nets;
 static const struct poptOption wide_table[] = {
 	{ "disk", 'd', POPT_ARG_STRING, &disk_arg, 0,
 	  "a disk of the new machine, repeated once per disk; the sub-options say where its image is and how "
 	  "the guest sees it", "path=PATH,size=GIB,format=raw|qcow2,bus=virtio,cache=MODE,device=disk|cdrom,"
 	  "readonly=on,sparse=yes,backing_store=PATH,backing_format=raw|qcow2,serial=ID" },
 	{ "flag", '\0', POPT_ARG_NONE, &help_flag, 0, "short", NULL },
+	{ "net", '\0', POPT_ARG_ARGV, &help_nets, 0, "a NIC (repeatable)", "bridge=BR" },
 	{ "hidden", '\0', POPT_ARG_NONE | POPT_ARGFLAG_DOC_HIDDEN, &help_flag, 0, "not shown", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_connect_options, 0, NULL, NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_common_options, 0, "Common options:", NULL },
@@ -241,6 +243,8 @@ static void help_fits(void **state)
 	assert_non_null(strstr(out, "backing_format=raw|qcow2,serial=ID\n"));
 	assert_non_null(strstr(out, "how the guest sees\n                     it\n      --flag "));
 	assert_non_null(strstr(out, "      --flag "));
+	/* popt's separator for a repeatable option is a space */
+	assert_non_null(strstr(out, "      --net bridge=BR "));
 	assert_null(strstr(out, "hidden"));
 	assert_non_null(strstr(out, "  -c, --connect=URI "));
 	assert_non_null(strstr(out, "\nCommon options:\n  -q, --quiet"));
