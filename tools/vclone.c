@@ -107,6 +107,8 @@ static struct poptOption options[] = {
 	/* virt-clone's spelling, so its command lines work unchanged. */
 	{ "print-xml", '\0', POPT_ARG_NONE, &opt.print_config, 0,
 	  "virt-clone's name for --print-config (the definition is JSON)", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_connect_long_options, 0, NULL, NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_help_short_options, 0, NULL, NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_common_options, 0, "Common options:", NULL },
 	POPT_AUTOHELP
 	POPT_TABLEEND

@@ -36,6 +36,7 @@ enum {
 	O_ALL = 1 << 0, O_NAME = 1 << 1, O_CONSOLE = 1 << 2, O_STORAGE = 1 << 3, O_DISABLE = 1 << 4,
 	O_CONFIG = 1 << 5, O_DRIVER = 1 << 6, O_DISK = 1 << 7, O_AUTOSTART = 1 << 8, O_LIST_AUTOSTART = 1 << 9,
 	O_FORCE = 1 << 10, O_BRIDGE = 1 << 11, O_DRY_RUN = 1 << 12, O_MAC = 1 << 13, O_MODEL = 1 << 14,
+	O_REASON = 1 << 15, O_DETAILS = 1 << 16,
 };
 
 static struct poptOption vctl_options[] = {
@@ -69,34 +70,47 @@ static struct poptOption vctl_options[] = {
 	{ "mac", '\0', POPT_ARG_STRING, &opt.mac, 0,
 	  "net-dhcp-leases: only this MAC's leases; attach-interface: the NIC's MAC; detach-interface: which NIC", "MAC" },
 	{ "model", '\0', POPT_ARG_STRING, &opt.model, 0, "attach-interface: virtio (the only one)", "virtio" },
+	{ "reason", '\0', POPT_ARG_NONE, &opt.reason, 0, "domstate: why it is in that state", NULL },
+	{ "details", '\0', POPT_ARG_NONE, &opt.details, 0, "domblklist: each disk's type and device too", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_connect_options, 0, NULL, NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_help_short_options, 0, NULL, NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_common_options, 0, "Common options:", NULL },
 	POPT_AUTOHELP
 	POPT_TABLEEND
 };
 
 static const char usage_text[] =
-	"COMMAND [NAME] [ARG]...\n"
+	"COMMAND [DOMAIN] [ARG]...\n"
+	"DOMAIN is a VM's name, the Id list prints, or its UUID.\n"
 	"Commands:\n"
+	"  help [COMMAND]\n"
 	"  list [--all] [--name] [--autostart|--no-autostart]\n"
 	"  dominfo NAME\n"
+	"  domstate NAME [--reason] | domid NAME | domuuid NAME | domname ID|UUID\n"
+	"  domblklist NAME [--details]   the disks: target and source\n"
+	"  dumpconfig NAME           the JSON definition\n"
+	"  edit NAME                 the definition in $VISUAL or $EDITOR, checked\n"
 	"  start NAME [--console]\n"
 	"  start --autostart          every VM marked autostart (at host boot)\n"
 	"  shutdown NAME             ACPI power button\n"
 	"  destroy NAME              stop at once\n"
 	"  suspend NAME | resume NAME\n"
-	"  console NAME              Ctrl-] d detaches, Ctrl-] q stops the VM\n"
+	"  console NAME              Ctrl-] detaches\n"
 	"  undefine NAME [--remove-all-storage] [--force]\n"
 	"  autostart NAME [--disable]\n"
-	"  attach-disk NAME SOURCE TARGET --config [--subdriver raw|qcow2] [--mode readonly]\n"
+	"  attach-disk NAME SOURCE TARGET --config [--subdriver raw|qcow2]\n"
+	"      [--mode readonly]\n"
 	"  detach-disk NAME TARGET --config\n"
-	"  attach-interface NAME network|bridge SOURCE --config [--mac MAC] [--model virtio]\n"
+	"  attach-interface NAME network|bridge SOURCE --config [--mac MAC]\n"
+	"      [--model virtio]\n"
 	"  detach-interface NAME network|bridge --config [--mac MAC]\n"
-	"  domiflist NAME | domifaddr NAME   a VM's NICs; their addresses from the DHCP leases\n"
+	"  domiflist NAME | domifaddr NAME   a VM's NICs; their DHCP leases' addresses\n"
 	"  net-list [--all] [--name] | net-info NET\n"
-	"  net-define FILE | net-undefine NET   a network's JSON definition (docs/networks.md)\n"
+	"  net-define FILE | net-undefine NET   a network's JSON definition\n"
 	"  net-start NET | net-destroy NET | net-autostart NET [--disable]\n"
 	"  net-dhcp-leases NET [--mac MAC]\n"
-	"  iface-bridge IFACE BRIDGE [--no-stp] [--delay N] [--dry-run]   put IFACE on a new bridge\n"
+	"  iface-bridge IFACE BRIDGE [--no-stp] [--delay N] [--dry-run]\n"
+	"      put IFACE on a new bridge\n"
 	"  iface-unbridge BRIDGE [--dry-run]   put the bridge's port back in its place";
 
 /* ---- what state a VM is in ---- */
@@ -156,6 +170,22 @@ static int marked_autostart(const char *name)
 	return rc;
 }
 
+/* Why name's definition does not load (the file and the parser's
+ * line), or NULL when it does; kept until the next call. */
+static const char *definition_damage(const char *name)
+{
+	static char why[1024];
+	struct vk_vm *vm = NULL;
+	int rc = vk_vm_lookup(name, &vm);
+
+	vk_vm_free(vm);
+	if (rc == 0)
+		return NULL;
+	snprintf(why, sizeof(why), "%s", vk_last_error());
+	vk_error_clear();
+	return why;
+}
+
 static int cmd_list(char **args)
 {
 	char **names = NULL, *(*cells)[3] = NULL;
@@ -178,6 +208,8 @@ static int cmd_list(char **args)
 	cells[0][1] = strdup("Name");
 	cells[0][2] = strdup("State");
 	for (i = 0; i < n; i++) {
+		const char *damage = definition_damage(names[i]);
+
 		rc = vm_state_get(names[i], &s);
 		if (rc < 0 && s.pid > 0) {
 			/* Listed all the same, and said why its state may be wrong. */
@@ -188,6 +220,15 @@ static int cmd_list(char **args)
 		if (rc < 0)
 			goto out;
 		if (!s.pid && !opt.all)
+			continue;
+		if (damage) {
+			/* Not "shut off": it cannot start until its file is fixed. */
+			fprintf(stderr, "vctl: %s: error: %s; fix the file, or remove it with "
+				"vctl undefine %s --force\n", names[i], damage, names[i]);
+			if (!s.pid)
+				s.state = "error (definition does not parse)";
+		}
+		if (damage && (opt.autostart || opt.no_autostart))
 			continue;
 		if (opt.autostart || opt.no_autostart) {
 			rc = marked_autostart(names[i]);
@@ -283,18 +324,19 @@ out:
 /* ---- console ---- */
 
 /*
- * The user's terminal on the pty until Ctrl-] d, the end of input or the
- * VM's end; Ctrl-] q stops the VM (as in vinstall and on vrun's own
- * console).  l: the vrun this vctl started, or one attached to.
+ * The user's terminal on the pty until Ctrl-], the end of input or the
+ * VM's end.  The escape is virsh's: Ctrl-] alone detaches, and no key
+ * stops the VM (vctl shutdown or destroy do, asked for by name).
+ * l: the vrun this vctl started, or one attached to.
  */
 static int relay_console(struct vk_launch *l)
 {
-	const struct vk_watch_opts o = { .attach = true, .deadline_ms = -1, .msgs_fd = -1, .console_session = true };
+	const struct vk_watch_opts o = { .attach = true, .deadline_ms = -1, .msgs_fd = -1, .console_session = true,
+					 .escape_detaches = true };
 	struct vk_watch_result r;
 	int rc;
 
-	printf("Connected to domain '%s'\nEscape character is ^] (Ctrl-] d detaches, Ctrl-] q stops the VM)\n",
-	       l->name);
+	printf("Connected to domain '%s'\nEscape character is ^] (Ctrl + ])\n", l->name);
 	fflush(stdout);
 	rc = vk_launch_watch(l, &o, &r);
 	if (rc < 0)
@@ -653,36 +695,86 @@ struct command {
 	int nargs;			/* after the command */
 	const char *args_usage;
 	unsigned options;
+	bool domain;			/* the first argument is a domain: name, Id or UUID */
 };
 
+static int cmd_help(char **args);
+
 static const struct command commands[] = {
-	{ "list", cmd_list, 0, "", O_ALL | O_NAME | O_AUTOSTART | O_LIST_AUTOSTART },
-	{ "dominfo", cmd_dominfo, 1, "NAME", 0 },
-	{ "start", cmd_start, 1, "NAME", O_CONSOLE | O_AUTOSTART },
-	{ "shutdown", cmd_shutdown, 1, "NAME", 0 },
-	{ "destroy", cmd_destroy, 1, "NAME", 0 },
-	{ "suspend", cmd_suspend, 1, "NAME", 0 },
-	{ "resume", cmd_resume, 1, "NAME", 0 },
-	{ "console", cmd_console, 1, "NAME", 0 },
-	{ "undefine", cmd_undefine, 1, "NAME", O_STORAGE | O_FORCE },
-	{ "autostart", cmd_autostart, 1, "NAME", O_DISABLE },
-	{ "attach-disk", cmd_attach_disk, 3, "NAME SOURCE TARGET", O_CONFIG | O_DRIVER | O_DISK },
-	{ "detach-disk", cmd_detach_disk, 2, "NAME TARGET", O_CONFIG },
-	{ "attach-interface", vctl_attach_interface, 3, "NAME TYPE SOURCE", O_CONFIG | O_MAC | O_MODEL },
-	{ "detach-interface", vctl_detach_interface, 2, "NAME TYPE", O_CONFIG | O_MAC },
-	{ "domiflist", vctl_domiflist, 1, "NAME", 0 },
-	{ "domifaddr", vctl_domifaddr, 1, "NAME", 0 },
-	{ "net-list", vctl_net_list, 0, "", O_ALL | O_NAME },
-	{ "net-info", vctl_net_info, 1, "NET", 0 },
-	{ "net-define", vctl_net_define, 1, "FILE", 0 },
-	{ "net-undefine", vctl_net_undefine, 1, "NET", 0 },
-	{ "net-start", vctl_net_start, 1, "NET", 0 },
-	{ "net-destroy", vctl_net_destroy, 1, "NET", 0 },
-	{ "net-autostart", vctl_net_autostart, 1, "NET", O_DISABLE },
-	{ "net-dhcp-leases", vctl_net_dhcp_leases, 1, "NET", O_MAC },
-	{ "iface-bridge", vctl_iface_bridge, 2, "IFACE BRIDGE", O_BRIDGE | O_DRY_RUN },
-	{ "iface-unbridge", vctl_iface_unbridge, 1, "BRIDGE", O_DRY_RUN },
+	{ "help", cmd_help, -1, "[COMMAND]", 0, false },
+	{ "list", cmd_list, 0, "", O_ALL | O_NAME | O_AUTOSTART | O_LIST_AUTOSTART, false },
+	{ "dominfo", cmd_dominfo, 1, "NAME", 0, true },
+	{ "domstate", vctl_domstate, 1, "NAME", O_REASON, true },
+	{ "domid", vctl_domid, 1, "NAME", 0, true },
+	{ "domuuid", vctl_domuuid, 1, "NAME", 0, true },
+	{ "domname", vctl_domname, 1, "ID|UUID", 0, true },
+	{ "domblklist", vctl_domblklist, 1, "NAME", O_DETAILS, true },
+	{ "dumpconfig", vctl_dumpconfig, 1, "NAME", 0, true },
+	{ "edit", vctl_edit, 1, "NAME", 0, true },
+	{ "start", cmd_start, 1, "NAME", O_CONSOLE | O_AUTOSTART, true },
+	{ "shutdown", cmd_shutdown, 1, "NAME", 0, true },
+	{ "destroy", cmd_destroy, 1, "NAME", 0, true },
+	{ "suspend", cmd_suspend, 1, "NAME", 0, true },
+	{ "resume", cmd_resume, 1, "NAME", 0, true },
+	{ "console", cmd_console, 1, "NAME", 0, true },
+	{ "undefine", cmd_undefine, 1, "NAME", O_STORAGE | O_FORCE, true },
+	{ "autostart", cmd_autostart, 1, "NAME", O_DISABLE, true },
+	{ "attach-disk", cmd_attach_disk, 3, "NAME SOURCE TARGET", O_CONFIG | O_DRIVER | O_DISK, true },
+	{ "detach-disk", cmd_detach_disk, 2, "NAME TARGET", O_CONFIG, true },
+	{ "attach-interface", vctl_attach_interface, 3, "NAME TYPE SOURCE", O_CONFIG | O_MAC | O_MODEL, true },
+	{ "detach-interface", vctl_detach_interface, 2, "NAME TYPE", O_CONFIG | O_MAC, true },
+	{ "domiflist", vctl_domiflist, 1, "NAME", 0, true },
+	{ "domifaddr", vctl_domifaddr, 1, "NAME", 0, true },
+	{ "net-list", vctl_net_list, 0, "", O_ALL | O_NAME, false },
+	{ "net-info", vctl_net_info, 1, "NET", 0, false },
+	{ "net-define", vctl_net_define, 1, "FILE", 0, false },
+	{ "net-undefine", vctl_net_undefine, 1, "NET", 0, false },
+	{ "net-start", vctl_net_start, 1, "NET", 0, false },
+	{ "net-destroy", vctl_net_destroy, 1, "NET", 0, false },
+	{ "net-autostart", vctl_net_autostart, 1, "NET", O_DISABLE, false },
+	{ "net-dhcp-leases", vctl_net_dhcp_leases, 1, "NET", O_MAC, false },
+	{ "iface-bridge", vctl_iface_bridge, 2, "IFACE BRIDGE", O_BRIDGE | O_DRY_RUN, false },
+	{ "iface-unbridge", vctl_iface_unbridge, 1, "BRIDGE", O_DRY_RUN, false },
 };
+
+static const struct command *command_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(name, commands[i].name))
+			return &commands[i];
+	return NULL;
+}
+
+/* help: the whole --help; help COMMAND: its usage and the lines of the
+ * command list that name it, as virsh help COMMAND does. */
+static int cmd_help(char **args)
+{
+	const struct command *c;
+	const char *line, *end;
+	size_t len;
+
+	if (!args[0]) {
+		vk_options_print_help(stdout, vctl_options, usage_text);
+		return 0;
+	}
+	c = command_find(args[0]);
+	if (!c)
+		return vk_errorx(ENOENT, "no such command; 'vctl help' lists them");
+	printf("usage: vctl %s%s%s\n", c->name, c->args_usage[0] ? " " : "", c->args_usage);
+	len = strlen(c->name);
+	for (line = usage_text; *line; line = *end ? end + 1 : end) {
+		const char *at;
+
+		end = line + strcspn(line, "\n");
+		for (at = line; (at = strstr(at, c->name)) && at < end; at += len)
+			if ((at - line == 2 || !strncmp(at - 2, "| ", 2)) && (at[len] == ' ' || at[len] == '\n' ||
+									    !at[len])) {
+				printf("%.*s\n", (int)(end - line), line);
+				break;
+			}
+	}
+	return 0;
+}
 
 /* An option given to a command that has no use for it is refused by name. */
 static int check_options(const struct command *c)
@@ -695,11 +787,13 @@ static int check_options(const struct command *c)
 		{ "--serial", O_DISK }, { "--targetbus", O_DISK }, { "--autostart", O_AUTOSTART },
 		{ "--no-autostart", O_LIST_AUTOSTART }, { "--force", O_FORCE }, { "--no-stp", O_BRIDGE },
 		{ "--delay", O_BRIDGE }, { "--dry-run", O_DRY_RUN }, { "--mac", O_MAC }, { "--model", O_MODEL },
+		{ "--reason", O_REASON }, { "--details", O_DETAILS },
 	};
 	const bool set[] = {
 		opt.all, opt.names, opt.console, opt.remove_storage, opt.disable, opt.config, opt.persistent,
 		opt.live, opt.driver, opt.subdriver, opt.mode, opt.type, opt.cache, opt.serial, opt.targetbus,
 		opt.autostart, opt.no_autostart, opt.force, opt.no_stp, opt.delay, opt.dry_run, opt.mac, opt.model,
+		opt.reason, opt.details,
 	};
 
 	for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++)
@@ -714,7 +808,7 @@ int main(int argc, char **argv)
 	const struct command *c = NULL;
 	const char **args = NULL;
 	poptContext ctx = NULL;
-	char *rest[4] = { NULL };
+	char *rest[4] = { NULL }, *domain = NULL;
 	int rc, n = 0, nargs, status = EXIT_FAILURE;
 
 	rc = vk_options_parse(argc, (const char **)argv, vctl_options, usage_text, &ctx);
@@ -724,14 +818,12 @@ int main(int argc, char **argv)
 	}
 	args = poptGetArgs(ctx);
 	if (!args || !args[0]) {
-		vk_report("no command given; try 'vctl --help'");
+		vk_report("no command given; try 'vctl help'");
 		goto out;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(args[0], commands[i].name))
-			c = &commands[i];
+	c = command_find(args[0]);
 	if (!c) {
-		fprintf(stderr, "vctl: %s: unknown command; try 'vctl --help'\n", args[0]);
+		fprintf(stderr, "vctl: %s: unknown command; try 'vctl help'\n", args[0]);
 		goto out;
 	}
 	while (args[n + 1])
@@ -740,9 +832,10 @@ int main(int argc, char **argv)
 		vk_report(NULL);
 		goto out;
 	}
-	/* start --autostart takes no NAME: it starts the marked ones */
+	/* start --autostart takes no NAME: it starts the marked ones; help
+	 * takes one command or none */
 	nargs = c->run == cmd_start && opt.autostart ? 0 : c->nargs;
-	if (n != nargs) {
+	if (nargs < 0 ? n > 1 : n != nargs) {
 		fprintf(stderr, "vctl: %s: %s; usage: vctl %s %s\n", c->name,
 			n < nargs ? "missing arguments" : "too many arguments", c->name,
 			nargs ? c->args_usage : "--autostart");
@@ -750,6 +843,14 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < n; i++)
 		rest[i] = (char *)args[i + 1];
+	if (c->domain && n > 0) {
+		/* The Id list prints or the UUID stands for the name, as in virsh. */
+		if (vk_vm_resolve(rest[0], &domain) < 0) {
+			vk_report_object(rest[0]);
+			goto out;
+		}
+		rest[0] = domain;
+	}
 	rc = c->run(rest);
 	fflush(stdout);
 	if (rc < 0) {
@@ -761,6 +862,7 @@ int main(int argc, char **argv)
 	}
 	status = EXIT_SUCCESS;
 out:
+	free(domain);
 	poptFreeContext(ctx);
 	return status;
 }

@@ -9,7 +9,7 @@
 /* Every option of every subcommand; each subcommand says which it takes. */
 struct vctl_options {
 	int all, names, console, remove_storage, disable, config, persistent, live, autostart, no_autostart, force;
-	int no_stp, dry_run;
+	int no_stp, dry_run, reason, details;
 	char *driver, *subdriver, *mode, *type, *cache, *serial, *targetbus, *delay, *mac, *model;
 };
 extern struct vctl_options opt;
@@ -22,6 +22,15 @@ int vctl_need_running(const char *name, int *pid);
 /* vrun has no hot-plug: a command that changes the definition (cmd names
  * it) needs --config (or --persistent); --live is refused. */
 int vctl_need_config(const char *name, const char *cmd);
+
+/* One domain's read-outs and edit (tools/vctl-dom.c). */
+int vctl_domstate(char **args);
+int vctl_domid(char **args);
+int vctl_domuuid(char **args);
+int vctl_domname(char **args);
+int vctl_domblklist(char **args);
+int vctl_dumpconfig(char **args);
+int vctl_edit(char **args);
 
 /* The network commands (tools/vctl-net.c): virsh's net-*, iface-bridge,
  * iface-unbridge, domifaddr and domiflist. */

@@ -1,6 +1,6 @@
 # tools/vctl.mk - build fragment (see Makefile.am); owned by the vctl area
 bin_PROGRAMS += tools/vctl
-tools_vctl_SOURCES = tools/vctl.c tools/vctl.h tools/vctl-net.c
+tools_vctl_SOURCES = tools/vctl.c tools/vctl.h tools/vctl-net.c tools/vctl-dom.c
 tools_vctl_CFLAGS = $(VKIT_CFLAGS)
 tools_vctl_LDFLAGS = $(AM_LDFLAGS) -Wl,--as-needed
 tools_vctl_LDADD = $(VKIT_LIBS)
@@ -9,6 +9,11 @@ dist_man1_MANS += tools/vctl.1
 TESTS += tests/tools/vctl.sh
 dist_noinst_SCRIPTS += tests/tools/vctl.sh tests/tools/fake-vrun
 EXTRA_DIST += tests/expected/vctl
+
+# virsh habits, against virsh's own output (tests/expected/vctl/virsh).
+TESTS += tests/tools/vctl-virsh.sh
+dist_noinst_SCRIPTS += tests/tools/vctl-virsh.sh
+tests/tools/vctl-virsh.log: tools/vctl
 
 # vkit-autostart.service: vctl start --autostart at boot, with the installed vctl's path.
 if SYSTEMD_UNIT

@@ -467,7 +467,7 @@ int main(int argc, const char **argv)
 {
 	int human = 0, inodes = 0, csv = 0, uuid = 0, one_per_guest = 0, threads = 0;
 	/* popt stores POPT_ARG_STRING values malloc'd; freed at the end. */
-	char *engine = NULL, *connect_uri = NULL, *domain_arg = NULL;
+	char *engine = NULL, *domain_arg = NULL;
 	struct poptOption disk_options[] = {
 		{ NULL, '\0', POPT_ARG_CALLBACK, (void *)option_callback, 0, NULL, NULL },
 		{ "add", 'a', POPT_ARG_STRING, NULL, 'a', "Add a disk image", "IMAGE" },
@@ -478,7 +478,7 @@ int main(int argc, const char **argv)
 	struct poptOption table[] = {
 		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, disk_options, 0, "Disks:", NULL },
 		{ "domain", 'd', POPT_ARG_STRING, &domain_arg, 0, "Show the VM named NAME", "NAME" },
-		{ "connect", 'c', POPT_ARG_STRING, &connect_uri, 0, "Accepted for virt-df compatibility; ignored", "URI" },
+		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_connect_options, 0, NULL, NULL },
 		{ "human-readable", 'h', POPT_ARG_NONE, &human, 0, "Sizes like 1.5G", NULL },
 		{ "inodes", 'i', POPT_ARG_NONE, &inodes, 0, "Show inodes instead of blocks", NULL },
 		{ "csv", '\0', POPT_ARG_NONE, &csv, 0, "Comma-separated values", NULL },
@@ -565,7 +565,6 @@ out:
 	free(cmdline_disks);
 	free(pending_format);
 	free(engine);
-	free(connect_uri);
 	free(domain_arg);
 	return status;
 }

@@ -87,6 +87,8 @@ static struct poptOption vinstall_options[] = {
 	{ "container", '\0', POPT_ARG_NONE, &opt.container, 0, "container guest (refused)", NULL },
 	{ "sdl", '\0', POPT_ARG_NONE, &opt.sdl, 0, "SDL graphics (refused)", NULL },
 	{ "keymap", 'k', POPT_ARG_STRING, &opt.keymap, 0, "graphics keymap (refused)", "KEYMAP" },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_connect_long_options, 0, NULL, NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_help_short_options, 0, NULL, NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_common_options, 0, "Common options:", NULL },
 	POPT_AUTOHELP
 	POPT_TABLEEND

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysinfo.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,17 +47,34 @@ struct vm {
 	bool seen;
 };
 
+/* virt-top's displays: 0 the domains, 1 (here) each VM's vCPUs, 2 its
+ * network and 3 its block counters (vrun reports them per VM, not per
+ * device). */
+enum view { VIEW_DOMAINS, VIEW_VCPUS, VIEW_NET, VIEW_BLOCK };
+
+/* Which of virt-top's CSV column groups are written (--no-csv-*). */
+struct csv_groups {
+	bool cpu, mem, block, net;
+};
+
 struct top {
 	struct vm *vms;
 	size_t n, cap;
+	char **inactive;		/* defined, not running: virt-top lists them too */
+	size_t n_inactive;
 	uint64_t host_ram;
 	long host_cpus;
-	bool batch, vcpu_view;
+	bool batch, script, block_in_bytes;
+	enum view view;
 	enum sort_key sort;
 	double delay;
+	uint64_t end_ns;		/* --end-time on CLOCK_MONOTONIC, 0: none */
 	char when[16];			/* HH:MM:SS of the last refresh */
 	char note[NOTE_MAX];		/* the last problem, shown on the screen */
-	FILE *csv;
+	FILE *csv;			/* virt-top's layout: one row per refresh */
+	struct csv_groups groups;
+	FILE *csv_detail;		/* vtop's own: one row per VM per refresh */
+	char hostname[256], arch[65];
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -175,6 +193,29 @@ out:
 	return rc;
 }
 
+/* The defined VMs that do not run, as virt-top counts and lists them. */
+static int collect_inactive(struct top *t)
+{
+	char **names = NULL;
+	size_t n = 0, kept = 0;
+	int rc = vk_vm_list(&names, &n);
+
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		if (vk_vm_running_pid(names[i]) > 0 || find_vm(t, names[i])) {
+			free(names[i]);
+			continue;
+		}
+		names[kept++] = names[i];
+	}
+	names[kept] = NULL;
+	vk_strv_free(t->inactive);
+	t->inactive = names;
+	t->n_inactive = kept;
+	return 0;
+}
+
 /* Every run/NAME.sock whose vrun is alive, read once; VMs gone since the
  * last refresh leave the table. */
 static int collect(struct top *t)
@@ -217,6 +258,8 @@ static int collect(struct top *t)
 		if (t->vms[i].seen)
 			t->vms[kept++] = t->vms[i];
 	t->n = kept;
+	if (rc == 0)
+		rc = collect_inactive(t);
 	localtime_r(&now, &tm);
 	strftime(t->when, sizeof(t->when), "%H:%M:%S", &tm);
 out:
@@ -296,92 +339,238 @@ static void count_field(char *out, size_t len, bool have, double v)
 	snprintf(out, len, "%5s", buf);
 }
 
-static void show_frame(struct top *t, emit_fn emit)
+/* virt-top's counts: every defined or running VM, the running ones by
+ * state; vrun has no "blocked", "shutoff while active" or "crashed". */
+struct totals {
+	unsigned count, active, running, paused, stopping, inactive;
+	uint64_t guest_bytes, cpu_ns;
+	double cpu_pct;
+};
+
+static void totals_get(const struct top *t, struct totals *o)
+{
+	memset(o, 0, sizeof(*o));
+	for (size_t i = 0; i < t->n; i++) {
+		o->running += t->vms[i].state == VK_VM_RUNNING;
+		o->paused += t->vms[i].state == VK_VM_PAUSED;
+		o->stopping += t->vms[i].state == VK_VM_STOPPING;
+		o->guest_bytes += t->vms[i].sample.guest_bytes;
+		if (t->vms[i].have_rates) {
+			o->cpu_pct += t->vms[i].rates.cpu_pct;
+			o->cpu_ns += t->vms[i].rates.cpu_ns;
+		}
+	}
+	o->active = (unsigned)t->n;
+	o->inactive = (unsigned)t->n_inactive;
+	o->count = o->active + o->inactive;
+}
+
+/* The column heads of each view; NAME starts at the same column in all. */
+static const char *view_header(const struct top *t)
+{
+	switch (t->view) {
+	case VIEW_NET:
+		return "     ID S   RXBY   RXPK   TXBY   TXPK                     NAME";
+	case VIEW_BLOCK:
+		return "     ID S   RDRQ   WRRQ   RDBY   WRBY                     NAME";
+	default:
+		return t->block_in_bytes ? "     ID S  RDBY  WRBY  RXBY  TXBY   %CPU  %MEM       TIME NAME"
+					 : "     ID S  RDRQ  WRRQ  RXBY  TXBY   %CPU  %MEM       TIME NAME";
+	}
+}
+
+/* One VM's row in the network or block view: four counts per second. */
+static void show_io_row(const struct vm *vm, const double v[4], char *line, size_t len)
+{
+	char c[4][8];
+
+	for (int i = 0; i < 4; i++)
+		count_field(c[i], sizeof(c[i]), vm->have_rates, v[i]);
+	snprintf(line, len, "%7d %c  %s  %s  %s  %s %20s%s", vm->pid, state_letter(vm->state), c[0], c[1], c[2],
+		 c[3], "", vm->name);
+}
+
+static void show_vm(const struct top *t, const struct vm *vm, emit_fn emit)
 {
 	char line[512], rdrq[8], wrrq[8], rxby[8], txby[8], cpu[16], tm[VK_CPUTIME_STR_MAX];
-	unsigned running = 0, paused = 0;
-	uint64_t guest = 0;
-	double total_cpu = 0;
+	const struct vk_vm_rates *r = &vm->rates;
+
+	if (t->view == VIEW_NET) {
+		const double v[4] = { r->rx_bytes, r->rx_packets, r->tx_bytes, r->tx_packets };
+
+		show_io_row(vm, v, line, sizeof(line));
+		emit(line, false);
+		return;
+	}
+	if (t->view == VIEW_BLOCK) {
+		const double v[4] = { r->rd_reqs, r->wr_reqs, r->rd_bytes, r->wr_bytes };
+
+		show_io_row(vm, v, line, sizeof(line));
+		emit(line, false);
+		return;
+	}
+	count_field(rdrq, sizeof(rdrq), vm->have_rates, t->block_in_bytes ? r->rd_bytes : r->rd_reqs);
+	count_field(wrrq, sizeof(wrrq), vm->have_rates, t->block_in_bytes ? r->wr_bytes : r->wr_reqs);
+	count_field(rxby, sizeof(rxby), vm->have_rates, r->rx_bytes);
+	count_field(txby, sizeof(txby), vm->have_rates, r->tx_bytes);
+	if (vm->have_rates)
+		snprintf(cpu, sizeof(cpu), "%6.1f", r->cpu_pct);
+	else
+		snprintf(cpu, sizeof(cpu), "%6s", "-");
+	vk_format_cputime(vm->sample.cpu_ns, tm);
+	snprintf(line, sizeof(line), "%7d %c %s %s %s %s %s %5.1f %10s %s", vm->pid,
+		 state_letter(vm->state), rdrq, wrrq, rxby, txby, cpu, mem_pct(t, vm), tm, vm->name);
+	emit(line, false);
+	for (unsigned j = 0; t->view == VIEW_VCPUS && j < vm->sample.n_vcpus; j++) {
+		bool have = vm->have_rates && j < r->n_vcpus;
+
+		if (have)
+			snprintf(cpu, sizeof(cpu), "%6.1f", r->vcpu_pct[j]);
+		else
+			snprintf(cpu, sizeof(cpu), "%6s", "-");
+		vk_format_cputime(vm->sample.vcpu_ns[j], tm);
+		snprintf(line, sizeof(line), "%7s   vCPU %-3u tid %-10llu %s %5s %10s", "", j,
+			 (unsigned long long)vm->sample.vcpu_tid[j], cpu, "", tm);
+		emit(line, false);
+	}
+}
+
+static void show_frame(struct top *t, emit_fn emit)
+{
+	char line[512];
+	struct totals o;
 
 	current_sort = t->sort;
 	if (t->n)	/* qsort(NULL, 0, ...) is undefined */
 		qsort(t->vms, t->n, sizeof(*t->vms), compare_vms);
-	for (size_t i = 0; i < t->n; i++) {
-		running += t->vms[i].state == VK_VM_RUNNING;
-		paused += t->vms[i].state == VK_VM_PAUSED;
-		guest += t->vms[i].sample.guest_bytes;
-		if (t->vms[i].have_rates)
-			total_cpu += t->vms[i].rates.cpu_pct;
-	}
+	totals_get(t, &o);
 	snprintf(line, sizeof(line), "vtop %s - %ld CPUs, %llu MB, sorted by %s", t->when, t->host_cpus,
 		 (unsigned long long)(t->host_ram >> 20), sort_names[t->sort]);
 	emit(line, false);
-	snprintf(line, sizeof(line), "%zu domains, %u running, %u paused", t->n, running, paused);
+	snprintf(line, sizeof(line), "%u domains, %u active, %u running, 0 sleeping, %u paused, %u inactive "
+		 "D:%u O:0 X:0", o.count, o.active, o.running, o.paused, o.inactive, o.stopping);
 	emit(line, false);
-	snprintf(line, sizeof(line), "CPU: %.1f%%  Mem: %llu MB (%llu MB by guests)", total_cpu,
-		 (unsigned long long)(t->host_ram >> 20), (unsigned long long)(guest >> 20));
+	snprintf(line, sizeof(line), "CPU: %.1f%%  Mem: %llu MB (%llu MB by guests)", o.cpu_pct,
+		 (unsigned long long)(t->host_ram >> 20), (unsigned long long)(o.guest_bytes >> 20));
 	emit(line, false);
 	emit("", false);
-	emit("     ID S  RDRQ  WRRQ  RXBY  TXBY   %CPU  %MEM       TIME NAME", true);
-	for (size_t i = 0; i < t->n; i++) {
-		const struct vm *vm = &t->vms[i];
-		const struct vk_vm_rates *r = &vm->rates;
-
-		count_field(rdrq, sizeof(rdrq), vm->have_rates, r->rd_reqs);
-		count_field(wrrq, sizeof(wrrq), vm->have_rates, r->wr_reqs);
-		count_field(rxby, sizeof(rxby), vm->have_rates, r->rx_bytes);
-		count_field(txby, sizeof(txby), vm->have_rates, r->tx_bytes);
-		if (vm->have_rates)
-			snprintf(cpu, sizeof(cpu), "%6.1f", r->cpu_pct);
-		else
-			snprintf(cpu, sizeof(cpu), "%6s", "-");
-		vk_format_cputime(vm->sample.cpu_ns, tm);
-		snprintf(line, sizeof(line), "%7d %c %s %s %s %s %s %5.1f %10s %s", vm->pid,
-			 state_letter(vm->state), rdrq, wrrq, rxby, txby, cpu, mem_pct(t, vm), tm, vm->name);
+	emit(view_header(t), true);
+	for (size_t i = 0; i < t->n; i++)
+		show_vm(t, &t->vms[i], emit);
+	/* virt-top lists the inactive ones last, by name, in brackets. */
+	for (size_t i = 0; i < t->n_inactive; i++) {
+		snprintf(line, sizeof(line), "%7s %50s(%s)", "-", "", t->inactive[i]);
 		emit(line, false);
-		for (unsigned j = 0; t->vcpu_view && j < vm->sample.n_vcpus; j++) {
-			bool have = vm->have_rates && j < r->n_vcpus;
-
-			if (have)
-				snprintf(cpu, sizeof(cpu), "%6.1f", r->vcpu_pct[j]);
-			else
-				snprintf(cpu, sizeof(cpu), "%6s", "-");
-			vk_format_cputime(vm->sample.vcpu_ns[j], tm);
-			snprintf(line, sizeof(line), "%7s   vCPU %-3u tid %-10llu %s %5s %10s", "", j,
-				 (unsigned long long)vm->sample.vcpu_tid[j], cpu, "", tm);
-			emit(line, false);
-		}
 	}
 }
 
-static const char csv_header[] =
-	"Time,Domain ID,Domain name,State,Interval (ns),CPU (ns),%CPU,Mem (bytes),RSS (bytes),%Mem,"
-	"Block RDRQ,Block WRRQ,Block RDBY,Block WRBY,Net RXBY,Net TXBY,Net RXPK,Net TXPK,Exits\n";
+/* virt-top's CSV (its csv_output.ml): a header naming the summary columns
+ * and, once, the columns each running VM repeats on every row. */
+static void write_csv_header(const struct top *t)
+{
+	const struct csv_groups *g = &t->groups;
 
-/* One line per VM per refresh, rates per second; a VM seen for the first
- * time has no interval yet and leaves the rate fields empty. */
+	fputs("Hostname,Time,Arch,Physical CPUs,Count,Running,Blocked,Paused,Shutdown,Shutoff,Crashed,"
+	      "Active,Inactive,%CPU,Total hardware memory (KB),Total memory (KB),Total guest memory (KB),"
+	      "Total CPU time (ns),Domain ID,Domain name", t->csv);
+	if (g->cpu)
+		fputs(",CPU (ns),%CPU", t->csv);
+	if (g->mem)
+		fputs(",Mem (bytes),%Mem", t->csv);
+	if (g->block)
+		fputs(t->block_in_bytes ? ",Block RDBY,Block WRBY" : ",Block RDRQ,Block WRRQ", t->csv);
+	if (g->net)
+		fputs(",Net RXBY,Net TXBY", t->csv);
+	fputc('\n', t->csv);
+}
+
+static int compare_pid(const void *pa, const void *pb)
+{
+	const struct vm *a = pa, *b = pb;
+
+	return (a->pid > b->pid) - (a->pid < b->pid);
+}
+
+/* A count over the last interval, as virt-top's are (not per second);
+ * empty before the VM has an interval. */
+static void csv_count(FILE *f, const struct vm *vm, double per_second)
+{
+	if (vm->have_rates)
+		fprintf(f, ",%.0f", per_second * (double)vm->rates.interval_ns / 1e9);
+	else
+		fputs(",", f);
+}
+
+/* One row per refresh: the host's summary, then each running VM's fields
+ * by Id (virt-top leaves the inactive ones out). */
 static void write_csv(struct top *t)
 {
+	const struct csv_groups *g = &t->groups;
+	struct totals o;
+
+	totals_get(t, &o);
+	fprintf(t->csv, "%s,%s,%s,%ld,%u,%u,0,%u,%u,0,0,%u,%u,%.1f,%llu,%llu,%llu,%llu", t->hostname, t->when,
+		t->arch, t->host_cpus, o.count, o.running, o.paused, o.stopping, o.active, o.inactive, o.cpu_pct,
+		(unsigned long long)(t->host_ram >> 10), (unsigned long long)(o.guest_bytes >> 10),
+		(unsigned long long)(o.guest_bytes >> 10), (unsigned long long)o.cpu_ns);
+	if (t->n)
+		qsort(t->vms, t->n, sizeof(*t->vms), compare_pid);
 	for (size_t i = 0; i < t->n; i++) {
 		const struct vm *vm = &t->vms[i];
 		const struct vk_vm_rates *r = &vm->rates;
 
-		fprintf(t->csv, "%s,%d,%s,%s,", t->when, vm->pid, vm->name, state_word(vm->state));
+		fprintf(t->csv, ",%d,%s", vm->pid, vm->name);
+		if (g->cpu && vm->have_rates)
+			fprintf(t->csv, ",%llu,%.1f", (unsigned long long)r->cpu_ns, r->cpu_pct);
+		else if (g->cpu)
+			fputs(",,", t->csv);
+		if (g->mem)
+			fprintf(t->csv, ",%llu,%llu", (unsigned long long)vm->sample.guest_bytes,
+				t->host_ram ? (unsigned long long)(100 * vm->sample.guest_bytes / t->host_ram) : 0ULL);
+		if (g->block) {
+			csv_count(t->csv, vm, t->block_in_bytes ? r->rd_bytes : r->rd_reqs);
+			csv_count(t->csv, vm, t->block_in_bytes ? r->wr_bytes : r->wr_reqs);
+		}
+		if (g->net) {
+			csv_count(t->csv, vm, r->rx_bytes);
+			csv_count(t->csv, vm, r->tx_bytes);
+		}
+	}
+	fputc('\n', t->csv);
+	fflush(t->csv);
+}
+
+static const char csv_detail_header[] =
+	"Time,Domain ID,Domain name,State,Interval (ns),CPU (ns),%CPU,Mem (bytes),RSS (bytes),%Mem,"
+	"Block RDRQ,Block WRRQ,Block RDBY,Block WRBY,Net RXBY,Net TXBY,Net RXPK,Net TXPK,Exits\n";
+
+/* --csv-detail: one line per VM per refresh in the screen's order, rates
+ * per second; a VM seen for the first time has no interval yet and
+ * leaves the rate fields empty. */
+static void write_csv_detail(struct top *t)
+{
+	FILE *f = t->csv_detail;
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct vm *vm = &t->vms[i];
+		const struct vk_vm_rates *r = &vm->rates;
+
+		fprintf(f, "%s,%d,%s,%s,", t->when, vm->pid, vm->name, state_word(vm->state));
 		if (vm->have_rates)
-			fprintf(t->csv, "%llu,%llu,%.1f,", (unsigned long long)r->interval_ns,
+			fprintf(f, "%llu,%llu,%.1f,", (unsigned long long)r->interval_ns,
 				(unsigned long long)r->cpu_ns, r->cpu_pct);
 		else
-			fputs(",,,", t->csv);
-		fprintf(t->csv, "%llu,%llu,%.1f,", (unsigned long long)vm->sample.guest_bytes,
+			fputs(",,,", f);
+		fprintf(f, "%llu,%llu,%.1f,", (unsigned long long)vm->sample.guest_bytes,
 			(unsigned long long)vm->sample.rss_bytes, mem_pct(t, vm));
 		if (vm->have_rates)
-			fprintf(t->csv, "%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f\n", r->rd_reqs, r->wr_reqs,
+			fprintf(f, "%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f\n", r->rd_reqs, r->wr_reqs,
 				r->rd_bytes, r->wr_bytes, r->rx_bytes, r->tx_bytes, r->rx_packets,
 				r->tx_packets, r->exits);
 		else
-			fputs(",,,,,,,,\n", t->csv);
+			fputs(",,,,,,,,\n", f);
 	}
-	fflush(t->csv);
+	fflush(f);
 }
 
 static void emit_stdout(const char *line, bool bold)
@@ -440,18 +629,55 @@ static void ask_delay(struct top *t)
 	}
 }
 
-/* Keys until deadline (CLOCK_MONOTONIC ns); false once 'q' is pressed. */
+static const char *const help_lines[] = {
+	"vtop: the keys, as in virt-top",
+	"",
+	"  space, ^L  refresh now",
+	"  d, s       set the delay between refreshes",
+	"  P M T N    sort by %CPU, memory, total time, Id",
+	"  B          sort by block read requests",
+	"  0          the domains",
+	"  1          each VM's vCPUs (virt-top: physical CPUs)",
+	"  2          each VM's network counters",
+	"  3          each VM's block counters",
+	"  h          this help",
+	"  q          quit",
+	"",
+	"Any key goes back.",
+};
+
+/* 'h': the keys, until a key is pressed. */
+static void show_help(void)
+{
+	erase();
+	for (size_t i = 0; i < sizeof(help_lines) / sizeof(help_lines[0]) && (int)i < LINES; i++)
+		mvaddnstr((int)i, 0, help_lines[i], COLS);
+	refresh();
+	timeout(-1);
+	getch();
+}
+
+/* 1, 2, 3: that view, or back to the domains when it is already shown. */
+static void toggle_view(struct top *t, enum view v)
+{
+	t->view = t->view == v ? VIEW_DOMAINS : v;
+}
+
+/* Keys until deadline (CLOCK_MONOTONIC ns); false once 'q' is pressed
+ * or --end-time has come. */
 static bool wait_keys(struct top *t, uint64_t *deadline)
 {
 	for (;;) {
-		uint64_t now = vk_now_ns();
+		uint64_t now = vk_now_ns(), until = *deadline;
 		int key;
 
-		if (stop_requested)
+		if (t->end_ns && t->end_ns < until)
+			until = t->end_ns;
+		if (stop_requested || (t->end_ns && now >= t->end_ns))
 			return false;
-		if (now >= *deadline)
+		if (now >= until)
 			return true;
-		timeout((int)((*deadline - now + 999999) / 1000000));
+		timeout((int)((until - now + 999999) / 1000000));
 		key = getch();
 		switch (key) {
 		case 'q':
@@ -462,7 +688,12 @@ static bool wait_keys(struct top *t, uint64_t *deadline)
 		case 'T': t->sort = SORT_TIME; break;
 		case 'N': t->sort = SORT_ID; break;
 		case 'B': t->sort = SORT_BLOCKRDRQ; break;
-		case '1': t->vcpu_view = !t->vcpu_view; break;
+		case '0': t->view = VIEW_DOMAINS; break;
+		case '1': toggle_view(t, VIEW_VCPUS); break;
+		case '2': toggle_view(t, VIEW_NET); break;
+		case '3': toggle_view(t, VIEW_BLOCK); break;
+		case 'h': case 'H': case '?': show_help(); break;
+		case ' ': case 12: *deadline = vk_now_ns(); break;
 		case 'd':
 		case 's': {
 			double old = t->delay;
@@ -512,7 +743,10 @@ static int run(struct top *t, int iterations)
 		draw_screen(t);
 	deadline = vk_now_ns() + (uint64_t)(t->delay * 1e9);
 	for (int i = 0; iterations <= 0 || i < iterations; i++) {
-		if (!(t->batch ? wait_batch(deadline) : wait_keys(t, &deadline)))
+		if (!(t->batch ? wait_batch(t->end_ns && t->end_ns < deadline ? t->end_ns : deadline)
+			       : wait_keys(t, &deadline)))
+			break;
+		if (t->end_ns && vk_now_ns() >= t->end_ns)
 			break;
 		/* Behind (a slow VM, a suspended terminal): start again from now
 		 * rather than refreshing in a burst. */
@@ -522,7 +756,9 @@ static int run(struct top *t, int iterations)
 		rc = collect(t);
 		if (rc < 0)
 			return rc;
-		if (t->batch) {
+		if (t->script) {
+			/* --script: no user interface; the CSV is the output. */
+		} else if (t->batch) {
 			show_frame(t, emit_stdout);
 			putchar('\n');
 			if (fflush(stdout) != 0)
@@ -530,6 +766,10 @@ static int run(struct top *t, int iterations)
 		} else {
 			draw_screen(t);
 		}
+		if (t->csv_detail)
+			write_csv_detail(t);
+		if (t->csv_detail && ferror(t->csv_detail))
+			return vk_error(EIO, "the --csv-detail file");
 		if (t->csv)
 			write_csv(t);
 		if (t->csv && ferror(t->csv))
@@ -550,21 +790,79 @@ static int parse_sort(const char *arg, enum sort_key *out)
 			 arg);
 }
 
+/* --end-time as virt-top takes it: "YYYY-MM-DD HH:MM:SS", "HH:MM:SS"
+ * (today), "+HH:MM:SS" or "+SECONDS" from now.  *seconds: how long from
+ * now (0 when the time has passed). */
+static int parse_end_time(const char *arg, double *seconds)
+{
+	struct tm tm = { 0 };
+	time_t now = time(NULL), end;
+	unsigned h, m, sec;
+	char *rest;
+	int used = 0;
+
+	if (arg[0] == '+' && sscanf(arg + 1, "%u:%u:%u%n", &h, &m, &sec, &used) == 3 && !arg[1 + used] &&
+	    m < 60 && sec < 60) {
+		*seconds = h * 3600.0 + m * 60.0 + sec;
+		return 0;
+	}
+	if (arg[0] == '+') {
+		*seconds = strtod(arg + 1, &rest);
+		if (rest != arg + 1 && !*rest && *seconds >= 0 && *seconds <= 1e9)
+			return 0;
+		return vk_errorx(EINVAL, "--end-time: '%s' is not +SECONDS or +HH:MM:SS", arg);
+	}
+	localtime_r(&now, &tm);
+	rest = strptime(arg, "%Y-%m-%d %H:%M:%S", &tm);
+	if (!rest || *rest) {
+		localtime_r(&now, &tm);
+		rest = strptime(arg, "%H:%M:%S", &tm);
+	}
+	if (!rest || *rest)
+		return vk_errorx(EINVAL, "--end-time: '%s' is not YYYY-MM-DD HH:MM:SS, HH:MM:SS, +HH:MM:SS "
+				 "or +SECONDS", arg);
+	tm.tm_isdst = -1;
+	end = mktime(&tm);
+	*seconds = end > now ? difftime(end, now) : 0;
+	return 0;
+}
+
 int main(int argc, const char **argv)
 {
-	int batch = 0, stream = 0, iterations = 0;
-	double delay = 3.0;
-	char *sort_arg = NULL, *csv_path = NULL, *connect_uri = NULL;
+	int batch = 0, stream = 0, iterations = 0, script = 0, view1 = 0, view2 = 0, view3 = 0;
+	int no_csv_cpu = 0, no_csv_mem = 0, no_csv_block = 0, no_csv_net = 0, block_in_bytes = 0, secure = 0;
+	int no_init_file = 0, hist_cpu = 0;
+	double delay = 3.0, end_in = 0;
+	char *sort_arg = NULL, *csv_path = NULL, *csv_detail_path = NULL, *end_time = NULL;
 	struct poptOption table[] = {
 		{ "delay", 'd', POPT_ARG_DOUBLE, &delay, 0, "Seconds between refreshes (default 3)", "DELAY" },
 		{ "iterations", 'n', POPT_ARG_INT, &iterations, 0, "Stop after N refreshes", "N" },
 		{ "batch", 'b', POPT_ARG_NONE, &batch, 0, "Plain text on standard output, no screen", NULL },
 		{ "stream", '\0', POPT_ARG_NONE, &stream, 0, "The same as --batch", NULL },
-		{ "csv", '\0', POPT_ARG_STRING, &csv_path, 0, "Also write each refresh to FILE as CSV", "FILE" },
+		{ "script", '\0', POPT_ARG_NONE, &script, 0, "No user interface: only the CSV (with --csv, -n)",
+		  NULL },
+		{ "end-time", '\0', POPT_ARG_STRING, &end_time, 0, "Exit at TIME: YYYY-MM-DD HH:MM:SS, HH:MM:SS, "
+		  "+HH:MM:SS or +SECONDS", "TIME" },
+		{ NULL, '1', POPT_ARG_NONE, &view1, 0, "Start showing each VM's vCPUs", NULL },
+		{ NULL, '2', POPT_ARG_NONE, &view2, 0, "Start showing network counters", NULL },
+		{ NULL, '3', POPT_ARG_NONE, &view3, 0, "Start showing block counters", NULL },
+		{ "block-in-bytes", '\0', POPT_ARG_NONE, &block_in_bytes, 0, "Block I/O in bytes, not requests",
+		  NULL },
+		{ "csv", '\0', POPT_ARG_STRING, &csv_path, 0, "Also write each refresh to FILE, as virt-top's CSV",
+		  "FILE" },
+		{ "no-csv-cpu", '\0', POPT_ARG_NONE, &no_csv_cpu, 0, "No CPU columns in the CSV", NULL },
+		{ "no-csv-mem", '\0', POPT_ARG_NONE, &no_csv_mem, 0, "No memory columns in the CSV", NULL },
+		{ "no-csv-block", '\0', POPT_ARG_NONE, &no_csv_block, 0, "No block columns in the CSV", NULL },
+		{ "no-csv-net", '\0', POPT_ARG_NONE, &no_csv_net, 0, "No network columns in the CSV", NULL },
+		{ "csv-detail", '\0', POPT_ARG_STRING, &csv_detail_path, 0,
+		  "Write a line per VM per refresh to FILE, rates per second", "FILE" },
+		{ NULL, 's', POPT_ARG_NONE, &secure, 0, "Secure mode: accepted, as virt-top (changes nothing)",
+		  NULL },
+		{ "no-init-file", '\0', POPT_ARG_NONE, &no_init_file, 0, "Accepted: vtop reads no init file", NULL },
+		{ "hist-cpu", '\0', POPT_ARG_INT, &hist_cpu, 0, "Accepted: vtop shows no CPU history", "SECS" },
 		{ NULL, 'o', POPT_ARG_STRING, &sort_arg, 0,
 		  "Sort by cpu (default), mem, time, id, name, netrx, nettx, blockrdrq, blockwrrq", "SORT" },
-		{ "connect", 'c', POPT_ARG_STRING, &connect_uri, 0, "Accepted for virt-top compatibility; ignored",
-		  "URI" },
+		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_connect_options, 0, NULL, NULL },
 		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_common_options, 0, "Common options:", NULL },
 		POPT_AUTOHELP
 		POPT_TABLEEND
@@ -572,6 +870,7 @@ int main(int argc, const char **argv)
 	struct top t = { .sort = SORT_CPU };
 	struct sigaction sa = { .sa_handler = on_stop_signal };
 	struct sysinfo si;
+	struct utsname uts;
 	poptContext ctx = NULL;
 	SCREEN *term = NULL;
 	bool screen = false;
@@ -598,8 +897,22 @@ int main(int argc, const char **argv)
 		vk_report(NULL);
 		goto out;
 	}
+	if (end_time && parse_end_time(end_time, &end_in) < 0) {
+		vk_report(NULL);
+		goto out;
+	}
+	if (end_time)
+		t.end_ns = vk_now_ns() + (uint64_t)(end_in * 1e9) + 1;
 	t.delay = delay;
-	t.batch = batch || stream;
+	t.script = script;
+	t.batch = batch || stream || script;
+	t.view = view3 ? VIEW_BLOCK : view2 ? VIEW_NET : view1 ? VIEW_VCPUS : VIEW_DOMAINS;
+	t.block_in_bytes = block_in_bytes;
+	t.groups = (struct csv_groups){ !no_csv_cpu, !no_csv_mem, !no_csv_block, !no_csv_net };
+	if (gethostname(t.hostname, sizeof(t.hostname) - 1) < 0)
+		snprintf(t.hostname, sizeof(t.hostname), "localhost");
+	if (uname(&uts) == 0)
+		snprintf(t.arch, sizeof(t.arch), "%s", uts.machine);
 	t.host_cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	if (sysinfo(&si) == 0)
 		t.host_ram = (uint64_t)si.totalram * si.mem_unit;
@@ -610,7 +923,16 @@ int main(int argc, const char **argv)
 			vk_report(NULL);
 			goto out;
 		}
-		fputs(csv_header, t.csv);
+		write_csv_header(&t);
+	}
+	if (csv_detail_path) {
+		t.csv_detail = fopen(csv_detail_path, "w");
+		if (!t.csv_detail) {
+			vk_error(errno, "%s", csv_detail_path);
+			vk_report(NULL);
+			goto out;
+		}
+		fputs(csv_detail_header, t.csv_detail);
 	}
 	/* Before initscr(): ncurses then leaves these signals to us, and
 	 * every way out goes through endwin(). */
@@ -648,12 +970,18 @@ out:
 		fprintf(stderr, "vtop: %s: %s\n", csv_path, strerror(errno));
 		status = EXIT_FAILURE;
 	}
+	if (t.csv_detail && fclose(t.csv_detail) != 0) {
+		fprintf(stderr, "vtop: %s: %s\n", csv_detail_path, strerror(errno));
+		status = EXIT_FAILURE;
+	}
 	if (fflush(stdout) != 0)
 		status = EXIT_FAILURE;
 	poptFreeContext(ctx);
 	free(t.vms);
+	vk_strv_free(t.inactive);
 	free(sort_arg);
 	free(csv_path);
-	free(connect_uri);
+	free(csv_detail_path);
+	free(end_time);
 	return status;
 }

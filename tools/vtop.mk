@@ -12,7 +12,12 @@ dist_man1_MANS += tools/vtop.1
 # Stand-in control sockets with known counters; a real tiny guest where
 # /dev/kvm works.
 TESTS += tests/tools/vtop.sh
-dist_noinst_SCRIPTS += tests/tools/vtop.sh tests/tools/vtop-fake-vrun.py
+dist_noinst_SCRIPTS += tests/tools/vtop.sh tests/tools/vtop-fake-vrun.py tests/tools/vtop-lib.sh
 dist_noinst_DATA += tests/expected/vtop/empty.out tests/expected/vtop/idle.out \
-	tests/expected/vtop/csv-header
+	tests/expected/vtop/csv-detail-header tests/expected/vtop/csv-virt-top-header
 tests/tools/vtop.log: tools/vtop vmm/vrun $(VK_MGMT_GUEST_BINS)
+
+# virt-top habits: stopped VMs, its CSV, --script, --end-time, views, keys.
+TESTS += tests/tools/vtop-virttop.sh
+dist_noinst_SCRIPTS += tests/tools/vtop-virttop.sh
+tests/tools/vtop-virttop.log: tools/vtop

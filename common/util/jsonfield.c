@@ -14,7 +14,7 @@ int vk_json_parse_object(const char *text, int depth, const char *what, struct j
 	struct json_tokener *tok = json_tokener_new_ex(depth);
 	struct json_object *top = NULL;
 	enum json_tokener_error jerr;
-	size_t end;
+	size_t end, line = 1, column = 1, i;
 	int rc = 0;
 
 	*out = NULL;
@@ -23,12 +23,18 @@ int vk_json_parse_object(const char *text, int depth, const char *what, struct j
 	top = json_tokener_parse_ex(tok, text, (int)strlen(text));
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
-	if (!top || jerr != json_tokener_success || text[end + strspn(text + end, " \t\r\n")] != '\0')
-		rc = vk_errorx(EINVAL, "not valid JSON: %s",
+	if (!top || jerr != json_tokener_success || text[end + strspn(text + end, " \t\r\n")] != '\0') {
+		/* Where the parser stopped, for the person fixing the file. */
+		for (i = 0; i < end && text[i]; i++, column++)
+			if (text[i] == '\n') {
+				line++;
+				column = 0;
+			}
+		rc = vk_errorx(EINVAL, "not valid JSON at line %zu, column %zu: %s", line, column,
 			       jerr == json_tokener_success ? "text after the end of the document"
 			       : jerr == json_tokener_continue ? "the text ends too early"
 			       : json_tokener_error_desc(jerr));
-	else if (!json_object_is_type(top, json_type_object))
+	} else if (!json_object_is_type(top, json_type_object))
 		rc = vk_errorx(EINVAL, "%s must be a JSON object", what);
 	json_tokener_free(tok);
 	if (rc < 0) {

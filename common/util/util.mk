@@ -30,3 +30,13 @@ tests_unit_test_options_LDADD = $(UNIT_LIBS)
 TESTS += tests/tools/file-safety.sh
 dist_noinst_SCRIPTS += tests/tools/file-safety.sh
 tests/tools/file-safety.log: vmm/vrun tests/vmm/guests/hello.bin
+
+# --connect across the tools (common/util/options.h's URI rule).
+TESTS += tests/tools/connect.sh
+dist_noinst_SCRIPTS += tests/tools/connect.sh
+tests/tools/connect.log: tools/vinstall tools/vclone tools/vctl tools/vtop tools/vdf
+
+# --help within 80 columns, -h where the original's -h is help.
+TESTS += tests/tools/help-width.sh
+dist_noinst_SCRIPTS += tests/tools/help-width.sh
+tests/tools/help-width.log: tools/vinstall tools/vclone tools/vctl tools/vtop tools/vdf vmm/vrun

@@ -67,6 +67,8 @@ size_t vk_relay_filter_keys(struct vk_console_relay *r, const char *in, size_t n
 			if (in[i] != VK_RELAY_ESCAPE)
 				out[k++] = VK_RELAY_ESCAPE;
 			out[k++] = in[i];
+		} else if (in[i] == VK_RELAY_ESCAPE && r->escape_detaches) {
+			r->detach = true;
 		} else if (in[i] == VK_RELAY_ESCAPE) {
 			r->escape_seen = true;
 		} else {

@@ -20,6 +20,9 @@ struct vk_console_relay {
 	int tty_fd;
 	struct termios saved;
 	bool escape_seen;
+	/* virsh's console: Ctrl-] alone detaches, and no key stops the VM
+	 * (vctl console); otherwise Ctrl-] starts a two-key escape. */
+	bool escape_detaches;
 	bool quit;		/* Ctrl-] q was typed */
 	bool detach;		/* Ctrl-] d */
 	bool input_ended;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,12 +16,136 @@
 
 #include "common/util/clock.h"
 #include "common/util/error.h"
+#include "common/util/ids.h"
 #include "common/vm/control-client.h"
 #include "common/vm/lifecycle.h"
 #include "common/vm/statedir.h"
 #include "common/vm/vmstats.h"
 
 #define GONE_POLL_MS	50
+
+/* The defined VM whose vrun has pid, if any. */
+static int vm_by_pid(char *const *names, size_t n, const char *arg, char **name)
+{
+	char *end;
+	long pid;
+
+	errno = 0;
+	pid = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || pid <= 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (vk_vm_running_pid(names[i]) == pid)
+			return (*name = strdup(names[i])) ? 1 : vk_error(ENOMEM, "%s", arg);
+	return 0;
+}
+
+static int vm_by_uuid(char *const *names, size_t n, const char *arg, char **name)
+{
+	struct vk_vm *vm = NULL;
+	int rc = 0;
+
+	if (!vk_uuid_valid(arg))
+		return 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		/* A definition that does not load has no UUID to match. */
+		if (vk_vm_lookup(names[i], &vm) < 0) {
+			vk_error_clear();
+			continue;
+		}
+		if (!strcasecmp(vm->uuid, arg))
+			rc = (*name = strdup(names[i])) ? 1 : vk_error(ENOMEM, "%s", arg);
+		vk_vm_free(vm);
+		vm = NULL;
+	}
+	return rc;
+}
+
+int vk_vm_resolve(const char *arg, char **name)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int rc;
+
+	*name = NULL;
+	rc = vk_vm_list(&names, &n);
+	if (rc == 0)
+		rc = vm_by_pid(names, n, arg, name);
+	if (rc == 0)
+		rc = vm_by_uuid(names, n, arg, name);
+	if (rc == 0 && !(*name = strdup(arg)))
+		rc = vk_error(ENOMEM, "%s", arg);
+	vk_strv_free(names);
+	return rc < 0 ? rc : 0;
+}
+
+const char *vk_vm_state_reason(const char *state)
+{
+	/* vrun has no restore, so a running VM was booted; only the control
+	 * socket's pause (vctl suspend) parks it. */
+	if (!strcmp(state, "running"))
+		return "booted";
+	if (!strcmp(state, "paused"))
+		return "user";
+	return "unknown";
+}
+
+struct replace_edit {
+	const char *old_json;
+	struct vk_vm *vm;
+};
+
+static int replace_edit(struct vk_vm *vm, void *arg)
+{
+	struct replace_edit *e = arg;
+	char *now = vk_vm_to_json(vm);
+	struct vk_vm swap;
+
+	if (!now)
+		return vk_error(ENOMEM, "definition");
+	if (strcmp(now, e->old_json)) {
+		free(now);
+		return vk_errorx(EAGAIN, "its definition changed while it was edited; nothing saved, "
+				 "edit it again");
+	}
+	free(now);
+	if (strcasecmp(vm->uuid, e->vm->uuid))
+		return vk_errorx(EINVAL, "the UUID cannot change (%s became %s); put %s back", vm->uuid,
+				 e->vm->uuid, vm->uuid);
+	/* The new contents go to the file; the old ones are freed with e->vm. */
+	swap = *vm;
+	*vm = *e->vm;
+	*e->vm = swap;
+	return 0;
+}
+
+int vk_vm_replace(const char *name, const char *old_json, struct vk_vm *vm)
+{
+	struct replace_edit e = { .old_json = old_json, .vm = vm };
+	int rc;
+
+	if (strcmp(vm->name, name))
+		return vk_errorx(EINVAL, "the name cannot change here ('%s' became '%s'); clone it with "
+				 "vclone, or undefine it and define the new one", name, vm->name);
+	rc = vk_vm_validate(vm);
+	/* An edit may add a disk, or make one writable: the same rule as
+	 * attach-disk and vinstall (one writable disk in two VMs corrupts it). */
+	for (size_t i = 0; rc == 0 && i < vm->n_disks; i++) {
+		const struct vk_disk *d = &vm->disks[i];
+		char **users = NULL;
+		size_t n = 0;
+
+		rc = vk_vm_disk_users(d->path, d->shareable, d->readonly, name, &users, &n);
+		if (rc == 0 && n)
+			rc = vk_errorx(EBUSY, "disk %s is already in use by %s%s; make it \"shareable\": true "
+				       "(on both) or \"readonly\": true", d->path, users[0],
+				       n > 1 ? " and others" : "");
+		vk_strv_free(users);
+	}
+	if (rc == 0)
+		rc = vk_vm_edit(name, replace_edit, &e);
+	return rc;
+}
 
 int vk_vm_state(const char *name, int *pid, const char **state)
 {

@@ -16,6 +16,22 @@
 #define VK_PAUSE_TIMEOUT_MS	30000
 #define VK_DESTROY_WAIT_MS	10000
 
+/* virsh's lookup of the domain a command names: arg is the Id that list
+ * prints (a running VM's vrun pid), else a UUID, else a name.  *name is
+ * malloc'd: the name found, or arg itself when nothing matched (the
+ * command's own lookup then says why). */
+int vk_vm_resolve(const char *arg, char **name);
+
+/* Why a domain is in its state, as virsh's domstate --reason says it
+ * ("booted", "user", "unknown" where vkit keeps no record). */
+const char *vk_vm_state_reason(const char *state);
+
+/* Replace name's definition with vm (same name and UUID), under the
+ * definitions' lock, only if the definition still reads as old_json
+ * (what the caller showed the user); -EAGAIN when it changed meanwhile.
+ * A disk another defined VM uses is refused as attach does. */
+int vk_vm_replace(const char *name, const char *old_json, struct vk_vm *vm);
+
 /* name's state in virsh's words ("running", "paused", "in shutdown",
  * "shut off") and vrun's pid (0: not running).  When vrun runs but its
  * socket gives no answer, -errno with the reason while *pid and *state

@@ -429,6 +429,7 @@ int vk_launch_watch(struct vk_launch *l, const struct vk_watch_opts *o, struct v
 
 	memset(r, 0, sizeof(*r));
 	vk_relay_init(&relay, o->attach ? STDIN_FILENO : -1, STDOUT_FILENO);
+	relay.escape_detaches = o->escape_detaches;
 	if (o->attach && o->console_session) {
 		rc = vk_relay_open(&relay, l->pty);
 		if (rc < 0)

@@ -105,6 +105,7 @@ struct vk_watch_opts {
 	 * ends or the console closes.  Otherwise the watch follows vrun to
 	 * its end whatever the console does (vinstall). */
 	bool console_session;
+	bool escape_detaches;		/* Ctrl-] alone detaches, as in virsh (vk_console_relay) */
 	void (*on_started)(void *arg);	/* once, when the guest starts */
 	void *arg;
 };

@@ -14,28 +14,7 @@ RUN="$VKIT_DIR/run"
 mkdir -p -m 0700 "$VKIT_DIR" "$RUN"
 command -v python3 >/dev/null || skip_all "python3 is needed for the stand-in control sockets"
 
-PIDS=
-trap 'for p in $PIDS; do kill $p 2>/dev/null; done; rm -rf "$TMP"' EXIT
-# What run/NAME.pid names must be a live process called vrun.
-cp "$(command -v sleep)" "$TMP/vrun"
-
-# fake NAME [fake options]: a stand-in vrun with its pid file and socket.
-fake() {
-	_n=$1
-	shift
-	"$TMP/vrun" 600 &
-	_sleeper=$!
-	echo $_sleeper >"$RUN/$_n.pid"
-	python3 "$FAKE" "$RUN/$_n.sock" $_sleeper "$@" &
-	PIDS="$PIDS $_sleeper $!"
-	wait_for "$RUN/$_n.sock.ready" ready 20 || echo "# $_n: the stand-in did not start"
-}
-
-stop_fakes() {
-	for p in $PIDS; do kill $p 2>/dev/null; done
-	PIDS=
-	rm -f "$RUN"/*
-}
+. "${top_srcdir:-.}/tests/tools/vtop-lib.sh"
 
 # The host's figures and the clock vary; the rest of the layout does not.
 mask() {
@@ -55,11 +34,11 @@ expect_fail "without a terminal and without -b vtop says so" "use -b for batch m
 	sh -c '"$0" -n 1 </dev/null >/dev/null' "$VTOP"
 
 # ---- no VMs: an empty table ----
-"$VTOP" -b -n 1 -d 0.1 --csv "$TMP/empty.csv" >"$TMP/empty.out" 2>"$TMP/empty.err"
+"$VTOP" -b -n 1 -d 0.1 --csv-detail "$TMP/empty.csv" >"$TMP/empty.out" 2>"$TMP/empty.err"
 ok $? "no VMs: vtop -b -n 1 exits 0"
 mask <"$TMP/empty.out" >"$TMP/empty.masked"
 diff_ok "no VMs: a header and an empty table" "$EXP/empty.out" "$TMP/empty.masked"
-diff_ok "no VMs: the CSV has its header line only" "$EXP/csv-header" "$TMP/empty.csv"
+diff_ok "no VMs: --csv-detail has its header line only" "$EXP/csv-detail-header" "$TMP/empty.csv"
 ok $(test ! -s "$TMP/empty.err"; echo $?) "no VMs: nothing on stderr"
 
 # ---- idle VMs: the whole output is known ----
@@ -80,11 +59,11 @@ fake web01 --vcpus 2 --cpu-ns 300000000 --rd-reqs 1000 --rd-bytes 4096000 --wr-r
 fake db01 --cpu-ns 900000000 --cpu-base 3600000000000 --rd-reqs 10 --rd-bytes 40960 --wr-reqs 3000 \
 	--wr-bytes 12288000 --rx-bytes 123 --rx-packets 1 --tx-bytes 45678 --tx-packets 30 \
 	--exits 7 --guest-bytes 536870912 --rss-bytes 314572800
-"$VTOP" -b -n 2 -d 1 --csv "$TMP/busy.csv" >"$TMP/busy.out" 2>"$TMP/busy.err"
-ok $? "busy VMs: vtop -b -n 2 -d 1 --csv exits 0"
+"$VTOP" -b -n 2 -d 1 --csv-detail "$TMP/busy.csv" >"$TMP/busy.out" 2>"$TMP/busy.err"
+ok $? "busy VMs: vtop -b -n 2 -d 1 --csv-detail exits 0"
 ok $(test ! -s "$TMP/busy.err"; echo $?) "busy VMs: nothing on stderr"
 head -n 1 "$TMP/busy.csv" >"$TMP/busy.csvhead"
-diff_ok "CSV: virt-top's header line" "$EXP/csv-header" "$TMP/busy.csvhead"
+diff_ok "--csv-detail: its header line" "$EXP/csv-detail-header" "$TMP/busy.csvhead"
 ok $(test "$(sed 1d "$TMP/busy.csv" | wc -l)" = 4; echo $?) "CSV: one line per VM per iteration (4)"
 ok $(test "$(sed 1d "$TMP/busy.csv" | cut -d, -f3 | tr '\n' ' ')" = "db01 web01 db01 web01 "; echo $?) \
 	"CSV: sorted by %CPU, db01 (90 %) before web01 (60 %)"
@@ -135,7 +114,7 @@ diff_ok "batch: RDRQ, WRRQ, RXBY, TXBY, %CPU, %MEM as in the CSV" "$TMP/rows.wan
 ok $(test "$(cut -d' ' -f1,9 "$TMP/rows" | tr '\n' ' ')" = \
 	"db01 60:01.80 web01 0:01.20 db01 60:02.70 web01 0:01.80 "; echo $?) \
 	"batch: TIME is each VM's CPU time so far ($(cut -d' ' -f9 "$TMP/rows" | tr '\n' ' '))"
-ok $(test "$(grep -c '^2 domains, 2 running, 0 paused$' "$TMP/busy.out")" = 2; echo $?) \
+ok $(test "$(grep -c '^2 domains, 2 active, 2 running, 0 sleeping, 0 paused, 0 inactive D:0 O:0 X:0$' "$TMP/busy.out")" = 2; echo $?) \
 	"batch: the header counts 2 domains, 2 running in each frame"
 web_pid=$(cat "$RUN/web01.pid")
 ok $(grep -q "^ *$web_pid R .* web01\$" "$TMP/busy.out"; echo $?) "batch: ID is the vrun pid"
@@ -182,7 +161,7 @@ fake gone01 --cpu-ns 100000000 --gone-after 2
 ok $? "a VM that powers off between refreshes: vtop exits 0"
 ok $(test "$(awk '/^ *[0-9]+ [RPD?] / { print $NF }' "$TMP/gone.out" | sort | tr '\n' ' ')" = \
 	"gone01 stay01 stay01 "; echo $?) "it is in the first frame, not in the second"
-ok $(grep -q '^1 domains, 1 running' "$TMP/gone.out"; echo $?) "the second frame counts 1 domain"
+ok $(grep -q '^1 domains, 1 active, 1 running' "$TMP/gone.out"; echo $?) "the second frame counts 1 domain"
 ok $(test ! -s "$TMP/gone.err"; echo $?) "and nothing is said about it"
 sed 's/^/# /' "$TMP/gone.err"
 stop_fakes
@@ -216,7 +195,7 @@ vm_pid=$!
 PIDS="$PIDS $vm_pid"
 wait_for "$TMP/spin1.console" D 60
 ok $? "a real guest: count.bin runs under vrun --name spin1"
-"$VTOP" -b -n 2 -d 0.5 --csv "$TMP/real.csv" >"$TMP/real.out" 2>"$TMP/real.err"
+"$VTOP" -b -n 2 -d 0.5 --csv-detail "$TMP/real.csv" >"$TMP/real.out" 2>"$TMP/real.err"
 ok $? "a real guest: vtop -b -n 2 exits 0"
 ok $(test "$(grep -c "^ *$vm_pid R .* spin1\$" "$TMP/real.out")" = 2; echo $?) \
 	"a real guest: spin1 with vrun's pid in both frames"

@@ -251,6 +251,22 @@ static void escape_keys(void **state)
 	assert_int_equal(vk_relay_filter_keys(&r, "more", 4, out), 0);
 }
 
+/* vctl console's escape is virsh's: Ctrl-] alone detaches, no key stops. */
+static void relay_virsh_escape(void **state)
+{
+	struct vk_console_relay r;
+	char out[32];
+
+	vk_relay_init(&r, 0, 1);
+	r.escape_detaches = true;
+	assert_int_equal(vk_relay_filter_keys(&r, "lsq", 3, out), 3);
+	assert_int_equal(vk_relay_filter_keys(&r, "ab\035q", 4, out), 2);
+	assert_memory_equal(out, "ab", 2);
+	assert_true(r.detach);
+	assert_false(r.quit);
+	assert_int_equal(vk_relay_filter_keys(&r, "more", 4, out), 0);
+}
+
 /* Keys typed while vrun is still starting wait until its pty is open:
  * read earlier, they had nowhere to go and were lost (vinstall's Ctrl-] d
  * then failed under load). */
@@ -292,6 +308,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(console_spec, setup, teardown),
 		cmocka_unit_test_setup_teardown(spawn_detached, setup, teardown),
 		cmocka_unit_test(escape_keys),
+		cmocka_unit_test(relay_virsh_escape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
