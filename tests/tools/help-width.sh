@@ -17,7 +17,7 @@ for tool in "$VINSTALL" "$VCLONE" "$VCTL" "$VTOP" "$VDF" "$VRUN"; do
 	ok $? "$t --help lists the common and help options"
 done
 # Every option the table has is still listed (wrapping loses nothing).
-for o in "--disk path=PATH" "--network bridge=BR" --extra-args= --connect=URI backing_format=raw; do
+for o in "--disk path=PATH" "--network bridge=BR" "--extra-args ARGS" --connect=URI backing_format=raw; do
 	grep -q -- "$o" "$TMP/vinstall.help"
 	ok $? "vinstall --help still lists $o"
 done
