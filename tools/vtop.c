@@ -23,59 +23,15 @@
 #include "common/util/options.h"
 #include "common/vm/statedir.h"
 #include "common/vm/vmstats.h"
+#include "tools/vtop.h"
 
 /* A runner that has not answered in a second is skipped for this
  * refresh: one stuck VM must not freeze the others' figures. */
 #define CALL_TIMEOUT_MS	1000
 #define DELAY_MAX_S	86400.0
-#define NOTE_MAX	512
 
-enum sort_key { SORT_CPU, SORT_MEM, SORT_TIME, SORT_ID, SORT_NAME, SORT_NETRX, SORT_NETTX,
-		SORT_BLOCKRDRQ, SORT_BLOCKWRRQ };
 static const char *const sort_names[] = { "cpu", "mem", "time", "id", "name", "netrx", "nettx",
 					  "blockrdrq", "blockwrrq", NULL };
-
-/* One running VM as last seen; rates once it has been seen twice. */
-struct vm {
-	char name[VK_NAME_MAX + 1];
-	int pid;
-	enum vk_vm_run_state state;
-	uint64_t sampled_ns;		/* CLOCK_MONOTONIC when its stats reply came */
-	struct vk_vm_sample sample;
-	bool have_rates;
-	struct vk_vm_rates rates;
-	bool seen;
-};
-
-/* virt-top's displays: 0 the domains, 1 (here) each VM's vCPUs, 2 its
- * network and 3 its block counters (vrun reports them per VM, not per
- * device). */
-enum view { VIEW_DOMAINS, VIEW_VCPUS, VIEW_NET, VIEW_BLOCK };
-
-/* Which of virt-top's CSV column groups are written (--no-csv-*). */
-struct csv_groups {
-	bool cpu, mem, block, net;
-};
-
-struct top {
-	struct vm *vms;
-	size_t n, cap;
-	char **inactive;		/* defined, not running: virt-top lists them too */
-	size_t n_inactive;
-	uint64_t host_ram;
-	long host_cpus;
-	bool batch, script, block_in_bytes;
-	enum view view;
-	enum sort_key sort;
-	double delay;
-	uint64_t end_ns;		/* --end-time on CLOCK_MONOTONIC, 0: none */
-	char when[16];			/* HH:MM:SS of the last refresh */
-	char note[NOTE_MAX];		/* the last problem, shown on the screen */
-	FILE *csv;			/* virt-top's layout: one row per refresh */
-	struct csv_groups groups;
-	FILE *csv_detail;		/* vtop's own: one row per VM per refresh */
-	char hostname[256], arch[65];
-};
 
 static volatile sig_atomic_t stop_requested;
 
@@ -318,12 +274,12 @@ static char state_letter(enum vk_vm_run_state state)
 	return state == VK_VM_PAUSED ? 'P' : state == VK_VM_STOPPING ? 'D' : 'R';
 }
 
-static const char *state_word(enum vk_vm_run_state state)
+const char *state_word(enum vk_vm_run_state state)
 {
 	return state == VK_VM_PAUSED ? "paused" : state == VK_VM_STOPPING ? "stopping" : "running";
 }
 
-static double mem_pct(const struct top *t, const struct vm *vm)
+double mem_pct(const struct top *t, const struct vm *vm)
 {
 	return t->host_ram ? 100.0 * (double)vm->sample.rss_bytes / (double)t->host_ram : 0;
 }
@@ -339,15 +295,7 @@ static void count_field(char *out, size_t len, bool have, double v)
 	snprintf(out, len, "%5s", buf);
 }
 
-/* virt-top's counts: every defined or running VM, the running ones by
- * state; vrun has no "blocked", "shutoff while active" or "crashed". */
-struct totals {
-	unsigned count, active, running, paused, stopping, inactive;
-	uint64_t guest_bytes, cpu_ns;
-	double cpu_pct;
-};
-
-static void totals_get(const struct top *t, struct totals *o)
+void totals_get(const struct top *t, struct totals *o)
 {
 	memset(o, 0, sizeof(*o));
 	for (size_t i = 0; i < t->n; i++) {
@@ -462,115 +410,6 @@ static void show_frame(struct top *t, emit_fn emit)
 		snprintf(line, sizeof(line), "%7s %50s(%s)", "-", "", t->inactive[i]);
 		emit(line, false);
 	}
-}
-
-/* virt-top's CSV (its csv_output.ml): a header naming the summary columns
- * and, once, the columns each running VM repeats on every row. */
-static void write_csv_header(const struct top *t)
-{
-	const struct csv_groups *g = &t->groups;
-
-	fputs("Hostname,Time,Arch,Physical CPUs,Count,Running,Blocked,Paused,Shutdown,Shutoff,Crashed,"
-	      "Active,Inactive,%CPU,Total hardware memory (KB),Total memory (KB),Total guest memory (KB),"
-	      "Total CPU time (ns),Domain ID,Domain name", t->csv);
-	if (g->cpu)
-		fputs(",CPU (ns),%CPU", t->csv);
-	if (g->mem)
-		fputs(",Mem (bytes),%Mem", t->csv);
-	if (g->block)
-		fputs(t->block_in_bytes ? ",Block RDBY,Block WRBY" : ",Block RDRQ,Block WRRQ", t->csv);
-	if (g->net)
-		fputs(",Net RXBY,Net TXBY", t->csv);
-	fputc('\n', t->csv);
-}
-
-static int compare_pid(const void *pa, const void *pb)
-{
-	const struct vm *a = pa, *b = pb;
-
-	return (a->pid > b->pid) - (a->pid < b->pid);
-}
-
-/* A count over the last interval, as virt-top's are (not per second);
- * empty before the VM has an interval. */
-static void csv_count(FILE *f, const struct vm *vm, double per_second)
-{
-	if (vm->have_rates)
-		fprintf(f, ",%.0f", per_second * (double)vm->rates.interval_ns / 1e9);
-	else
-		fputs(",", f);
-}
-
-/* One row per refresh: the host's summary, then each running VM's fields
- * by Id (virt-top leaves the inactive ones out). */
-static void write_csv(struct top *t)
-{
-	const struct csv_groups *g = &t->groups;
-	struct totals o;
-
-	totals_get(t, &o);
-	fprintf(t->csv, "%s,%s,%s,%ld,%u,%u,0,%u,%u,0,0,%u,%u,%.1f,%llu,%llu,%llu,%llu", t->hostname, t->when,
-		t->arch, t->host_cpus, o.count, o.running, o.paused, o.stopping, o.active, o.inactive, o.cpu_pct,
-		(unsigned long long)(t->host_ram >> 10), (unsigned long long)(o.guest_bytes >> 10),
-		(unsigned long long)(o.guest_bytes >> 10), (unsigned long long)o.cpu_ns);
-	if (t->n)
-		qsort(t->vms, t->n, sizeof(*t->vms), compare_pid);
-	for (size_t i = 0; i < t->n; i++) {
-		const struct vm *vm = &t->vms[i];
-		const struct vk_vm_rates *r = &vm->rates;
-
-		fprintf(t->csv, ",%d,%s", vm->pid, vm->name);
-		if (g->cpu && vm->have_rates)
-			fprintf(t->csv, ",%llu,%.1f", (unsigned long long)r->cpu_ns, r->cpu_pct);
-		else if (g->cpu)
-			fputs(",,", t->csv);
-		if (g->mem)
-			fprintf(t->csv, ",%llu,%llu", (unsigned long long)vm->sample.guest_bytes,
-				t->host_ram ? (unsigned long long)(100 * vm->sample.guest_bytes / t->host_ram) : 0ULL);
-		if (g->block) {
-			csv_count(t->csv, vm, t->block_in_bytes ? r->rd_bytes : r->rd_reqs);
-			csv_count(t->csv, vm, t->block_in_bytes ? r->wr_bytes : r->wr_reqs);
-		}
-		if (g->net) {
-			csv_count(t->csv, vm, r->rx_bytes);
-			csv_count(t->csv, vm, r->tx_bytes);
-		}
-	}
-	fputc('\n', t->csv);
-	fflush(t->csv);
-}
-
-static const char csv_detail_header[] =
-	"Time,Domain ID,Domain name,State,Interval (ns),CPU (ns),%CPU,Mem (bytes),RSS (bytes),%Mem,"
-	"Block RDRQ,Block WRRQ,Block RDBY,Block WRBY,Net RXBY,Net TXBY,Net RXPK,Net TXPK,Exits\n";
-
-/* --csv-detail: one line per VM per refresh in the screen's order, rates
- * per second; a VM seen for the first time has no interval yet and
- * leaves the rate fields empty. */
-static void write_csv_detail(struct top *t)
-{
-	FILE *f = t->csv_detail;
-
-	for (size_t i = 0; i < t->n; i++) {
-		const struct vm *vm = &t->vms[i];
-		const struct vk_vm_rates *r = &vm->rates;
-
-		fprintf(f, "%s,%d,%s,%s,", t->when, vm->pid, vm->name, state_word(vm->state));
-		if (vm->have_rates)
-			fprintf(f, "%llu,%llu,%.1f,", (unsigned long long)r->interval_ns,
-				(unsigned long long)r->cpu_ns, r->cpu_pct);
-		else
-			fputs(",,,", f);
-		fprintf(f, "%llu,%llu,%.1f,", (unsigned long long)vm->sample.guest_bytes,
-			(unsigned long long)vm->sample.rss_bytes, mem_pct(t, vm));
-		if (vm->have_rates)
-			fprintf(f, "%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f\n", r->rd_reqs, r->wr_reqs,
-				r->rd_bytes, r->wr_bytes, r->rx_bytes, r->tx_bytes, r->rx_packets,
-				r->tx_packets, r->exits);
-		else
-			fputs(",,,,,,,,\n", f);
-	}
-	fflush(f);
 }
 
 static void emit_stdout(const char *line, bool bold)
@@ -767,11 +606,11 @@ static int run(struct top *t, int iterations)
 			draw_screen(t);
 		}
 		if (t->csv_detail)
-			write_csv_detail(t);
+			vtop_write_csv_detail(t);
 		if (t->csv_detail && ferror(t->csv_detail))
 			return vk_error(EIO, "the --csv-detail file");
 		if (t->csv)
-			write_csv(t);
+			vtop_write_csv(t);
 		if (t->csv && ferror(t->csv))
 			return vk_error(EIO, "the CSV file");
 	}
@@ -827,56 +666,75 @@ static int parse_end_time(const char *arg, double *seconds)
 	return 0;
 }
 
-int main(int argc, const char **argv)
+/* The host's side of the header and of virt-top's CSV. */
+static void host_info_get(struct top *t)
 {
-	int batch = 0, stream = 0, iterations = 0, script = 0, view1 = 0, view2 = 0, view3 = 0;
-	int no_csv_cpu = 0, no_csv_mem = 0, no_csv_block = 0, no_csv_net = 0, block_in_bytes = 0, secure = 0;
-	int no_init_file = 0, hist_cpu = 0;
-	double delay = 3.0, end_in = 0;
-	char *sort_arg = NULL, *csv_path = NULL, *csv_detail_path = NULL, *end_time = NULL;
-	struct poptOption table[] = {
-		{ "delay", 'd', POPT_ARG_DOUBLE, &delay, 0, "Seconds between refreshes (default 3)", "DELAY" },
-		{ "iterations", 'n', POPT_ARG_INT, &iterations, 0, "Stop after N refreshes", "N" },
-		{ "batch", 'b', POPT_ARG_NONE, &batch, 0, "Plain text on standard output, no screen", NULL },
-		{ "stream", '\0', POPT_ARG_NONE, &stream, 0, "The same as --batch", NULL },
-		{ "script", '\0', POPT_ARG_NONE, &script, 0, "No user interface: only the CSV (with --csv, -n)",
-		  NULL },
-		{ "end-time", '\0', POPT_ARG_STRING, &end_time, 0, "Exit at TIME: YYYY-MM-DD HH:MM:SS, HH:MM:SS, "
-		  "+HH:MM:SS or +SECONDS", "TIME" },
-		{ NULL, '1', POPT_ARG_NONE, &view1, 0, "Start showing each VM's vCPUs", NULL },
-		{ NULL, '2', POPT_ARG_NONE, &view2, 0, "Start showing network counters", NULL },
-		{ NULL, '3', POPT_ARG_NONE, &view3, 0, "Start showing block counters", NULL },
-		{ "block-in-bytes", '\0', POPT_ARG_NONE, &block_in_bytes, 0, "Block I/O in bytes, not requests",
-		  NULL },
-		{ "csv", '\0', POPT_ARG_STRING, &csv_path, 0, "Also write each refresh to FILE, as virt-top's CSV",
-		  "FILE" },
-		{ "no-csv-cpu", '\0', POPT_ARG_NONE, &no_csv_cpu, 0, "No CPU columns in the CSV", NULL },
-		{ "no-csv-mem", '\0', POPT_ARG_NONE, &no_csv_mem, 0, "No memory columns in the CSV", NULL },
-		{ "no-csv-block", '\0', POPT_ARG_NONE, &no_csv_block, 0, "No block columns in the CSV", NULL },
-		{ "no-csv-net", '\0', POPT_ARG_NONE, &no_csv_net, 0, "No network columns in the CSV", NULL },
-		{ "csv-detail", '\0', POPT_ARG_STRING, &csv_detail_path, 0,
-		  "Write a line per VM per refresh to FILE, rates per second", "FILE" },
-		{ NULL, 's', POPT_ARG_NONE, &secure, 0, "Secure mode: accepted, as virt-top (changes nothing)",
-		  NULL },
-		{ "no-init-file", '\0', POPT_ARG_NONE, &no_init_file, 0, "Accepted: vtop reads no init file", NULL },
-		{ "hist-cpu", '\0', POPT_ARG_INT, &hist_cpu, 0, "Accepted: vtop shows no CPU history", "SECS" },
-		{ NULL, 'o', POPT_ARG_STRING, &sort_arg, 0,
-		  "Sort by cpu (default), mem, time, id, name, netrx, nettx, blockrdrq, blockwrrq", "SORT" },
-		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_connect_options, 0, NULL, NULL },
-		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
-		POPT_TABLEEND
-	};
-	struct top t = { .sort = SORT_CPU };
-	struct sigaction sa = { .sa_handler = on_stop_signal };
 	struct sysinfo si;
 	struct utsname uts;
+
+	if (gethostname(t->hostname, sizeof(t->hostname) - 1) < 0)
+		snprintf(t->hostname, sizeof(t->hostname), "localhost");
+	if (uname(&uts) == 0)
+		snprintf(t->arch, sizeof(t->arch), "%s", uts.machine);
+	t->host_cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (sysinfo(&si) == 0)
+		t->host_ram = (uint64_t)si.totalram * si.mem_unit;
+}
+
+/* The command line, as popt leaves it. */
+static struct {
+	int batch, stream, iterations, script, view1, view2, view3;
+	int no_csv_cpu, no_csv_mem, no_csv_block, no_csv_net, block_in_bytes, secure;
+	int no_init_file, hist_cpu;
+	double delay;
+	char *sort_arg, *csv_path, *csv_detail_path, *end_time;
+} opt = { .delay = 3.0 };
+
+static struct poptOption vtop_options[] = {
+	{ "delay", 'd', POPT_ARG_DOUBLE, &opt.delay, 0, "Seconds between refreshes (default 3)", "DELAY" },
+	{ "iterations", 'n', POPT_ARG_INT, &opt.iterations, 0, "Stop after N refreshes", "N" },
+	{ "batch", 'b', POPT_ARG_NONE, &opt.batch, 0, "Plain text on standard output, no screen", NULL },
+	{ "stream", '\0', POPT_ARG_NONE, &opt.stream, 0, "The same as --batch", NULL },
+	{ "script", '\0', POPT_ARG_NONE, &opt.script, 0, "No user interface: only the CSV (with --csv, -n)",
+	  NULL },
+	{ "end-time", '\0', POPT_ARG_STRING, &opt.end_time, 0, "Exit at TIME: YYYY-MM-DD HH:MM:SS, HH:MM:SS, "
+	  "+HH:MM:SS or +SECONDS", "TIME" },
+	{ NULL, '1', POPT_ARG_NONE, &opt.view1, 0, "Start showing each VM's vCPUs", NULL },
+	{ NULL, '2', POPT_ARG_NONE, &opt.view2, 0, "Start showing network counters", NULL },
+	{ NULL, '3', POPT_ARG_NONE, &opt.view3, 0, "Start showing block counters", NULL },
+	{ "block-in-bytes", '\0', POPT_ARG_NONE, &opt.block_in_bytes, 0, "Block I/O in bytes, not requests",
+	  NULL },
+	{ "csv", '\0', POPT_ARG_STRING, &opt.csv_path, 0, "Also write each refresh to FILE, as virt-top's CSV",
+	  "FILE" },
+	{ "no-csv-cpu", '\0', POPT_ARG_NONE, &opt.no_csv_cpu, 0, "No CPU columns in the CSV", NULL },
+	{ "no-csv-mem", '\0', POPT_ARG_NONE, &opt.no_csv_mem, 0, "No memory columns in the CSV", NULL },
+	{ "no-csv-block", '\0', POPT_ARG_NONE, &opt.no_csv_block, 0, "No block columns in the CSV", NULL },
+	{ "no-csv-net", '\0', POPT_ARG_NONE, &opt.no_csv_net, 0, "No network columns in the CSV", NULL },
+	{ "csv-detail", '\0', POPT_ARG_STRING, &opt.csv_detail_path, 0,
+	  "Write a line per VM per refresh to FILE, rates per second", "FILE" },
+	{ NULL, 's', POPT_ARG_NONE, &opt.secure, 0, "Secure mode: accepted, as virt-top (changes nothing)",
+	  NULL },
+	{ "no-init-file", '\0', POPT_ARG_NONE, &opt.no_init_file, 0, "Accepted: vtop reads no init file", NULL },
+	{ "hist-cpu", '\0', POPT_ARG_INT, &opt.hist_cpu, 0, "Accepted: vtop shows no CPU history", "SECS" },
+	{ NULL, 'o', POPT_ARG_STRING, &opt.sort_arg, 0,
+	  "Sort by cpu (default), mem, time, id, name, netrx, nettx, blockrdrq, blockwrrq", "SORT" },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_connect_options, 0, NULL, NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_common_options, 0, "Common options:", NULL },
+	POPT_AUTOHELP
+	POPT_TABLEEND
+};
+
+int main(int argc, const char **argv)
+{
+	double end_in = 0;
+	struct top t = { .sort = SORT_CPU };
+	struct sigaction sa = { .sa_handler = on_stop_signal };
 	poptContext ctx = NULL;
 	SCREEN *term = NULL;
 	bool screen = false;
 	int rc, status = EXIT_FAILURE;
 
-	rc = vk_options_parse(argc, argv, table, NULL, &ctx);
+	rc = vk_options_parse(argc, argv, vtop_options, NULL, &ctx);
 	if (rc != 0) {
 		status = rc > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 		goto out;
@@ -885,54 +743,34 @@ int main(int argc, const char **argv)
 		fprintf(stderr, "vtop: unexpected argument '%s'\n", poptPeekArg(ctx));
 		goto out;
 	}
-	if (!(delay > 0 && delay <= DELAY_MAX_S)) {
+	if (!(opt.delay > 0 && opt.delay <= DELAY_MAX_S)) {
 		fprintf(stderr, "vtop: -d: the delay must be more than 0 and at most %.0f seconds\n", DELAY_MAX_S);
 		goto out;
 	}
-	if (iterations < 0) {
-		fprintf(stderr, "vtop: -n: the number of iterations must be positive\n");
+	if (opt.iterations < 0) {
+		fprintf(stderr, "vtop: -n: the number of opt.iterations must be positive\n");
 		goto out;
 	}
-	if (sort_arg && parse_sort(sort_arg, &t.sort) < 0) {
+	if (opt.sort_arg && parse_sort(opt.sort_arg, &t.sort) < 0) {
 		vk_report(NULL);
 		goto out;
 	}
-	if (end_time && parse_end_time(end_time, &end_in) < 0) {
+	if (opt.end_time && parse_end_time(opt.end_time, &end_in) < 0) {
 		vk_report(NULL);
 		goto out;
 	}
-	if (end_time)
+	if (opt.end_time)
 		t.end_ns = vk_now_ns() + (uint64_t)(end_in * 1e9) + 1;
-	t.delay = delay;
-	t.script = script;
-	t.batch = batch || stream || script;
-	t.view = view3 ? VIEW_BLOCK : view2 ? VIEW_NET : view1 ? VIEW_VCPUS : VIEW_DOMAINS;
-	t.block_in_bytes = block_in_bytes;
-	t.groups = (struct csv_groups){ !no_csv_cpu, !no_csv_mem, !no_csv_block, !no_csv_net };
-	if (gethostname(t.hostname, sizeof(t.hostname) - 1) < 0)
-		snprintf(t.hostname, sizeof(t.hostname), "localhost");
-	if (uname(&uts) == 0)
-		snprintf(t.arch, sizeof(t.arch), "%s", uts.machine);
-	t.host_cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	if (sysinfo(&si) == 0)
-		t.host_ram = (uint64_t)si.totalram * si.mem_unit;
-	if (csv_path) {
-		t.csv = fopen(csv_path, "w");
-		if (!t.csv) {
-			vk_error(errno, "%s", csv_path);
-			vk_report(NULL);
-			goto out;
-		}
-		write_csv_header(&t);
-	}
-	if (csv_detail_path) {
-		t.csv_detail = fopen(csv_detail_path, "w");
-		if (!t.csv_detail) {
-			vk_error(errno, "%s", csv_detail_path);
-			vk_report(NULL);
-			goto out;
-		}
-		fputs(csv_detail_header, t.csv_detail);
+	t.delay = opt.delay;
+	t.script = opt.script;
+	t.batch = opt.batch || opt.stream || opt.script;
+	t.view = opt.view3 ? VIEW_BLOCK : opt.view2 ? VIEW_NET : opt.view1 ? VIEW_VCPUS : VIEW_DOMAINS;
+	t.block_in_bytes = opt.block_in_bytes;
+	t.groups = (struct csv_groups){ !opt.no_csv_cpu, !opt.no_csv_mem, !opt.no_csv_block, !opt.no_csv_net };
+	host_info_get(&t);
+	if (vtop_csv_open(&t, opt.csv_path, opt.csv_detail_path) < 0) {
+		vk_report(NULL);
+		goto out;
 	}
 	/* Before initscr(): ncurses then leaves these signals to us, and
 	 * every way out goes through endwin(). */
@@ -952,7 +790,7 @@ int main(int argc, const char **argv)
 		curs_set(0);
 		keypad(stdscr, TRUE);
 	}
-	rc = run(&t, iterations);
+	rc = run(&t, opt.iterations);
 	if (screen)
 		endwin();
 	screen = false;
@@ -966,22 +804,16 @@ out:
 		endwin();
 	if (term)
 		delscreen(term);
-	if (t.csv && fclose(t.csv) != 0) {
-		fprintf(stderr, "vtop: %s: %s\n", csv_path, strerror(errno));
+	if (!vtop_csv_close(&t, opt.csv_path, opt.csv_detail_path))
 		status = EXIT_FAILURE;
-	}
-	if (t.csv_detail && fclose(t.csv_detail) != 0) {
-		fprintf(stderr, "vtop: %s: %s\n", csv_detail_path, strerror(errno));
-		status = EXIT_FAILURE;
-	}
 	if (fflush(stdout) != 0)
 		status = EXIT_FAILURE;
 	poptFreeContext(ctx);
 	free(t.vms);
 	vk_strv_free(t.inactive);
-	free(sort_arg);
-	free(csv_path);
-	free(csv_detail_path);
-	free(end_time);
+	free(opt.sort_arg);
+	free(opt.csv_path);
+	free(opt.csv_detail_path);
+	free(opt.end_time);
 	return status;
 }

@@ -3,7 +3,7 @@
 # (docs/control.md).
 
 bin_PROGRAMS += tools/vtop
-tools_vtop_SOURCES = tools/vtop.c
+tools_vtop_SOURCES = tools/vtop.c tools/vtop-csv.c tools/vtop.h
 tools_vtop_CFLAGS = $(VKIT_CFLAGS) $(NCURSES_CFLAGS)
 tools_vtop_LDFLAGS = $(AM_LDFLAGS) -Wl,--as-needed
 tools_vtop_LDADD = $(VKIT_LIBS) $(NCURSES_LIBS)
