@@ -23,6 +23,10 @@ int vctl_need_running(const char *name, int *pid);
  * it) needs --config (or --persistent); --live is refused. */
 int vctl_need_config(const char *name, const char *cmd);
 
+/* attach-disk and detach-disk (tools/vctl-disk.c). */
+int vctl_attach_disk(char **args);
+int vctl_detach_disk(char **args);
+
 /* One domain's read-outs and edit (tools/vctl-dom.c). */
 int vctl_domstate(char **args);
 int vctl_domid(char **args);
