@@ -283,7 +283,8 @@ static int cmd_reset(void *opaque, struct json_object *r)
 	struct vk_mgmt *g = opaque;
 
 	(void)r;
-	vk_machine_stop(g->m, VK_EXIT_REBOOT, "reset from the control socket");
+	/* A hard reset, as the guest's own: in place, or vrun exits 2 under --no-reboot. */
+	vk_machine_request_reset(g->m, VK_RESET_CONTROL);
 	return 0;
 }
 

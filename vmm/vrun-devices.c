@@ -77,7 +77,7 @@ static int add_net(struct vk_devices *d, const char *spec, const struct vrun_dev
 
 static void pci_reset(void *opaque)
 {
-	vk_machine_stop(opaque, VK_EXIT_REBOOT, "guest rebooted (port 0xCF9)");
+	vk_machine_request_reset(opaque, VK_RESET_PIIX);
 }
 
 int vrun_devices_create(struct vk_machine *m, const struct vrun_device_options *o,

@@ -219,12 +219,31 @@ else
 	skip "vclone --force on a running VM: qemu-img/qemu-io are not installed"
 fi
 
-# ---- reset over the socket ----
+# ---- reset over the socket: in place, then under --no-reboot ----
 start_vm t2 count --control "$TMP/t2.sock"
 wait_for "$TMP/t2.console" D 60
 timeout 20 "$CTL" --wait 30 "$TMP/t2.sock" reset >/dev/null
+wait_for "$TMP/t2.console" DD 60
+ok $? "reset over --control PATH: the guest boots again in the same vrun"
+check "the reset is logged with its time" grep -qE "^vrun: t2: [0-9:]{8} reset \\(from the control socket\\)$" "$TMP/t2.out"
+ok $(test "$(timeout 20 "$CTL" "$TMP/t2.sock" stats exits.io)" = 10002; echo $?) \
+	"stats count on across the reset: 2 x 5001 port-I/O exits"
+timeout 20 "$CTL" "$TMP/t2.sock" pause >/dev/null
+timeout 20 "$CTL" "$TMP/t2.sock" reset >/dev/null
+sleep 1
+ok $(test "$(timeout 20 "$CTL" "$TMP/t2.sock" status state)" = paused; echo $?) \
+	"a reset of a paused VM leaves it paused"
+ok $(test "$(grep -o D "$TMP/t2.console" | wc -l)" = 2; echo $?) "and it does not run meanwhile"
+timeout 20 "$CTL" "$TMP/t2.sock" resume >/dev/null
+wait_for "$TMP/t2.console" DDD 60
+ok $? "resumed, it boots the third time"
+timeout 20 "$CTL" "$TMP/t2.sock" quit >/dev/null
 wait_exit $vm_pid 120
-ok $(test $? = 2; echo $?) "reset over --control PATH: vrun exits 2 (reboot)"
+start_vm t5 count --control "$TMP/t5.sock" --no-reboot
+wait_for "$TMP/t5.console" D 60
+timeout 20 "$CTL" --wait 30 "$TMP/t5.sock" reset >/dev/null
+wait_exit $vm_pid 120
+ok $(test $? = 2; echo $?) "reset over the socket under --no-reboot: vrun exits 2"
 
 # ---- the socket after --user: bound as root, served by the dropped process ----
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
@@ -274,9 +293,9 @@ timeout 120 "$VRUN" -v --memory 16 --console "file=$TMP/off.console" --bios "$GU
 	>"$TMP/off.out" 2>&1 </dev/null
 ok $(test $? = 0; echo $?) "acpi-off: SLP_TYP 5 + SLP_EN exits 0"
 check "acpi-off: the reason names ACPI" grep -q "through ACPI (S5)" "$TMP/off.out"
-timeout 120 "$VRUN" -v --memory 16 --console "file=$TMP/rst.console" --bios "$GUESTS/acpi-reset.bin" \
+timeout 120 "$VRUN" -v --no-reboot --memory 16 --console "file=$TMP/rst.console" --bios "$GUESTS/acpi-reset.bin" \
 	>"$TMP/rst.out" 2>&1 </dev/null
-ok $(test $? = 2; echo $?) "acpi-reset: the reset register exits 2"
+ok $(test $? = 2; echo $?) "acpi-reset: the reset register exits 2 under --no-reboot"
 check "acpi-reset: the reason names the reset register" grep -q "ACPI reset register" "$TMP/rst.out"
 
 # What each runner said, for a failure's diagnosis.
