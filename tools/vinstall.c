@@ -1306,14 +1306,28 @@ static char *shell_quote(const char *s)
 	return out;
 }
 
+/* vrun's command line for the definition.  The installer's run ends at
+ * its reboot (vrun --no-reboot exits 2), so that vinstall can detach the
+ * install medium and boot the installed system; a system's run reboots in
+ * place. */
+static int vrun_argv(const struct vk_vm *vm, const char *vrun, const char *console, bool installer,
+		     struct vk_argv *a)
+{
+	int rc = vk_vrun_argv(vm, vrun, console, a);
+
+	if (rc == 0 && installer && (rc = vk_argv_add(a, "--no-reboot")) < 0)
+		vk_argv_free(a);
+	return rc;
+}
+
 /* vrun's command line for the definition, quoted for a shell. */
-static void print_vrun_argv(const struct vk_vm *vm, const char *vrun, const char *console)
+static void print_vrun_argv(const struct vk_vm *vm, const char *vrun, const char *console, bool installer)
 {
 	struct vk_argv a = { 0 };
 	size_t i;
 	char *q;
 
-	if (vk_vrun_argv(vm, vrun, console, &a) < 0) {
+	if (vrun_argv(vm, vrun, console, installer, &a) < 0) {
 		/* --import before the kernel is found on the disk */
 		printf("    %s --name %s --kernel (the kernel found on the disk) ...\n", vrun, vm->name);
 		vk_error_clear();
@@ -1435,10 +1449,10 @@ static void print_plan(const struct plan *p)
 			printf("  %zu. find the kernel, initrd and root on %s (libguestfs inspection)\n", step++,
 			       p->disks[0].disk.path);
 		printf("  %zu. boot it:\n", step++);
-		print_vrun_argv(vm, "vrun", console ? console : "?");
+		print_vrun_argv(vm, "vrun", console ? console : "?", false);
 	} else {
 		printf("  %zu. run the installer:\n", step++);
-		print_vrun_argv(vm, "vrun", console ? console : "?");
+		print_vrun_argv(vm, "vrun", console ? console : "?", true);
 		if (opt.noreboot)
 			printf("  %zu. when it reboots: record the installed system's boot, leave %s stopped (--noreboot)\n",
 			       step++, vm->name);
@@ -1629,12 +1643,14 @@ static int64_t minute_ms(void)
 /*
  * Run vrun for the definition and watch it until it exits, --wait runs out
  * or the user detaches; in the last two cases it is left running.  Returns
- * 0 with w filled in, or -errno when vrun could not be started.  With an
+ * 0 with w filled in, or -errno when vrun could not be started.  The
+ * installer runs under --no-reboot: its reboot ends vrun.  With an
  * undo journal (*undo), vrun is recorded so that a rollback stops it, and
  * the journal is committed once the guest has started: from then on
  * nothing of the VM is removed.
  */
-static int run_vrun(const struct plan *p, const char *vrun, struct vrun_watch *w, struct vk_undo **undo)
+static int run_vrun(const struct plan *p, const char *vrun, bool installer, struct vrun_watch *w,
+		    struct vk_undo **undo)
 {
 	bool attach = console_attached(p), raw = false, had_sock;
 	struct vk_console_relay r;
@@ -1657,7 +1673,7 @@ static int run_vrun(const struct plan *p, const char *vrun, struct vrun_watch *w
 	if ((rc = state_file("run", file, &w->sock)) < 0)
 		goto out;
 	had_sock = stat(w->sock, &before) == 0;
-	rc = vk_vrun_argv(p->vm, vrun, console, &a);
+	rc = vrun_argv(p->vm, vrun, console, installer, &a);
 	if (rc == 0)
 		rc = vk_vrun_spawn(&a, w->msgs, &w->pid, &msg_fd);
 	if (rc < 0)
@@ -1841,7 +1857,7 @@ static void report_left_running(const struct plan *p, const struct vrun_watch *w
 /* How to start the stopped VM by hand: its vrun command line. */
 static void print_start_command(const struct plan *p, const char *vrun)
 {
-	print_vrun_argv(p->vm, vrun, "stdio");
+	print_vrun_argv(p->vm, vrun, "stdio", false);
 }
 
 static int run_install(struct plan *p)
@@ -1912,7 +1928,7 @@ static int run_install(struct plan *p)
 		}
 		setsid();
 	}
-	rc = run_vrun(p, vrun, &w, &undo);
+	rc = run_vrun(p, vrun, p->kind != INSTALL_IMPORT, &w, &undo);
 	if (rc < 0)
 		goto out;
 	if (!w.exited) {
@@ -1981,7 +1997,7 @@ static int run_install(struct plan *p)
 	if (!vk_quiet)
 		fprintf(stderr, "Install finished; booting %s from its disk...\n", p->vm->name);
 	vrun_watch_free(&w);
-	rc = run_vrun(p, vrun, &w, &undo);
+	rc = run_vrun(p, vrun, false, &w, &undo);
 	if (rc < 0)
 		goto out;
 	if (!w.exited) {

@@ -28,6 +28,8 @@ run "2 0" --name f1 --boot kernel="$D/vmlinuz",initrd="$D/initrd.img",kernel_arg
 ok $? "install, reboot, first boot: exit 0"
 test "$(wc -l <"$FAKE_VRUN_LOG")" -eq 2
 ok $? "vrun ran twice (installer, then the installed system)"
+sed -n 1p "$FAKE_VRUN_LOG" | grep -q -- "--no-reboot" && ! sed -n 2p "$FAKE_VRUN_LOG" | grep -q -- "--no-reboot"
+ok $? "the installer's vrun ends at its reboot (--no-reboot); the installed system's reboots in place"
 test -f "$D/f1.img" && test -f "$VKIT_DIR/vms/f1.json"
 ok $? "the disk and the definition exist"
 grep -q -- "--cmdline root=/dev/vda console=ttyS0" "$FAKE_VRUN_LOG"
