@@ -59,7 +59,8 @@ static struct poptOption vinstall_options[] = {
 	{ "osinfo", '\0', POPT_ARG_STRING, &opt.os_variant, 0, "same as --os-variant", "VARIANT" },
 	{ "location", 'l', POPT_ARG_STRING, &opt.location, 0, "install media: ISO, directory or URL tree",
 	  "LOCATION[,kernel=PATH,initrd=PATH]" },
-	{ "cdrom", 'c', POPT_ARG_STRING, &opt.cdrom, 0, "boot a CD (refused: use --location)", "ISO" },
+	{ "cdrom", 'c', POPT_ARG_STRING, &opt.cdrom, 0,
+	  "install from this ISO (or CD device): its own boot loader on a CD-ROM, through the firmware", "ISO" },
 	{ "import", '\0', POPT_ARG_NONE, &opt.import, 0, "boot an existing disk, skip the install", NULL },
 	{ "boot", '\0', POPT_ARG_STRING, &opt.boot, 0, "direct kernel boot", "kernel=PATH,initrd=PATH,kernel_args=STR" },
 	{ "disk", '\0', POPT_ARG_ARGV, &opt.disks, 0, "a disk (repeatable)",
@@ -92,7 +93,10 @@ static struct poptOption vinstall_options[] = {
 	POPT_TABLEEND
 };
 
-enum install_kind { INSTALL_NONE = 0, INSTALL_LOCATION, INSTALL_KERNEL, INSTALL_IMPORT };
+enum install_kind { INSTALL_NONE = 0, INSTALL_LOCATION, INSTALL_KERNEL, INSTALL_IMPORT, INSTALL_CDROM };
+
+/* The installer's boot from --cdrom: the CD first, then the disk. */
+#define CDROM_INSTALL_ORDER "cdrom,hd"
 
 /* virt-install's --check names: each guards against a mistake that loses or
  * leaks data, and each can be turned off when the user means it. */
@@ -112,7 +116,7 @@ struct planned_disk {
 	char *backing;
 	enum vk_image_format backing_format;
 	bool size_from_variant;
-	bool installer_medium;	/* the --location ISO, detached after the install */
+	bool installer_medium;	/* the --location or --cdrom ISO, detached after the install */
 };
 
 struct plan {
@@ -634,9 +638,10 @@ static int plan_one_disk(struct plan *p, const char *text)
 		v = p->variant->supported ? NULL : p->variant->disk_bus;
 	if (v && (rc = vk_disk_bus_parse(v, &d.disk.bus)) < 0)
 		goto out;
-	if (d.disk.bus != VK_BUS_VIRTIO && vk_subopts_get(&so, "bus"))
-		refuse(p, "--disk bus=%s: vrun emulates virtio-blk only; use bus=virtio", v);
-	d.disk.bus = VK_BUS_VIRTIO;
+	if (d.disk.bus != VK_BUS_VIRTIO && vk_subopts_get(&so, "bus") && d.disk.device == VK_DEVICE_DISK)
+		refuse(p, "--disk bus=%s: vrun emulates virtio-blk only (and CD-ROMs on AHCI); use bus=virtio", v);
+	/* vrun's CD-ROMs are ATAPI drives on its AHCI controller. */
+	d.disk.bus = d.disk.device == VK_DEVICE_CDROM ? VK_BUS_SATA : VK_BUS_VIRTIO;
 	if ((v = vk_subopts_get(&so, "cache")) && (rc = vk_disk_cache_parse(v, &d.disk.cache)) < 0)
 		goto out;
 	if ((v = vk_subopts_get(&so, "format"))) {
@@ -958,6 +963,58 @@ out:
 	return rc;
 }
 
+/* --cdrom: the ISO on a CD-ROM, booted by its own boot loader through the
+ * firmware (El Torito); when the installer reboots, the disk boots. */
+static int plan_cdrom(struct plan *p)
+{
+	struct planned_disk d = { .installer_medium = true };
+	int rc;
+
+	if (p->kernel_src)
+		return vk_errorx(EINVAL, "--cdrom boots the CD's own boot loader, --boot kernel= a kernel of "
+				 "yours: give one of them");
+	if (opt.extra_args || opt.injects)
+		return vk_errorx(EINVAL, "--%s: the CD's boot loader starts its kernel, with its own "
+				 "arguments; use --location %s to boot the CD's kernel with yours",
+				 opt.extra_args ? "extra-args" : "initrd-inject", opt.cdrom);
+	if (strstr(opt.cdrom, "://"))
+		return vk_errorx(EINVAL, "--cdrom %s: give a local ISO file or CD device (to install from a "
+				 "URL, use --location URL)", opt.cdrom);
+	p->kind = INSTALL_CDROM;
+	if (!p->variant->supported)
+		return 0;	/* refused already */
+	rc = vk_check_input(opt.cdrom, VK_INPUT_REGULAR | VK_INPUT_BLOCK, "--cdrom");
+	if (rc < 0)
+		return rc;	/* the message names --cdrom */
+	rc = vk_media_open(opt.cdrom, &p->media);
+	if (rc == 0 && vk_media_kind(p->media) != VK_MEDIA_ISO)
+		rc = vk_errorx(EINVAL, "%s: not an ISO image or CD device", opt.cdrom);
+	if (rc == 0 && (rc = vk_media_iso_bootable(p->media)) == 0)
+		rc = vk_errorx(EINVAL, "%s: the ISO has no El Torito boot record, so it cannot boot from a "
+			       "CD-ROM; use --location %s to boot the installer kernel on it directly",
+			       opt.cdrom, opt.cdrom);
+	if (rc < 0)
+		return vk_error_prefix(rc, "--cdrom");
+	d.disk.path = absolute(opt.cdrom);
+	d.disk.device = VK_DEVICE_CDROM;
+	d.disk.bus = VK_BUS_SATA;
+	d.disk.readonly = true;
+	d.disk.format = VK_IMAGE_RAW;
+	if (!d.disk.path)
+		return vk_error(ENOMEM, "--cdrom");
+	rc = plan_add_disk(p, &d);
+	/* The first CD-ROM, before any --disk device=cdrom (a drivers CD):
+	 * the firmware tries CD-ROMs in that order. */
+	for (size_t i = 0; rc == 0 && i + 1 < p->n_disks; i++) {
+		if (p->disks[i].disk.device == VK_DEVICE_CDROM) {
+			memmove(&p->disks[i + 1], &p->disks[i], (p->n_disks - 1 - i) * sizeof(p->disks[0]));
+			p->disks[i] = d;
+			break;
+		}
+	}
+	return rc;
+}
+
 static int plan_install(struct plan *p)
 {
 	struct vk_subopts so = { 0 };
@@ -967,13 +1024,11 @@ static int plan_install(struct plan *p)
 
 	if (methods > 1)
 		return vk_errorx(EINVAL, "--location, --cdrom and --import are exclusive; give one");
-	if (opt.cdrom)
-		refuse(p, "--cdrom %s: vinstall does not run installs from a booted CD yet (vrun can boot "
-			  "one: vrun --cdrom ISO --boot cdrom,hd); use --location %s instead (vinstall takes "
-			  "the kernel and initrd out of the ISO and attaches it as a CD-ROM)", opt.cdrom, opt.cdrom);
-	if (p->boot_order && !opt.import)
+	if (p->boot_order && !opt.import && !opt.cdrom)
 		refuse(p, "--boot %s: the install boots the installer's kernel directly; a firmware boot "
-			  "order is for --import", p->boot_order);
+			  "order is for --import (or --cdrom)", p->boot_order);
+	if (opt.cdrom)
+		return plan_cdrom(p);
 	if (opt.extra_args && !opt.location && !p->kernel_src)
 		return vk_errorx(EINVAL, "--extra-args only works with --location or --boot kernel=");
 	if (opt.injects && !opt.location && !p->kernel_src)
@@ -998,9 +1053,8 @@ static int plan_install(struct plan *p)
 			p->kind = INSTALL_KERNEL;
 			return build_cmdline(p);
 		}
-		if (opt.cdrom)
-			return 0;
-		return vk_errorx(EINVAL, "an install method is needed: --location MEDIA, --import, or --boot kernel=PATH");
+		return vk_errorx(EINVAL, "an install method is needed: --location MEDIA, --cdrom ISO, --import, "
+				 "or --boot kernel=PATH");
 	}
 	p->kind = INSTALL_LOCATION;
 	rc = vk_subopts_parse(opt.location, location_keys, "location", "--location", &so);
@@ -1046,6 +1100,7 @@ static int plan_install(struct plan *p)
 
 		d.disk.path = absolute(loc);
 		d.disk.device = VK_DEVICE_CDROM;
+		d.disk.bus = VK_BUS_SATA;
 		d.disk.readonly = true;
 		d.disk.format = VK_IMAGE_RAW;
 		rc = d.disk.path ? plan_add_disk(p, &d) : vk_error(ENOMEM, "--location");
@@ -1266,6 +1321,12 @@ static int plan_definition(struct plan *p)
 			return vk_error(ENOMEM, "--boot");
 		return 0;
 	}
+	if (p->kind == INSTALL_CDROM) {
+		/* Until the installer reboots; --boot's order is the installed system's. */
+		b->kind = VK_BOOT_DISK;
+		b->order = strdup(CDROM_INSTALL_ORDER);
+		return b->order ? 0 : vk_error(ENOMEM, "--cdrom");
+	}
 	b->kind = VK_BOOT_KERNEL;
 	if ((rc = boot_file(p, p->kind == INSTALL_IMPORT ? "kernel" : "installer-kernel", &b->kernel)) < 0)
 		return rc;
@@ -1392,10 +1453,16 @@ static void print_plan(const struct plan *p)
 			printf("Boot:        through the firmware (SeaBIOS): %s\n", *p->boot_loader ?
 			       p->boot_loader : "no boot code found, as --boot asks");
 		break;
+	case INSTALL_CDROM:
+		printf("Install:     %s (ISO", vk_media_location(p->media));
+		if (*vk_media_volume_id(p->media))
+			printf(", volume '%s'", vk_media_volume_id(p->media));
+		printf(")\nInstaller:   the CD's own boot loader, through the firmware (SeaBIOS, El Torito)\n");
+		break;
 	case INSTALL_NONE:
 		break;
 	}
-	if (p->kind != INSTALL_IMPORT)
+	if (p->kind != INSTALL_IMPORT && p->kind != INSTALL_CDROM)
 		printf("Cmdline:     %s\n", p->cmdline);
 	for (i = 0; i < p->n_disks; i++) {
 		const struct planned_disk *d = &p->disks[i];
@@ -1414,7 +1481,7 @@ static void print_plan(const struct plan *p)
 			       d->sparse ? ", sparse" : ", fully allocated");
 		if (d->create && d->backing)
 			printf(", backing %s (%s)", d->backing, vk_image_format_name(d->backing_format));
-		else if (!d->installer_medium)
+		else if (!d->create && !d->installer_medium)
 			printf(", existing");
 		printf("\n");
 	}
@@ -1460,10 +1527,12 @@ static void print_plan(const struct plan *p)
 			printf("  %zu. when it reboots: nothing to boot (no disk); %s stays defined and stopped\n",
 			       step++, vm->name);
 		else
-			printf("  %zu. when it reboots: boot the installed system from %s (%s)\n", step++,
+			printf("  %zu. when it reboots: %sboot the installed system from %s (%s)\n", step++,
+			       p->kind == INSTALL_LOCATION || p->kind == INSTALL_CDROM ? "detach the install medium, " : "",
 			       target_disk(p)->disk.path,
 			       p->kind == INSTALL_KERNEL && p->final_cmdline ? "same kernel, --boot kernel_args"
-									: "kernel found by inspection");
+			       : "through its boot loader when the installer put one on it, else the kernel found "
+				 "by inspection");
 	}
 	printf("Dry run: nothing was created.\n");
 	free(console);
@@ -1760,7 +1829,12 @@ static int switch_to_installed(struct plan *p, bool save)
 		free(vm->boot.kernel);
 		free(vm->boot.initrd);
 		free(vm->boot.cmdline);
+		free(vm->boot.order);
 		vm->boot.kernel = vm->boot.initrd = vm->boot.cmdline = NULL;
+		/* The installer's "cdrom,hd" is over; --boot's order, if any, is the system's. */
+		vm->boot.order = p->boot_order ? strdup(p->boot_order) : NULL;
+		if (p->boot_order && !vm->boot.order)
+			return vk_error(ENOMEM, "--boot");
 		vm->boot.kind = VK_BOOT_DISK;
 	} else {
 		const struct planned_disk *t = target_disk(p);
@@ -1785,6 +1859,8 @@ static int switch_to_installed(struct plan *p, bool save)
 		free(vm->boot.kernel);
 		free(vm->boot.initrd);
 		free(vm->boot.cmdline);
+		free(vm->boot.order);
+		vm->boot.order = NULL;
 		vm->boot.kind = VK_BOOT_KERNEL;
 		vm->boot.kernel = ib.kernel;
 		vm->boot.initrd = ib.initrd;
@@ -1888,7 +1964,7 @@ static int run_install(struct plan *p)
 	rc = vk_undo_claim(undo, p->vm->name);
 	if (rc == 0)
 		rc = create_disks(p, undo);
-	if (rc == 0 && (p->kind != INSTALL_IMPORT || p->kernel_src))
+	if (rc == 0 && p->kind != INSTALL_CDROM && (p->kind != INSTALL_IMPORT || p->kernel_src))
 		rc = fetch_installer(p, undo);
 	if (rc == 0 && p->kind == INSTALL_IMPORT && !p->kernel_src && !p->firmware_boot) {
 		/* Where the installed system's kernel and initrd are copied. */
