@@ -554,7 +554,7 @@ int vk_pci_bus_init(struct vk_pci_bus *bus, struct vk_machine *m,
 			       "pci-window");
 }
 
-void vk_pci_bus_save_power_on(struct vk_pci_bus *bus)
+static void each_dev_locked(struct vk_pci_bus *bus, void (*fn)(struct vk_pci_dev *dev))
 {
 	for (unsigned d = 0; d < VK_PCI_MAX_SLOTS; d++) {
 		struct vk_pci_dev *dev = bus->devs[d];
@@ -562,9 +562,19 @@ void vk_pci_bus_save_power_on(struct vk_pci_bus *bus)
 		if (!dev)
 			continue;
 		pthread_mutex_lock(&dev->lock);
-		memcpy(dev->cfg_power_on, dev->cfg, sizeof(dev->cfg));
+		fn(dev);
 		pthread_mutex_unlock(&dev->lock);
 	}
+}
+
+static void save_power_on(struct vk_pci_dev *dev)
+{
+	memcpy(dev->cfg_power_on, dev->cfg, sizeof(dev->cfg));
+}
+
+void vk_pci_bus_save_power_on(struct vk_pci_bus *bus)
+{
+	each_dev_locked(bus, save_power_on);
 }
 
 static void dev_reset(struct vk_pci_dev *dev)
@@ -586,15 +596,7 @@ static void dev_reset(struct vk_pci_dev *dev)
 
 void vk_pci_bus_reset(struct vk_pci_bus *bus)
 {
-	for (unsigned d = 0; d < VK_PCI_MAX_SLOTS; d++) {
-		struct vk_pci_dev *dev = bus->devs[d];
-
-		if (!dev)
-			continue;
-		pthread_mutex_lock(&dev->lock);
-		dev_reset(dev);
-		pthread_mutex_unlock(&dev->lock);
-	}
+	each_dev_locked(bus, dev_reset);
 	__atomic_store_n(&bus->config_addr, 0, __ATOMIC_RELAXED);
 	bus->rcr = 0;
 }

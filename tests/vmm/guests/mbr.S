@@ -7,9 +7,6 @@
  * exits 2), on the next power off.  Boots are counted in CMOS RAM, which
  * a reset keeps. */
 #define PORT_PCI_REBOOT	0xcf9
-#define CMOS_INDEX	0x70
-#define CMOS_DATA	0x71
-#define BOOTS_CMOS	0x7e
 #define BIOS_TELETYPE	0x0e
 
 	.code16
@@ -37,15 +34,7 @@ _start:
 	loop 3b
 	cli
 #if END == 1
-	mov $BOOTS_CMOS, %al
-	out %al, $CMOS_INDEX
-	in $CMOS_DATA, %al
-	inc %al
-	mov %al, %bl
-	mov $BOOTS_CMOS, %al
-	out %al, $CMOS_INDEX
-	mov %bl, %al
-	out %al, $CMOS_DATA
+	COUNT_BOOT
 	cmp $1, %bl
 	jne 4f
 	mov $PORT_PCI_REBOOT, %dx

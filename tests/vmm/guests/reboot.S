@@ -1,9 +1,6 @@
 /* reboot.S - counts its boots in CMOS and resets the machine a different way each boot (ACPI, i8042, port 0xCF9, triple fault), then powers off: reset in place boots it five times in one vrun. */
 #include "guest.h"
 
-#define CMOS_INDEX	0x70
-#define CMOS_DATA	0x71
-#define BOOTS_CMOS	0x7e		/* a CMOS RAM byte no firmware setup of vrun's writes */
 #define UART_SCR	(COM1 + 7)	/* the UART's scratch register */
 #define PIIX_RCR	0xcf9
 #define RCR_SYS_RST	0x02
@@ -15,16 +12,7 @@
 	.globl _start
 _start:
 	cli
-	/* CMOS RAM keeps its bytes across a reset (the battery's): count. */
-	mov $BOOTS_CMOS, %al
-	out %al, $CMOS_INDEX
-	in $CMOS_DATA, %al
-	inc %al
-	mov %al, %bl
-	mov $BOOTS_CMOS, %al
-	out %al, $CMOS_INDEX
-	mov %bl, %al
-	out %al, $CMOS_DATA
+	COUNT_BOOT
 
 	PUTS16(banner)
 	mov $COM1, %dx
