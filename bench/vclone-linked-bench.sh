@@ -30,6 +30,7 @@ cat >"$VKIT_DIR/vms/src.json" <<EOF
 EOF
 "$vclone" -q -o src -n warm --linked -f "$tmp/img/warm.qcow2"	# first run: creates the state dirs
 qemu-img create -q -f qcow2 -F raw -b "$tmp/img/src.img" "$tmp/img/warm2.qcow2"
+rm -f "$VKIT_DIR/vms/warm.json"
 
 now_us() { echo $(( $(date +%s%N) / 1000 )); }
 
@@ -47,6 +48,8 @@ while [ $i -lt "$runs" ]; do
 	t2=$(now_us)
 	echo $((t1 - t0)) >>"$tmp/vclone.us"
 	echo $((t2 - t1)) >>"$tmp/qemu-img.us"
+	# Each run sees the same host: one original, no clones piling up.
+	rm -f "$VKIT_DIR/vms/c$i.json" "$tmp/img/c$i.qcow2" "$tmp/img/q$i.qcow2"
 	i=$((i + 1))
 done
 v=$(median "$tmp/vclone.us")

@@ -17,8 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/util/clock.h"
 #include "common/vm/console-relay.h"
 #include "common/vm/control-client.h"
+#include "common/vm/lifecycle.h"
 #include "common/vm/vmstats.h"
 #include "common/util/error.h"
 #include "common/image/image.h"
@@ -26,26 +28,14 @@
 #include "common/vm/statedir.h"
 #include "common/vm/vmdef.h"
 #include "common/vm/vmlaunch.h"
+#include "tools/vctl.h"
 
-#define TICK_MS			100
-/* vrun opens its socket once the vCPUs run, well within this on any host;
- * tests shorten it (VKIT_START_TIMEOUT_MS). */
-#define START_TIMEOUT_MS	30000
-/* pause parks the vCPUs (up to 5 s, docs/control.md) and flushes the disks. */
-#define PAUSE_TIMEOUT_MS	30000
-/* How long destroy waits for vrun to go after quit, then after SIGKILL. */
-#define DESTROY_WAIT_MS		10000
-
-/* Every option of every subcommand; each subcommand says which it takes. */
-static struct {
-	int all, names, console, remove_storage, disable, config, persistent, live, autostart, no_autostart, force;
-	char *driver, *subdriver, *mode, *type, *cache, *serial, *targetbus;
-} opt;
+struct vctl_options opt;
 
 enum {
 	O_ALL = 1 << 0, O_NAME = 1 << 1, O_CONSOLE = 1 << 2, O_STORAGE = 1 << 3, O_DISABLE = 1 << 4,
 	O_CONFIG = 1 << 5, O_DRIVER = 1 << 6, O_DISK = 1 << 7, O_AUTOSTART = 1 << 8, O_LIST_AUTOSTART = 1 << 9,
-	O_FORCE = 1 << 10,
+	O_FORCE = 1 << 10, O_BRIDGE = 1 << 11, O_DRY_RUN = 1 << 12, O_MAC = 1 << 13, O_MODEL = 1 << 14,
 };
 
 static struct poptOption vctl_options[] = {
@@ -71,6 +61,14 @@ static struct poptOption vctl_options[] = {
 	{ "cache", '\0', POPT_ARG_STRING, &opt.cache, 0, "attach-disk", "none|writeback|..." },
 	{ "serial", '\0', POPT_ARG_STRING, &opt.serial, 0, "attach-disk: the disk's serial", "ID" },
 	{ "targetbus", '\0', POPT_ARG_STRING, &opt.targetbus, 0, "attach-disk: virtio (the only one)", "virtio" },
+	{ "no-stp", '\0', POPT_ARG_NONE, &opt.no_stp, 0, "iface-bridge: the new bridge runs no STP", NULL },
+	{ "delay", '\0', POPT_ARG_STRING, &opt.delay, 0, "iface-bridge: the bridge's forward delay (default 0)",
+	  "SECONDS" },
+	{ "dry-run", '\0', POPT_ARG_NONE, &opt.dry_run, 0, "iface-bridge, iface-unbridge: say what would be done",
+	  NULL },
+	{ "mac", '\0', POPT_ARG_STRING, &opt.mac, 0,
+	  "net-dhcp-leases: only this MAC's leases; attach-interface: the NIC's MAC; detach-interface: which NIC", "MAC" },
+	{ "model", '\0', POPT_ARG_STRING, &opt.model, 0, "attach-interface: virtio (the only one)", "virtio" },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_common_options, 0, "Common options:", NULL },
 	POPT_AUTOHELP
 	POPT_TABLEEND
@@ -90,34 +88,16 @@ static const char usage_text[] =
 	"  undefine NAME [--remove-all-storage] [--force]\n"
 	"  autostart NAME [--disable]\n"
 	"  attach-disk NAME SOURCE TARGET --config [--subdriver raw|qcow2] [--mode readonly]\n"
-	"  detach-disk NAME TARGET --config";
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t env_ms(const char *name, int64_t dflt)
-{
-	const char *env = getenv(name);
-	char *end;
-	long v;
-
-	if (!env || !*env)
-		return dflt;
-	v = strtol(env, &end, 10);
-	return *end || v < 1 ? dflt : v;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
+	"  detach-disk NAME TARGET --config\n"
+	"  attach-interface NAME network|bridge SOURCE --config [--mac MAC] [--model virtio]\n"
+	"  detach-interface NAME network|bridge --config [--mac MAC]\n"
+	"  domiflist NAME | domifaddr NAME   a VM's NICs; their addresses from the DHCP leases\n"
+	"  net-list [--all] [--name] | net-info NET\n"
+	"  net-define FILE | net-undefine NET   a network's JSON definition (docs/networks.md)\n"
+	"  net-start NET | net-destroy NET | net-autostart NET [--disable]\n"
+	"  net-dhcp-leases NET [--mac MAC]\n"
+	"  iface-bridge IFACE BRIDGE [--no-stp] [--delay N] [--dry-run]   put IFACE on a new bridge\n"
+	"  iface-unbridge BRIDGE [--dry-run]   put the bridge's port back in its place";
 
 /* ---- what state a VM is in ---- */
 
@@ -128,68 +108,36 @@ struct vm_state {
 
 static int vm_state_get(const char *name, struct vm_state *s)
 {
-	struct vk_vm_status st;
-	int pid = vk_vm_running_pid(name), rc;
-
-	memset(s, 0, sizeof(*s));
-	if (pid < 0)
-		return pid;
-	s->pid = pid;
-	s->state = "shut off";
-	if (!pid)
-		return 0;
-	/* vrun runs; whether it is paused only its socket can say.  No answer
-	 * there is the caller's to report (s->pid and s->state stay set). */
-	s->state = "running";
-	rc = vk_vm_status_get(name, &st);
-	if (rc < 0 && vk_vm_running_pid(name) == 0) {
-		/* It stopped in between: its socket went with it. */
-		vk_error_clear();
-		s->pid = 0;
-		s->state = "shut off";
-		return 0;
-	}
-	if (rc < 0)
-		return rc;
-	s->state = vk_vm_run_state_name(st.state);
-	return 0;
+	return vk_vm_state(name, &s->pid, &s->state);
 }
 
-/* Refuse unless the VM runs; *pid is vrun's. */
-static int need_running(const char *name, int *pid)
+int vctl_need_running(const char *name, int *pid)
 {
-	struct vk_vm *vm = NULL;
-	int rc = vk_vm_lookup(name, &vm);
-
-	vk_vm_free(vm);
-	if (rc < 0)
-		return rc;
-	rc = vk_vm_running_pid(name);
-	if (rc == 0)
-		return vk_errorx(ESRCH, "domain is not running; start it with: vctl start %s", name);
-	if (rc > 0 && pid)
-		*pid = rc;
-	return rc < 0 ? rc : 0;
+	return vk_vm_need_running(name, pid);
 }
 
 /* ---- list, dominfo ---- */
 
 /* virsh's table: a space before each cell, two after all but the last,
  * and a rule as wide as the columns plus three each. */
-static void print_table(char *const cells[][3], size_t rows)
+void vctl_print_table(char *const *cells, size_t rows, size_t cols)
 {
-	size_t w[3] = { 0 }, i, j, k;
+	size_t w[8] = { 0 }, rule = 0, i, j;
 
+	if (cols > sizeof(w) / sizeof(w[0]))
+		cols = sizeof(w) / sizeof(w[0]);
 	for (i = 0; i < rows; i++)
-		for (j = 0; j < 3; j++)
-			if (strlen(cells[i][j]) > w[j])
-				w[j] = strlen(cells[i][j]);
+		for (j = 0; j < cols; j++)
+			if (strlen(cells[i * cols + j]) > w[j])
+				w[j] = strlen(cells[i * cols + j]);
+	for (j = 0; j < cols; j++)
+		rule += w[j] + 3;
 	/* -q leaves the header out, as virsh -q does */
 	for (i = vk_quiet ? 1 : 0; i < rows; i++) {
-		for (j = 0; j < 3; j++)
-			printf(" %-*s%s", j < 2 ? (int)w[j] : 0, cells[i][j], j < 2 ? "  " : "\n");
+		for (j = 0; j < cols; j++)
+			printf(" %-*s%s", j + 1 < cols ? (int)w[j] : 0, cells[i * cols + j], j + 1 < cols ? "  " : "\n");
 		if (i == 0) {
-			for (k = 0; k < w[0] + w[1] + w[2] + 9; k++)
+			for (j = 0; j < rule; j++)
 				putchar('-');
 			putchar('\n');
 		}
@@ -266,7 +214,7 @@ static int cmd_list(char **args)
 		rows++;
 	}
 	if (!opt.names)
-		print_table((char *const (*)[3])cells, rows);
+		vctl_print_table(&cells[0][0], rows, 3);
 	printf("\n");
 	rc = 0;
 out:
@@ -337,41 +285,22 @@ out:
 /*
  * The user's terminal on the pty until Ctrl-] d, the end of input or the
  * VM's end; Ctrl-] q stops the VM (as in vinstall and on vrun's own
- * console).  child: vrun when this vctl started it, else -1.
+ * console).  l: the vrun this vctl started, or one attached to.
  */
-static int relay_console(const char *name, const char *pty, pid_t child)
+static int relay_console(struct vk_launch *l)
 {
-	struct vk_console_relay r;
-	bool quit_sent = false;
+	const struct vk_watch_opts o = { .attach = true, .deadline_ms = -1, .msgs_fd = -1, .console_session = true };
+	struct vk_watch_result r;
 	int rc;
 
-	vk_relay_init(&r, STDIN_FILENO, STDOUT_FILENO);
-	rc = vk_relay_open(&r, pty);
-	if (rc < 0)
-		return vk_error_prefix(rc, "cannot attach to the console");
 	printf("Connected to domain '%s'\nEscape character is ^] (Ctrl-] d detaches, Ctrl-] q stops the VM)\n",
-	       name);
+	       l->name);
 	fflush(stdout);
-	vk_relay_raw(&r);
-	while (!r.detach && !r.input_ended && r.con_fd >= 0) {
-		struct pollfd fds[2];
-
-		vk_relay_pollfds(&r, fds);
-		poll(fds, 2, TICK_MS);
-		vk_relay_step(&r, fds);
-		if (r.quit && !quit_sent) {
-			quit_sent = true;
-			if (vk_control_call_vm(name, "quit", VK_CONTROL_TIMEOUT_MS, NULL) < 0) {
-				vk_debug("%s: %s", name, vk_last_error());
-				vk_error_clear();
-			}
-		}
-		if (child > 0 && waitpid(child, NULL, WNOHANG) == child)
-			break;
-	}
-	vk_relay_close(&r);
-	if (r.con_fd == -2 || r.quit)
-		printf("\nDomain '%s' stopped\n", name);
+	rc = vk_launch_watch(l, &o, &r);
+	if (rc < 0)
+		return rc;
+	if (r.exited || r.console_closed || r.quit)
+		printf("\nDomain '%s' stopped\n", l->name);
 	else
 		printf("\n");
 	return 0;
@@ -381,7 +310,7 @@ static int relay_console(const char *name, const char *pty, pid_t child)
 static int console_pty(const char *name, char **pty)
 {
 	struct vk_vm_status st;
-	int rc = need_running(name, NULL);
+	int rc = vctl_need_running(name, NULL);
 
 	*pty = NULL;
 	if (rc == 0)
@@ -407,117 +336,51 @@ static int console_pty(const char *name, char **pty)
 
 static int cmd_console(char **args)
 {
+	struct vk_launch l;
 	char *pty = NULL;
 	int rc = console_pty(args[0], &pty);
 
 	if (rc == 0)
-		rc = relay_console(args[0], pty, -1);
+		rc = vk_launch_attach(args[0], pty, &l);
+	if (rc == 0)
+		rc = relay_console(&l);
 	free(pty);
 	return rc;
 }
 
 /* ---- start ---- */
 
-/* vrun's messages so far, for a start that failed. */
-static void show_messages(const char *path)
-{
-	char buf[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd < 0)
-		return;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		if (write(STDERR_FILENO, buf, (size_t)n) < 0)
-			break;
-	close(fd);
-}
-
 static int start_vm(const char *name)
 {
+	struct vk_launch l;
 	struct vk_vm *vm = NULL;
-	struct vk_argv a = { 0 };
-	struct stat before;
-	char *vrun = NULL, *console = NULL, *msgs = NULL, *sock = NULL, file[VK_NAME_MAX + 16], pty[128] = "";
-	int msg_fd = -1, status, rc, pid;
-	bool had, started = false;
-	int64_t deadline;
-	pid_t child = -1;
+	int rc = vk_vm_start(name, "vctl", &l);
 
-	rc = vk_vm_lookup(name, &vm);
 	if (rc < 0)
-		goto out;
-	pid = vk_vm_running_pid(name);
-	if (pid > 0) {
-		rc = vk_errorx(EBUSY, "domain is already running (pid %d)", pid);
-		goto out;
-	}
-	rc = vk_vrun_find("vctl", &vrun);
-	if (rc == 0)
-		rc = vk_vrun_console_spec(vm, &console);
-	if (rc == 0)
-		rc = vk_vrun_argv(vm, vrun, console, &a);
-	snprintf(file, sizeof(file), "%s.vrun.log", name);
-	if (rc == 0)
-		rc = vk_state_path(&msgs, "log", file);
-	if (rc == 0)
-		rc = vk_control_socket_path(name, &sock);
-	if (rc < 0)
-		goto out;
-	had = stat(sock, &before) == 0;
-	rc = vk_vrun_spawn(&a, msgs, &child, &msg_fd);
-	if (rc < 0)
-		goto out;
-	deadline = now_ms() + env_ms("VKIT_START_TIMEOUT_MS", START_TIMEOUT_MS);
-	while (!started) {
-		sleep_ms(TICK_MS / 2);
-		vk_vrun_relay_messages(msg_fd, vk_debug_level ? STDERR_FILENO : -1, false, pty, sizeof(pty));
-		started = vk_vrun_socket_is_new(sock, &before, had);
-		if (!started && waitpid(child, &status, WNOHANG) == child) {
-			show_messages(msgs);
-			if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-				rc = vk_errorx(ENOEXEC, "%s could not be run", vrun);
-			else
-				rc = vk_errorx(EIO, "vrun failed before the guest started (its messages above, "
-					       "kept in %s)", msgs);
-			goto out;
-		}
-		if (!started && now_ms() >= deadline) {
-			rc = vk_errorx(ETIMEDOUT, "vrun (pid %d) has not opened its control socket within %" PRId64
-				       " ms; it may still be starting: see %s, stop it with kill %d", (int)child,
-				       env_ms("VKIT_START_TIMEOUT_MS", START_TIMEOUT_MS), msgs, (int)child);
-			goto out;
-		}
-	}
-	vk_vrun_relay_messages(msg_fd, vk_debug_level ? STDERR_FILENO : -1, false, pty, sizeof(pty));
+		return rc;
 	printf("Domain '%s' started\n", name);
 	fflush(stdout);
-	if (opt.console) {
-		if (!pty[0])
+	if (opt.console && !l.pty[0]) {
+		rc = vk_vm_lookup(name, &vm);
+		if (rc == 0)
 			rc = vk_errorx(ENOTSUP, "started, but its console is %s, not a pty; nothing to attach to",
 				       vm->console.kind == VK_CONSOLE_FILE ? vm->console.path : "a log file");
-		else
-			rc = relay_console(name, pty, child);
+	} else if (opt.console) {
+		rc = relay_console(&l);
 	}
-out:
-	if (msg_fd >= 0)
-		close(msg_fd);
-	vk_argv_free(&a);
-	free(sock);
-	free(msgs);
-	free(console);
-	free(vrun);
+	vk_launch_close(&l);
 	vk_vm_free(vm);
 	return rc;
 }
 
-/* What libvirtd does when it starts: every VM marked autostart that is not
- * running is started; one that fails is reported and the others still
- * start.  vkit has no daemon, so the vkit-autostart unit runs this at boot. */
+/* What libvirtd does when it starts: every network, then every VM marked
+ * autostart that is not running is started; one that fails is reported
+ * and the others still start.  vkit has no daemon, so the vkit-autostart
+ * unit runs this at boot. */
 static int start_autostarted(void)
 {
 	char **names = NULL;
-	size_t n = 0, failed = 0;
+	size_t n = 0, failed = 0, net_failed = vctl_start_autostarted_networks();
 	int rc = vk_vm_list(&names, &n);
 
 	for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -533,6 +396,9 @@ static int start_autostarted(void)
 	if (rc == 0 && failed)
 		rc = vk_errorx(EIO, "start --autostart: %zu domain%s failed to start (above)", failed,
 			       failed == 1 ? "" : "s");
+	else if (rc == 0 && net_failed)
+		rc = vk_errorx(EIO, "start --autostart: %zu network%s failed to start (above)", net_failed,
+			       net_failed == 1 ? "" : "s");
 	vk_strv_free(names);
 	return rc;
 }
@@ -550,66 +416,33 @@ static int cmd_start(char **args)
 
 static int cmd_shutdown(char **args)
 {
-	struct json_object *r = NULL, *l;
-	int rc = need_running(args[0], NULL);
+	bool listening = true;
+	int rc = vk_vm_shutdown(args[0], &listening);
 
-	if (rc == 0)
-		rc = vk_control_call_vm(args[0], "powerdown", VK_CONTROL_TIMEOUT_MS, &r);
 	if (rc < 0)
 		return rc;
 	printf("Domain '%s' is being shutdown\n", args[0]);
-	if (json_object_object_get_ex(r, "guest_listening", &l) && !json_object_get_boolean(l)) {
+	if (!listening) {
 		fflush(stdout);
 		fprintf(stderr, "vctl: %s: warning: the guest has not enabled the ACPI power button, so it may "
 			"ignore this; vctl destroy %s stops it at once\n", args[0], args[0]);
 	}
-	json_object_put(r);
 	return 0;
-}
-
-/* Wait until the VM's vrun (pid) is gone; true when it is. */
-static bool wait_gone(const char *name, int pid, int ms)
-{
-	int64_t deadline = now_ms() + ms;
-
-	while (vk_vm_running_pid(name) == pid) {
-		if (now_ms() >= deadline)
-			return false;
-		sleep_ms(TICK_MS / 2);
-	}
-	return true;
 }
 
 static int cmd_destroy(char **args)
 {
-	const char *name = args[0];
-	int pid = 0, rc = need_running(name, &pid);
+	int rc = vk_vm_destroy(args[0]);
 
-	if (rc < 0)
-		return rc;
-	if (vk_control_call_vm(name, "quit", VK_CONTROL_TIMEOUT_MS, NULL) < 0) {
-		/* No socket to ask: vrun stops on SIGTERM as on quit. */
-		vk_debug("%s: %s; sending SIGTERM to %d", name, vk_last_error(), pid);
-		vk_error_clear();
-		if (kill(pid, SIGTERM) < 0)
-			return vk_error(errno, "vrun (pid %d)", pid);
-	}
-	if (!wait_gone(name, pid, DESTROY_WAIT_MS)) {
-		vk_debug("%s: vrun (pid %d) still runs; SIGKILL", name, pid);
-		kill(pid, SIGKILL);
-		if (!wait_gone(name, pid, DESTROY_WAIT_MS))
-			return vk_errorx(ETIMEDOUT, "vrun (pid %d) did not stop, even on SIGKILL", pid);
-	}
-	printf("Domain '%s' destroyed\n", name);
-	return 0;
+	if (rc == 0)
+		printf("Domain '%s' destroyed\n", args[0]);
+	return rc;
 }
 
 static int cmd_suspend(char **args)
 {
-	int rc = need_running(args[0], NULL);
+	int rc = vk_vm_suspend(args[0]);
 
-	if (rc == 0)
-		rc = vk_control_call_vm(args[0], "pause", PAUSE_TIMEOUT_MS, NULL);
 	if (rc == 0)
 		printf("Domain '%s' suspended\n", args[0]);
 	return rc;
@@ -617,45 +450,14 @@ static int cmd_suspend(char **args)
 
 static int cmd_resume(char **args)
 {
-	int rc = need_running(args[0], NULL);
+	int rc = vk_vm_resume(args[0]);
 
-	if (rc == 0)
-		rc = vk_control_call_vm(args[0], "resume", VK_CONTROL_TIMEOUT_MS, NULL);
 	if (rc == 0)
 		printf("Domain '%s' resumed\n", args[0]);
 	return rc;
 }
 
 /* ---- undefine, autostart ---- */
-
-/* Disks as the guest sees them: vrun attaches every disk as virtio-blk in
- * the definition's order, so the n-th is vd + Linux's n-th letter name. */
-/* boot/NAME/ holds the kernel and initrd vinstall copied for this VM only. */
-static void remove_boot_dir(const char *name)
-{
-	char *dir = NULL, path[PATH_MAX];
-	struct dirent *e;
-	DIR *d;
-
-	if (vk_state_path(&dir, "boot", name) < 0) {
-		vk_error_clear();
-		return;
-	}
-	d = opendir(dir);
-	while (d && (e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (unlink(path) < 0)
-			fprintf(stderr, "vctl: %s: %s\n", path, strerror(errno));
-	}
-	if (d) {
-		closedir(d);
-		if (rmdir(dir) < 0)
-			fprintf(stderr, "vctl: %s: %s\n", dir, strerror(errno));
-	}
-	free(dir);
-}
 
 static int cmd_undefine(char **args)
 {
@@ -695,7 +497,7 @@ static int cmd_undefine(char **args)
 	rc = vk_vm_undefine(name);
 	if (rc < 0)
 		goto out;
-	remove_boot_dir(name);
+	vk_vm_remove_boot_files(name);
 	for (size_t i = 0; opt.remove_storage && vm && i < vm->n_disks; i++) {
 		vk_disk_target_name("vd", i, target, sizeof(target));
 		if (vm->disks[i].device == VK_DEVICE_CDROM) {
@@ -718,16 +520,10 @@ out:
 	return rc;
 }
 
-static int set_autostart(struct vk_vm *vm, void *arg)
-{
-	vm->autostart = *(bool *)arg;
-	return 0;
-}
-
 static int cmd_autostart(char **args)
 {
 	bool on = !opt.disable;
-	int rc = vk_vm_edit(args[0], set_autostart, &on);
+	int rc = vk_vm_set_autostart(args[0], on);
 
 	if (rc == 0)
 		printf("Domain '%s' %s as autostarted\n", args[0], on ? "marked" : "unmarked");
@@ -736,8 +532,7 @@ static int cmd_autostart(char **args)
 
 /* ---- attach-disk, detach-disk ---- */
 
-/* vrun has no hot-plug: the definition is all these commands change. */
-static int need_config(const char *name, const char *cmd)
+int vctl_need_config(const char *name, const char *cmd)
 {
 	int pid = vk_vm_running_pid(name);
 
@@ -752,48 +547,14 @@ static int need_config(const char *name, const char *cmd)
 	return vk_errorx(EINVAL, "%s changes the definition: give --config", cmd);
 }
 
-struct disk_edit {
-	const char *target;
-	struct vk_disk disk;		/* attach */
-	long index;			/* detach: which one went */
-	size_t n_after;
-};
-
-static int attach_edit(struct vk_vm *vm, void *arg)
-{
-	struct disk_edit *e = arg;
-	char next[16];
-
-	vk_disk_target_name("vd", vm->n_disks, next, sizeof(next));
-	if (strcmp(e->target, next))
-		return vk_errorx(EINVAL, "target %s: the new disk is the VM's disk number %zu, which the guest "
-				 "sees as %s (vrun attaches the disks as virtio-blk in the definition's order); "
-				 "give %s", e->target, vm->n_disks + 1, next, next);
-	return vk_vm_add_disk(vm, &e->disk);
-}
-
 /* Formats are stated, never guessed (docs/images.md). */
 static const struct vk_format_rule attach_format_rule = { .what = "disk", .option = "--subdriver " };
-
-/* One writable disk in two VMs corrupts it: refused, as vinstall does,
- * unless both attach it shareable (or both read-only). */
-static int check_disk_users(const char *name, const struct vk_disk *disk)
-{
-	char **users = NULL;
-	size_t n = 0;
-	int rc = vk_vm_disk_users(disk->path, disk->shareable, disk->readonly, name, &users, &n);
-
-	if (rc == 0 && n)
-		rc = vk_errorx(EBUSY, "disk %s is already in use by %s%s; attach it with --mode shareable "
-			       "(on both) or --mode readonly", disk->path, users[0], n > 1 ? " and others" : "");
-	vk_strv_free(users);
-	return rc;
-}
 
 static int cmd_attach_disk(char **args)
 {
 	const char *name = args[0], *source = args[1];
-	struct disk_edit e = { .target = args[2] };
+	const char *target = args[2];
+	struct vk_disk disk = { .bus = VK_BUS_VIRTIO };
 	char *path = NULL, cwd[PATH_MAX];
 	struct vk_vm *vm = NULL;
 	struct stat st;
@@ -801,7 +562,7 @@ static int cmd_attach_disk(char **args)
 
 	vk_vm_free(vm);
 	if (rc == 0)
-		rc = need_config(name, "attach-disk");
+		rc = vctl_need_config(name, "attach-disk");
 	if (rc < 0)
 		return rc;
 	if (opt.driver && strcmp(opt.driver, "qemu"))
@@ -810,23 +571,22 @@ static int cmd_attach_disk(char **args)
 	if (opt.targetbus && strcmp(opt.targetbus, "virtio"))
 		return vk_errorx(EINVAL, "--targetbus %s: vrun attaches every disk as virtio-blk; give "
 				 "--targetbus virtio or leave it out", opt.targetbus);
-	e.disk.bus = VK_BUS_VIRTIO;
 	if (!opt.type || !strcmp(opt.type, "disk"))
-		e.disk.device = VK_DEVICE_DISK;
+		disk.device = VK_DEVICE_DISK;
 	else if (!strcmp(opt.type, "cdrom"))
-		e.disk.device = VK_DEVICE_CDROM;
+		disk.device = VK_DEVICE_CDROM;
 	else
 		return vk_errorx(EINVAL, "--type %s: give disk or cdrom", opt.type);
 	if (opt.mode && !strcmp(opt.mode, "readonly"))
-		e.disk.readonly = true;
+		disk.readonly = true;
 	else if (opt.mode && !strcmp(opt.mode, "shareable"))
-		e.disk.shareable = true;
+		disk.shareable = true;
 	else if (opt.mode)
 		return vk_errorx(EINVAL, "--mode %s: give readonly or shareable", opt.mode);
-	e.disk.readonly |= e.disk.device == VK_DEVICE_CDROM;
-	if (opt.cache && (rc = vk_disk_cache_parse(opt.cache, &e.disk.cache)) < 0)
+	disk.readonly |= disk.device == VK_DEVICE_CDROM;
+	if (opt.cache && (rc = vk_disk_cache_parse(opt.cache, &disk.cache)) < 0)
 		return vk_error_prefix(rc, "--cache");
-	e.disk.serial = opt.serial;
+	disk.serial = opt.serial;
 	if (source[0] == '/')
 		path = strdup(source);
 	else if (getcwd(cwd, sizeof(cwd)) && asprintf(&path, "%s/%s", cwd, source) < 0)
@@ -841,64 +601,43 @@ static int cmd_attach_disk(char **args)
 		rc = vk_errorx(EINVAL, "disk %s is not a file or a block device", path);
 		goto out;
 	}
-	if (opt.subdriver && (rc = vk_image_format_parse(opt.subdriver, &e.disk.format)) < 0) {
+	if (opt.subdriver && (rc = vk_image_format_parse(opt.subdriver, &disk.format)) < 0) {
 		vk_error_prefix(rc, "--subdriver");
 		goto out;
 	}
-	rc = vk_image_format_decide(path, &attach_format_rule, opt.subdriver != NULL, &e.disk.format);
+	rc = vk_image_format_decide(path, &attach_format_rule, opt.subdriver != NULL, &disk.format);
 	if (rc < 0)
 		goto out;
-	e.disk.path = path;
-	rc = check_disk_users(name, &e.disk);
-	if (rc == 0)
-		rc = vk_vm_edit(name, attach_edit, &e);
+	disk.path = path;
+	rc = vk_vm_attach_disk(name, &disk, target);
 	if (rc < 0)
 		goto out;
 	printf("Disk attached successfully\n");
 	if (vk_vm_running_pid(name) > 0 && !vk_quiet)
-		printf("(%s runs: the guest sees %s from its next start)\n", name, e.target);
+		printf("(%s runs: the guest sees %s from its next start)\n", name, target);
 out:
 	free(path);
 	return rc;
 }
 
-static int detach_edit(struct vk_vm *vm, void *arg)
-{
-	struct disk_edit *e = arg;
-	long i = vk_disk_target_index("vd", e->target);
-	char last[16];
-
-	if (vm->n_disks)
-		vk_disk_target_name("vd", vm->n_disks - 1, last, sizeof(last));
-	if (i < 0 || (size_t)i >= vm->n_disks)
-		return vm->n_disks ? vk_errorx(ENOENT, "no disk %s: its disks are vda to %s", e->target, last)
-				   : vk_errorx(ENOENT, "no disk %s: it has no disks", e->target);
-	free(vm->disks[i].path);
-	free(vm->disks[i].serial);
-	memmove(&vm->disks[i], &vm->disks[i + 1], (vm->n_disks - (size_t)i - 1) * sizeof(vm->disks[0]));
-	vm->n_disks--;
-	e->index = i;
-	e->n_after = vm->n_disks;
-	return 0;
-}
-
 static int cmd_detach_disk(char **args)
 {
-	struct disk_edit e = { .target = args[1] };
 	struct vk_vm *vm = NULL;
 	char from[16], to[16];
+	size_t n_after = 0;
+	long index = 0;
 	int rc = vk_vm_lookup(args[0], &vm);
 
 	vk_vm_free(vm);
 	if (rc == 0)
-		rc = need_config(args[0], "detach-disk");
+		rc = vctl_need_config(args[0], "detach-disk");
 	if (rc == 0)
-		rc = vk_vm_edit(args[0], detach_edit, &e);
+		rc = vk_vm_detach_disk(args[0], args[1], &index, &n_after);
 	if (rc < 0)
 		return rc;
 	printf("Disk detached successfully\n");
 	/* The guest names disks by position: the later ones move up. */
-	for (size_t i = (size_t)e.index; !vk_quiet && i < e.n_after; i++) {
+	for (size_t i = (size_t)index; !vk_quiet && i < n_after; i++) {
 		vk_disk_target_name("vd", i + 1, from, sizeof(from));
 		vk_disk_target_name("vd", i, to, sizeof(to));
 		printf("(%s is now %s)\n", from, to);
@@ -929,6 +668,20 @@ static const struct command commands[] = {
 	{ "autostart", cmd_autostart, 1, "NAME", O_DISABLE },
 	{ "attach-disk", cmd_attach_disk, 3, "NAME SOURCE TARGET", O_CONFIG | O_DRIVER | O_DISK },
 	{ "detach-disk", cmd_detach_disk, 2, "NAME TARGET", O_CONFIG },
+	{ "attach-interface", vctl_attach_interface, 3, "NAME TYPE SOURCE", O_CONFIG | O_MAC | O_MODEL },
+	{ "detach-interface", vctl_detach_interface, 2, "NAME TYPE", O_CONFIG | O_MAC },
+	{ "domiflist", vctl_domiflist, 1, "NAME", 0 },
+	{ "domifaddr", vctl_domifaddr, 1, "NAME", 0 },
+	{ "net-list", vctl_net_list, 0, "", O_ALL | O_NAME },
+	{ "net-info", vctl_net_info, 1, "NET", 0 },
+	{ "net-define", vctl_net_define, 1, "FILE", 0 },
+	{ "net-undefine", vctl_net_undefine, 1, "NET", 0 },
+	{ "net-start", vctl_net_start, 1, "NET", 0 },
+	{ "net-destroy", vctl_net_destroy, 1, "NET", 0 },
+	{ "net-autostart", vctl_net_autostart, 1, "NET", O_DISABLE },
+	{ "net-dhcp-leases", vctl_net_dhcp_leases, 1, "NET", O_MAC },
+	{ "iface-bridge", vctl_iface_bridge, 2, "IFACE BRIDGE", O_BRIDGE | O_DRY_RUN },
+	{ "iface-unbridge", vctl_iface_unbridge, 1, "BRIDGE", O_DRY_RUN },
 };
 
 /* An option given to a command that has no use for it is refused by name. */
@@ -940,12 +693,13 @@ static int check_options(const struct command *c)
 		{ "--persistent", O_CONFIG }, { "--live", O_CONFIG }, { "--driver", O_DRIVER },
 		{ "--subdriver", O_DRIVER }, { "--mode", O_DISK }, { "--type", O_DISK }, { "--cache", O_DISK },
 		{ "--serial", O_DISK }, { "--targetbus", O_DISK }, { "--autostart", O_AUTOSTART },
-		{ "--no-autostart", O_LIST_AUTOSTART }, { "--force", O_FORCE },
+		{ "--no-autostart", O_LIST_AUTOSTART }, { "--force", O_FORCE }, { "--no-stp", O_BRIDGE },
+		{ "--delay", O_BRIDGE }, { "--dry-run", O_DRY_RUN }, { "--mac", O_MAC }, { "--model", O_MODEL },
 	};
 	const bool set[] = {
 		opt.all, opt.names, opt.console, opt.remove_storage, opt.disable, opt.config, opt.persistent,
 		opt.live, opt.driver, opt.subdriver, opt.mode, opt.type, opt.cache, opt.serial, opt.targetbus,
-		opt.autostart, opt.no_autostart, opt.force,
+		opt.autostart, opt.no_autostart, opt.force, opt.no_stp, opt.delay, opt.dry_run, opt.mac, opt.model,
 	};
 
 	for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++)

@@ -1,6 +1,6 @@
 # tools/vctl.mk - build fragment (see Makefile.am); owned by the vctl area
 bin_PROGRAMS += tools/vctl
-tools_vctl_SOURCES = tools/vctl.c
+tools_vctl_SOURCES = tools/vctl.c tools/vctl.h tools/vctl-net.c
 tools_vctl_CFLAGS = $(VKIT_CFLAGS)
 tools_vctl_LDFLAGS = $(AM_LDFLAGS) -Wl,--as-needed
 tools_vctl_LDADD = $(VKIT_LIBS)

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/util/clock.h"
 #include "common/vm/control-client.h"
 #include "common/util/error.h"
 #include "common/util/ids.h"
@@ -66,14 +67,6 @@ static void on_stop_signal(int sig)
 	stop_requested = 1;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
-}
-
 /* A VM that could not be read: on stderr in batch mode, on the screen's
  * last line otherwise (stderr would scribble over the screen). */
 static void note_problem(struct top *t, const char *name)
@@ -106,7 +99,7 @@ static int poll_vm(const char *name, enum vk_vm_run_state *state, struct vk_vm_s
 	rc = vk_control_call(c, "stats", CALL_TIMEOUT_MS, &stats);
 	if (rc < 0)
 		goto out;
-	*sampled_ns = now_ns();
+	*sampled_ns = vk_now_ns();
 	rc = vk_vm_sample_parse(stats, sample);
 out:
 	json_object_put(status);
@@ -451,7 +444,7 @@ static void ask_delay(struct top *t)
 static bool wait_keys(struct top *t, uint64_t *deadline)
 {
 	for (;;) {
-		uint64_t now = now_ns();
+		uint64_t now = vk_now_ns();
 		int key;
 
 		if (stop_requested)
@@ -517,15 +510,15 @@ static int run(struct top *t, int iterations)
 		return rc;
 	if (!t->batch)
 		draw_screen(t);
-	deadline = now_ns() + (uint64_t)(t->delay * 1e9);
+	deadline = vk_now_ns() + (uint64_t)(t->delay * 1e9);
 	for (int i = 0; iterations <= 0 || i < iterations; i++) {
 		if (!(t->batch ? wait_batch(deadline) : wait_keys(t, &deadline)))
 			break;
 		/* Behind (a slow VM, a suspended terminal): start again from now
 		 * rather than refreshing in a burst. */
 		deadline += (uint64_t)(t->delay * 1e9);
-		if (deadline < now_ns())
-			deadline = now_ns() + (uint64_t)(t->delay * 1e9);
+		if (deadline < vk_now_ns())
+			deadline = vk_now_ns() + (uint64_t)(t->delay * 1e9);
 		rc = collect(t);
 		if (rc < 0)
 			return rc;

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/util/clock.h"
 #include "common/vm/control-client.h"
 #include "common/util/error.h"
 #include "vmm/control.h"
@@ -32,7 +33,7 @@ struct client {
 	int fd;			/* -1: free slot */
 	char buf[VK_CONTROL_MAX_REQUEST];
 	size_t len;
-	long long idle_since_ns;	/* connected, or its last request answered */
+	long long idle_since_ns;	/* connected, or its last request answered; ns, so that clients answered within one millisecond still have an order */
 };
 
 struct vk_control_server {
@@ -150,15 +151,6 @@ out:
 	return out;
 }
 
-/* In ns: clients answered within one millisecond still have an order. */
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
-}
-
 static void client_release(struct client *c)
 {
 	if (c->fd >= 0)
@@ -230,7 +222,7 @@ static bool answer(struct vk_control_server *s, struct client *c, const char *li
 	keep = send_reply(c, reply);
 	free(reply);
 	pthread_mutex_lock(&s->lock);	/* add_client() may be choosing a slot */
-	c->idle_since_ns = now_ns();
+	c->idle_since_ns = (long long)vk_now_ns();
 	pthread_mutex_unlock(&s->lock);
 	return keep;
 }
@@ -273,7 +265,7 @@ static void client_input(struct vk_control_server *s, struct client *c)
  * (-1: no client). */
 static int expire_idle_clients(struct vk_control_server *s)
 {
-	long long now = now_ns(), next = -1;
+	long long now = (long long)vk_now_ns(), next = -1;
 
 	pthread_mutex_lock(&s->lock);
 	for (unsigned i = 0; i < VK_CONTROL_MAX_CLIENTS; i++) {
@@ -397,7 +389,7 @@ int vk_control_server_add_client(struct vk_control_server *s, int fd)
 	c = free_slot(s);
 	c->fd = fd;
 	c->len = 0;
-	c->idle_since_ns = now_ns();
+	c->idle_since_ns = (long long)vk_now_ns();
 	pthread_mutex_unlock(&s->lock);
 	wake(s);
 	return 0;

@@ -14,6 +14,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "common/util/clock.h"
 #include "common/util/error.h"
 #include "common/util/options.h"
 #include "common/vm/bootorder.h"
@@ -391,14 +392,6 @@ static int reset_machine(struct vrun *r, enum vk_reset_cause cause)
 	return 0;
 }
 
-static uint64_t monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* The main thread feeds the console, resets the machine when asked, and
  * watches for the end: a device or vCPU stopping the machine, a signal, or
  * every vCPU dead-halted. */
@@ -407,7 +400,7 @@ static void main_loop(struct vrun *r)
 	struct vk_machine *m = &r->m;
 	struct vk_console *con = &r->con;
 	struct vk_serial *serial = &r->dev->serial;
-	uint64_t last_probe = monotonic_ms();
+	uint64_t last_probe = (uint64_t)vk_now_ms();
 	enum vk_reset_cause cause = VK_RESET_CONTROL;
 	bool reset_wanted = false;
 
@@ -441,7 +434,7 @@ static void main_loop(struct vrun *r)
 				break;
 			}
 			reset_wanted = rc == -ETIMEDOUT;
-			last_probe = monotonic_ms();
+			last_probe = (uint64_t)vk_now_ms();
 		}
 		if (n > 0 && (p[3].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    vk_console_input(con, serial) == 1) {
@@ -450,8 +443,8 @@ static void main_loop(struct vrun *r)
 		}
 		/* Probe when idle for a whole period; parked vCPUs answer no
 		 * probes, and kicking them would only cost. */
-		if (n == 0 && !vk_vcpus_parked(m) && monotonic_ms() - last_probe >= HALT_PROBE_MS) {
-			last_probe = monotonic_ms();
+		if (n == 0 && !vk_vcpus_parked(m) && (uint64_t)vk_now_ms() - last_probe >= HALT_PROBE_MS) {
+			last_probe = (uint64_t)vk_now_ms();
 			if (vk_vcpus_all_dead_halted(m)) {
 				vk_machine_stop(m, VK_EXIT_POWEROFF,
 						"all vCPUs halted with interrupts disabled: guest powered off");
@@ -460,7 +453,7 @@ static void main_loop(struct vrun *r)
 			vk_vcpus_kick(m, true);
 		}
 		if (n > 0)
-			last_probe = monotonic_ms();
+			last_probe = (uint64_t)vk_now_ms();
 	}
 }
 

@@ -19,23 +19,28 @@ static bool name_char_ok(char c)
 	return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '+' || c == '-';
 }
 
-int vk_name_check(const char *name)
+int vk_name_check_as(const char *name, const char *what)
 {
 	size_t i, len;
 
 	if (!name || !*name)
-		return vk_errorx(EINVAL, "empty VM name; use letters, digits and _.+-");
+		return vk_errorx(EINVAL, "empty %s; use letters, digits and _.+-", what);
 	len = strlen(name);
 	if (len > VK_NAME_MAX)
-		return vk_errorx(EINVAL, "VM name '%.*s...' is longer than %d characters",
-				 16, name, VK_NAME_MAX);
+		return vk_errorx(EINVAL, "%s '%.*s...' is longer than %d characters",
+				 what, 16, name, VK_NAME_MAX);
 	if (name[0] == '.' || name[0] == '-')
-		return vk_errorx(EINVAL, "VM name '%s' must not start with '%c'", name, name[0]);
+		return vk_errorx(EINVAL, "%s '%s' must not start with '%c'", what, name, name[0]);
 	for (i = 0; i < len; i++)
 		if (!name_char_ok(name[i]))
-			return vk_errorx(EINVAL, "VM name '%s' has a character other than letters, "
-					 "digits and _.+- at position %zu", name, i + 1);
+			return vk_errorx(EINVAL, "%s '%s' has a character other than letters, "
+					 "digits and _.+- at position %zu", what, name, i + 1);
 	return 0;
+}
+
+int vk_name_check(const char *name)
+{
+	return vk_name_check_as(name, "VM name");
 }
 
 static int random_bytes(unsigned char *buf, size_t len)

@@ -9,6 +9,8 @@
 /* A VM name: 1..VK_NAME_MAX of [A-Za-z0-9_.+-], not starting with '.' or '-'
  * (so "../x", "", ".hidden" and "a/b" are refused with a message). */
 int vk_name_check(const char *name);
+/* The same rule for other names; what names them in messages ("network name"). */
+int vk_name_check_as(const char *name, const char *what);
 
 /* Random version-4 UUID from getrandom(). */
 int vk_uuid_generate(char out[VK_UUID_LEN + 1]);

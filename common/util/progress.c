@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/util/clock.h"
 #include "common/util/progress.h"
 #include "common/util/size.h"
 
@@ -20,14 +21,6 @@ struct vk_progress {
 	bool enabled;
 	FILE *out;
 };
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 static int terminal_width(FILE *out)
 {
@@ -84,7 +77,7 @@ struct vk_progress *vk_progress_new(const char *label, uint64_t total, bool quie
 	p->total = total;
 	p->out = stderr;
 	p->enabled = !quiet && isatty(fileno(stderr));
-	p->start_ns = now_ns();
+	p->start_ns = (long long)vk_now_ns();
 	return p;
 }
 
@@ -94,7 +87,7 @@ static void draw(struct vk_progress *p)
 
 	vk_progress_render(line, sizeof(line), terminal_width(p->out) - 1,
 			   p->label ? p->label : "", p->done, p->total,
-			   (double)(now_ns() - p->start_ns) / 1e9);
+			   (double)((long long)vk_now_ns() - p->start_ns) / 1e9);
 	fprintf(p->out, "\r%s\033[K", line);
 	fflush(p->out);
 }
@@ -108,7 +101,7 @@ void vk_progress_update(struct vk_progress *p, uint64_t done)
 	p->done = done;
 	if (!p->enabled)
 		return;
-	t = now_ns();
+	t = (long long)vk_now_ns();
 	if (p->last_draw_ns && t - p->last_draw_ns < REDRAW_INTERVAL_NS)
 		return;
 	p->last_draw_ns = t;

@@ -1,8 +1,10 @@
-# common/util/util.mk - build fragment (see Makefile.am): errors, options, sizes, sub-options, names/UUIDs/MACs, files, progress
+# common/util/util.mk - build fragment (see Makefile.am): errors, options, sizes, sub-options, names/UUIDs/MACs, files, progress, JSON fields, growing text
 common_libvkit_a_SOURCES += common/util/error.c common/util/error.h \
 	common/util/size.c common/util/size.h common/util/subopt.c common/util/subopt.h \
 	common/util/ids.c common/util/ids.h common/util/fileutil.c common/util/fileutil.h \
-	common/util/options.c common/util/options.h common/util/progress.c common/util/progress.h
+	common/util/options.c common/util/options.h common/util/progress.c common/util/progress.h \
+	common/util/clock.c common/util/clock.h \
+	common/util/jsonfield.c common/util/jsonfield.h common/util/strbuf.c common/util/strbuf.h
 
 util_unit_tests = tests/unit/test-size tests/unit/test-subopt tests/unit/test-ids \
 	tests/unit/test-fileutil tests/unit/test-progress tests/unit/test-options

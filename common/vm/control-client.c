@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/util/clock.h"
 #include "common/vm/control-client.h"
 #include "common/util/error.h"
 #include "common/util/ids.h"
@@ -40,20 +41,12 @@ int vk_control_socket_path(const char *name, char **out)
 	return vk_state_path(out, "run", file);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait for events on fd until deadline (ms, CLOCK_MONOTONIC). */
 static int wait_fd(int fd, short events, long long deadline)
 {
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = events };
-		long long left = deadline - now_ms();
+		long long left = deadline - vk_now_ms();
 		int n;
 
 		if (left <= 0)
@@ -70,7 +63,7 @@ int vk_control_connect(const char *path, int timeout_ms, struct vk_control_clien
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct vk_control_client *c = NULL;
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = vk_now_ms() + timeout_ms;
 	int rc = 0;
 
 	*out = NULL;
@@ -100,7 +93,7 @@ int vk_control_connect(const char *path, int timeout_ms, struct vk_control_clien
 			rc = vk_error(errno, "%s", path);
 			goto out;
 		}
-		if (now_ms() >= deadline) {
+		if (vk_now_ms() >= deadline) {
 			rc = vk_errorx(ETIMEDOUT, NO_ANSWER "no connection accepted within %d ms", path,
 				       timeout_ms);
 			goto out;
@@ -208,7 +201,7 @@ static int read_line(struct vk_control_client *c, long long deadline, int timeou
 
 int vk_control_call_raw(struct vk_control_client *c, const char *line, int timeout_ms, char **reply)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = vk_now_ms() + timeout_ms;
 	size_t len = strlen(line), line_len = 0;
 	int rc;
 

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,9 +84,19 @@ static int state_dir_claim(const char *dir)
 	return 0;
 }
 
+static const char *const state_subdirs[] = { "vms", "run", "log", "boot", "images", "cache" };
+
+static bool state_subdir_known(const char *sub)
+{
+	for (size_t i = 0; i < sizeof(state_subdirs) / sizeof(state_subdirs[0]); i++)
+		if (strcmp(sub, state_subdirs[i]) == 0)
+			return true;
+	return false;
+}
+
 int vk_state_dir(const char **out)
 {
-	static const char *const subdirs[] = { "vms", "run", "log", "boot", "images", "cache" };
+	const char *const *subdirs = state_subdirs;
 	static __thread char checked[PATH_MAX];	/* the last one found private */
 	char sub[PATH_MAX + 16];
 	size_t i;
@@ -101,7 +112,7 @@ int vk_state_dir(const char **out)
 	rc = vk_mkdir_p(state_dir, VK_MODE_PRIVATE_DIR);
 	if (rc == 0)
 		rc = state_dir_claim(state_dir);
-	for (i = 0; rc == 0 && i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+	for (i = 0; rc == 0 && i < sizeof(state_subdirs) / sizeof(state_subdirs[0]); i++) {
 		snprintf(sub, sizeof(sub), "%s/%s", state_dir, subdirs[i]);
 		rc = vk_mkdir_p(sub, VK_MODE_PRIVATE_DIR);
 		if (rc == 0)
@@ -128,7 +139,11 @@ int vk_state_path(char **out, const char *sub, const char *name)
 		return rc;
 	if (asprintf(&subdir, "%s/%s", dir, sub) < 0)
 		return vk_error(ENOMEM, "%s", dir);
-	rc = vk_mkdir_p(subdir, VK_MODE_PRIVATE_DIR);
+	/* vk_state_dir() made the standard ones; only another needs a mkdir
+	 * (each call used to make the whole path again: vclone --linked did
+	 * 160 mkdir()s). */
+	if (!state_subdir_known(sub))
+		rc = vk_mkdir_p(subdir, VK_MODE_PRIVATE_DIR);
 	if (rc < 0)
 		goto out;
 	if (!name) {
@@ -139,6 +154,22 @@ int vk_state_path(char **out, const char *sub, const char *name)
 		rc = vk_error(ENOMEM, "%s", subdir);
 out:
 	free(subdir);
+	return rc;
+}
+
+int vk_state_path_peek(char **out, const char *sub, const char *name)
+{
+	char dir[PATH_MAX];
+	int rc;
+
+	*out = NULL;
+	if (name && (!*name || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0))
+		return vk_errorx(EINVAL, "'%s' is not a file name", name);
+	rc = vk_state_dir_resolve(geteuid(), dir, sizeof(dir));
+	if (rc == 0 && asprintf(out, "%s/%s%s%s", dir, sub, name ? "/" : "", name ? name : "") < 0) {
+		*out = NULL;
+		rc = vk_error(ENOMEM, "%s", dir);
+	}
 	return rc;
 }
 
@@ -313,7 +344,7 @@ static char *def_file_name(const char *file)
 	return name;
 }
 
-int vk_vm_list(char ***names, size_t *count)
+int vk_state_names(const char *sub, char ***names, size_t *count)
 {
 	char *dir = NULL, **v = NULL, **grown, *name;
 	size_t n = 0;
@@ -321,18 +352,19 @@ int vk_vm_list(char ***names, size_t *count)
 	DIR *d = NULL;
 	int rc;
 
-	rc = vk_state_path(&dir, "vms", NULL);
+	/* Listing creates nothing: a directory that is not there holds none. */
+	rc = vk_state_path_peek(&dir, sub, NULL);
 	if (rc < 0)
 		return rc;
 	d = opendir(dir);
-	if (!d) {
+	if (!d && errno != ENOENT) {
 		rc = vk_error(errno, "%s", dir);
 		goto out;
 	}
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		goto nomem;
-	while ((de = readdir(d))) {
+	while (d && (de = readdir(d))) {
 		name = def_file_name(de->d_name);
 		if (!name)
 			continue;
@@ -362,10 +394,15 @@ out:
 	return rc;
 }
 
+int vk_vm_list(char ***names, size_t *count)
+{
+	return vk_state_names("vms", names, count);
+}
+
 /* Is path in the backing chain below disk (not disk itself)?  A chain
  * that cannot be read counts as not holding it: the disk's own open will
  * say what is wrong with it. */
-static bool backs_disk(const struct vk_disk *disk, const char *path)
+static bool backs_disk(const struct vk_disk *disk, struct vk_file_id *path)
 {
 	struct vk_image_info *info = NULL, *i;
 	bool found = false;
@@ -374,8 +411,12 @@ static bool backs_disk(const struct vk_disk *disk, const char *path)
 		vk_error_clear();
 		return false;
 	}
-	for (i = info->backing; i && !found; i = i->backing)
-		found = vk_same_file(i->path, path);
+	for (i = info->backing; i && !found; i = i->backing) {
+		struct vk_file_id b;
+
+		vk_file_id_get(i->path, &b);
+		found = vk_file_id_same(&b, path);
+	}
 	vk_image_info_free(info);
 	return found;
 }
@@ -385,9 +426,11 @@ int vk_vm_disk_users(const char *path, bool shareable, bool readonly, const char
 {
 	char **all = NULL, **users = NULL;
 	size_t n_all = 0, n = 0, i, j;
+	struct vk_file_id target;
 	int rc;
 
 	*names = NULL;
+	vk_file_id_get(path, &target);
 	if (count)
 		*count = 0;
 	rc = vk_vm_list(&all, &n_all);
@@ -406,11 +449,13 @@ int vk_vm_disk_users(const char *path, bool shareable, bool readonly, const char
 			continue;
 		for (j = 0; j < vm->n_disks && !uses; j++) {
 			const struct vk_disk *d = &vm->disks[j];
+			struct vk_file_id disk;
 
-			if (vk_same_file(d->path, path))
+			vk_file_id_get(d->path, &disk);
+			if (vk_file_id_same(&disk, &target))
 				uses = !(shareable && d->shareable) && !(readonly && d->readonly);
-			else
-				uses = !readonly && backs_disk(d, path);
+			else	/* a file that is not there backs nothing */
+				uses = !readonly && target.exists && backs_disk(d, &target);
 		}
 		vk_vm_free(vm);
 		if (uses && !(users[n++] = strdup(all[i]))) {

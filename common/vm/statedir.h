@@ -13,6 +13,8 @@
  *   $DIR/vms/NAME.json      definitions
  *   $DIR/vms/NAME.claim     a name being created (common/vm/vmclaim.h)
  *   $DIR/vms/.lock          lock taken while a definition or claim is written
+ *   $DIR/networks/NAME.json network definitions (common/net/netdef.h)
+ *   $DIR/run/net/NAME.*     an active network's state and dnsmasq's files
  *   $DIR/run/NAME.pid       pid of the running vrun
  *   $DIR/run/NAME.sock      vrun's control socket
  *   $DIR/log/NAME.log       console log (size-capped)
@@ -30,6 +32,9 @@ int vk_state_dir_resolve(uid_t euid, char *buf, size_t len);
 int vk_state_dir(const char **out);
 /* malloc'd "$DIR/sub/name" (name may be NULL); creates $DIR/sub. */
 int vk_state_path(char **out, const char *sub, const char *name);
+/* The same path, creating nothing: for reads that may find nothing there
+ * (a dry run leaves no state directory behind). */
+int vk_state_path_peek(char **out, const char *sub, const char *name);
 
 /* Definitions by name. */
 int vk_vm_def_path(char **out, const char *name);
@@ -45,6 +50,8 @@ int vk_vm_undefine(const char *name);
 int vk_vm_edit(const char *name, int (*edit)(struct vk_vm *vm, void *arg), void *arg);
 /* Sorted names of all defined VMs; free with vk_strv_free(). */
 int vk_vm_list(char ***names, size_t *count);
+/* The same for any definitions directory: the NAMEs of $DIR/sub/NAME.json. */
+int vk_state_names(const char *sub, char ***names, size_t *count);
 void vk_strv_free(char **v);
 
 /* Names of the defined VMs (other than except, may be NULL) that have path

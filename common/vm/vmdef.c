@@ -13,6 +13,7 @@
 #include "common/util/error.h"
 #include "common/util/fileutil.h"
 #include "common/util/ids.h"
+#include "common/util/jsonfield.h"
 #include "common/vm/bootorder.h"
 #include "common/vm/vmdef.h"
 
@@ -37,31 +38,9 @@ static const char *const cache_names[] = {
 	"default", "none", "writethrough", "writeback", "directsync", "unsafe",
 };
 static const char *const format_names[] = { "raw", "qcow2" };
-static const char *const nic_names[] = { "bridge", "tap", "user" };
+static const char *const nic_names[] = { "bridge", "tap", "user", "network" };
 static const char *const boot_names[] = { "kernel", "disk" };
 static const char *const console_names[] = { "pty", "stdio", "file", "none" };
-
-static const char *enum_name(const char *const *names, size_t n, int v)
-{
-	return v >= 0 && (size_t)v < n ? names[v] : "?";
-}
-
-static int enum_parse(const char *const *names, size_t n, const char *s, const char *field,
-		      int *out)
-{
-	char list[256] = "";
-	size_t i, used = 0;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(names[i], s) == 0) {
-			*out = (int)i;
-			return 0;
-		}
-	for (i = 0; i < n && used < sizeof(list); i++)
-		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
-					 i ? ", " : "", names[i]);
-	return vk_errorx(EINVAL, "%s '%s' is not known; use one of: %s", field, s, list);
-}
 
 void vk_disk_target_name(const char *prefix, size_t index, char *out, size_t len)
 {
@@ -95,12 +74,12 @@ long vk_disk_target_index(const char *prefix, const char *target)
 
 const char *vk_disk_bus_name(enum vk_disk_bus bus)
 {
-	return enum_name(bus_names, N_ELEMS(bus_names), (int)bus);
+	return vk_enum_name(bus_names, N_ELEMS(bus_names), (int)bus);
 }
 
 int vk_disk_bus_parse(const char *s, enum vk_disk_bus *out)
 {
-	int v, rc = enum_parse(bus_names, N_ELEMS(bus_names), s, "disk bus", &v);
+	int v, rc = vk_enum_parse(bus_names, N_ELEMS(bus_names), s, "disk bus", &v);
 
 	if (rc == 0)
 		*out = (enum vk_disk_bus)v;
@@ -109,12 +88,12 @@ int vk_disk_bus_parse(const char *s, enum vk_disk_bus *out)
 
 const char *vk_disk_cache_name(enum vk_disk_cache c)
 {
-	return enum_name(cache_names, N_ELEMS(cache_names), (int)c);
+	return vk_enum_name(cache_names, N_ELEMS(cache_names), (int)c);
 }
 
 int vk_disk_cache_parse(const char *s, enum vk_disk_cache *out)
 {
-	int v, rc = enum_parse(cache_names, N_ELEMS(cache_names), s, "disk cache mode", &v);
+	int v, rc = vk_enum_parse(cache_names, N_ELEMS(cache_names), s, "disk cache mode", &v);
 
 	if (rc == 0)
 		*out = (enum vk_disk_cache)v;
@@ -409,18 +388,44 @@ out:
 
 /* Two spellings of one disk (a symlink, "//", a hard link) would attach one
  * file twice, read-write both times. */
+void vk_file_id_get(const char *path, struct vk_file_id *id)
+{
+	struct stat st;
+
+	id->path = path;
+	id->exists = stat(path, &st) == 0;
+	id->dev = id->exists ? st.st_dev : 0;
+	id->ino = id->exists ? st.st_ino : 0;
+	id->canon[0] = '\0';
+}
+
+static const char *file_id_canon(struct vk_file_id *id)
+{
+	if (!id->canon[0])
+		canonical_path(id->path, id->canon);
+	return id->canon;
+}
+
+bool vk_file_id_same(struct vk_file_id *a, struct vk_file_id *b)
+{
+	if (strcmp(a->path, b->path) == 0)
+		return true;
+	if (a->exists && b->exists)
+		return a->dev == b->dev && a->ino == b->ino;
+	if (a->exists != b->exists)
+		return false;	/* what is there is not what is not */
+	return strcmp(file_id_canon(a), file_id_canon(b)) == 0;
+}
+
 bool vk_same_file(const char *a, const char *b)
 {
-	char ca[PATH_MAX], cb[PATH_MAX];
-	struct stat sa, sb;
+	struct vk_file_id ia, ib;
 
 	if (strcmp(a, b) == 0)
 		return true;
-	if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
-		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-	canonical_path(a, ca);
-	canonical_path(b, cb);
-	return strcmp(ca, cb) == 0;
+	vk_file_id_get(a, &ia);
+	vk_file_id_get(b, &ib);
+	return vk_file_id_same(&ia, &ib);
 }
 
 static int check_disks(const struct vk_vm *vm)
@@ -483,7 +488,9 @@ static int check_nics(const struct vk_vm *vm)
 		if (n->kind != VK_NIC_USER && !n->source)
 			return vk_errorx(EINVAL, "nics[%zu] of type %s needs a source (the %s's name)",
 					 i, nic_names[n->kind], nic_names[n->kind]);
-		if (n->source && !ifname_ok(n->source))
+		if (n->kind == VK_NIC_NETWORK && (rc = vk_name_check_as(n->source, "network name")) < 0)
+			return vk_error_prefix(rc, "nics[%zu].source", i);
+		if (n->source && n->kind != VK_NIC_NETWORK && !ifname_ok(n->source))
 			return vk_errorx(EINVAL, "nics[%zu].source '%s' is not an interface name "
 					 "(1-%d characters, no '/', ':' or spaces)", i, n->source,
 					 VK_IFNAME_MAX);
@@ -536,139 +543,16 @@ static const char *const disk_keys[] = {
 static const char *const nic_keys[] = { "type", "source", "mac", "model", NULL };
 static const char *const console_keys[] = { "type", "path", NULL };
 
-/* where: "" for the top level, else "disks[0]" etc.; field is where.key. */
-static void field_name(char *buf, size_t len, const char *where, const char *key)
-{
-	if (where[0])
-		snprintf(buf, len, "%s.%s", where, key);
-	else
-		snprintf(buf, len, "%s", key);
-}
-
-static int check_keys(struct json_object *obj, const char *where, const char *const *known)
-{
-	char list[256];
-	size_t used = 0;
-	const char *const *k;
-
-	json_object_object_foreach(obj, key, val) {
-		(void)val;
-		for (k = known; *k; k++)
-			if (strcmp(*k, key) == 0)
-				break;
-		if (*k)
-			continue;
-		list[0] = '\0';
-		for (k = known; *k && used < sizeof(list); k++)
-			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
-						 used ? ", " : "", *k);
-		return vk_errorx(EINVAL, "unknown key '%s' in %s; known keys: %s", key,
-				 where[0] ? where : "the definition", list);
-	}
-	return 0;
-}
-
-static int get_string(struct json_object *obj, const char *where, const char *key, bool required,
-		      char **out)
-{
-	struct json_object *v;
-	char field[64];
-
-	field_name(field, sizeof(field), where, key);
-	*out = NULL;
-	if (!json_object_object_get_ex(obj, key, &v) || json_object_is_type(v, json_type_null)) {
-		if (required)
-			return vk_errorx(EINVAL, "%s is missing", field);
-		return 0;
-	}
-	if (!json_object_is_type(v, json_type_string))
-		return vk_errorx(EINVAL, "%s must be a string", field);
-	/* JSON can carry "\u0000"; as a C string the value would be cut
-	 * there, and a name or a path silently become another one. */
-	if (strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))
-		return vk_errorx(EINVAL, "%s holds a NUL character (\\u0000); remove it", field);
-	*out = strdup(json_object_get_string(v));
-	if (!*out)
-		return vk_error(ENOMEM, "%s", field);
-	return 0;
-}
-
-/* Like get_string, for values that are enum names. */
-static int get_enum(struct json_object *obj, const char *where, const char *key, bool required,
-		    const char *const *names, size_t n, int *out)
-{
-	char field[64], *s;
-	int rc;
-
-	rc = get_string(obj, where, key, required, &s);
-	if (rc < 0 || !s)
-		return rc;
-	field_name(field, sizeof(field), where, key);
-	rc = enum_parse(names, n, s, field, out);
-	free(s);
-	return rc;
-}
-
-static int get_uint(struct json_object *obj, const char *where, const char *key, bool required,
-		    uint64_t max, uint64_t *out)
-{
-	struct json_object *v;
-	char field[64];
-	int64_t n;
-
-	field_name(field, sizeof(field), where, key);
-	if (!json_object_object_get_ex(obj, key, &v)) {
-		if (required)
-			return vk_errorx(EINVAL, "%s is missing", field);
-		return 0;
-	}
-	if (!json_object_is_type(v, json_type_int))
-		return vk_errorx(EINVAL, "%s must be a whole number", field);
-	n = json_object_get_int64(v);
-	if (n < 0 || (uint64_t)n > max)
-		return vk_errorx(EINVAL, "%s must be between 0 and %llu", field,
-				 (unsigned long long)max);
-	*out = (uint64_t)n;
-	return 0;
-}
-
-static int get_bool(struct json_object *obj, const char *where, const char *key, bool *out)
-{
-	struct json_object *v;
-	char field[64];
-
-	if (!json_object_object_get_ex(obj, key, &v))
-		return 0;
-	field_name(field, sizeof(field), where, key);
-	if (!json_object_is_type(v, json_type_boolean))
-		return vk_errorx(EINVAL, "%s must be true or false", field);
-	*out = json_object_get_boolean(v);
-	return 0;
-}
-
-/* Optional member of a given container type, NULL when absent. */
-static int get_container(struct json_object *obj, const char *key, enum json_type type,
-			 struct json_object **out)
-{
-	*out = NULL;
-	if (!json_object_object_get_ex(obj, key, out))
-		return 0;
-	if (!json_object_is_type(*out, type))
-		return vk_errorx(EINVAL, "%s must be %s", key,
-				 type == json_type_array ? "an array" : "an object");
-	return 0;
-}
-
 static int boot_from_json(struct json_object *o, struct vk_boot *boot)
 {
 	int kind = VK_BOOT_DISK, rc;
 
-	if ((rc = check_keys(o, "boot", boot_keys)) < 0 ||
-	    (rc = get_enum(o, "boot", "kind", true, boot_names, N_ELEMS(boot_names), &kind)) < 0 ||
-	    (rc = get_string(o, "boot", "kernel", false, &boot->kernel)) < 0 ||
-	    (rc = get_string(o, "boot", "initrd", false, &boot->initrd)) < 0 ||
-	    (rc = get_string(o, "boot", "cmdline", false, &boot->cmdline)) < 0 ||
-	    (rc = get_string(o, "boot", "order", false, &boot->order)) < 0)
+	if ((rc = vk_json_check_keys(o, "boot", boot_keys)) < 0 ||
+	    (rc = vk_json_get_enum(o, "boot", "kind", true, boot_names, N_ELEMS(boot_names), &kind)) < 0 ||
+	    (rc = vk_json_get_string(o, "boot", "kernel", false, &boot->kernel)) < 0 ||
+	    (rc = vk_json_get_string(o, "boot", "initrd", false, &boot->initrd)) < 0 ||
+	    (rc = vk_json_get_string(o, "boot", "cmdline", false, &boot->cmdline)) < 0 ||
+	    (rc = vk_json_get_string(o, "boot", "order", false, &boot->order)) < 0)
 		return rc;
 	boot->kind = (enum vk_boot_kind)kind;
 	return 0;
@@ -683,18 +567,18 @@ static int disk_from_json(struct json_object *o, size_t i, struct vk_vm *vm)
 	snprintf(where, sizeof(where), "disks[%zu]", i);
 	if (!json_object_is_type(o, json_type_object))
 		return vk_errorx(EINVAL, "%s must be an object", where);
-	if ((rc = check_keys(o, where, disk_keys)) < 0 ||
-	    (rc = get_string(o, where, "path", true, &d.path)) < 0 ||
-	    (rc = get_enum(o, where, "format", true, format_names, N_ELEMS(format_names),
+	if ((rc = vk_json_check_keys(o, where, disk_keys)) < 0 ||
+	    (rc = vk_json_get_string(o, where, "path", true, &d.path)) < 0 ||
+	    (rc = vk_json_get_enum(o, where, "format", true, format_names, N_ELEMS(format_names),
 			   &format)) < 0 ||
-	    (rc = get_enum(o, where, "bus", false, bus_names, N_ELEMS(bus_names), &bus)) < 0 ||
-	    (rc = get_enum(o, where, "device", false, device_names, N_ELEMS(device_names),
+	    (rc = vk_json_get_enum(o, where, "bus", false, bus_names, N_ELEMS(bus_names), &bus)) < 0 ||
+	    (rc = vk_json_get_enum(o, where, "device", false, device_names, N_ELEMS(device_names),
 			   &device)) < 0 ||
-	    (rc = get_enum(o, where, "cache", false, cache_names, N_ELEMS(cache_names),
+	    (rc = vk_json_get_enum(o, where, "cache", false, cache_names, N_ELEMS(cache_names),
 			   &cache)) < 0 ||
-	    (rc = get_bool(o, where, "readonly", &d.readonly)) < 0 ||
-	    (rc = get_bool(o, where, "shareable", &d.shareable)) < 0 ||
-	    (rc = get_string(o, where, "serial", false, &d.serial)) < 0)
+	    (rc = vk_json_get_bool(o, where, "readonly", &d.readonly)) < 0 ||
+	    (rc = vk_json_get_bool(o, where, "shareable", &d.shareable)) < 0 ||
+	    (rc = vk_json_get_string(o, where, "serial", false, &d.serial)) < 0)
 		goto out;
 	d.format = (enum vk_image_format)format;
 	d.bus = (enum vk_disk_bus)bus;
@@ -715,11 +599,11 @@ static int nic_from_json(struct json_object *o, size_t i, struct vk_vm *vm)
 	snprintf(where, sizeof(where), "nics[%zu]", i);
 	if (!json_object_is_type(o, json_type_object))
 		return vk_errorx(EINVAL, "%s must be an object", where);
-	if ((rc = check_keys(o, where, nic_keys)) < 0 ||
-	    (rc = get_enum(o, where, "type", true, nic_names, N_ELEMS(nic_names), &kind)) < 0 ||
-	    (rc = get_string(o, where, "source", false, &n.source)) < 0 ||
-	    (rc = get_string(o, where, "mac", true, &mac)) < 0 ||
-	    (rc = get_string(o, where, "model", false, &n.model)) < 0)
+	if ((rc = vk_json_check_keys(o, where, nic_keys)) < 0 ||
+	    (rc = vk_json_get_enum(o, where, "type", true, nic_names, N_ELEMS(nic_names), &kind)) < 0 ||
+	    (rc = vk_json_get_string(o, where, "source", false, &n.source)) < 0 ||
+	    (rc = vk_json_get_string(o, where, "mac", true, &mac)) < 0 ||
+	    (rc = vk_json_get_string(o, where, "model", false, &n.model)) < 0)
 		goto out;
 	n.kind = (enum vk_nic_kind)kind;
 	snprintf(field, sizeof(field), "%s.mac", where);
@@ -739,10 +623,10 @@ static int console_from_json(struct json_object *o, struct vk_console *c)
 {
 	int kind = 0, rc;
 
-	if ((rc = check_keys(o, "console", console_keys)) < 0 ||
-	    (rc = get_enum(o, "console", "type", true, console_names, N_ELEMS(console_names),
+	if ((rc = vk_json_check_keys(o, "console", console_keys)) < 0 ||
+	    (rc = vk_json_get_enum(o, "console", "type", true, console_names, N_ELEMS(console_names),
 			   &kind)) < 0 ||
-	    (rc = get_string(o, "console", "path", false, &c->path)) < 0)
+	    (rc = vk_json_get_string(o, "console", "path", false, &c->path)) < 0)
 		return rc;
 	c->kind = (enum vk_console_kind)kind;
 	return 0;
@@ -754,18 +638,18 @@ static int identity_from_json(struct json_object *top, struct vk_vm *vm)
 	char *s = NULL;
 	int rc;
 
-	if ((rc = get_uint(top, "", "version", true, UINT32_MAX, &version)) < 0)
+	if ((rc = vk_json_get_uint(top, "", "version", true, UINT32_MAX, &version)) < 0)
 		return rc;
 	if (version != VK_VMDEF_VERSION)
 		return vk_errorx(EINVAL, "definition version %llu is not supported; this vkit reads "
 				 "version %d", (unsigned long long)version, VK_VMDEF_VERSION);
-	if ((rc = get_string(top, "", "name", true, &s)) < 0)
+	if ((rc = vk_json_get_string(top, "", "name", true, &s)) < 0)
 		return rc;
 	rc = vk_name_check(s);
 	if (rc == 0)
 		snprintf(vm->name, sizeof(vm->name), "%s", s);
 	free(s);
-	if (rc < 0 || (rc = get_string(top, "", "uuid", true, &s)) < 0)
+	if (rc < 0 || (rc = vk_json_get_string(top, "", "uuid", true, &s)) < 0)
 		return rc;
 	if (!vk_uuid_valid(s))
 		rc = vk_errorx(EINVAL, "uuid '%s' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
@@ -782,11 +666,11 @@ static int sizing_from_json(struct json_object *top, struct vk_vm *vm)
 	int rc;
 
 	vm->max_memory_mib = UINT64_MAX;
-	if ((rc = get_uint(top, "", "memory", true, UINT64_C(1) << 52, &vm->memory_mib)) < 0 ||
-	    (rc = get_uint(top, "", "max_memory", false, UINT64_C(1) << 52,
+	if ((rc = vk_json_get_uint(top, "", "memory", true, UINT64_C(1) << 52, &vm->memory_mib)) < 0 ||
+	    (rc = vk_json_get_uint(top, "", "max_memory", false, UINT64_C(1) << 52,
 			   &vm->max_memory_mib)) < 0 ||
-	    (rc = get_uint(top, "", "vcpus", true, UINT32_MAX, &vcpus)) < 0 ||
-	    (rc = get_uint(top, "", "max_vcpus", false, UINT32_MAX, &max_vcpus)) < 0)
+	    (rc = vk_json_get_uint(top, "", "vcpus", true, UINT32_MAX, &vcpus)) < 0 ||
+	    (rc = vk_json_get_uint(top, "", "max_vcpus", false, UINT32_MAX, &max_vcpus)) < 0)
 		return rc;
 	/* Absent maximums mean "no room to grow": the maximum is the current size. */
 	if (vm->max_memory_mib == UINT64_MAX)
@@ -802,21 +686,21 @@ static int devices_from_json(struct json_object *top, struct vk_vm *vm)
 	size_t i;
 	int rc;
 
-	if ((rc = get_container(top, "boot", json_type_object, &o)) < 0)
+	if ((rc = vk_json_get_container(top, "", "boot", json_type_object, &o)) < 0)
 		return rc;
 	if (o && (rc = boot_from_json(o, &vm->boot)) < 0)
 		return rc;
-	if ((rc = get_container(top, "disks", json_type_array, &o)) < 0)
+	if ((rc = vk_json_get_container(top, "", "disks", json_type_array, &o)) < 0)
 		return rc;
 	for (i = 0; o && i < json_object_array_length(o); i++)
 		if ((rc = disk_from_json(json_object_array_get_idx(o, i), i, vm)) < 0)
 			return rc;
-	if ((rc = get_container(top, "nics", json_type_array, &o)) < 0)
+	if ((rc = vk_json_get_container(top, "", "nics", json_type_array, &o)) < 0)
 		return rc;
 	for (i = 0; o && i < json_object_array_length(o); i++)
 		if ((rc = nic_from_json(json_object_array_get_idx(o, i), i, vm)) < 0)
 			return rc;
-	if ((rc = get_container(top, "console", json_type_object, &o)) < 0)
+	if ((rc = vk_json_get_container(top, "", "console", json_type_object, &o)) < 0)
 		return rc;
 	if (o && (rc = console_from_json(o, &vm->console)) < 0)
 		return rc;
@@ -825,37 +709,19 @@ static int devices_from_json(struct json_object *top, struct vk_vm *vm)
 
 int vk_vm_from_json(const char *text, struct vk_vm **out)
 {
-	struct json_tokener *tok = json_tokener_new_ex(VK_JSON_DEPTH);
 	struct json_object *top = NULL;
 	struct vk_vm *vm = calloc(1, sizeof(*vm));
-	enum json_tokener_error jerr;
 	int rc;
 
-	if (!tok || !vm) {
-		rc = vk_error(ENOMEM, "definition");
-		goto out;
-	}
+	if (!vm)
+		return vk_error(ENOMEM, "definition");
 	vm->boot.kind = VK_BOOT_DISK;
-	top = json_tokener_parse_ex(tok, text, (int)strlen(text));
-	jerr = json_tokener_get_error(tok);
-	if (!top || jerr != json_tokener_success ||
-	    text[json_tokener_get_parse_end(tok) + strspn(text + json_tokener_get_parse_end(tok),
-							   " \t\r\n")] != '\0') {
-		rc = vk_errorx(EINVAL, "not valid JSON: %s",
-			       jerr == json_tokener_success ? "text after the end of the document"
-			       : jerr == json_tokener_continue ? "the text ends too early"
-			       : json_tokener_error_desc(jerr));
-		goto out;
-	}
-	if (!json_object_is_type(top, json_type_object)) {
-		rc = vk_errorx(EINVAL, "a definition must be a JSON object");
-		goto out;
-	}
-	if ((rc = check_keys(top, "", top_keys)) < 0 || (rc = identity_from_json(top, vm)) < 0 ||
+	if ((rc = vk_json_parse_object(text, VK_JSON_DEPTH, "a definition", &top)) < 0 ||
+	    (rc = vk_json_check_keys(top, "", top_keys)) < 0 || (rc = identity_from_json(top, vm)) < 0 ||
 	    (rc = sizing_from_json(top, vm)) < 0 ||
-	    (rc = get_string(top, "", "os_variant", false, &vm->os_variant)) < 0 ||
+	    (rc = vk_json_get_string(top, "", "os_variant", false, &vm->os_variant)) < 0 ||
 	    (rc = devices_from_json(top, vm)) < 0 ||
-	    (rc = get_bool(top, "", "autostart", &vm->autostart)) < 0 ||
+	    (rc = vk_json_get_bool(top, "", "autostart", &vm->autostart)) < 0 ||
 	    (rc = vk_vm_validate(vm)) < 0)
 		goto out;
 	*out = vm;
@@ -863,30 +729,22 @@ int vk_vm_from_json(const char *text, struct vk_vm **out)
 out:
 	vk_vm_free(vm);
 	json_object_put(top);
-	if (tok)
-		json_tokener_free(tok);
 	return rc;
-}
-
-static void add_string(struct json_object *o, const char *key, const char *s)
-{
-	if (s)
-		json_object_object_add(o, key, json_object_new_string(s));
 }
 
 static struct json_object *disk_to_json(const struct vk_disk *d)
 {
 	struct json_object *o = json_object_new_object();
 
-	add_string(o, "path", d->path);
-	add_string(o, "format", enum_name(format_names, N_ELEMS(format_names), (int)d->format));
-	add_string(o, "bus", vk_disk_bus_name(d->bus));
-	add_string(o, "device", enum_name(device_names, N_ELEMS(device_names), (int)d->device));
-	add_string(o, "cache", vk_disk_cache_name(d->cache));
+	vk_json_add_string(o, "path", d->path);
+	vk_json_add_string(o, "format", vk_enum_name(format_names, N_ELEMS(format_names), (int)d->format));
+	vk_json_add_string(o, "bus", vk_disk_bus_name(d->bus));
+	vk_json_add_string(o, "device", vk_enum_name(device_names, N_ELEMS(device_names), (int)d->device));
+	vk_json_add_string(o, "cache", vk_disk_cache_name(d->cache));
 	json_object_object_add(o, "readonly",
 			       json_object_new_boolean(d->readonly || d->device == VK_DEVICE_CDROM));
 	json_object_object_add(o, "shareable", json_object_new_boolean(d->shareable));
-	add_string(o, "serial", d->serial);
+	vk_json_add_string(o, "serial", d->serial);
 	return o;
 }
 
@@ -894,10 +752,10 @@ static struct json_object *nic_to_json(const struct vk_nic *n)
 {
 	struct json_object *o = json_object_new_object();
 
-	add_string(o, "type", enum_name(nic_names, N_ELEMS(nic_names), (int)n->kind));
-	add_string(o, "source", n->source);
-	add_string(o, "mac", n->mac);
-	add_string(o, "model", n->model);
+	vk_json_add_string(o, "type", vk_enum_name(nic_names, N_ELEMS(nic_names), (int)n->kind));
+	vk_json_add_string(o, "source", n->source);
+	vk_json_add_string(o, "mac", n->mac);
+	vk_json_add_string(o, "model", n->model);
 	return o;
 }
 
@@ -910,19 +768,19 @@ char *vk_vm_to_json(const struct vk_vm *vm)
 	if (!top)
 		goto out;
 	json_object_object_add(top, "version", json_object_new_int(VK_VMDEF_VERSION));
-	add_string(top, "name", vm->name);
-	add_string(top, "uuid", vm->uuid);
+	vk_json_add_string(top, "name", vm->name);
+	vk_json_add_string(top, "uuid", vm->uuid);
 	json_object_object_add(top, "memory", json_object_new_int64((int64_t)vm->memory_mib));
 	json_object_object_add(top, "max_memory", json_object_new_int64((int64_t)vm->max_memory_mib));
 	json_object_object_add(top, "vcpus", json_object_new_int64(vm->vcpus));
 	json_object_object_add(top, "max_vcpus", json_object_new_int64(vm->max_vcpus));
-	add_string(top, "os_variant", vm->os_variant);
+	vk_json_add_string(top, "os_variant", vm->os_variant);
 	boot = json_object_new_object();
-	add_string(boot, "kind", enum_name(boot_names, N_ELEMS(boot_names), (int)vm->boot.kind));
-	add_string(boot, "kernel", vm->boot.kernel);
-	add_string(boot, "initrd", vm->boot.initrd);
-	add_string(boot, "cmdline", vm->boot.cmdline);
-	add_string(boot, "order", vm->boot.order);
+	vk_json_add_string(boot, "kind", vk_enum_name(boot_names, N_ELEMS(boot_names), (int)vm->boot.kind));
+	vk_json_add_string(boot, "kernel", vm->boot.kernel);
+	vk_json_add_string(boot, "initrd", vm->boot.initrd);
+	vk_json_add_string(boot, "cmdline", vm->boot.cmdline);
+	vk_json_add_string(boot, "order", vm->boot.order);
 	json_object_object_add(top, "boot", boot);
 	arr = json_object_new_array();
 	for (i = 0; i < vm->n_disks; i++)
@@ -933,15 +791,12 @@ char *vk_vm_to_json(const struct vk_vm *vm)
 		json_object_array_add(arr, nic_to_json(&vm->nics[i]));
 	json_object_object_add(top, "nics", arr);
 	console = json_object_new_object();
-	add_string(console, "type",
-		   enum_name(console_names, N_ELEMS(console_names), (int)vm->console.kind));
-	add_string(console, "path", vm->console.path);
+	vk_json_add_string(console, "type",
+		   vk_enum_name(console_names, N_ELEMS(console_names), (int)vm->console.kind));
+	vk_json_add_string(console, "path", vm->console.path);
 	json_object_object_add(top, "console", console);
 	json_object_object_add(top, "autostart", json_object_new_boolean(vm->autostart));
-	if (asprintf(&text, "%s\n", json_object_to_json_string_ext(top,
-			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-			JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
-		text = NULL;
+	text = vk_json_to_text(top);
 out:
 	json_object_put(top);
 	if (!text) {

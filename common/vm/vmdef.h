@@ -2,7 +2,9 @@
 #ifndef VK_VMDEF_H
 #define VK_VMDEF_H
 
+#include <limits.h>
 #include <stdbool.h>
+#include <sys/types.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,10 +32,10 @@ struct vk_disk {
 	char *serial;			/* virtio-blk serial, or NULL */
 };
 
-enum vk_nic_kind { VK_NIC_BRIDGE = 0, VK_NIC_TAP, VK_NIC_USER };
+enum vk_nic_kind { VK_NIC_BRIDGE = 0, VK_NIC_TAP, VK_NIC_USER, VK_NIC_NETWORK };
 struct vk_nic {
 	enum vk_nic_kind kind;
-	char *source;			/* bridge or tap name */
+	char *source;			/* bridge, tap or network name (common/net/netdef.h) */
 	char mac[VK_MAC_LEN + 1];
 	char *model;			/* "virtio" */
 };
@@ -83,6 +85,18 @@ int vk_vm_validate(const struct vk_vm *vm);
 /* Do a and b name one file (a symlink, "//", a hard link, or the same
  * path for a file that does not exist yet)? */
 bool vk_same_file(const char *a, const char *b);
+/* The same question asked of one path against many: its identity is
+ * looked up once (stat now, the resolved path only if a comparison
+ * needs it). */
+struct vk_file_id {
+	const char *path;		/* borrowed */
+	bool exists;
+	dev_t dev;
+	ino_t ino;
+	char canon[PATH_MAX];		/* "" until needed */
+};
+void vk_file_id_get(const char *path, struct vk_file_id *id);
+bool vk_file_id_same(struct vk_file_id *a, struct vk_file_id *b);
 
 /* JSON round trip.  Parsing validates; unknown keys are rejected by name. */
 int vk_vm_from_json(const char *text, struct vk_vm **out);

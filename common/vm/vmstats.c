@@ -236,6 +236,32 @@ int vk_vm_sample_parse(struct json_object *stats, struct vk_vm_sample *out)
 	return rc;
 }
 
+int vk_vm_nic_ifnames_parse(struct json_object *stats, char (*names)[VK_VMSTATS_IFNAME_MAX], size_t max, size_t *n)
+{
+	struct json_object *nics = NULL;
+	const char *ifname;
+	size_t i;
+	int rc;
+
+	*n = 0;
+	if (!json_object_is_type(stats, json_type_object))
+		return vk_errorx(EPROTO, "stats: the reply is not an object");
+	rc = get_array(stats, "nics", VK_VMSTATS_MAX_DEVICES, &nics);
+	for (i = 0; rc == 0 && i < json_object_array_length(nics) && i < max; i++) {
+		/* A name goes to a terminal: it must be one (no escapes). */
+		rc = get_string(json_object_array_get_idx(nics, i), "ifname", VK_VMSTATS_IFNAME_MAX, &ifname);
+		if (rc == 0 && ifname && strspn(ifname, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+						 "0123456789_.-") != strlen(ifname))
+			rc = vk_errorx(EPROTO, "stats: nics[%zu].ifname is not an interface name", i);
+		if (rc == 0)
+			snprintf(names[i], VK_VMSTATS_IFNAME_MAX, "%s", ifname && *ifname ? ifname : "-");
+		*n = i + 1;
+	}
+	if (rc < 0)
+		*n = 0;
+	return rc;
+}
+
 /* delta per second; the same expression the tests recompute. */
 static double per_second(uint64_t delta, uint64_t interval_ns)
 {

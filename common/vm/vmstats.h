@@ -60,6 +60,13 @@ int vk_vm_status_parse(struct json_object *status, struct vk_vm_status *out);
  * file's parsers leave out). */
 int vk_vm_status_get(const char *name, struct vk_vm_status *out);
 int vk_vm_sample_get(const char *name, struct vk_vm_sample *out);
+/* The host's names of a running VM's NICs (its taps), in vrun's order:
+ * stats' "nics"[].ifname, at most max of them ("-" where one has none).  A
+ * name that is not a string of interface-name characters under IFNAMSIZ
+ * gives -EPROTO with the member named. */
+#define VK_VMSTATS_IFNAME_MAX	16
+int vk_vm_nic_ifnames_parse(struct json_object *stats, char (*names)[VK_VMSTATS_IFNAME_MAX], size_t max, size_t *n);
+int vk_vm_nic_ifnames_get(const char *name, char (*names)[VK_VMSTATS_IFNAME_MAX], size_t max, size_t *n);
 /* virsh's word for a state: "running", "paused", "in shutdown". */
 const char *vk_vm_run_state_name(enum vk_vm_run_state s);
 

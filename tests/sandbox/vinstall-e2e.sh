@@ -6,7 +6,9 @@
 # then reboots) and runs vinstall --location ISO: phase one runs the
 # installer under vrun, the reboot ends it, the installed kernel, initrd
 # and root are read from the ext2 disk directly, phase two boots them and
-# the installed system's /sbin/init prints its marker and powers off.
+# the installed system's /sbin/init asks for an address by DHCP (vinstall
+# put its NIC on the default network, defined on first use), prints its
+# marker and powers off.
 # Where the host has no VT-x/AMD-V (CI) the demo does all that inside the
 # nested sandbox (tests/sandbox/run-l1.sh); two L2 boots in all.
 . "$top_srcdir/tests/lib/tap.sh"
@@ -47,6 +49,10 @@ awk '/^Install finished; booting/ { p = 1 } p && /^VKIT-DEMO-INSTALLED-SYSTEM-OK
 ok $? "phase two: the installed system booted from its disk and reached its init"
 grep -q "^vkit-demo: the installed system reached its init (kernel $kver, root=UUID=$uuid, / from disk)" "$TMP/out"
 ok $? "phase two: its root was the installed filesystem, by UUID"
+
+grep -q "^vkit-demo: eth0 got 192\.168\.[0-9]*\.[0-9]* by DHCP (router 192\.168\.[0-9]*\.1, DNS 192\.168\.[0-9]*\.1)" "$TMP/out" &&
+	grep -q "^demo:   4. networked: with no --network it is on the default NAT network" "$TMP/out"
+ok $? "the VM got the default network without asking: its system had an address by DHCP"
 
 state="$TMP/demo/state"
 def="$state/vms/$VM.json"

@@ -37,7 +37,7 @@ mkdir -p "$D/pub"; chmod 0755 "$D/pub"
 printf 'rootpw --plaintext secret\n' >"$D/ks.cfg"; chmod 0600 "$D/ks.cfg"
 mkdir "$VKIT_DIR"; chmod 0755 "$VKIT_DIR"	# as an older vkit left it
 "$VINSTALL" --name p1 --boot kernel="$D/vmlinuz",initrd="$D/initrd.img" --disk size=0.01 \
-	--disk path="$D/pub/p1-data.img",size=0.01 --initrd-inject "$D/ks.cfg" --noreboot >"$TMP/p1.out" 2>&1
+	--disk path="$D/pub/p1-data.img",size=0.01 --initrd-inject "$D/ks.cfg" --noreboot --network none >"$TMP/p1.out" 2>&1
 ok $? "vinstall with two new disks and an injected kickstart"
 grep -q "warning: $VKIT_DIR was mode 0755; made it 0700" "$TMP/p1.out" && test "$(mode "$VKIT_DIR")" = 700
 ok $? "a state directory left 0755 is made 0700, with a warning"
@@ -117,13 +117,13 @@ echo "host secret" >"$TMP/secret"; chmod 0600 "$TMP/secret"
 ln -s "$TMP/secret" "$TMP/tree/install.amd/vmlinuz"
 echo initrd >"$TMP/tree/install.amd/initrd.gz"
 expect_fail "a tree whose vmlinuz links out of the tree is refused" "leads outside the install tree" \
-	"$VINSTALL" --name t1 --os-variant debian12 --location "$TMP/tree" --disk size=0.01 --noreboot
+	"$VINSTALL" --name t1 --os-variant debian12 --location "$TMP/tree" --disk size=0.01 --noreboot --network none
 test ! -e "$VKIT_DIR/boot/t1" && test ! -e "$VKIT_DIR/vms/t1.json"
 ok $? "... and nothing of the host file was copied (no boot directory, no definition)"
 rm "$TMP/tree/install.amd/vmlinuz"
 echo "tree kernel" >"$TMP/tree/install.amd/vmlinuz-6.1"
 ln -s vmlinuz-6.1 "$TMP/tree/install.amd/vmlinuz"
-"$VINSTALL" --name t2 --os-variant debian12 --location "$TMP/tree" --disk size=0.01 --noreboot >"$TMP/t2.out" 2>&1 &&
+"$VINSTALL" --name t2 --os-variant debian12 --location "$TMP/tree" --disk size=0.01 --noreboot --network none >"$TMP/t2.out" 2>&1 &&
 	test "$(cat "$VKIT_DIR/boot/t2/installer-kernel")" = "tree kernel"
 ok $? "a link inside the tree is followed inside it"
 # Rock Ridge symlinks in an ISO: resolved on the medium, never on the host.
@@ -131,23 +131,23 @@ mkdir -p "$TMP/iso1/install.amd"
 echo "iso kernel" >"$TMP/iso1/install.amd/vmlinuz-6.1"; echo initrd >"$TMP/iso1/install.amd/initrd.gz"
 ln -s vmlinuz-6.1 "$TMP/iso1/install.amd/vmlinuz"
 xorriso -as mkisofs -quiet -R -V "Debian 12" -o "$D/link.iso" "$TMP/iso1" >/dev/null 2>&1
-"$VINSTALL" --name t3 --os-variant debian12 --location "$D/link.iso" --disk size=0.01 --noreboot >"$TMP/t3.out" 2>&1 &&
+"$VINSTALL" --name t3 --os-variant debian12 --location "$D/link.iso" --disk size=0.01 --noreboot --network none >"$TMP/t3.out" 2>&1 &&
 	test "$(cat "$VKIT_DIR/boot/t3/installer-kernel")" = "iso kernel"
 ok $? "an ISO's symlinked kernel is the file it names on the medium (not 0 bytes)"
 rm "$TMP/iso1/install.amd/vmlinuz"
 ln -s ../../../../../../etc/passwd "$TMP/iso1/install.amd/vmlinuz"
 xorriso -as mkisofs -quiet -R -V "Debian 12" -o "$D/escape.iso" "$TMP/iso1" >/dev/null 2>&1
 expect_fail "an ISO's symlink that climbs out of the medium is refused" "outside the ISO image" \
-	"$VINSTALL" --name t4 --os-variant debian12 --location "$D/escape.iso" --disk size=0.01 --noreboot
+	"$VINSTALL" --name t4 --os-variant debian12 --location "$D/escape.iso" --disk size=0.01 --noreboot --network none
 
 # ---- 7: size= is a new disk; another VM's disk is not taken ----
 truncate -s 1M "$D/theirs.img"; cp "$D/theirs.img" "$D/before.img"
 expect_fail "size= on a path that exists is refused" "exists already, and size= asks for a new disk" \
-	"$VINSTALL" --name d1 --import --boot kernel="$D/vmlinuz" --disk path="$D/theirs.img",size=1 --noreboot
-"$VINSTALL" --name d2 --import --boot kernel="$D/vmlinuz" --disk path="$D/theirs.img",format=raw --noreboot >"$TMP/d2.out" 2>&1
+	"$VINSTALL" --name d1 --import --boot kernel="$D/vmlinuz" --disk path="$D/theirs.img",size=1 --noreboot --network none
+"$VINSTALL" --name d2 --import --boot kernel="$D/vmlinuz" --disk path="$D/theirs.img",format=raw --noreboot --network none >"$TMP/d2.out" 2>&1
 ok $? "the existing disk without size= is used as it is"
 expect_fail "another VM's disk is refused, naming the VM" "is already in use by other guests ['d2']" \
-	"$VINSTALL" --name d3 --import --boot kernel="$D/vmlinuz" --disk path="$D/theirs.img",format=raw --noreboot
+	"$VINSTALL" --name d3 --import --boot kernel="$D/vmlinuz" --disk path="$D/theirs.img",format=raw --noreboot --network none
 check "... unless the user overrides the check" \
 	"$VINSTALL" --name d3 --import --boot kernel="$D/vmlinuz" --disk path="$D/theirs.img",format=raw --dry-run \
 	--check path_in_use=off
@@ -157,7 +157,7 @@ cmp -s "$D/theirs.img" "$D/before.img"
 ok $? "the other VM's disk was never written"
 ln -s "$D/nothing-here.img" "$D/dangling.img"
 expect_fail "a new disk is not created through a (dangling) symlink" "never created through a symlink" \
-	"$VINSTALL" --name d4 --import --boot kernel="$D/vmlinuz" --disk path="$D/dangling.img",size=0.01 --noreboot
+	"$VINSTALL" --name d4 --import --boot kernel="$D/vmlinuz" --disk path="$D/dangling.img",size=0.01 --noreboot --network none
 test ! -e "$D/nothing-here.img"
 ok $? "... and nothing appeared at its target"
 

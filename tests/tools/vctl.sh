@@ -228,6 +228,31 @@ ok $? "start: a file console goes to vrun as file="
 out console-file "$VCTL" console filecon
 "$VCTL" destroy filecon >/dev/null 2>&1
 
+# ---- attach-interface, detach-interface (docs/networks.md) ----
+expect_fail "attach-interface needs --config" "attach-interface changes the definition: give --config" \
+	"$VCTL" attach-interface web01 network default
+"$VCTL" attach-interface web01 network default --config >"$TMP/ai.out" 2>&1 &&
+	grep -qx "Interface attached successfully" "$TMP/ai.out" && grep -q '"type": "network"' "$VKIT_DIR/vms/web01.json" &&
+	test -e "$VKIT_DIR/networks/default.json"
+ok $? "attach-interface NAME network default --config: a NIC on the default network, defined on first use"
+"$VCTL" attach-interface web01 bridge br0 --mac 52:54:00:00:00:42 --config >/dev/null
+"$VCTL" domiflist web01 | grep -Eq '^ - +bridge +br0 +virtio +52:54:00:00:00:42$'
+ok $? "attach-interface NAME bridge br0 --mac: domiflist shows it"
+expect_fail "a model vrun lacks" "--model e1000: vrun emulates virtio-net only" \
+	"$VCTL" attach-interface web01 bridge br0 --model e1000 --config
+expect_fail "user networking" "interface type 'user'" "$VCTL" attach-interface web01 user x --config
+expect_fail "a network that is not defined" "network 'lab' not found" "$VCTL" attach-interface web01 network lab --config
+"$VCTL" attach-interface web01 bridge br1 --config >/dev/null
+expect_fail "detach-interface of one of two" "it has 2 interfaces of type bridge; say which with --mac" \
+	"$VCTL" detach-interface web01 bridge --config
+"$VCTL" detach-interface web01 bridge --mac 52:54:00:00:00:42 --config | grep -qx "Interface detached successfully" &&
+	! grep -q 52:54:00:00:00:42 "$VKIT_DIR/vms/web01.json"
+ok $? "detach-interface --mac removes that one"
+"$VCTL" detach-interface web01 network --config >/dev/null && "$VCTL" detach-interface web01 bridge --config >/dev/null &&
+	! grep -q '"mac"' "$VKIT_DIR/vms/web01.json"
+ok $? "detach-interface: the others go too"
+expect_fail "detach-interface of none" "no interface of type network" "$VCTL" detach-interface web01 network --config
+
 # ---- undefine ----
 out undefine-storage "$VCTL" undefine db01 --remove-all-storage
 test ! -e "$VKIT_DIR/vms/db01.json" && test ! -e "$D/db01.img" && test ! -e "$VKIT_DIR/boot/db01"

@@ -20,7 +20,9 @@ exit "${code:-1}"
 FAKE
 chmod +x "$TMP/fake-vrun"
 export VKIT_VRUN="$TMP/fake-vrun" FAKE_VRUN_LOG="$TMP/vrun.log"
-run() { rm -f "$FAKE_VRUN_LOG"; FAKE_EXITS=$1; export FAKE_EXITS; shift; "$VINSTALL" "$@" >"$TMP/run.out" 2>&1; }
+# --network none: a real run on the default network would start it on
+# this host (tests/tools/networks.sh runs that inside namespaces).
+run() { rm -f "$FAKE_VRUN_LOG"; FAKE_EXITS=$1; export FAKE_EXITS; shift; "$VINSTALL" --network none "$@" >"$TMP/run.out" 2>&1; }
 
 # Install with a direct kernel; the installer reboots, the system then powers off.
 run "2 0" --name f1 --boot kernel="$D/vmlinuz",initrd="$D/initrd.img",kernel_args="root=/dev/vda console=ttyS0" \
@@ -154,7 +156,7 @@ slow_run() {
 	_in=$1; shift
 	rm -f "$FAKE_VRUN_LOG" "$TMP/slow.pid" "$TMP/typed"
 	(sleep 1; printf "$_in") | FAKE_DIR="$TMP" VKIT_VRUN="$TMP/slow-vrun" VKIT_WAIT_MINUTE_MS=300 \
-		"$VINSTALL" "$@" >"$TMP/run.out" 2>&1
+		"$VINSTALL" --network none "$@" >"$TMP/run.out" 2>&1
 }
 slow_pid() { cat "$TMP/slow.pid" 2>/dev/null; }
 alive() { test -n "$(slow_pid)" && kill -0 "$(slow_pid)" 2>/dev/null; }

@@ -1,10 +1,12 @@
 # vinstall-lib.sh - shared fixture helpers for the vinstall tests (sourced, after tap.sh).
 
-# A fake /sys/class/net holding bridge br0, so bridge checks pass without root.
+# A fake /sys/class/net holding bridge br0, so bridge checks pass without
+# root, and no host prefix taken, so the default network's range is known.
 vi_setup() {
 	tap_setup_tmp
 	mkdir -p "$TMP/net/br0/bridge" "$TMP/net/tap0" "$TMP/data/iso" "$TMP/cache"
-	export VKIT_SYSFS_NET="$TMP/net"
+	: >"$TMP/host-routes"
+	export VKIT_SYSFS_NET="$TMP/net" VKIT_NET_HOST_ROUTES="$TMP/host-routes"
 	export VKIT_CACHE_DIR="$TMP/cache"
 	export VKIT_TEMPLATEDIR="$top_srcdir/templates"
 	export VKIT_HTTP_RETRIES=1

@@ -122,20 +122,20 @@ ok $? "the cached kernel is the served file"
 test ! -e "$VKIT_DIR/vms/dl1.json" && test ! -e "$VKIT_DIR/boot/dl1"
 ok $? "the failed run removed its definition and boot files"
 : >"$TMP/www/.requests"
-"$VINSTALL" --name dl1 --os-variant debian12 --location "$URL/debian" >"$TMP/dl.out" 2>&1
+"$VINSTALL" --name dl1 --os-variant debian12 --location "$URL/debian" --network none >"$TMP/dl.out" 2>&1
 ! grep -q "GET .*/linux" "$TMP/www/.requests"
 ok $? "a second run takes the kernel from the cache (no GET)"
 touch -d '2001-01-01' "$NB/linux"
-"$VINSTALL" --name dl1 --os-variant debian12 --location "$URL/debian" >"$TMP/dl.out" 2>&1
+"$VINSTALL" --name dl1 --os-variant debian12 --location "$URL/debian" --network none >"$TMP/dl.out" 2>&1
 grep -q "GET .*/linux" "$TMP/www/.requests"
 ok $? "a changed Last-Modified downloads again"
 
 printf 'x' >"$TMP/www/stall/vmlinuz"; printf 'x' >"$TMP/www/stall/initrd"
 expect_fail "a stalled server times out" "timed out" env VKIT_HTTP_TIMEOUT=1 VKIT_HTTP_RETRIES=0 \
-	"$VINSTALL" --name st1 --location "$URL/stall,kernel=vmlinuz,initrd=initrd"
+	"$VINSTALL" --name st1 --location "$URL/stall,kernel=vmlinuz,initrd=initrd" --network none
 printf 'x' >"$TMP/www/truncate/vmlinuz"; printf 'x' >"$TMP/www/truncate/initrd"
 expect_fail "a truncated body is an error" "closed the connection before the end" env VKIT_HTTP_RETRIES=1 \
-	"$VINSTALL" --name tr1 --location "$URL/truncate,kernel=vmlinuz,initrd=initrd"
+	"$VINSTALL" --name tr1 --location "$URL/truncate,kernel=vmlinuz,initrd=initrd" --network none
 ! ls "$VKIT_CACHE_DIR" | grep -q -e '\.part$' -e '-vmlinuz$'
 ok $? "failed downloads leave nothing in the cache"
 test ! -e "$VKIT_DIR/vms/st1.json" && test ! -e "$VKIT_DIR/vms/tr1.json" && test ! -e "$VKIT_DIR/boot/tr1"

@@ -128,8 +128,11 @@ expect_fail "disk dir not usable" "Not a directory" base --disk path="$D/vmlinuz
 expect_fail "backing_store with raw" "needs format=qcow2" base --disk path="$D/o.img",format=raw,backing_store="$D/existing.img"
 expect_fail "bad MAC" "mac" base --network bridge=br0,mac=zz:zz
 expect_fail "multicast MAC" "mac" base --network bridge=br0,mac=01:00:5e:00:00:01
-expect_fail "network without a place" "bridge=BR or tap=NAME" base --network mac=52:54:00:00:00:02
-expect_fail "bridge and tap" "exclusive" base --network bridge=br0,tap=tap0
+expect_fail "network without a place" "network=NAME (network=default: NAT), bridge=BR or tap=NAME" base --network mac=52:54:00:00:00:02
+expect_fail "bridge and tap" "give one of network=, bridge= and tap=" base --network bridge=br0,tap=tap0
+expect_fail "type=bridge without a bridge" "name the bridge" base --network type=bridge
+expect_fail "an old form of another kind" "bridge:BR or network:NAME" base --network direct:eth0
+expect_fail "a network name that is not one" "network name '../x'" base --network network=../x
 expect_fail "network none and more" "cannot be combined" base --network none --network bridge=br0
 expect_fail "missing bridge" "bridge br9: no such bridge" base --bridge br9
 expect_fail "bad --graphics" "unknown type 'holo'" base --graphics holo
@@ -184,9 +187,28 @@ expect_fail "--boot names the devices it knows" "unknown option 'fd'" \
 	"$VINSTALL" --name t12 --import --disk "$D/existing.img" --boot fd --dry-run
 expect_fail "e1000 refused" "virtio-net only" base --network bridge=br0,model=e1000
 expect_fail "ide bus refused" "virtio-blk only" base --disk path="$D/x.img",size=1,bus=ide
-expect_fail "libvirt network refused" "no libvirt networks" base --network network=default
+expect_fail "user networking refused" "no user-mode (SLIRP) networking" base --network user
+expect_fail "user networking refused (type=)" "no user-mode (SLIRP) networking" base --network type=user
+expect_fail "macvtap refused" "type=direct: vrun puts NICs on a bridge or a network only" base --network type=direct,source=eth0
 expect_fail "windows variant refused" "use virt-install with QEMU/libvirt" base --os-variant win2k19
 expect_fail "pool refused" "no storage pools" base --disk pool=default,size=3
+
+# Networks (docs/networks.md): no --network is the default network,
+# defined on first use; virt-install's spellings; defined networks.
+expect_output network-spellings base --network default --network bridge:br0 --network type=bridge,source=br0 \
+	--network network:default,mac.address=52:54:00:00:00:09,model.type=virtio --network type=network
+printf '192.168.122.0/24\n192.168.123.0/25\n' >"$TMP/routes-taken"
+VKIT_NET_HOST_ROUTES="$TMP/routes-taken" expect_output network-default-taken base
+test ! -e "$VKIT_DIR/networks"
+ok $? "a dry run defines no network"
+expect_fail "unknown network" "--network network=nosuch: no such network; define it" base --network network=nosuch
+mkdir -p "$VKIT_DIR/networks"
+echo '{ "name": "lan", "forward": "bridge", "bridge": { "name": "br0" } }' >"$VKIT_DIR/networks/lan.json"
+echo '{ "name": "lan9", "forward": "bridge", "bridge": { "name": "br9" } }' >"$VKIT_DIR/networks/lan9.json"
+expect_output network-bridge base --network network=lan
+expect_fail "a bridge network whose bridge is missing" "bridge br9 (network lan9): no such bridge on this host" \
+	base --network network=lan9
+rm -r "$VKIT_DIR/networks"
 
 # A name that is taken is refused before anything is created.
 mkdir -p -m 0700 "$VKIT_DIR" "$VKIT_DIR/vms"

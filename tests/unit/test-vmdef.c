@@ -330,6 +330,15 @@ static void bad_nics(void **state)
 	free(vm->nics[0].source);
 	vm->nics[0].source = strdup("a-very-long-bridge-name");
 	invalid(vm, "nics[0].source 'a-very-long-bridge-name' is not an interface name");
+	/* a network NIC names a network: a definition's name, not an interface's */
+	vm = full_vm();
+	vm->nics[0].kind = VK_NIC_NETWORK;
+	free(vm->nics[0].source);
+	vm->nics[0].source = strdup("a-network-of-a-longer-name");
+	assert_int_equal(vk_vm_validate(vm), 0);
+	free(vm->nics[0].source);
+	vm->nics[0].source = strdup("../x");
+	invalid(vm, "nics[0].source: network name '../x' must not start with '.'");
 }
 
 static void bad_console(void **state)

@@ -139,6 +139,38 @@ static void test_parse_too_many(void **state)
 	json_object_put(o);
 }
 
+static int parse_ifnames(const char *text, char (*names)[VK_VMSTATS_IFNAME_MAX], size_t max, size_t *n)
+{
+	struct json_object *o = json_tokener_parse(text);
+	int rc = vk_vm_nic_ifnames_parse(o, names, max, n);
+
+	json_object_put(o);
+	return rc;
+}
+
+/* The NICs' tap names (vctl domiflist, domifaddr): names, never more. */
+static void test_nic_ifnames(void **state)
+{
+	char names[4][VK_VMSTATS_IFNAME_MAX];
+	size_t n = 9;
+
+	assert_int_equal(parse_ifnames(good_reply, names, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(names[0], "vk0");
+	assert_int_equal(parse_ifnames("{\"nics\": [{\"name\": \"net0\"}, {\"ifname\": \"tap-b.1\"}]}", names, 4, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(names[0], "-");
+	assert_string_equal(names[1], "tap-b.1");
+	assert_int_equal(parse_ifnames("{\"nics\": [{\"ifname\": \"a\"}, {\"ifname\": \"b\"}]}", names, 1, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(parse_ifnames("{\"nics\": [{\"ifname\": \"vk0\\u001b[31m\"}]}", names, 4, &n), -EPROTO);
+	assert_string_equal(vk_last_error(), "stats: nics[0].ifname is not an interface name");
+	assert_int_equal(n, 0);
+	assert_int_equal(parse_ifnames("{\"nics\": [{\"ifname\": \"a-name-of-16-chr\"}]}", names, 4, &n), -EPROTO);
+	assert_int_equal(parse_ifnames("{\"nics\": [{\"ifname\": 7}]}", names, 4, &n), -EPROTO);
+	assert_int_equal(parse_ifnames("{\"nics\": {}}", names, 4, &n), -EPROTO);
+}
+
 static int parse_status(const char *text, struct vk_vm_status *st)
 {
 	struct json_object *o = json_tokener_parse(text);
@@ -288,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_parse_big_counters),
 		cmocka_unit_test(test_parse_hostile),
 		cmocka_unit_test(test_parse_too_many),
+		cmocka_unit_test(test_nic_ifnames),
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_rates),
 		cmocka_unit_test(test_format_count),

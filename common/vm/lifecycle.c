@@ -1,0 +1,267 @@
+/* lifecycle.c - a defined VM started, stopped, paused and edited as virsh would, over its control socket and its definition. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "common/util/clock.h"
+#include "common/util/error.h"
+#include "common/vm/control-client.h"
+#include "common/vm/lifecycle.h"
+#include "common/vm/statedir.h"
+#include "common/vm/vmstats.h"
+
+#define GONE_POLL_MS	50
+
+int vk_vm_state(const char *name, int *pid, const char **state)
+{
+	struct vk_vm_status st;
+	int rc;
+
+	*pid = vk_vm_running_pid(name);
+	*state = "shut off";
+	if (*pid < 0)
+		return *pid;
+	if (!*pid)
+		return 0;
+	/* vrun runs; whether it is paused only its socket can say. */
+	*state = "running";
+	rc = vk_vm_status_get(name, &st);
+	if (rc < 0 && vk_vm_running_pid(name) == 0) {
+		/* It stopped in between: its socket went with it. */
+		vk_error_clear();
+		*pid = 0;
+		*state = "shut off";
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	*state = vk_vm_run_state_name(st.state);
+	return 0;
+}
+
+int vk_vm_need_running(const char *name, int *pid)
+{
+	struct vk_vm *vm = NULL;
+	int rc = vk_vm_lookup(name, &vm);
+
+	vk_vm_free(vm);
+	if (rc < 0)
+		return rc;
+	rc = vk_vm_running_pid(name);
+	if (rc == 0)
+		return vk_errorx(ESRCH, "domain is not running; start it with: vctl start %s", name);
+	if (rc > 0 && pid)
+		*pid = rc;
+	return rc < 0 ? rc : 0;
+}
+
+int vk_vm_start(const char *name, const char *tool, struct vk_launch *l)
+{
+	struct vk_vm *vm = NULL;
+	char *vrun = NULL, *console = NULL;
+	int rc, pid;
+
+	memset(l, 0, sizeof(*l));
+	l->msg_fd = -1;
+	rc = vk_vm_lookup(name, &vm);
+	if (rc < 0)
+		goto out;
+	pid = vk_vm_running_pid(name);
+	if (pid > 0) {
+		rc = vk_errorx(EBUSY, "domain is already running (pid %d)", pid);
+		goto out;
+	}
+	rc = vk_vrun_find(tool, &vrun);
+	if (rc == 0)
+		rc = vk_vrun_console_spec(vm, &console);
+	if (rc == 0)
+		rc = vk_launch_start(vm, vrun, console, NULL, l);
+	if (rc == 0)
+		rc = vk_launch_wait_started(l, vk_env_ms("VKIT_START_TIMEOUT_MS", VK_START_TIMEOUT_MS),
+					    vk_debug_level ? STDERR_FILENO : -1);
+out:
+	if (rc < 0)
+		vk_launch_close(l);
+	free(console);
+	free(vrun);
+	vk_vm_free(vm);
+	return rc;
+}
+
+int vk_vm_shutdown(const char *name, bool *guest_listening)
+{
+	struct json_object *r = NULL, *l;
+	int rc = vk_vm_need_running(name, NULL);
+
+	*guest_listening = true;
+	if (rc == 0)
+		rc = vk_control_call_vm(name, "powerdown", VK_CONTROL_TIMEOUT_MS, &r);
+	if (rc == 0 && json_object_object_get_ex(r, "guest_listening", &l) && !json_object_get_boolean(l))
+		*guest_listening = false;
+	json_object_put(r);
+	return rc;
+}
+
+/* Until name's vrun (pid) is gone; true when it is. */
+static bool wait_gone(const char *name, int pid, int ms)
+{
+	struct timespec tick = { 0, GONE_POLL_MS * 1000000L };
+	int64_t deadline = vk_now_ms() + ms;
+
+	while (vk_vm_running_pid(name) == pid) {
+		if (vk_now_ms() >= deadline)
+			return false;
+		nanosleep(&tick, NULL);
+	}
+	return true;
+}
+
+int vk_vm_destroy(const char *name)
+{
+	int pid = 0, rc = vk_vm_need_running(name, &pid);
+
+	if (rc < 0)
+		return rc;
+	if (vk_control_call_vm(name, "quit", VK_CONTROL_TIMEOUT_MS, NULL) < 0) {
+		/* No socket to ask: vrun stops on SIGTERM as on quit. */
+		vk_debug("%s: %s; sending SIGTERM to %d", name, vk_last_error(), pid);
+		vk_error_clear();
+		if (kill(pid, SIGTERM) < 0)
+			return vk_error(errno, "vrun (pid %d)", pid);
+	}
+	if (!wait_gone(name, pid, VK_DESTROY_WAIT_MS)) {
+		vk_debug("%s: vrun (pid %d) still runs; SIGKILL", name, pid);
+		kill(pid, SIGKILL);
+		if (!wait_gone(name, pid, VK_DESTROY_WAIT_MS))
+			return vk_errorx(ETIMEDOUT, "vrun (pid %d) did not stop, even on SIGKILL", pid);
+	}
+	return 0;
+}
+
+int vk_vm_suspend(const char *name)
+{
+	int rc = vk_vm_need_running(name, NULL);
+
+	return rc < 0 ? rc : vk_control_call_vm(name, "pause", VK_PAUSE_TIMEOUT_MS, NULL);
+}
+
+int vk_vm_resume(const char *name)
+{
+	int rc = vk_vm_need_running(name, NULL);
+
+	return rc < 0 ? rc : vk_control_call_vm(name, "resume", VK_CONTROL_TIMEOUT_MS, NULL);
+}
+
+static int set_autostart(struct vk_vm *vm, void *arg)
+{
+	vm->autostart = *(bool *)arg;
+	return 0;
+}
+
+int vk_vm_set_autostart(const char *name, bool on)
+{
+	return vk_vm_edit(name, set_autostart, &on);
+}
+
+void vk_vm_remove_boot_files(const char *name)
+{
+	char *dir = NULL, path[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	if (vk_state_path(&dir, "boot", name) < 0) {
+		vk_error_clear();
+		return;
+	}
+	d = opendir(dir);
+	while (d && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (unlink(path) < 0)
+			fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name, path, strerror(errno));
+	}
+	if (d) {
+		closedir(d);
+		if (rmdir(dir) < 0)
+			fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name, dir, strerror(errno));
+	}
+	free(dir);
+}
+
+struct disk_edit {
+	const char *target;
+	const struct vk_disk *disk;	/* attach */
+	long index;			/* detach: which one went */
+	size_t n_after;
+};
+
+static int attach_edit(struct vk_vm *vm, void *arg)
+{
+	struct disk_edit *e = arg;
+	char next[16];
+
+	vk_disk_target_name("vd", vm->n_disks, next, sizeof(next));
+	if (strcmp(e->target, next))
+		return vk_errorx(EINVAL, "target %s: the new disk is the VM's disk number %zu, which the guest "
+				 "sees as %s (vrun attaches the disks as virtio-blk in the definition's order); "
+				 "give %s", e->target, vm->n_disks + 1, next, next);
+	return vk_vm_add_disk(vm, e->disk);
+}
+
+int vk_vm_attach_disk(const char *name, const struct vk_disk *disk, const char *target)
+{
+	struct disk_edit e = { .target = target, .disk = disk };
+	char **users = NULL;
+	size_t n = 0;
+	int rc;
+
+	/* One writable disk in two VMs corrupts it: refused, as vinstall
+	 * does, unless both attach it shareable (or both read-only). */
+	rc = vk_vm_disk_users(disk->path, disk->shareable, disk->readonly, name, &users, &n);
+	if (rc == 0 && n)
+		rc = vk_errorx(EBUSY, "disk %s is already in use by %s%s; attach it with --mode shareable "
+			       "(on both) or --mode readonly", disk->path, users[0], n > 1 ? " and others" : "");
+	vk_strv_free(users);
+	return rc < 0 ? rc : vk_vm_edit(name, attach_edit, &e);
+}
+
+static int detach_edit(struct vk_vm *vm, void *arg)
+{
+	struct disk_edit *e = arg;
+	long i = vk_disk_target_index("vd", e->target);
+	char last[16];
+
+	if (vm->n_disks)
+		vk_disk_target_name("vd", vm->n_disks - 1, last, sizeof(last));
+	if (i < 0 || (size_t)i >= vm->n_disks)
+		return vm->n_disks ? vk_errorx(ENOENT, "no disk %s: its disks are vda to %s", e->target, last)
+				   : vk_errorx(ENOENT, "no disk %s: it has no disks", e->target);
+	free(vm->disks[i].path);
+	free(vm->disks[i].serial);
+	memmove(&vm->disks[i], &vm->disks[i + 1], (vm->n_disks - (size_t)i - 1) * sizeof(vm->disks[0]));
+	vm->n_disks--;
+	e->index = i;
+	e->n_after = vm->n_disks;
+	return 0;
+}
+
+int vk_vm_detach_disk(const char *name, const char *target, long *index, size_t *n_after)
+{
+	struct disk_edit e = { .target = target };
+	int rc = vk_vm_edit(name, detach_edit, &e);
+
+	*index = e.index;
+	*n_after = e.n_after;
+	return rc;
+}

@@ -1,0 +1,245 @@
+/* test-install-plan.c - virt-install's options mapped to a plan (common/vm/install.h), with no tool in between. */
+#include "config.h"
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "common/util/error.h"
+#include "common/util/size.h"
+#include "common/vm/install.h"
+
+static char tmpdir[64], kernel[128], tree[128];
+static FILE *sink;
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int setup(void **state)
+{
+	char path[256];
+
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/vkit-install-plan.XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/state", tmpdir);
+	setenv("VKIT_DIR", path, 1);
+	setenv("VKIT_TEMPLATEDIR", VK_SRC_TEMPLATEDIR, 1);
+	snprintf(kernel, sizeof(kernel), "%s/vmlinuz", tmpdir);
+	write_file(kernel, "kernel");
+	/* A local install tree laid out as Debian's. */
+	snprintf(tree, sizeof(tree), "%s/tree", tmpdir);
+	mkdir(tree, 0700);
+	snprintf(path, sizeof(path), "%s/install.amd", tree);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/install.amd/vmlinuz", tree);
+	write_file(path, "k");
+	snprintf(path, sizeof(path), "%s/install.amd/initrd.gz", tree);
+	write_file(path, "i");
+	sink = fopen("/dev/null", "w");
+	return sink ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	fclose(sink);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Build req's plan; the plan is returned even when the build fails. */
+static int build(const struct vk_install_request *req, struct vk_install_plan **p)
+{
+	return vk_install_plan_build(req, sink, sink, p);
+}
+
+/* A kernel install with a new disk: the simplest complete request. */
+static struct vk_install_request kernel_request(const char *name)
+{
+	static char boot[256];
+	static char *const disks[] = { "size=0.01", NULL };
+	static char *const nets[] = { "none", NULL };
+
+	snprintf(boot, sizeof(boot), "kernel=%s,kernel_args=console=ttyS0", kernel);
+	return (struct vk_install_request){ .name = name, .boot = boot, .disks = disks, .networks = nets };
+}
+
+static void memory_and_vcpus(void **state)
+{
+	struct vk_install_request req = kernel_request("m1");
+	struct vk_install_plan *p = NULL;
+
+	(void)state;
+	req.memory = "2048,maxmemory=3072";
+	req.vcpus = "2,maxvcpus=4";
+	assert_int_equal(build(&req, &p), 0);
+	assert_int_equal(p->vm->memory_mib, 2048);
+	assert_int_equal(p->vm->max_memory_mib, 3072);
+	assert_int_equal(p->vm->vcpus, 2);
+	assert_int_equal(p->vm->max_vcpus, 4);
+	vk_install_plan_free(p);
+
+	/* virt-install's topology: sockets*cores*threads is the maximum. */
+	req.vcpus = "2,sockets=1,cores=2,threads=2";
+	assert_int_equal(build(&req, &p), 0);
+	assert_int_equal(p->vm->vcpus, 2);
+	assert_int_equal(p->vm->max_vcpus, 4);
+	vk_install_plan_free(p);
+
+	req.ram = "512";
+	assert_int_equal(build(&req, &p), -EINVAL);	/* --ram and --memory */
+	assert_non_null(strstr(vk_last_error(), "--ram and --memory"));
+	vk_install_plan_free(p);
+	req.ram = NULL;
+	req.memory = "1024,maxmemory=512";
+	assert_int_equal(build(&req, &p), -EINVAL);
+	assert_non_null(strstr(vk_last_error(), "maxmemory=512 is below"));
+	vk_install_plan_free(p);
+}
+
+static void disks_and_console(void **state)
+{
+	static char *const disks[] = { "size=0.01", "path=/nonexistent-dir/x.img,size=2,sparse=no", NULL };
+	struct vk_install_request req = kernel_request("d1");
+	struct vk_install_plan *p = NULL;
+	char want[256];
+
+	(void)state;
+	req.disks = disks;
+	req.console = "file,path=/tmp/d1.log";
+	assert_int_equal(build(&req, &p), 0);
+	assert_int_equal(p->n_disks, 2);
+	/* No path: a qcow2 in the state directory's images/. */
+	snprintf(want, sizeof(want), "%s/state/images/d1.qcow2", tmpdir);
+	assert_string_equal(p->disks[0].disk.path, want);
+	assert_int_equal(p->disks[0].disk.format, VK_IMAGE_QCOW2);
+	assert_true(p->disks[0].create && p->disks[0].sparse);
+	assert_int_equal(p->disks[1].size, 2 * VK_GiB);
+	assert_false(p->disks[1].sparse);
+	assert_int_equal(p->vm->console.kind, VK_CONSOLE_FILE);
+	assert_string_equal(p->vm->console.path, "/tmp/d1.log");
+	assert_int_equal(p->vm->boot.kind, VK_BOOT_KERNEL);
+	assert_string_equal(p->vm->boot.cmdline, "console=ttyS0");
+	assert_int_equal(p->kind, VK_INSTALL_KERNEL);
+	vk_install_plan_free(p);
+}
+
+static void location_tree(void **state)
+{
+	static char *const nets[] = { "none", NULL };
+	static char *const disks[] = { "size=0.01", NULL };
+	struct vk_install_request req = { .name = "l1", .location = tree, .os_variant = "debian12",
+					  .disks = disks, .networks = nets, .extra_args = "console=ttyS0 priority=low" };
+	struct vk_install_plan *p = NULL;
+
+	(void)state;
+	assert_int_equal(build(&req, &p), 0);
+	assert_int_equal(p->kind, VK_INSTALL_LOCATION);
+	assert_string_equal(p->media_kernel, "install.amd/vmlinuz");
+	assert_string_equal(p->media_initrd, "install.amd/initrd.gz");
+	/* The variant's words first, --extra-args last, nothing twice. */
+	assert_non_null(strstr(p->cmdline, "priority=low"));
+	assert_null(strstr(strstr(p->cmdline, "console=ttyS0") + 1, "console=ttyS0"));
+	vk_install_plan_free(p);
+}
+
+/* What vrun cannot do is listed, all of it, and nothing else stops first. */
+static void refusals(void **state)
+{
+	struct vk_install_request req = kernel_request("r1");
+	struct vk_install_plan *p = NULL;
+
+	(void)state;
+	req.graphics = "vnc";
+	req.console = "pty,target_type=virtio";
+	assert_int_equal(build(&req, &p), -ENOTSUP);
+	assert_int_equal(p->n_refusals, 2);
+	assert_non_null(strstr(p->refusals[0], "vnc graphics"));
+	assert_non_null(strstr(p->refusals[1], "target_type=virtio"));
+	vk_install_plan_free(p);
+}
+
+static void checks_and_wait(void **state)
+{
+	static char *const off[] = { "path_in_use=off", "disk_size=off", NULL };
+	struct vk_install_request req = kernel_request("c1");
+	struct vk_install_plan *p = NULL;
+
+	(void)state;
+	req.checks = off;
+	req.wait = "5";
+	assert_int_equal(build(&req, &p), 0);
+	assert_false(p->checks.path_in_use);
+	assert_false(p->checks.disk_size);
+	assert_true(p->checks.path_exists);
+	assert_int_equal(p->wait_minutes, 5);
+	vk_install_plan_free(p);
+	/* --force is --check all=off, as in virt-install. */
+	req.checks = NULL;
+	req.force = true;
+	req.wait = NULL;
+	assert_int_equal(build(&req, &p), 0);
+	assert_false(p->checks.path_in_use || p->checks.path_exists || p->checks.disk_size ||
+		     p->checks.mac_in_use);
+	assert_int_equal(p->wait_minutes, -1);
+	vk_install_plan_free(p);
+	req.wait = "soon";
+	assert_int_equal(build(&req, &p), -EINVAL);
+	assert_non_null(strstr(vk_last_error(), "--wait"));
+	vk_install_plan_free(p);
+}
+
+static void import_and_name(void **state)
+{
+	char disk[160], *disks[2] = { disk, NULL };
+	struct vk_install_request req = kernel_request("i1");
+	struct vk_install_plan *p = NULL;
+
+	(void)state;
+	snprintf(disk, sizeof(disk), "path=%s,format=raw", kernel);	/* any existing file */
+	req.disks = disks;
+	req.import = true;
+	assert_int_equal(build(&req, &p), 0);
+	assert_int_equal(p->kind, VK_INSTALL_IMPORT);
+	assert_false(p->disks[0].create);
+	vk_install_plan_free(p);
+	req.name = NULL;
+	assert_int_equal(build(&req, &p), -EINVAL);
+	vk_install_plan_free(p);
+	req.name = "no/slash";
+	assert_int_equal(build(&req, &p), -EINVAL);
+	vk_install_plan_free(p);
+	/* Nothing was created by any of this. */
+	assert_int_not_equal(access(getenv("VKIT_DIR"), F_OK), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(memory_and_vcpus),
+		cmocka_unit_test(disks_and_console),
+		cmocka_unit_test(location_tree),
+		cmocka_unit_test(refusals),
+		cmocka_unit_test(checks_and_wait),
+		cmocka_unit_test(import_and_name),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
