@@ -446,9 +446,11 @@ static void main_loop(struct vrun *r)
 		if (n == 0 && !vk_vcpus_parked(m) && (uint64_t)vk_now_ms() - last_probe >= HALT_PROBE_MS) {
 			last_probe = (uint64_t)vk_now_ms();
 			if (vk_vcpus_all_dead_halted(m)) {
+				/* A power-off after the control socket's reboot
+				 * is a reset instead: the loop goes on then. */
 				vk_machine_stop(m, VK_EXIT_POWEROFF,
 						"all vCPUs halted with interrupts disabled: guest powered off");
-				break;
+				continue;
 			}
 			vk_vcpus_kick(m, true);
 		}
