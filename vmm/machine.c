@@ -253,6 +253,10 @@ void vk_machine_stop(struct vk_machine *m, int status, const char *fmt, ...)
 	uint64_t one = 1;
 	va_list ap;
 
+	if (status == VK_EXIT_POWEROFF && atomic_exchange(&m->reboot_at_poweroff, false)) {
+		vk_machine_request_reset(m, VK_RESET_POWEROFF_REBOOT);
+		return;
+	}
 	if (!atomic_compare_exchange_strong(&m->stop_status, &running, status))
 		return;
 	va_start(ap, fmt);
@@ -272,6 +276,8 @@ static const struct {
 	[VK_RESET_TRIPLE_FAULT] = { "triple fault", "guest reset by a triple fault" },
 	[VK_RESET_SYSTEM_EVENT] = { "KVM system reset event", "guest rebooted" },
 	[VK_RESET_CONTROL] = { "reset from the control socket", "reset from the control socket" },
+	[VK_RESET_POWEROFF_REBOOT] = { "powered off after 'reboot' on the control socket",
+				       "guest powered off after 'reboot' on the control socket" },
 };
 
 const char *vk_reset_cause_name(enum vk_reset_cause cause)
@@ -298,6 +304,11 @@ void vk_machine_request_reset(struct vk_machine *m, enum vk_reset_cause cause)
 	atomic_fetch_or(&m->park, VK_PARK_RESET);
 	if (write(m->reset_efd, &one, sizeof(one)) < 0)
 		vk_debug("reset eventfd: %s", strerror(errno));
+}
+
+void vk_machine_reboot_at_poweroff(struct vk_machine *m)
+{
+	atomic_store(&m->reboot_at_poweroff, true);
 }
 
 bool vk_machine_reset_pending(struct vk_machine *m, enum vk_reset_cause *cause)

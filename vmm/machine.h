@@ -55,6 +55,7 @@ enum vk_reset_cause {
 	VK_RESET_TRIPLE_FAULT,		/* KVM_EXIT_SHUTDOWN */
 	VK_RESET_SYSTEM_EVENT,		/* KVM_SYSTEM_EVENT_RESET */
 	VK_RESET_CONTROL,		/* the control socket's reset command */
+	VK_RESET_POWEROFF_REBOOT,	/* the guest powered off after the control socket's reboot */
 };
 /* "ACPI reset", "keyboard controller reset", ...: the log's words. */
 const char *vk_reset_cause_name(enum vk_reset_cause cause);
@@ -118,6 +119,9 @@ struct vk_machine {
 	atomic_bool reset_pending;
 	atomic_int reset_cause;		/* an enum vk_reset_cause, valid while reset_pending */
 	int reset_efd;			/* becomes readable when a reset is pending */
+	/* The control socket's reboot pressed the power button: the guest's
+	 * power-off that follows is turned into a reset (once). */
+	atomic_bool reboot_at_poweroff;
 	struct vk_irqchip_state *irqchip_power_on;	/* PIC, IOAPIC and PIT as created */
 
 	/* Stopping: the first vk_machine_stop() wins. */
@@ -143,6 +147,11 @@ int vk_machine_restore_bios_area(struct vk_machine *m);
  * machine boots again (docs/vmm.md, "Reset in place").  With no_reboot set
  * the machine stops instead, with VK_EXIT_REBOOT. */
 void vk_machine_request_reset(struct vk_machine *m, enum vk_reset_cause cause);
+/* A reboot from outside, as virsh reboot does it with ACPI: the power
+ * button is pressed by the caller, and the guest's next power-off
+ * (vk_machine_stop with VK_EXIT_POWEROFF) becomes a reset in place, or
+ * the exit status VK_EXIT_REBOOT under --no-reboot. */
+void vk_machine_reboot_at_poweroff(struct vk_machine *m);
 /* The pending reset's cause (main thread, after reset_efd fired): true
  * when there is one. */
 bool vk_machine_reset_pending(struct vk_machine *m, enum vk_reset_cause *cause);

@@ -40,25 +40,14 @@
 
 struct vrun_options {
 	char *kernel, *initrd, *cmdline, *console, *bios, *firmware, *boot, *name, *control, *sandbox, *user;
-	const char **disks, **cdroms, **nets;	/* NULL-terminated, from popt */
-	int memory_mib, cpus, allow_emulated, no_acpi, rng, pxe, no_reboot;
+	struct vrun_device_args devices[VRUN_DEVICE_KINDS_MAX];	/* --disk, --net, ... */
+	int memory_mib, cpus, allow_emulated, no_acpi, pxe, no_reboot;
 	enum vk_sandbox_mode sandbox_mode;
 	bool drop;			/* --user given: runas is filled */
 	struct vk_runas runas;
 	const char *firmware_path;	/* NULL: boot --kernel */
 	struct vk_boot_order boot_order;
 	bool net_rom;			/* NICs get iPXE (--pxe, --boot network) */
-};
-
-struct vrun_devices {
-	struct vk_serial serial;
-	struct vk_i8042 i8042;
-	struct vk_rtc rtc;
-	struct vk_testdev testdev;
-	struct vk_debugcon debugcon;
-	struct vk_acpi_pm pm;
-	struct vk_fw_cfg fw_cfg;
-	bool has_fw_cfg;
 };
 
 static volatile sig_atomic_t got_signal;
@@ -76,21 +65,13 @@ static void on_signal(int sig)
 
 static int parse_options(int argc, const char **argv, struct vrun_options *o)
 {
+	struct poptOption device_table[VRUN_DEVICE_KINDS_MAX + 1];
 	struct poptOption table[] = {
 		{ "kernel", '\0', POPT_ARG_STRING, &o->kernel, 0, "Linux bzImage to boot", "FILE" },
 		{ "initrd", '\0', POPT_ARG_STRING, &o->initrd, 0, "initial ramdisk", "FILE" },
 		{ "cmdline", '\0', POPT_ARG_STRING, &o->cmdline, 0, "kernel command line", "STR" },
 		{ "memory", '\0', POPT_ARG_INT, &o->memory_mib, 0, "guest RAM in MiB (default 512)", "MIB" },
 		{ "cpus", '\0', POPT_ARG_INT, &o->cpus, 0, "number of vCPUs (default 1)", "N" },
-		{ "disk", '\0', POPT_ARG_ARGV, &o->disks, 0,
-		  "virtio-blk disk, or with device=cdrom a CD/DVD-ROM on AHCI (repeatable)",
-		  "path=FILE[,format=raw|qcow2][,readonly=on][,serial=ID][,device=disk|cdrom]" },
-		{ "cdrom", '\0', POPT_ARG_ARGV, &o->cdroms, 0,
-		  "CD/DVD-ROM (raw image, read-only) on AHCI (repeatable, up to 6 CD-ROMs)", "FILE" },
-		{ "net", '\0', POPT_ARG_ARGV, &o->nets, 0,
-		  "virtio-net interface (repeatable)", "bridge=BR|tap=NAME[,mac=MAC]" },
-		{ "rng", '\0', POPT_ARG_NONE, &o->rng, 0,
-		  "virtio-rng: the guest's entropy from the host's getrandom()", NULL },
 		{ "console", '\0', POPT_ARG_STRING, &o->console, 0,
 		  "serial console: stdio (default), pty or a log capped at SIZE (default 1M)",
 		  "stdio|pty|file=PATH[,max=SIZE]" },
@@ -117,6 +98,7 @@ static int parse_options(int argc, const char **argv, struct vrun_options *o)
 		  "exit with status 2 when the guest reboots, instead of resetting the machine in place", NULL },
 		{ "allow-emulated", '\0', POPT_ARG_NONE, &o->allow_emulated, 0,
 		  "boot Linux even where KVM would emulate every instruction (PVM hosts)", NULL },
+		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, device_table, 0, "Devices:", NULL },
 		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, vk_common_options, 0, "Common options:", NULL },
 		POPT_AUTOHELP
 		POPT_TABLEEND
@@ -124,6 +106,7 @@ static int parse_options(int argc, const char **argv, struct vrun_options *o)
 	poptContext ctx;
 	int ret;
 
+	vrun_device_options(device_table, o->devices);
 	o->memory_mib = DEFAULT_MEMORY_MIB;
 	o->cpus = 1;
 	ret = vk_options_parse(argc, argv, table, NULL, &ctx);
@@ -247,53 +230,13 @@ static int start_sandboxed(const struct vrun_options *o, struct vk_machine *m,
 	return rc;
 }
 
-static int init_devices(struct vk_machine *m, struct vrun_devices *d, int console_fd, bool firmware)
-{
-	int rc = vk_serial_init(&d->serial, m, &m->pio, VK_COM1_PORT, VK_COM1_GSI, console_fd);
-
-	if (rc == 0 && firmware) {
-		rc = vk_fw_cfg_init(&d->fw_cfg, &m->mem, &m->pio);
-		d->has_fw_cfg = true;
-	}
-	/* The firmware's own log (SeaBIOS writes it to port 0x402), with -v. */
-	if (rc == 0 && firmware && vk_debug_level)
-		rc = vk_debugcon_init(&d->debugcon, &m->pio, STDERR_FILENO);
-
-	if (rc == 0)
-		rc = vk_i8042_init(&d->i8042, m, &m->pio);
-	if (rc == 0)
-		rc = vk_rtc_init(&d->rtc, &m->pio);
-	if (rc == 0)
-		rc = vk_testdev_init(&d->testdev, m, &m->pio, &m->mmio);
-	if (rc == 0)
-		rc = vk_post_port_init(&m->pio);
-	if (rc == 0)
-		rc = vk_acpi_pm_init(&d->pm, m, &m->pio);
-	return rc;
-}
-
-/* Every device back to power-on, for a reset in place (the vCPUs parked).
- * The console, disks, taps and the CMOS clock and RAM stay. */
-static void reset_devices(struct vrun_devices *d, struct vk_devices *pci)
-{
-	vk_serial_reset(&d->serial);
-	if (d->has_fw_cfg)
-		vk_fw_cfg_reset(&d->fw_cfg);
-	vk_i8042_reset(&d->i8042);
-	vk_rtc_reset(&d->rtc);
-	vk_testdev_reset(&d->testdev);
-	vk_acpi_pm_reset(&d->pm);
-	vk_devices_reset(pci);
-}
-
 /* One machine and what belongs to it: set up by run(), and what a reset
  * in place goes through again. */
 struct vrun {
 	const struct vrun_options *o;
 	struct vk_machine m;
 	struct vk_console con;
-	struct vrun_devices *dev;
-	struct vk_devices *pci;
+	struct vrun_devices *dev;	/* dev->pci: NULL when no device needed a PCI bus */
 	struct vk_mp_intx mp_intx[VK_PCI_MAX_SLOTS];
 	size_t n_intx;
 	struct vk_linux_boot linux_boot;	/* with --kernel: its files, kept open */
@@ -302,7 +245,7 @@ struct vrun {
 /* The ACPI tables go into the BIOS area below 1 MiB, where Linux looks. */
 static int load_acpi(struct vrun *r, uint64_t *rsdp)
 {
-	struct vk_acpi_config cfg = { .ncpus = r->m.ncpus, .pci = r->pci != NULL, .intx = r->mp_intx,
+	struct vk_acpi_config cfg = { .ncpus = r->m.ncpus, .pci = r->dev->pci != NULL, .intx = r->mp_intx,
 				      .n_intx = r->n_intx };
 	uint8_t *buf = vk_gpa_to_host(&r->m.mem, VK_ACPI_BASE, VK_ACPI_MAX);
 	int len;
@@ -323,7 +266,7 @@ static int load_firmware(struct vrun *r)
 	struct vk_bootdev_path boot[VK_PCI_MAX_SLOTS];
 	struct vk_pc_firmware_config cfg = {
 		.ncpus = r->m.ncpus, .ram_size = r->m.ram_size, .intx = r->mp_intx, .n_intx = r->n_intx,
-		.devs = boot, .n_devs = vk_devices_bootdevs(r->pci, boot, VK_PCI_MAX_SLOTS),
+		.devs = boot, .n_devs = vk_devices_bootdevs(r->dev->pci, boot, VK_PCI_MAX_SLOTS),
 		.order = r->o->boot_order, .sercon_port = VK_COM1_PORT,
 	};
 	int rc = vk_pc_firmware_setup(&r->dev->fw_cfg, &r->dev->rtc, &cfg);
@@ -382,7 +325,7 @@ static int reset_machine(struct vrun *r, enum vk_reset_cause cause)
 	if (rc < 0)
 		return rc;
 	log_reset(r->o, cause);
-	reset_devices(r->dev, r->pci);
+	vrun_devices_reset(r->dev);
 	rc = vk_machine_restore_power_on(&r->m);
 	if (rc == 0)
 		rc = load_boot(r, false);
@@ -446,9 +389,11 @@ static void main_loop(struct vrun *r)
 		if (n == 0 && !vk_vcpus_parked(m) && (uint64_t)vk_now_ms() - last_probe >= HALT_PROBE_MS) {
 			last_probe = (uint64_t)vk_now_ms();
 			if (vk_vcpus_all_dead_halted(m)) {
+				/* A power-off after the control socket's reboot
+				 * is a reset instead: the loop goes on then. */
 				vk_machine_stop(m, VK_EXIT_POWEROFF,
 						"all vCPUs halted with interrupts disabled: guest powered off");
-				break;
+				continue;
 			}
 			vk_vcpus_kick(m, true);
 		}
@@ -474,10 +419,7 @@ static int run(const struct vrun_options *o)
 	struct vrun_devices *dev = calloc(1, sizeof(*dev));
 	struct vk_pci_intx intx[VK_PCI_MAX_SLOTS];
 	struct vk_mgmt mgmt = { 0 };
-	struct vrun_device_options devopt = { .disks = o->disks, .cdroms = o->cdroms, .nets = o->nets,
-					       .rng = o->rng, .pc_chipset = o->firmware_path != NULL };
 	struct vk_machine *m;
-	uint8_t *net_rom = NULL;
 	int rc, status = VK_EXIT_ERROR;
 
 	if (!r || !dev) {
@@ -512,17 +454,14 @@ static int run(const struct vrun_options *o)
 	}
 	if (rc == 0)
 		rc = vk_console_open(&r->con, o->console ? o->console : "stdio");
-	if (rc == 0)
-		rc = init_devices(m, dev, r->con.out_fd, o->firmware_path != NULL);
-	if (rc == 0 && o->net_rom) {
-		rc = vk_option_rom_load(VK_PXE_ROM_VIRTIO, VK_VIRTIO_NET_VENDOR, VK_VIRTIO_NET_DEVICE,
-					&net_rom, &devopt.net_rom_len);
-		devopt.net_rom = net_rom;
+	if (rc == 0) {
+		*dev = (struct vrun_devices){ .machine = m, .console_fd = r->con.out_fd,
+					      .firmware = o->firmware_path != NULL, .net_rom = o->net_rom,
+					      .args = o->devices };
+		rc = vrun_devices_create(dev);
 	}
-	if (rc == 0)
-		rc = vrun_devices_create(m, &devopt, &r->pci);
-	if (rc == 0 && r->pci) {
-		r->n_intx = vk_devices_intx(r->pci, intx, VK_PCI_MAX_SLOTS);
+	if (rc == 0 && dev->pci) {
+		r->n_intx = vk_devices_intx(dev->pci, intx, VK_PCI_MAX_SLOTS);
 		for (size_t i = 0; i < r->n_intx; i++)
 			r->mp_intx[i] = (struct vk_mp_intx){ intx[i].slot, intx[i].pin, intx[i].gsi };
 		r->linux_boot.n_intx = r->n_intx;
@@ -532,11 +471,11 @@ static int run(const struct vrun_options *o)
 	if (rc == 0)
 		rc = load_boot(r, true);
 	if (rc == 0) {
-		mgmt.devices = r->pci;
+		mgmt.devices = dev->pci;
 		mgmt.pm = &dev->pm;
 		mgmt.console_kind = r->con.kind;
 		mgmt.console_path = r->con.path;
-		rc = start_sandboxed(o, m, &r->con, r->pci, &mgmt);
+		rc = start_sandboxed(o, m, &r->con, dev->pci, &mgmt);
 	}
 	if (rc == 0)
 		main_loop(r);
@@ -548,7 +487,7 @@ static int run(const struct vrun_options *o)
 	}
 	if (rc == 0)
 		status = atomic_load(&m->stop_status);
-	vk_devices_free(r->pci);	/* stops the I/O threads first */
+	vrun_devices_free(dev);	/* stops the I/O threads first */
 	vk_console_close(&r->con);
 	if (rc < 0) {
 		vk_report(NULL);
@@ -562,10 +501,6 @@ static int run(const struct vrun_options *o)
 		status = VK_EXIT_ERROR;
 	vk_linux_close(&r->linux_boot);
 	vk_machine_free(m);
-	vk_acpi_pm_free(&dev->pm);
-	if (dev->has_fw_cfg)
-		vk_fw_cfg_free(&dev->fw_cfg);
-	free(net_rom);
 	vk_sandbox_free();
 	free(dev);
 	free(r);
@@ -585,15 +520,7 @@ static void free_options(struct vrun_options *o)
 	free(o->control);
 	free(o->sandbox);
 	free(o->user);
-	for (size_t i = 0; o->disks && o->disks[i]; i++)
-		free((char *)o->disks[i]);
-	for (size_t i = 0; o->cdroms && o->cdroms[i]; i++)
-		free((char *)o->cdroms[i]);
-	for (size_t i = 0; o->nets && o->nets[i]; i++)
-		free((char *)o->nets[i]);
-	free(o->disks);
-	free(o->cdroms);
-	free(o->nets);
+	vrun_device_args_free(o->devices);
 }
 
 static int vrun_main(struct vrun_options *o, int argc, char **argv)

@@ -114,3 +114,12 @@ bench_bench_exit_CFLAGS = $(VKIT_CFLAGS)
 TESTS += tests/vmm/vrun-options.sh
 dist_noinst_SCRIPTS += tests/vmm/vrun-options.sh
 tests/vmm/vrun-options.log: vmm/vrun
+
+# vrun's device table (vmm/vrun-devices.c): its entries and the options it
+# builds, without creating devices (so the test links what vrun links).
+check_PROGRAMS += tests/unit/test-vrun-devices
+TESTS += tests/unit/test-vrun-devices
+tests_unit_test_vrun_devices_SOURCES = tests/unit/test-vrun-devices.c vmm/vrun-devices.c vmm/vrun-devices.h
+tests_unit_test_vrun_devices_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_vrun_devices_LDADD = vmm/libvkfw.a vmm/libvkmgmt.a vmm/libvkdev.a vmm/libvmm.a \
+	common/libvkit.a $(POPT_LIBS) $(JSONC_LIBS) $(ZLIB_LIBS) $(UNIT_LIBS)

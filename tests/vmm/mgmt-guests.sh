@@ -1,6 +1,6 @@
 #!/bin/sh
 # mgmt-guests.sh - vrun's control socket and ACPI hardware with tiny guests:
-# exit counts in stats, pause/resume, powerdown, reset, quit, the pid file,
+# exit counts in stats, pause/resume, powerdown, reboot, reset, quit, the pid file,
 # malformed requests; ACPI S5 and the reset register.  The name and pid-file
 # checks run on any host; the rest where /dev/kvm works (the nested sandbox
 # runs this script inside L1 with VRUN and top_builddir set).
@@ -288,6 +288,29 @@ wait_exit $vm_pid 120
 ok $(test $? = 0; echo $?) "power button: the guest entered S5 and vrun exited 0"
 check "power button: seen by the guest" grep -q "power button" "$TMP/t3.console"
 check "power button: powered off through ACPI" grep -q "through ACPI (S5)" "$TMP/t3.out"
+
+# reboot over the socket (vctl reboot): the button, the guest's S5, and
+# the machine boots again in place; the second boot's button powers off.
+rm -f "$TMP/t6.console"
+start_vm t6 button
+wait_for "$TMP/t6.console" R 60
+ok $(test "$(ctl t6 reboot guest_listening)" = true; echo $?) "reboot: the guest listens to the power button"
+for _ in $(seq 300); do	# the second boot's R, up to 60 s
+	[ "$(grep -o R "$TMP/t6.console" | wc -l)" -lt 2 ] || break
+	sleep 0.2
+done
+grep -q "power button" "$TMP/t6.console" && test "$(grep -o R "$TMP/t6.console" | wc -l)" = 2
+ok $? "reboot: the guest powers off and boots again in the same vrun"
+check "reboot: logged with its time and cause" grep -qE \
+	"^vrun: t6: [0-9:]{8} guest reboot \\(powered off after 'reboot' on the control socket\\)$" "$TMP/t6.out"
+ok $(test "$(ctl t6 powerdown guest_listening)" = true; echo $?) "after the reboot the guest enabled the button again"
+wait_exit $vm_pid 120
+ok $(test $? = 0; echo $?) "and powerdown then ends vrun with 0: the reboot was for one power-off only"
+start_vm t7 button --no-reboot
+wait_for "$TMP/t7.console" R 60
+ctl t7 reboot >/dev/null
+wait_exit $vm_pid 120
+ok $(test $? = 2; echo $?) "reboot under --no-reboot: vrun exits 2 at the guest's power-off"
 
 timeout 120 "$VRUN" -v --memory 16 --console "file=$TMP/off.console" --bios "$GUESTS/acpi-off.bin" \
 	>"$TMP/off.out" 2>&1 </dev/null

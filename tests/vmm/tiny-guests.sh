@@ -206,6 +206,12 @@ expect_fail "a CD-ROM cannot be writable" "a CD-ROM is always read-only; drop re
 	timeout 60 "$VRUN" --memory 16 --bios "$GUESTS/hello.bin" --disk "path=$TMP/odd.img,device=cdrom,readonly=off"
 expect_fail "--disk device= is disk or cdrom" "device=floppy: give disk or cdrom" \
 	timeout 60 "$VRUN" --memory 16 --bios "$GUESTS/hello.bin" --disk "path=$TMP/odd.img,device=floppy"
+expect_fail "--disk needs path=" "--disk format=raw: path=FILE is required" \
+	timeout 60 "$VRUN" --memory 16 --bios "$GUESTS/hello.bin" --disk format=raw
+expect_fail "--cdrom needs a path" "--cdrom: give the image's path" \
+	timeout 60 "$VRUN" --memory 16 --bios "$GUESTS/hello.bin" --cdrom ''
+expect_fail "--net needs one backend" "--net mac=52:54:00:12:34:56: give one of bridge=BR and tap=NAME" \
+	timeout 60 "$VRUN" --memory 16 --bios "$GUESTS/hello.bin" --net mac=52:54:00:12:34:56
 set --
 for i in 1 2 3 4 5 6 7; do set -- "$@" --cdrom "$TMP/odd.img"; done
 expect_fail "a seventh CD-ROM is refused" "the AHCI controller's 6 ports all hold a CD-ROM; give at most 6" \

@@ -12,6 +12,8 @@ status_is() {	# status_is WANT "description" command...
 }
 
 check "--help lists the options" sh -c '"$0" --help | grep -q -- "--allow-emulated"' "$VRUN"
+check "--help lists every device option under Devices:" sh -c '"$0" --help | sed -n "/^Devices:/,/^\$/p" |
+	grep -c -e "--disk path=FILE" -e "--cdrom FILE" -e "--net bridge=BR" -e "--rng " | grep -qx 4' "$VRUN"
 check "--version names vrun" sh -c '"$0" --version | grep -q "^vrun "' "$VRUN"
 expect_fail "both kernel and firmware" "give one of --kernel FILE and --firmware" "$VRUN" --kernel a --bios b
 expect_fail "--firmware and --bios" "give one of --firmware and --bios" "$VRUN" --firmware bios --bios b
