@@ -93,6 +93,8 @@ static const char usage_text[] =
 	"  start NAME [--console]\n"
 	"  start --autostart          every VM marked autostart (at host boot)\n"
 	"  shutdown NAME             ACPI power button\n"
+	"  reboot NAME               ACPI power button, then boot again\n"
+	"  reset NAME                hard reset, the guest is not asked\n"
 	"  destroy NAME              stop at once\n"
 	"  suspend NAME | resume NAME\n"
 	"  console NAME              Ctrl-] detaches\n"
@@ -456,20 +458,46 @@ static int cmd_start(char **args)
 
 /* ---- shutdown, destroy, suspend, resume ---- */
 
+/* What shutdown and reboot say: virsh's line, and a warning naming the
+ * command that does not ask the guest (instead) when the guest has not
+ * enabled the power button. */
+static int report_button(const char *name, int rc, bool listening, const char *what, const char *instead)
+{
+	if (rc < 0)
+		return rc;
+	printf("Domain '%s' is being %s\n", name, what);
+	if (!listening) {
+		fflush(stdout);
+		fprintf(stderr, "vctl: %s: warning: the guest has not enabled the ACPI power button, so it may "
+			"ignore this; vctl %s %s %s it at once\n", name, instead, name,
+			strcmp(instead, "reset") ? "stops" : "resets");
+	}
+	return 0;
+}
+
 static int cmd_shutdown(char **args)
 {
 	bool listening = true;
 	int rc = vk_vm_shutdown(args[0], &listening);
 
-	if (rc < 0)
-		return rc;
-	printf("Domain '%s' is being shutdown\n", args[0]);
-	if (!listening) {
-		fflush(stdout);
-		fprintf(stderr, "vctl: %s: warning: the guest has not enabled the ACPI power button, so it may "
-			"ignore this; vctl destroy %s stops it at once\n", args[0], args[0]);
-	}
-	return 0;
+	return report_button(args[0], rc, listening, "shutdown", "destroy");
+}
+
+static int cmd_reboot(char **args)
+{
+	bool listening = true;
+	int rc = vk_vm_reboot(args[0], &listening);
+
+	return report_button(args[0], rc, listening, "rebooted", "reset");
+}
+
+static int cmd_reset(char **args)
+{
+	int rc = vk_vm_reset(args[0]);
+
+	if (rc == 0)
+		printf("Domain '%s' was reset\n", args[0]);
+	return rc;
 }
 
 static int cmd_destroy(char **args)
@@ -599,6 +627,8 @@ static const struct command commands[] = {
 	{ "start", cmd_start, 1, "NAME", O_CONSOLE | O_AUTOSTART, true },
 	{ "shutdown", cmd_shutdown, 1, "NAME", 0, true },
 	{ "destroy", cmd_destroy, 1, "NAME", 0, true },
+	{ "reboot", cmd_reboot, 1, "NAME", 0, true },
+	{ "reset", cmd_reset, 1, "NAME", 0, true },
 	{ "suspend", cmd_suspend, 1, "NAME", 0, true },
 	{ "resume", cmd_resume, 1, "NAME", 0, true },
 	{ "console", cmd_console, 1, "NAME", 0, true },

@@ -302,8 +302,20 @@ int vk_devices_start(struct vk_devices *d)
 		vk_devices_stop(d);
 		return rc;
 	}
+	vk_pci_bus_save_power_on(&d->pci);
 	d->started = true;
 	return 0;
+}
+
+void vk_devices_reset(struct vk_devices *d)
+{
+	if (!d)
+		return;
+	for (unsigned i = 0; i < d->n_virtio; i++)
+		vk_virtio_reset(d->virtio[i]);
+	if (d->ahci)
+		vk_ahci_reset(d->ahci);
+	vk_pci_bus_reset(&d->pci);
 }
 
 int vk_devices_quiesce(struct vk_devices *d)

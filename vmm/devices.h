@@ -142,6 +142,9 @@ int vk_devices_start(struct vk_devices *d);
  * disk files can be copied while the VM stays paused.  0 or the first
  * error, after trying every device. */
 int vk_devices_quiesce(struct vk_devices *d);
+/* A machine reset, with the vCPUs parked: every device and PCI function
+ * back to how vk_devices_start() found it (docs/devices.md, "Reset"). */
+void vk_devices_reset(struct vk_devices *d);
 /* Stop and join the I/O threads; in-flight requests complete first. */
 void vk_devices_stop(struct vk_devices *d);
 /* Stop if needed, close images and taps, free everything.  NULL is fine. */

@@ -21,6 +21,7 @@
 #define KVM_API_VERSION_WANTED	12
 #define ISA_BIOS_SIZE		(128 * 1024)	/* last 128 KiB of firmware, aliased below 1 MiB */
 #define ISA_BIOS_BASE		0xE0000ull
+#define OPTION_ROM_BASE		0xC0000ull	/* option ROMs, shadowed by the firmware */
 #define FIRMWARE_MAX		(16u * 1024 * 1024)
 #define TSS_ADDR		0xFFFBD000ull	/* 3 pages KVM needs on Intel, out of RAM */
 #define IDENTITY_MAP_ADDR	0xFFFBC000ull
@@ -138,7 +139,7 @@ int vk_machine_init(struct vk_machine *m, uint64_t ram_mib, unsigned ncpus)
 	int rc;
 
 	memset(m, 0, sizeof(*m));
-	m->kvm_fd = m->vm_fd = m->stop_efd = -1;
+	m->kvm_fd = m->vm_fd = m->stop_efd = m->reset_efd = -1;
 	atomic_init(&m->stop_status, -1);
 	pthread_mutex_init(&m->pause_lock, NULL);
 	pthread_cond_init(&m->pause_cond, NULL);
@@ -154,7 +155,8 @@ int vk_machine_init(struct vk_machine *m, uint64_t ram_mib, unsigned ncpus)
 	if (m->vm_fd < 0)
 		return vk_error(errno, "KVM_CREATE_VM");
 	m->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (m->stop_efd < 0)
+	m->reset_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (m->stop_efd < 0 || m->reset_efd < 0)
 		return vk_error(errno, "eventfd");
 	/* Intel needs these pages out of RAM before the first vCPU; AMD ignores them. */
 	if (ioctl(m->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)TSS_ADDR) < 0)
@@ -172,10 +174,20 @@ int vk_machine_init(struct vk_machine *m, uint64_t ram_mib, unsigned ncpus)
 	return vk_irq_init(m);
 }
 
+/* As on a PC (and QEMU -bios): the last 128 KiB also answer below 1 MiB,
+ * so real-mode code keeps running after a far jump to F000:xxxx. */
+static int copy_isa_bios(struct vk_machine *m)
+{
+	uint64_t isa = m->firmware_size < ISA_BIOS_SIZE ? m->firmware_size : ISA_BIOS_SIZE;
+
+	return vk_gpa_write(&m->mem, ISA_BIOS_BASE + ISA_BIOS_SIZE - isa, m->firmware + m->firmware_size - isa,
+			    isa);
+}
+
 int vk_machine_load_firmware(struct vk_machine *m, const char *path)
 {
 	struct stat st;
-	uint64_t size, isa;
+	uint64_t size;
 	uint32_t flags = 0;
 	int fd, rc = 0;
 	ssize_t got;
@@ -216,16 +228,23 @@ int vk_machine_load_firmware(struct vk_machine *m, const char *path)
 		goto out;
 	if (flags && mprotect(m->firmware, size, PROT_READ) < 0)
 		vk_debug("%s: mprotect: %s", path, strerror(errno));
-	/* As on a PC (and QEMU -bios): the last 128 KiB also answer below 1 MiB,
-	 * so real-mode code keeps running after a far jump to F000:xxxx. */
-	isa = size < ISA_BIOS_SIZE ? size : ISA_BIOS_SIZE;
-	rc = vk_gpa_write(&m->mem, ISA_BIOS_BASE + ISA_BIOS_SIZE - isa,
-			  m->firmware + size - isa, isa);
+	rc = copy_isa_bios(m);
 	if (rc < 0)
 		rc = vk_errorx(EINVAL, "%s: the guest needs at least 1 MiB of RAM for the firmware", path);
 out:
 	close(fd);
 	return rc;
+}
+
+int vk_machine_restore_bios_area(struct vk_machine *m)
+{
+	uint8_t *area = vk_gpa_to_host(&m->mem, OPTION_ROM_BASE, ISA_BIOS_BASE + ISA_BIOS_SIZE - OPTION_ROM_BASE);
+
+	if (!m->firmware || !area)
+		return vk_errorx(EINVAL, "no firmware, or no RAM below 1 MiB for it");
+	/* Empty, as at power-on: the firmware copies option ROMs there again. */
+	memset(area, 0, ISA_BIOS_BASE + ISA_BIOS_SIZE - OPTION_ROM_BASE);
+	return copy_isa_bios(m);
 }
 
 void vk_machine_stop(struct vk_machine *m, int status, const char *fmt, ...)
@@ -234,6 +253,10 @@ void vk_machine_stop(struct vk_machine *m, int status, const char *fmt, ...)
 	uint64_t one = 1;
 	va_list ap;
 
+	if (status == VK_EXIT_POWEROFF && atomic_exchange(&m->reboot_at_poweroff, false)) {
+		vk_machine_request_reset(m, VK_RESET_POWEROFF_REBOOT);
+		return;
+	}
 	if (!atomic_compare_exchange_strong(&m->stop_status, &running, status))
 		return;
 	va_start(ap, fmt);
@@ -241,6 +264,72 @@ void vk_machine_stop(struct vk_machine *m, int status, const char *fmt, ...)
 	va_end(ap);
 	if (write(m->stop_efd, &one, sizeof(one)) < 0)
 		vk_debug("stop eventfd: %s", strerror(errno));
+}
+
+static const struct {
+	const char *name;		/* in the log of a reset in place */
+	const char *stop;		/* the stop reason under --no-reboot */
+} reset_causes[] = {
+	[VK_RESET_ACPI] = { "ACPI reset", "guest reset through the ACPI reset register" },
+	[VK_RESET_I8042] = { "keyboard controller reset", "guest reset through the keyboard controller" },
+	[VK_RESET_PIIX] = { "reset control register 0xCF9", "guest rebooted (port 0xCF9)" },
+	[VK_RESET_TRIPLE_FAULT] = { "triple fault", "guest reset by a triple fault" },
+	[VK_RESET_SYSTEM_EVENT] = { "KVM system reset event", "guest rebooted" },
+	[VK_RESET_CONTROL] = { "reset from the control socket", "reset from the control socket" },
+	[VK_RESET_POWEROFF_REBOOT] = { "powered off after 'reboot' on the control socket",
+				       "guest powered off after 'reboot' on the control socket" },
+};
+
+const char *vk_reset_cause_name(enum vk_reset_cause cause)
+{
+	return (unsigned)cause < sizeof(reset_causes) / sizeof(reset_causes[0]) ? reset_causes[cause].name : "reset";
+}
+
+void vk_machine_request_reset(struct vk_machine *m, enum vk_reset_cause cause)
+{
+	bool idle = false;
+	uint64_t one = 1;
+
+	if (m->no_reboot) {
+		vk_machine_stop(m, VK_EXIT_REBOOT, "%s", (unsigned)cause < sizeof(reset_causes) /
+				sizeof(reset_causes[0]) ? reset_causes[cause].stop : "guest rebooted");
+		return;
+	}
+	/* A second request while one waits (another vCPU's, or the guest
+	 * writing the register twice) is the same reset. */
+	if (!atomic_compare_exchange_strong(&m->reset_pending, &idle, true))
+		return;
+	atomic_store(&m->reset_cause, (int)cause);
+	/* The asking vCPU parks at its next turn instead of running on. */
+	atomic_fetch_or(&m->park, VK_PARK_RESET);
+	if (write(m->reset_efd, &one, sizeof(one)) < 0)
+		vk_debug("reset eventfd: %s", strerror(errno));
+}
+
+void vk_machine_reboot_at_poweroff(struct vk_machine *m)
+{
+	atomic_store(&m->reboot_at_poweroff, true);
+}
+
+bool vk_machine_reset_pending(struct vk_machine *m, enum vk_reset_cause *cause)
+{
+	uint64_t n;
+
+	if (read(m->reset_efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		vk_debug("reset eventfd: %s", strerror(errno));
+	if (!atomic_load(&m->reset_pending))
+		return false;
+	*cause = (enum vk_reset_cause)atomic_load(&m->reset_cause);
+	return true;
+}
+
+void vk_machine_reset_done(struct vk_machine *m)
+{
+	atomic_store(&m->reset_pending, false);
+	pthread_mutex_lock(&m->pause_lock);
+	atomic_fetch_and(&m->park, ~VK_PARK_RESET);
+	pthread_cond_broadcast(&m->pause_cond);
+	pthread_mutex_unlock(&m->pause_lock);
 }
 
 bool vk_machine_stopping(const struct vk_machine *m)
@@ -255,6 +344,7 @@ void vk_machine_free(struct vk_machine *m)
 	if (m->routing)
 		vk_irq_free(m);
 	free(m->cpuid);
+	vk_machine_free_power_on(m);
 	for (unsigned i = 0; m->vcpus && i < m->ncpus; i++) {
 		if (m->vcpus[i].run)
 			munmap(m->vcpus[i].run, (size_t)m->run_size);
@@ -268,6 +358,8 @@ void vk_machine_free(struct vk_machine *m)
 		munmap(m->firmware, m->firmware_size);
 	if (m->stop_efd >= 0)
 		close(m->stop_efd);
+	if (m->reset_efd >= 0)
+		close(m->reset_efd);
 	if (m->vm_fd >= 0)
 		close(m->vm_fd);
 	if (m->kvm_fd >= 0)

@@ -47,6 +47,25 @@ enum vk_vcpu_exit_kind {
 /* "io", "mmio", ...: the names the stats use. */
 extern const char *const vk_vcpu_exit_names[VK_VCPU_EXIT_KINDS];
 
+/* What asked for a reset of the machine (vk_machine_request_reset). */
+enum vk_reset_cause {
+	VK_RESET_ACPI,			/* the FADT's reset register */
+	VK_RESET_I8042,			/* the keyboard controller's reset pulse */
+	VK_RESET_PIIX,			/* the PIIX3's reset control register, port 0xCF9 */
+	VK_RESET_TRIPLE_FAULT,		/* KVM_EXIT_SHUTDOWN */
+	VK_RESET_SYSTEM_EVENT,		/* KVM_SYSTEM_EVENT_RESET */
+	VK_RESET_CONTROL,		/* the control socket's reset command */
+	VK_RESET_POWEROFF_REBOOT,	/* the guest powered off after the control socket's reboot */
+};
+/* "ACPI reset", "keyboard controller reset", ...: the log's words. */
+const char *vk_reset_cause_name(enum vk_reset_cause cause);
+
+/* Why a vCPU thread stays out of the guest (bits of vk_machine.park). */
+#define VK_PARK_PAUSE		1u	/* vk_vcpus_pause() */
+#define VK_PARK_RESET		2u	/* a reset is pending or under way */
+
+struct vk_vcpu_state;
+
 struct vk_vcpu {
 	struct vk_machine *m;
 	unsigned id;
@@ -57,6 +76,7 @@ struct vk_vcpu {
 	atomic_bool probe;		/* the main thread asks: are you dead-halted? */
 	atomic_bool dead_halted;	/* HLT (or never started) with interrupts off */
 	atomic_int tid;			/* the thread's id, once it runs */
+	struct vk_vcpu_state *power_on;	/* what a reset puts back (x86/cpu-reset.c) */
 	/* Written by this vCPU's thread alone with plain (relaxed) loads and
 	 * stores, no lock and no read-modify-write; readers see a recent value. */
 	_Atomic uint64_t exits[VK_VCPU_EXIT_KINDS];
@@ -86,11 +106,23 @@ struct vk_machine {
 	unsigned routing_cap;
 	uint64_t msi_gsi_used;		/* bit n: GSI VK_IOAPIC_PINS + n is an MSI route */
 
-	/* Pausing (vk_vcpus_pause): vCPU threads wait in userspace. */
+	/* Parking (pause, reset): vCPU threads wait in userspace while any
+	 * VK_PARK_* bit is set. */
 	pthread_mutex_t pause_lock;
-	pthread_cond_t pause_cond;	/* n_paused changed, resume, or stop */
-	atomic_bool pause_requested;
+	pthread_cond_t pause_cond;	/* n_paused changed, unparked, or stop */
+	atomic_uint park;
 	unsigned n_paused;
+
+	/* Reset in place (vk_machine_request_reset): the first request wins
+	 * until the main thread has done it. */
+	bool no_reboot;			/* --no-reboot: a reset stops the machine instead */
+	atomic_bool reset_pending;
+	atomic_int reset_cause;		/* an enum vk_reset_cause, valid while reset_pending */
+	int reset_efd;			/* becomes readable when a reset is pending */
+	/* The control socket's reboot pressed the power button: the guest's
+	 * power-off that follows is turned into a reset (once). */
+	atomic_bool reboot_at_poweroff;
+	struct vk_irqchip_state *irqchip_power_on;	/* PIC, IOAPIC and PIT as created */
 
 	/* Stopping: the first vk_machine_stop() wins. */
 	atomic_int stop_status;		/* -1 while running */
@@ -105,6 +137,26 @@ int vk_machine_init(struct vk_machine *m, uint64_t ram_mib, unsigned ncpus);
  * (writes are dropped, as to QEMU's ROM), and copy its last 128 KiB into
  * RAM at 0xE0000 (writable there, unlike QEMU's read-only alias). */
 int vk_machine_load_firmware(struct vk_machine *m, const char *path);
+/* The BIOS area below 1 MiB as at power-on: 0xC0000-0xDFFFF empty (the
+ * firmware copies option ROMs there), 0xE0000-0xFFFFF the firmware image's
+ * last 128 KiB again (the copy the firmware ran from, and marked as
+ * having run, in the last boot).  For a reset. */
+int vk_machine_restore_bios_area(struct vk_machine *m);
+/* A reset of the whole machine, asked for by the guest (any thread): the
+ * main thread parks the vCPUs and resets them and every device, then the
+ * machine boots again (docs/vmm.md, "Reset in place").  With no_reboot set
+ * the machine stops instead, with VK_EXIT_REBOOT. */
+void vk_machine_request_reset(struct vk_machine *m, enum vk_reset_cause cause);
+/* A reboot from outside, as virsh reboot does it with ACPI: the power
+ * button is pressed by the caller, and the guest's next power-off
+ * (vk_machine_stop with VK_EXIT_POWEROFF) becomes a reset in place, or
+ * the exit status VK_EXIT_REBOOT under --no-reboot. */
+void vk_machine_reboot_at_poweroff(struct vk_machine *m);
+/* The pending reset's cause (main thread, after reset_efd fired): true
+ * when there is one. */
+bool vk_machine_reset_pending(struct vk_machine *m, enum vk_reset_cause *cause);
+/* The main thread has reset everything: the vCPUs may run again. */
+void vk_machine_reset_done(struct vk_machine *m);
 /* Ask every thread to stop; the status and reason of the first call are kept. */
 void vk_machine_stop(struct vk_machine *m, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -129,8 +181,21 @@ void vk_vcpus_join(struct vk_machine *m);
 int vk_vcpus_pause(struct vk_machine *m);
 void vk_vcpus_resume(struct vk_machine *m);
 bool vk_vcpus_paused(struct vk_machine *m);
+/* Park every vCPU for a reset (VK_PARK_RESET, set by the request): as
+ * vk_vcpus_pause(), but each vCPU first completes the I/O it exited for,
+ * so that nothing of the old run lands on the reset state. */
+int vk_vcpus_park_for_reset(struct vk_machine *m);
+/* True while any vCPU is kept out of the guest (pause or reset). */
+bool vk_vcpus_parked(struct vk_machine *m);
 /* CPU time the vCPU's thread has used, in ns; -errno when it is not running. */
 int64_t vk_vcpu_cpu_time_ns(struct vk_vcpu *v);
+
+/* x86/cpu-reset.c: the power-on state of every vCPU and of the in-kernel
+ * PIC, IOAPIC and PIT, saved by vk_vcpus_create() before any vCPU runs,
+ * and put back (with the vCPUs parked) by a reset. */
+int vk_machine_save_power_on(struct vk_machine *m);
+int vk_machine_restore_power_on(struct vk_machine *m);
+void vk_machine_free_power_on(struct vk_machine *m);
 
 /* irq.c: the default GSI routing (ISA IRQs to PIC and IOAPIC), set at init. */
 int vk_irq_init(struct vk_machine *m);

@@ -283,8 +283,22 @@ static int cmd_reset(void *opaque, struct json_object *r)
 	struct vk_mgmt *g = opaque;
 
 	(void)r;
-	vk_machine_stop(g->m, VK_EXIT_REBOOT, "reset from the control socket");
+	/* A hard reset, as the guest's own: in place, or vrun exits 2 under --no-reboot. */
+	vk_machine_request_reset(g->m, VK_RESET_CONTROL);
 	return 0;
+}
+
+static int cmd_reboot(void *opaque, struct json_object *r)
+{
+	struct vk_mgmt *g = opaque;
+
+	if (!g->pm)
+		return vk_errorx(ENOTSUP, "this machine has no ACPI power button");
+	/* Armed before the press, so that a quick power-off is caught; it
+	 * stays armed while the guest ignores the button, as the press is
+	 * latched for when it listens. */
+	vk_machine_reboot_at_poweroff(g->m);
+	return add(r, "guest_listening", json_object_new_boolean(vk_acpi_pm_power_button(g->pm)));
 }
 
 static int cmd_quit(void *opaque, struct json_object *r)
@@ -303,6 +317,7 @@ const struct vk_control_command vk_mgmt_commands[] = {
 	{ "resume", cmd_resume },
 	{ "powerdown", cmd_powerdown },
 	{ "reset", cmd_reset },
+	{ "reboot", cmd_reboot },
 	{ "quit", cmd_quit },
 	{ NULL, NULL },
 };

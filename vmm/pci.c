@@ -554,6 +554,53 @@ int vk_pci_bus_init(struct vk_pci_bus *bus, struct vk_machine *m,
 			       "pci-window");
 }
 
+static void each_dev_locked(struct vk_pci_bus *bus, void (*fn)(struct vk_pci_dev *dev))
+{
+	for (unsigned d = 0; d < VK_PCI_MAX_SLOTS; d++) {
+		struct vk_pci_dev *dev = bus->devs[d];
+
+		if (!dev)
+			continue;
+		pthread_mutex_lock(&dev->lock);
+		fn(dev);
+		pthread_mutex_unlock(&dev->lock);
+	}
+}
+
+static void save_power_on(struct vk_pci_dev *dev)
+{
+	memcpy(dev->cfg_power_on, dev->cfg, sizeof(dev->cfg));
+}
+
+void vk_pci_bus_save_power_on(struct vk_pci_bus *bus)
+{
+	each_dev_locked(bus, save_power_on);
+}
+
+static void dev_reset(struct vk_pci_dev *dev)
+{
+	memcpy(dev->cfg, dev->cfg_power_on, sizeof(dev->cfg));
+	dev->msix.pending = 0;
+	for (unsigned v = 0; v < dev->msix.nvec; v++) {
+		memset(dev->msix.table[v], 0, sizeof(dev->msix.table[v]));
+		dev->msix.table[v][3] = PCI_MSIX_ENTRY_CTRL_MASKBIT;
+		msix_sync_vector(dev, v);
+	}
+	if (dev->msi.cap)
+		msi_sync(dev);
+	update_bars(dev);
+	if (dev->intx_level && dev->gsi)
+		vk_irq_set_level(dev->m, dev->gsi, false);
+	dev->intx_level = false;
+}
+
+void vk_pci_bus_reset(struct vk_pci_bus *bus)
+{
+	each_dev_locked(bus, dev_reset);
+	__atomic_store_n(&bus->config_addr, 0, __ATOMIC_RELAXED);
+	bus->rcr = 0;
+}
+
 void vk_pci_dev_free(struct vk_pci_dev *dev)
 {
 	for (unsigned v = 0; v < dev->msix.nvec; v++)

@@ -105,6 +105,7 @@ struct vk_pci_dev {
 	pthread_mutex_t lock;	/* config space, BARs, MSI-X and the device behind them */
 	uint8_t cfg[PCI_CONFIG_SPACE_SIZE];
 	uint8_t wmask[PCI_CONFIG_SPACE_SIZE];	/* guest-writable bits */
+	uint8_t cfg_power_on[PCI_CONFIG_SPACE_SIZE];	/* what a reset puts back */
 	unsigned cap_end;			/* next free capability offset */
 	unsigned last_cap;			/* offset of the last capability, 0 if none */
 	struct vk_pci_bar bars[VK_PCI_MAX_BARS];	/* indexed by BAR number */
@@ -148,6 +149,15 @@ struct vk_pci_bus {
 int vk_pci_bus_init(struct vk_pci_bus *bus, struct vk_machine *m,
 		    struct vk_bus *pio, struct vk_bus *mmio);
 void vk_pci_bus_free(struct vk_pci_bus *bus);
+/* Keep every function's configuration space as it is now (BARs placed,
+ * before the guest runs): what vk_pci_bus_reset() puts back. */
+void vk_pci_bus_save_power_on(struct vk_pci_bus *bus);
+/* A machine reset: every function's configuration space back to that
+ * (BARs where they started, doorbells moved back with them, MSI and MSI-X
+ * off and their table masked, INTx low), the config address and 0xCF9
+ * cleared.  Takes each function's lock; device state behind the function
+ * is the device's own to reset. */
+void vk_pci_bus_reset(struct vk_pci_bus *bus);
 /* pc-chipset.c: make the host bridge an i440FX and put a PIIX3 ISA bridge
  * (isa, initialised here) in slot 1, as PC firmware expects; on a bus with
  * nothing else yet.  A reset through port 0xCF9 calls reset_request. */

@@ -150,12 +150,19 @@ static const unsigned long control_ioctls[] = { KVM_IRQ_LINE, 0 };
  * the halt-probe timeout, kicks (tgkill), joining, and the teardown:
  * irqfds and ioeventfds removed, routes dropped, images flushed and
  * closed, the terminal restored, memory unmapped, the pid file and the control
- * socket removed (unlink takes any path: the price of cleaning up), exit. */
+ * socket removed (unlink takes any path: the price of cleaning up), exit.
+ * And a reset in place, with the vCPUs parked: every vCPU's registers,
+ * FPU, MSRs, LAPIC, MP state, events and debug registers, the PIC, IOAPIC
+ * and PIT put back to power-on (the KVM_SET_* below, and KVM_GET_SREGS for
+ * a kernel's boot registers); doorbells moved back with the BARs
+ * (eventfd2, like a vCPU's BAR move); the kernel and initrd mapped again
+ * from the descriptors kept open (mmap without PROT_EXEC). */
 static const struct syscall_rule main_calls[] = {
 	{ SCMP_SYS(poll), ANY },
 	{ SCMP_SYS(ppoll), ANY },
 	{ SCMP_SYS(read), ANY },
 	{ SCMP_SYS(close), ANY },
+	{ SCMP_SYS(eventfd2), ANY },
 	{ SCMP_SYS(epoll_ctl), ANY },
 	{ SCMP_SYS(pread64), ANY },
 	{ SCMP_SYS(pwrite64), ANY },
@@ -169,7 +176,10 @@ static const struct syscall_rule main_calls[] = {
 };
 static const unsigned long main_ioctls[] = {
 	KVM_IRQ_LINE, KVM_SET_GSI_ROUTING, KVM_IRQFD, KVM_IOEVENTFD,
-	TCGETS, TCSETS, TCSETSW, TCSETSF, 0
+	TCGETS, TCSETS, TCSETSW, TCSETSF,
+	KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS, KVM_SET_XSAVE, KVM_SET_FPU, KVM_SET_XCRS,
+	KVM_SET_MSRS, KVM_SET_MP_STATE, KVM_SET_LAPIC, KVM_SET_VCPU_EVENTS, KVM_SET_DEBUGREGS,
+	KVM_SET_IRQCHIP, KVM_SET_PIT2, 0
 };
 
 static const struct {

@@ -72,7 +72,8 @@ int vk_vcpus_create(struct vk_machine *m)
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	/* Under --no-reboot a reset ends vrun: nothing to go back to. */
+	return m->no_reboot ? 0 : vk_machine_save_power_on(m);
 }
 
 static int dump_registers(struct vk_vcpu *v, char *buf, size_t size)
@@ -128,19 +129,41 @@ static void answer_probe(struct vk_vcpu *v)
 	atomic_store(&v->dead_halted, dead);
 }
 
-static void handle_system_event(struct vk_vcpu *v)
+/* Returns true when this thread is done (the machine stops). */
+static bool handle_system_event(struct vk_vcpu *v)
 {
 	switch (v->run->system_event.type) {
 	case KVM_SYSTEM_EVENT_SHUTDOWN:
 		vk_machine_stop(v->m, VK_EXIT_POWEROFF, "guest powered off");
-		break;
+		return true;
 	case KVM_SYSTEM_EVENT_RESET:
-		vk_machine_stop(v->m, VK_EXIT_REBOOT, "guest rebooted");
-		break;
+		vk_machine_request_reset(v->m, VK_RESET_SYSTEM_EVENT);
+		return v->m->no_reboot;
 	default:
 		vk_machine_stop(v->m, VK_EXIT_ERROR, "vCPU %u: system event %u", v->id,
 				v->run->system_event.type);
+		return true;
 	}
+}
+
+/* A triple fault resets a PC (QEMU does the same without -no-reboot);
+ * with --no-reboot it stays the error it usually is, registers and all.
+ * Returns true when this thread is done. */
+static bool handle_shutdown(struct vk_vcpu *v)
+{
+	char regs[1024];
+
+	if (v->m->no_reboot) {
+		stop_with_registers(v, "the guest triple-faulted (KVM_EXIT_SHUTDOWN); "
+				       "a Linux guest booted with reboot=t reboots this way, use reboot=k");
+		return true;
+	}
+	if (vk_debug_level) {
+		dump_registers(v, regs, sizeof(regs));
+		vk_debug("vCPU %u triple-faulted:%s", v->id, regs);
+	}
+	vk_machine_request_reset(v->m, VK_RESET_TRIPLE_FAULT);
+	return false;
 }
 
 /* Only this thread writes its counters: a load and a store, no locked
@@ -184,13 +207,24 @@ static void internal_error_text(const struct vk_vcpu *v, char *buf, size_t len)
 		 ? "; on this PVM host every guest instruction goes through that emulator" : "");
 }
 
-/* Parked by vk_vcpus_pause() until resume or stop. */
-static void wait_while_paused(struct vk_machine *m)
+/* Parked by vk_vcpus_pause() or for a reset until unparked or stopped.
+ * First the exit this thread last handled is completed: KVM finishes an
+ * I/O instruction (the value of an IN into RAX, RIP past it) in the next
+ * KVM_RUN, which immediate_exit makes return at once, before the guest
+ * runs; a reset's registers then land on a finished instruction, not
+ * under it (a paused guest's registers are consistent too). */
+static void wait_while_parked(struct vk_vcpu *v)
 {
+	struct vk_machine *m = v->m;
+
+	v->run->immediate_exit = 1;
+	if (ioctl(v->fd, KVM_RUN, 0) == 0 || (errno != EINTR && errno != EAGAIN))
+		vk_debug("vCPU %u: KVM_RUN to complete an exit: %s", v->id, strerror(errno));
+	v->run->immediate_exit = vk_machine_stopping(m);
 	pthread_mutex_lock(&m->pause_lock);
 	m->n_paused++;
 	pthread_cond_broadcast(&m->pause_cond);
-	while (atomic_load(&m->pause_requested) && !vk_machine_stopping(m))
+	while (atomic_load(&m->park) && !vk_machine_stopping(m))
 		pthread_cond_wait(&m->pause_cond, &m->pause_lock);
 	m->n_paused--;
 	pthread_mutex_unlock(&m->pause_lock);
@@ -203,8 +237,8 @@ static void run_loop(struct vk_vcpu *v)
 	char what[256];
 
 	while (!vk_machine_stopping(m)) {
-		if (atomic_load_explicit(&m->pause_requested, memory_order_relaxed)) {
-			wait_while_paused(m);
+		if (atomic_load_explicit(&m->park, memory_order_relaxed)) {
+			wait_while_parked(v);
 			continue;
 		}
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
@@ -231,12 +265,13 @@ static void run_loop(struct vk_vcpu *v)
 				answer_probe(v);
 			break;
 		case KVM_EXIT_SHUTDOWN:
-			stop_with_registers(v, "the guest triple-faulted (KVM_EXIT_SHUTDOWN); "
-					       "a Linux guest booted with reboot=t reboots this way, use reboot=k");
-			return;
+			if (handle_shutdown(v))
+				return;
+			break;
 		case KVM_EXIT_SYSTEM_EVENT:
-			handle_system_event(v);
-			return;
+			if (handle_system_event(v))
+				return;
+			break;
 		case KVM_EXIT_INTERNAL_ERROR:
 			internal_error_text(v, what, sizeof(what));
 			stop_with_registers(v, what);
@@ -345,14 +380,15 @@ static unsigned threads_started(const struct vk_machine *m)
 	return n;
 }
 
-int vk_vcpus_pause(struct vk_machine *m)
+/* Set the park bit and wait until every running vCPU is parked. */
+static int park_all(struct vk_machine *m, unsigned bit)
 {
 	unsigned want = threads_started(m), tries = 0;
 	struct timespec until;
 	int rc = 0;
 
 	pthread_mutex_lock(&m->pause_lock);
-	atomic_store(&m->pause_requested, true);
+	atomic_fetch_or(&m->park, bit);
 	while (m->n_paused < want && !vk_machine_stopping(m)) {
 		/* A vCPU stuck in a device (a console nobody reads) parks when it
 		 * gets back; the caller is told instead of waiting forever. */
@@ -361,7 +397,7 @@ int vk_vcpus_pause(struct vk_machine *m)
 				       "when they return to vrun", m->n_paused, want, PAUSE_WAIT_MS);
 			break;
 		}
-		/* The signal can arrive between the pause check and KVM_RUN and
+		/* The signal can arrive between the park check and KVM_RUN and
 		 * be lost; kicking again until every thread is parked covers it. */
 		kick(m, KICK_PLAIN);
 		clock_gettime(CLOCK_REALTIME, &until);
@@ -378,17 +414,32 @@ int vk_vcpus_pause(struct vk_machine *m)
 	return rc;
 }
 
+int vk_vcpus_pause(struct vk_machine *m)
+{
+	return park_all(m, VK_PARK_PAUSE);
+}
+
+int vk_vcpus_park_for_reset(struct vk_machine *m)
+{
+	return park_all(m, VK_PARK_RESET);
+}
+
 void vk_vcpus_resume(struct vk_machine *m)
 {
 	pthread_mutex_lock(&m->pause_lock);
-	atomic_store(&m->pause_requested, false);
+	atomic_fetch_and(&m->park, ~VK_PARK_PAUSE);
 	pthread_cond_broadcast(&m->pause_cond);
 	pthread_mutex_unlock(&m->pause_lock);
 }
 
 bool vk_vcpus_paused(struct vk_machine *m)
 {
-	return atomic_load(&m->pause_requested);
+	return atomic_load(&m->park) & VK_PARK_PAUSE;
+}
+
+bool vk_vcpus_parked(struct vk_machine *m)
+{
+	return atomic_load(&m->park) != 0;
 }
 
 int64_t vk_vcpu_cpu_time_ns(struct vk_vcpu *v)

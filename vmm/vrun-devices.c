@@ -39,6 +39,11 @@ static int add_fw_cfg(struct vrun_devices *d, const char *arg)
 	return vk_fw_cfg_init(&d->fw_cfg, &d->machine->mem, &d->machine->pio);
 }
 
+static void reset_fw_cfg(struct vrun_devices *d)
+{
+	vk_fw_cfg_reset(&d->fw_cfg);
+}
+
 static void free_fw_cfg(struct vrun_devices *d)
 {
 	vk_fw_cfg_free(&d->fw_cfg);
@@ -48,6 +53,32 @@ static int add_debugcon(struct vrun_devices *d, const char *arg)
 {
 	(void)arg;
 	return vk_debugcon_init(&d->debugcon, &d->machine->pio, STDERR_FILENO);
+}
+
+static void reset_serial(struct vrun_devices *d)
+{
+	vk_serial_reset(&d->serial);
+}
+
+static void reset_i8042(struct vrun_devices *d)
+{
+	vk_i8042_reset(&d->i8042);
+}
+
+/* The CMOS clock and RAM stay, as on a PC. */
+static void reset_rtc(struct vrun_devices *d)
+{
+	vk_rtc_reset(&d->rtc);
+}
+
+static void reset_testdev(struct vrun_devices *d)
+{
+	vk_testdev_reset(&d->testdev);
+}
+
+static void reset_acpi_pm(struct vrun_devices *d)
+{
+	vk_acpi_pm_reset(&d->pm);
 }
 
 static int add_i8042(struct vrun_devices *d, const char *arg)
@@ -87,7 +118,7 @@ static void free_acpi_pm(struct vrun_devices *d)
 
 static void pci_reset(void *opaque)
 {
-	vk_machine_stop(opaque, VK_EXIT_REBOOT, "guest rebooted (port 0xCF9)");
+	vk_machine_request_reset(opaque, VK_RESET_PIIX);
 }
 
 static int add_pc_chipset(struct vrun_devices *d, const char *arg)
@@ -191,14 +222,14 @@ static int add_rng(struct vrun_devices *d, const char *arg)
  * option's devices in the order given.  Adding a device kind is one entry
  * here; its --help line is the entry's, under "Devices:". */
 const struct vrun_device_kind vrun_device_kinds[] = {
-	{ .name = "serial", .add = add_serial },
-	{ .name = "fw_cfg", .wanted = firmware_boot, .add = add_fw_cfg, .free = free_fw_cfg },
+	{ .name = "serial", .add = add_serial, .reset = reset_serial },
+	{ .name = "fw_cfg", .wanted = firmware_boot, .add = add_fw_cfg, .reset = reset_fw_cfg, .free = free_fw_cfg },
 	{ .name = "debugcon", .wanted = firmware_log_wanted, .add = add_debugcon },
-	{ .name = "i8042", .add = add_i8042 },
-	{ .name = "rtc", .add = add_rtc },
-	{ .name = "testdev", .add = add_testdev },
+	{ .name = "i8042", .add = add_i8042, .reset = reset_i8042 },
+	{ .name = "rtc", .add = add_rtc, .reset = reset_rtc },
+	{ .name = "testdev", .add = add_testdev, .reset = reset_testdev },
 	{ .name = "post-port", .add = add_post_port },
-	{ .name = "acpi-pm", .add = add_acpi_pm, .free = free_acpi_pm },
+	{ .name = "acpi-pm", .add = add_acpi_pm, .reset = reset_acpi_pm, .free = free_acpi_pm },
 	{ .name = "pc-chipset", .pci = true, .wanted = firmware_boot, .add = add_pc_chipset },
 	{ .name = "virtio-blk", .option = "disk", .arg_kind = POPT_ARG_ARGV, .pci = true, .add = add_disk,
 	  .descrip = "virtio-blk disk, or with device=cdrom a CD/DVD-ROM on AHCI (repeatable)",
@@ -278,6 +309,14 @@ int vrun_devices_create(struct vrun_devices *d)
 		}
 	}
 	return rc;
+}
+
+void vrun_devices_reset(struct vrun_devices *d)
+{
+	for (size_t i = 0; i < vrun_n_device_kinds; i++)
+		if (d->created[i] && vrun_device_kinds[i].reset)
+			vrun_device_kinds[i].reset(d);
+	vk_devices_reset(d->pci);	/* every PCI function, the bus's config space with it */
 }
 
 void vrun_devices_free(struct vrun_devices *d)

@@ -60,7 +60,7 @@ struct vrun_device_kind {
 	bool pci;			/* sits on the PCI bus: the bus is made before it */
 	bool (*wanted)(const struct vrun_devices *d);	/* kinds without option; NULL: always */
 	int (*add)(struct vrun_devices *d, const char *arg);	/* arg: one value, or NULL */
-	void (*reset)(struct vrun_devices *d);	/* back to power-on state; NULL: none yet */
+	void (*reset)(struct vrun_devices *d);	/* back to power-on state; NULL: it keeps none */
 	void (*free)(struct vrun_devices *d);	/* after add(), failed or not; NULL: nothing */
 };
 
@@ -77,6 +77,10 @@ void vrun_device_args_free(struct vrun_device_args *args);
  * before the buses are sealed.  On failure what was made stays in d for
  * vrun_devices_free(). */
 int vrun_devices_create(struct vrun_devices *d);
+/* Every device back to power-on, for a reset in place (the vCPUs parked):
+ * the legacy kinds' reset(), then the PCI devices (vk_devices_reset()).
+ * The console, disks, taps and the CMOS clock and RAM stay. */
+void vrun_devices_reset(struct vrun_devices *d);
 /* Free what vrun_devices_create() made, last kind first: the PCI devices
  * stop their I/O threads, so call it once the vCPUs are joined. */
 void vrun_devices_free(struct vrun_devices *d);

@@ -41,7 +41,7 @@
 struct vrun_options {
 	char *kernel, *initrd, *cmdline, *console, *bios, *firmware, *boot, *name, *control, *sandbox, *user;
 	struct vrun_device_args devices[VRUN_DEVICE_KINDS_MAX];	/* --disk, --net, ... */
-	int memory_mib, cpus, allow_emulated, no_acpi, pxe;
+	int memory_mib, cpus, allow_emulated, no_acpi, pxe, no_reboot;
 	enum vk_sandbox_mode sandbox_mode;
 	bool drop;			/* --user given: runas is filled */
 	struct vk_runas runas;
@@ -94,6 +94,8 @@ static int parse_options(int argc, const char **argv, struct vrun_options *o)
 		  "seccomp filter per thread once the VM runs (default on; log: allow and log)", "on|off|log" },
 		{ "user", '\0', POPT_ARG_STRING, &o->user, 0,
 		  "become this user once /dev/kvm, disks and taps are open (vrun must run as root)", "USER" },
+		{ "no-reboot", '\0', POPT_ARG_NONE, &o->no_reboot, 0,
+		  "exit with status 2 when the guest reboots, instead of resetting the machine in place", NULL },
 		{ "allow-emulated", '\0', POPT_ARG_NONE, &o->allow_emulated, 0,
 		  "boot Linux even where KVM would emulate every instruction (PVM hosts)", NULL },
 		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, device_table, 0, "Devices:", NULL },
@@ -228,57 +230,134 @@ static int start_sandboxed(const struct vrun_options *o, struct vk_machine *m,
 	return rc;
 }
 
+/* One machine and what belongs to it: set up by run(), and what a reset
+ * in place goes through again. */
+struct vrun {
+	const struct vrun_options *o;
+	struct vk_machine m;
+	struct vk_console con;
+	struct vrun_devices *dev;	/* dev->pci: NULL when no device needed a PCI bus */
+	struct vk_mp_intx mp_intx[VK_PCI_MAX_SLOTS];
+	size_t n_intx;
+	struct vk_linux_boot linux_boot;	/* with --kernel: its files, kept open */
+};
+
 /* The ACPI tables go into the BIOS area below 1 MiB, where Linux looks. */
-static int load_acpi(struct vk_machine *m, const struct vk_mp_intx *intx, size_t n_intx, bool pci,
-		     uint64_t *rsdp)
+static int load_acpi(struct vrun *r, uint64_t *rsdp)
 {
-	struct vk_acpi_config cfg = { .ncpus = m->ncpus, .pci = pci, .intx = intx, .n_intx = n_intx };
-	uint8_t *buf = vk_gpa_to_host(&m->mem, VK_ACPI_BASE, VK_ACPI_MAX);
+	struct vk_acpi_config cfg = { .ncpus = r->m.ncpus, .pci = r->dev->pci != NULL, .intx = r->mp_intx,
+				      .n_intx = r->n_intx };
+	uint8_t *buf = vk_gpa_to_host(&r->m.mem, VK_ACPI_BASE, VK_ACPI_MAX);
 	int len;
 
 	if (!buf)
 		return vk_errorx(ENOMEM, "guest memory too small for the ACPI tables");
 	len = vk_acpi_build(buf, VK_ACPI_MAX, VK_ACPI_BASE, &cfg);
 	if (len < 0)
-		return vk_errorx(-len, "cannot build the ACPI tables for %u vCPUs", m->ncpus);
+		return vk_errorx(-len, "cannot build the ACPI tables for %u vCPUs", r->m.ncpus);
 	*rsdp = VK_ACPI_BASE;
 	return 0;
 }
 
 /* What SeaBIOS is told: fw_cfg items and CMOS (vmm/x86/firmware.c), and
  * the firmware image itself at the top of 4 GiB. */
-static int load_firmware(const struct vrun_options *o, struct vk_machine *m, struct vrun_devices *dev,
-			 const struct vk_mp_intx *intx, size_t n_intx)
+static int load_firmware(struct vrun *r)
 {
 	struct vk_bootdev_path boot[VK_PCI_MAX_SLOTS];
 	struct vk_pc_firmware_config cfg = {
-		.ncpus = m->ncpus, .ram_size = m->ram_size, .intx = intx, .n_intx = n_intx,
-		.devs = boot, .n_devs = vk_devices_bootdevs(dev->pci, boot, VK_PCI_MAX_SLOTS),
-		.order = o->boot_order, .sercon_port = VK_COM1_PORT,
+		.ncpus = r->m.ncpus, .ram_size = r->m.ram_size, .intx = r->mp_intx, .n_intx = r->n_intx,
+		.devs = boot, .n_devs = vk_devices_bootdevs(r->dev->pci, boot, VK_PCI_MAX_SLOTS),
+		.order = r->o->boot_order, .sercon_port = VK_COM1_PORT,
 	};
-	int rc = vk_pc_firmware_setup(&dev->fw_cfg, &dev->rtc, &cfg);
+	int rc = vk_pc_firmware_setup(&r->dev->fw_cfg, &r->dev->rtc, &cfg);
 
 	if (rc == 0)
-		rc = vk_machine_load_firmware(m, o->firmware_path);
+		rc = vk_machine_load_firmware(&r->m, r->o->firmware_path);
 	return rc;
 }
 
-/* The main thread feeds the console and watches for the end: a device or
- * vCPU stopping the machine, a signal, or every vCPU dead-halted. */
-static void main_loop(struct vk_machine *m, struct vk_console *con, struct vk_serial *serial)
+/* What the boot vCPU starts: the firmware (its copy below 1 MiB), or the
+ * kernel with its initrd, boot parameters and tables, loaded from the
+ * descriptors opened at start.  At start and after every reset. */
+static int load_boot(struct vrun *r, bool first)
 {
+	uint64_t rsdp = 0;
+	int rc = 0;
+
+	if (r->o->firmware_path)
+		return first ? load_firmware(r) : vk_machine_restore_bios_area(&r->m);
+	if (!r->o->no_acpi)
+		rc = load_acpi(r, &rsdp);
+	r->linux_boot.acpi_rsdp = rsdp;
+	if (rc == 0 && first)
+		rc = vk_linux_open(&r->linux_boot);
+	if (rc == 0)
+		rc = vk_linux_load(&r->m, &r->linux_boot);
+	return rc;
+}
+
+/* "vrun: [NAME: ]12:00:01 guest reboot (ACPI reset)" on stderr, as the
+ * reset begins: the VM's log says when and why it rebooted. */
+static void log_reset(const struct vrun_options *o, enum vk_reset_cause cause)
+{
+	time_t now = time(NULL);
+	char stamp[16] = "";
+	struct tm tm;
+
+	if (localtime_r(&now, &tm))
+		strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
+	if (cause == VK_RESET_CONTROL)
+		fprintf(stderr, "vrun: %s%s%s reset (from the control socket)\n", o->name ? o->name : "",
+			o->name ? ": " : "", stamp);
+	else
+		fprintf(stderr, "vrun: %s%s%s guest reboot (%s)\n", o->name ? o->name : "", o->name ? ": " : "",
+			stamp, vk_reset_cause_name(cause));
+}
+
+/* Reset in place (docs/vmm.md): the vCPUs parked, every device, the
+ * irqchip and every vCPU back to power-on, the boot loaded again, the
+ * vCPUs let go.  0; -ETIMEDOUT when a vCPU did not park yet (try again);
+ * another error stops the machine. */
+static int reset_machine(struct vrun *r, enum vk_reset_cause cause)
+{
+	int rc = vk_vcpus_park_for_reset(&r->m);
+
+	if (rc < 0)
+		return rc;
+	log_reset(r->o, cause);
+	vrun_devices_reset(r->dev);
+	rc = vk_machine_restore_power_on(&r->m);
+	if (rc == 0)
+		rc = load_boot(r, false);
+	if (rc < 0)
+		return vk_error_prefix(rc, "reset");
+	vk_machine_reset_done(&r->m);
+	return 0;
+}
+
+/* The main thread feeds the console, resets the machine when asked, and
+ * watches for the end: a device or vCPU stopping the machine, a signal, or
+ * every vCPU dead-halted. */
+static void main_loop(struct vrun *r)
+{
+	struct vk_machine *m = &r->m;
+	struct vk_console *con = &r->con;
+	struct vk_serial *serial = &r->dev->serial;
 	uint64_t last_probe = (uint64_t)vk_now_ms();
+	enum vk_reset_cause cause = VK_RESET_CONTROL;
+	bool reset_wanted = false;
 
 	while (!vk_machine_stopping(m)) {
 		/* While the guest has not drained the UART, pending input is not
 		 * watched: readable input would wake poll() at once, for ever. */
 		bool room = vk_serial_rx_space(serial) >= 2;
-		struct pollfd p[3] = {
+		struct pollfd p[4] = {
 			{ .fd = m->stop_efd, .events = POLLIN },
 			{ .fd = signal_efd, .events = POLLIN },
+			{ .fd = m->reset_efd, .events = POLLIN },
 			{ .fd = room ? con->in_fd : -1, .events = POLLIN },
 		};
-		int n = poll(p, 3, room || con->in_fd < 0 ? HALT_PROBE_MS : INPUT_RETRY_MS);
+		int n = poll(p, 4, reset_wanted || !(room || con->in_fd < 0) ? INPUT_RETRY_MS : HALT_PROBE_MS);
 
 		if (n < 0 && errno != EINTR) {
 			vk_machine_stop(m, VK_EXIT_ERROR, "poll: %s", strerror(errno));
@@ -288,19 +367,33 @@ static void main_loop(struct vk_machine *m, struct vk_console *con, struct vk_se
 			vk_machine_stop(m, VK_EXIT_ERROR, "stopped by signal %d", (int)got_signal);
 			break;
 		}
-		if (n > 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		if (n > 0 && (p[2].revents & POLLIN))
+			reset_wanted = vk_machine_reset_pending(m, &cause);
+		if (reset_wanted) {
+			int rc = reset_machine(r, cause);
+
+			if (rc < 0 && rc != -ETIMEDOUT) {
+				vk_machine_stop(m, VK_EXIT_ERROR, "%s", vk_last_error());
+				break;
+			}
+			reset_wanted = rc == -ETIMEDOUT;
+			last_probe = (uint64_t)vk_now_ms();
+		}
+		if (n > 0 && (p[3].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    vk_console_input(con, serial) == 1) {
 			vk_machine_stop(m, VK_EXIT_ERROR, "stopped from the console (Ctrl-] q)");
 			break;
 		}
-		/* Probe when idle for a whole period; paused vCPUs answer no
+		/* Probe when idle for a whole period; parked vCPUs answer no
 		 * probes, and kicking them would only cost. */
-		if (n == 0 && !vk_vcpus_paused(m) && (uint64_t)vk_now_ms() - last_probe >= HALT_PROBE_MS) {
+		if (n == 0 && !vk_vcpus_parked(m) && (uint64_t)vk_now_ms() - last_probe >= HALT_PROBE_MS) {
 			last_probe = (uint64_t)vk_now_ms();
 			if (vk_vcpus_all_dead_halted(m)) {
+				/* A power-off after the control socket's reboot
+				 * is a reset instead: the loop goes on then. */
 				vk_machine_stop(m, VK_EXIT_POWEROFF,
 						"all vCPUs halted with interrupts disabled: guest powered off");
-				break;
+				continue;
 			}
 			vk_vcpus_kick(m, true);
 		}
@@ -322,29 +415,36 @@ static void install_signals(void)
 
 static int run(const struct vrun_options *o)
 {
-	struct vk_machine m;
-	struct vk_console con = { .in_fd = -1, .out_fd = -1, .pty_slave = -1 };
+	struct vrun *r = calloc(1, sizeof(*r));
 	struct vrun_devices *dev = calloc(1, sizeof(*dev));
 	struct vk_pci_intx intx[VK_PCI_MAX_SLOTS];
-	struct vk_mp_intx mp_intx[VK_PCI_MAX_SLOTS];
 	struct vk_mgmt mgmt = { 0 };
-	size_t n_intx = 0;
-	uint64_t rsdp = 0;
+	struct vk_machine *m;
 	int rc, status = VK_EXIT_ERROR;
 
-	if (!dev) {
+	if (!r || !dev) {
 		vk_report("out of memory");
-		return VK_EXIT_ERROR;
-	}
-	/* The name first: a clash is reported on any host, KVM or not. */
-	rc = vk_mgmt_claim(&mgmt, &m, o->name);
-	if (rc < 0) {
-		vk_report(NULL);
+		free(r);
 		free(dev);
 		return VK_EXIT_ERROR;
 	}
-	rc = vk_machine_init(&m, (uint64_t)o->memory_mib, (unsigned)o->cpus);
-	if (rc == 0 && m.pvm) {
+	m = &r->m;
+	r->o = o;
+	r->dev = dev;
+	r->con = (struct vk_console){ .in_fd = -1, .out_fd = -1, .pty_slave = -1 };
+	r->linux_boot = (struct vk_linux_boot){ .kernel = o->kernel, .initrd = o->initrd, .cmdline = o->cmdline,
+						.intx = r->mp_intx, .kernel_fd = -1, .initrd_fd = -1 };
+	/* The name first: a clash is reported on any host, KVM or not. */
+	rc = vk_mgmt_claim(&mgmt, m, o->name);
+	if (rc < 0) {
+		vk_report(NULL);
+		free(dev);
+		free(r);
+		return VK_EXIT_ERROR;
+	}
+	rc = vk_machine_init(m, (uint64_t)o->memory_mib, (unsigned)o->cpus);
+	m->no_reboot = o->no_reboot;
+	if (rc == 0 && m->pvm) {
 		fprintf(stderr, "vrun: warning: KVM on this host is PVM (no VT-x/AMD-V): ordinary guests "
 			"run under instruction emulation, about 1000 times slower\n");
 		if (o->kernel && !o->allow_emulated)
@@ -353,62 +453,57 @@ static int run(const struct vrun_options *o)
 				       "give --allow-emulated to try anyway");
 	}
 	if (rc == 0)
-		rc = vk_console_open(&con, o->console ? o->console : "stdio");
+		rc = vk_console_open(&r->con, o->console ? o->console : "stdio");
 	if (rc == 0) {
-		*dev = (struct vrun_devices){ .machine = &m, .console_fd = con.out_fd,
+		*dev = (struct vrun_devices){ .machine = m, .console_fd = r->con.out_fd,
 					      .firmware = o->firmware_path != NULL, .net_rom = o->net_rom,
 					      .args = o->devices };
 		rc = vrun_devices_create(dev);
 	}
 	if (rc == 0 && dev->pci) {
-		n_intx = vk_devices_intx(dev->pci, intx, VK_PCI_MAX_SLOTS);
-		for (size_t i = 0; i < n_intx; i++)
-			mp_intx[i] = (struct vk_mp_intx){ intx[i].slot, intx[i].pin, intx[i].gsi };
+		r->n_intx = vk_devices_intx(dev->pci, intx, VK_PCI_MAX_SLOTS);
+		for (size_t i = 0; i < r->n_intx; i++)
+			r->mp_intx[i] = (struct vk_mp_intx){ intx[i].slot, intx[i].pin, intx[i].gsi };
+		r->linux_boot.n_intx = r->n_intx;
 	}
 	if (rc == 0)
-		rc = vk_vcpus_create(&m);
-	if (rc == 0 && o->firmware_path)
-		rc = load_firmware(o, &m, dev, mp_intx, n_intx);
-	if (rc == 0 && o->kernel && !o->no_acpi)
-		rc = load_acpi(&m, mp_intx, n_intx, dev->pci != NULL, &rsdp);
-	if (rc == 0 && o->kernel) {
-		struct vk_linux_boot b = { .kernel = o->kernel, .initrd = o->initrd, .cmdline = o->cmdline,
-					   .intx = mp_intx, .n_intx = n_intx, .acpi_rsdp = rsdp };
-
-		rc = vk_linux_load(&m, &b);
-	}
+		rc = vk_vcpus_create(m);
+	if (rc == 0)
+		rc = load_boot(r, true);
 	if (rc == 0) {
 		mgmt.devices = dev->pci;
 		mgmt.pm = &dev->pm;
-		mgmt.console_kind = con.kind;
-		mgmt.console_path = con.path;
-		rc = start_sandboxed(o, &m, &con, dev->pci, &mgmt);
+		mgmt.console_kind = r->con.kind;
+		mgmt.console_path = r->con.path;
+		rc = start_sandboxed(o, m, &r->con, dev->pci, &mgmt);
 	}
 	if (rc == 0)
-		main_loop(&m, &con, &dev->serial);
+		main_loop(r);
 	vk_mgmt_stop(&mgmt);	/* no command runs once the vCPUs are gone */
-	if (m.vcpus) {
+	if (m->vcpus) {
 		if (rc < 0)
-			vk_machine_stop(&m, VK_EXIT_ERROR, "setup failed");
-		vk_vcpus_join(&m);
+			vk_machine_stop(m, VK_EXIT_ERROR, "setup failed");
+		vk_vcpus_join(m);
 	}
 	if (rc == 0)
-		status = atomic_load(&m.stop_status);
+		status = atomic_load(&m->stop_status);
 	vrun_devices_free(dev);	/* stops the I/O threads first */
-	vk_console_close(&con);
+	vk_console_close(&r->con);
 	if (rc < 0) {
 		vk_report(NULL);
 	} else if (status == VK_EXIT_ERROR || vk_debug_level) {
 		if (o->name)
-			fprintf(stderr, "vrun: %s: %s\n", o->name, m.stop_reason);
+			fprintf(stderr, "vrun: %s: %s\n", o->name, m->stop_reason);
 		else
-			vk_report(m.stop_reason);
+			vk_report(m->stop_reason);
 	}
 	if (status < 0 || status > 255)
 		status = VK_EXIT_ERROR;
-	vk_machine_free(&m);
+	vk_linux_close(&r->linux_boot);
+	vk_machine_free(m);
 	vk_sandbox_free();
 	free(dev);
+	free(r);
 	return status;
 }
 

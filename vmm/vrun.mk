@@ -10,7 +10,7 @@ vmm_libvmm_a_SOURCES = \
 	vmm/machine.c vmm/machine.h \
 	vmm/vcpu.c \
 	vmm/console.c vmm/console.h \
-	vmm/x86/cpu.h vmm/x86/cpuid.c \
+	vmm/x86/cpu.h vmm/x86/cpuid.c vmm/x86/cpu-reset.c \
 	vmm/x86/boot.h vmm/x86/bzimage.c vmm/x86/e820.c vmm/x86/mptable.c vmm/x86/linux.c \
 	vmm/devices/legacy.h vmm/devices/serial.c vmm/devices/i8042.c \
 	vmm/devices/rtc.c vmm/devices/testdev.c
@@ -24,11 +24,11 @@ dist_man1_MANS += vmm/vrun.1
 # Tiny guests: raw 64 KiB firmware images (GNU as, .code16/.code32), run with
 # vrun --bios by tests/vmm/tiny-guests.sh and bench/bench-exit.
 VK_GUEST_BINS = tests/vmm/guests/hello.bin tests/vmm/guests/io.bin \
-	tests/vmm/guests/reset.bin tests/vmm/guests/triple.bin \
+	tests/vmm/guests/reset.bin tests/vmm/guests/triple.bin tests/vmm/guests/reboot.bin \
 	tests/vmm/guests/halt.bin tests/vmm/guests/exits-1k.bin \
 	tests/vmm/guests/exits-100k.bin tests/vmm/guests/cdrom.bin
 VK_GUEST_SRCS = tests/vmm/guests/guest.h tests/vmm/guests/hello.S \
-	tests/vmm/guests/io.S tests/vmm/guests/reset.S tests/vmm/guests/triple.S \
+	tests/vmm/guests/io.S tests/vmm/guests/reset.S tests/vmm/guests/triple.S tests/vmm/guests/reboot.S \
 	tests/vmm/guests/halt.S tests/vmm/guests/exits.S \
 	tests/vmm/guests/c-entry.S tests/vmm/guests/c-guest.ld tests/vmm/guests/cdrom.c
 EXTRA_DIST += $(VK_GUEST_SRCS)
@@ -51,6 +51,10 @@ tests/vmm/guests/reset.bin: tests/vmm/guests/reset.S tests/vmm/guests/guest.h
 tests/vmm/guests/triple.bin: tests/vmm/guests/triple.S tests/vmm/guests/guest.h
 	$(AM_V_GEN)$(MKDIR_P) tests/vmm/guests && \
 	$(VK_GUEST_AS) -o $@.o $(srcdir)/tests/vmm/guests/triple.S && \
+	$(VK_GUEST_LINK) $@ $@.o && rm -f $@.o
+tests/vmm/guests/reboot.bin: tests/vmm/guests/reboot.S tests/vmm/guests/guest.h
+	$(AM_V_GEN)$(MKDIR_P) tests/vmm/guests && \
+	$(VK_GUEST_AS) -o $@.o $(srcdir)/tests/vmm/guests/reboot.S && \
 	$(VK_GUEST_LINK) $@ $@.o && rm -f $@.o
 tests/vmm/guests/halt.bin: tests/vmm/guests/halt.S tests/vmm/guests/guest.h
 	$(AM_V_GEN)$(MKDIR_P) tests/vmm/guests && \

@@ -28,6 +28,13 @@
 #define ISO_PVD_TYPE_PRIMARY 1
 #define ISO_PVD_VOLUME_ID_OFFSET 40
 #define ISO_PVD_VOLUME_ID_LEN 32
+/* The volume descriptor set (ECMA-119 8.1): from sector 16 to a terminator;
+ * an El Torito boot record (El Torito 1.0, 2.0) names its system. */
+#define ISO_VD_TYPE_BOOT_RECORD 0
+#define ISO_VD_TYPE_TERMINATOR 255
+#define ISO_VD_MAX 64			/* more is no ISO anyone made */
+#define ISO_BOOT_SYSTEM_ID_OFFSET 7
+#define ELTORITO_SYSTEM_ID "EL TORITO SPECIFICATION"
 
 #define TREEINFO_MAX_BYTES (64 * 1024)
 #define COPY_CHUNK (256 * 1024)
@@ -118,6 +125,32 @@ static int iso_read_volume_id(struct vk_media *m)
 	for (i = ISO_PVD_VOLUME_ID_LEN - 1; i >= 0 && (m->volume_id[i] == ' ' || !m->volume_id[i]); i--)
 		m->volume_id[i] = '\0';
 	return 0;
+}
+
+int vk_media_iso_bootable(const struct vk_media *m)
+{
+	unsigned char vd[ISO_SECTOR_SIZE];
+	int fd = -1, rc;
+
+	if (m->kind != VK_MEDIA_ISO)
+		return 0;
+	rc = vk_open_input(m->location, O_RDONLY, VK_INPUT_REGULAR | VK_INPUT_BLOCK, "ISO", &fd);
+	if (rc < 0)
+		return rc;
+	rc = 0;
+	for (unsigned i = 0; i < ISO_VD_MAX; i++) {
+		ssize_t n = pread(fd, vd, sizeof(vd), ISO_PVD_OFFSET + (off_t)i * ISO_SECTOR_SIZE);
+
+		if (n != (ssize_t)sizeof(vd) || memcmp(vd + 1, "CD001", 5) || vd[0] == ISO_VD_TYPE_TERMINATOR)
+			break;
+		if (vd[0] == ISO_VD_TYPE_BOOT_RECORD &&
+		    !memcmp(vd + ISO_BOOT_SYSTEM_ID_OFFSET, ELTORITO_SYSTEM_ID, sizeof(ELTORITO_SYSTEM_ID) - 1)) {
+			rc = 1;
+			break;
+		}
+	}
+	close(fd);
+	return rc;
 }
 
 static int iso_open_archive(struct vk_media *m, struct archive **out)

@@ -22,6 +22,9 @@ const char *vk_media_kind_name(enum vk_media_kind kind);
 const char *vk_media_location(const struct vk_media *m);
 /* ISO 9660 volume identifier (trailing blanks removed), "" when none. */
 const char *vk_media_volume_id(const struct vk_media *m);
+/* 1 when the medium is an ISO with an El Torito boot record (it can boot
+ * from a CD-ROM), 0 when not (or not an ISO), -errno when unreadable. */
+int vk_media_iso_bootable(const struct vk_media *m);
 
 /* 1 when relpath exists on the medium, 0 when not, -errno on failure. */
 int vk_media_exists(struct vk_media *m, const char *relpath);

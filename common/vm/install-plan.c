@@ -303,7 +303,7 @@ static int plan_variant(struct vk_install_plan *p)
 		return vk_errorx(EINVAL, "--os-type windows does not match --os-variant %s (%s)", p->variant->name,
 				 p->variant->description);
 	if (!p->variant->supported)
-		refuse(p, "%s (%s): %s", p->variant->name, p->variant->description, p->variant->unsupported_reason);
+		refuse(p, "--osinfo %s (%s): %s", p->variant->name, p->variant->description, p->variant->unsupported_reason);
 	return 0;
 }
 
@@ -588,9 +588,10 @@ static int plan_one_disk(struct vk_install_plan *p, const char *text)
 		v = p->variant->supported ? NULL : p->variant->disk_bus;
 	if (v && (rc = vk_disk_bus_parse(v, &d.disk.bus)) < 0)
 		goto out;
-	if (d.disk.bus != VK_BUS_VIRTIO && vk_subopts_get(&so, "bus"))
-		refuse(p, "--disk bus=%s: vrun emulates virtio-blk only; use bus=virtio", v);
-	d.disk.bus = VK_BUS_VIRTIO;
+	if (d.disk.bus != VK_BUS_VIRTIO && vk_subopts_get(&so, "bus") && d.disk.device == VK_DEVICE_DISK)
+		refuse(p, "--disk bus=%s: vrun emulates virtio-blk only (and CD-ROMs on AHCI); use bus=virtio", v);
+	/* vrun's CD-ROMs are ATAPI drives on its AHCI controller. */
+	d.disk.bus = d.disk.device == VK_DEVICE_CDROM ? VK_BUS_SATA : VK_BUS_VIRTIO;
 	if ((v = vk_subopts_get(&so, "cache")) && (rc = vk_disk_cache_parse(v, &d.disk.cache)) < 0)
 		goto out;
 	if ((v = vk_subopts_get(&so, "format"))) {
@@ -1059,6 +1060,61 @@ out:
 	return rc;
 }
 
+/* The installer's boot from --cdrom: the CD first, then the disk. */
+#define CDROM_INSTALL_ORDER "cdrom,hd"
+
+/* --cdrom: the ISO on a CD-ROM, booted by its own boot loader through the
+ * firmware (El Torito); when the installer reboots, the disk boots. */
+static int plan_cdrom(struct vk_install_plan *p)
+{
+	struct vk_planned_disk d = { .installer_medium = true };
+	const char *cdrom = p->req->cdrom;
+	int rc;
+
+	if (p->kernel_src)
+		return vk_errorx(EINVAL, "--cdrom boots the CD's own boot loader, --boot kernel= a kernel of "
+				 "yours: give one of them");
+	if (p->req->extra_args || p->req->injects)
+		return vk_errorx(EINVAL, "--%s: the CD's boot loader starts its kernel, with its own "
+				 "arguments; use --location %s to boot the CD's kernel with yours",
+				 p->req->extra_args ? "extra-args" : "initrd-inject", cdrom);
+	if (strstr(cdrom, "://"))
+		return vk_errorx(EINVAL, "--cdrom %s: give a local ISO file or CD device (to install from a "
+				 "URL, use --location URL)", cdrom);
+	p->kind = VK_INSTALL_CDROM;
+	if (!p->variant->supported)
+		return 0;	/* refused already */
+	rc = vk_check_input(cdrom, VK_INPUT_REGULAR | VK_INPUT_BLOCK, "--cdrom");
+	if (rc < 0)
+		return rc;	/* the message names --cdrom */
+	rc = vk_media_open(cdrom, &p->media);
+	if (rc == 0 && vk_media_kind(p->media) != VK_MEDIA_ISO)
+		rc = vk_errorx(EINVAL, "%s: not an ISO image or CD device", cdrom);
+	if (rc == 0 && (rc = vk_media_iso_bootable(p->media)) == 0)
+		rc = vk_errorx(EINVAL, "%s: the ISO has no El Torito boot record, so it cannot boot from a "
+			       "CD-ROM; use --location %s to boot the installer kernel on it directly", cdrom, cdrom);
+	if (rc < 0)
+		return vk_error_prefix(rc, "--cdrom");
+	d.disk.path = absolute(cdrom);
+	d.disk.device = VK_DEVICE_CDROM;
+	d.disk.bus = VK_BUS_SATA;
+	d.disk.readonly = true;
+	d.disk.format = VK_IMAGE_RAW;
+	if (!d.disk.path)
+		return vk_error(ENOMEM, "--cdrom");
+	rc = plan_add_disk(p, &d);
+	/* The first CD-ROM, before any --disk device=cdrom (a drivers CD):
+	 * the firmware tries CD-ROMs in that order. */
+	for (size_t i = 0; rc == 0 && i + 1 < p->n_disks; i++) {
+		if (p->disks[i].disk.device == VK_DEVICE_CDROM) {
+			memmove(&p->disks[i + 1], &p->disks[i], (p->n_disks - 1 - i) * sizeof(p->disks[0]));
+			p->disks[i] = d;
+			break;
+		}
+	}
+	return rc;
+}
+
 static int plan_install(struct vk_install_plan *p)
 {
 	struct vk_subopts so = { 0 };
@@ -1068,13 +1124,11 @@ static int plan_install(struct vk_install_plan *p)
 
 	if (methods > 1)
 		return vk_errorx(EINVAL, "--location, --cdrom and --import are exclusive; give one");
-	if (p->req->cdrom)
-		refuse(p, "--cdrom %s: vinstall does not run installs from a booted CD yet (vrun can boot "
-			  "one: vrun --cdrom ISO --boot cdrom,hd); use --location %s instead (vinstall takes "
-			  "the kernel and initrd out of the ISO and attaches it as a CD-ROM)", p->req->cdrom, p->req->cdrom);
-	if (p->boot_order && !p->req->import && !p->no_install)
+	if (p->boot_order && !p->req->import && !p->req->cdrom && !p->no_install)
 		refuse(p, "--boot %s: the install boots the installer's kernel directly; a firmware boot "
-			  "order is for --import", p->boot_order);
+			  "order is for --import (or --cdrom)", p->boot_order);
+	if (p->req->cdrom)
+		return plan_cdrom(p);
 	if (p->req->extra_args && !p->req->location && !p->kernel_src)
 		return vk_errorx(EINVAL, "--extra-args only works with --location or --boot kernel=");
 	if (p->req->injects && !p->req->location && !p->kernel_src)
@@ -1105,9 +1159,10 @@ static int plan_install(struct vk_install_plan *p)
 			p->kind = VK_INSTALL_KERNEL;
 			return build_cmdline(p);
 		}
-		if (p->req->cdrom || p->n_refusals)
-			return 0;	/* refused already: --cdrom, --install os= or bootdev= */
-		return vk_errorx(EINVAL, "an install method is needed: --location MEDIA, --import, or --boot kernel=PATH");
+		if (p->n_refusals)
+			return 0;	/* refused already: --install os= or bootdev= */
+		return vk_errorx(EINVAL, "an install method is needed: --location MEDIA, --cdrom ISO, --import, "
+				 "or --boot kernel=PATH");
 	}
 	p->kind = VK_INSTALL_LOCATION;
 	rc = vk_subopts_parse_grammar(p->req->location, &(const struct vk_subopt_grammar){ .keys = location_keys,
@@ -1155,6 +1210,7 @@ static int plan_install(struct vk_install_plan *p)
 
 		d.disk.path = absolute(loc);
 		d.disk.device = VK_DEVICE_CDROM;
+		d.disk.bus = VK_BUS_SATA;
 		d.disk.readonly = true;
 		d.disk.format = VK_IMAGE_RAW;
 		rc = d.disk.path ? plan_add_disk(p, &d) : vk_error(ENOMEM, "--location");
@@ -1445,6 +1501,12 @@ static int plan_definition(struct vk_install_plan *p)
 			return vk_error(ENOMEM, "--boot");
 		return 0;
 	}
+	if (p->kind == VK_INSTALL_CDROM) {
+		/* Until the installer reboots; --boot's order is the installed system's. */
+		b->kind = VK_BOOT_DISK;
+		b->order = strdup(CDROM_INSTALL_ORDER);
+		return b->order ? 0 : vk_error(ENOMEM, "--cdrom");
+	}
 	b->kind = VK_BOOT_KERNEL;
 	if ((rc = boot_file(p, p->kind == VK_INSTALL_IMPORT ? "kernel" : "installer-kernel", &b->kernel)) < 0)
 		return rc;
@@ -1509,14 +1571,21 @@ static void print_new_default_network(FILE *out, const struct vk_vm *vm)
 	vk_netdef_free(def);
 }
 
-/* vrun's command line for the definition, quoted for a shell. */
-void vk_install_print_vrun_argv(FILE *out, const struct vk_vm *vm, const char *vrun, const char *console)
+/* vrun's command line for the definition, quoted for a shell; the
+ * installer's ends with --no-reboot (vk_install_vrun_extra()). */
+void vk_install_print_vrun_argv(FILE *out, const struct vk_vm *vm, const char *vrun, const char *console,
+				bool installer)
 {
+	const char *const *extra = vk_install_vrun_extra(installer);
 	struct vk_argv a = { 0 };
 	size_t i;
 	char *q;
+	int rc = vk_vrun_argv(vm, vrun, console, &a);
 
-	if (vk_vrun_argv(vm, vrun, console, &a) < 0) {
+	for (i = 0; rc == 0 && extra && extra[i]; i++)
+		rc = vk_argv_add(&a, "%s", extra[i]);
+	if (rc < 0) {
+		vk_argv_free(&a);
 		/* --import before the kernel is found on the disk */
 		fprintf(out, "    %s --name %s --kernel (the kernel found on the disk) ...\n", vrun, vm->name);
 		vk_error_clear();
@@ -1529,6 +1598,13 @@ void vk_install_print_vrun_argv(FILE *out, const struct vk_vm *vm, const char *v
 	}
 	fprintf(out, "\n");
 	vk_argv_free(&a);
+}
+
+const char *const *vk_install_vrun_extra(bool installer)
+{
+	static const char *const no_reboot[] = { "--no-reboot", NULL };
+
+	return installer ? no_reboot : NULL;
 }
 
 /* Whether vinstall shows the console on the user's terminal. */
@@ -1581,10 +1657,16 @@ void vk_install_describe(struct vk_install_plan *p)
 			fprintf(p->out, "Boot:        through the firmware (SeaBIOS): %s\n", *p->boot_loader ?
 			       p->boot_loader : "no boot code found, as --boot asks");
 		break;
+	case VK_INSTALL_CDROM:
+		fprintf(p->out, "Install:     %s (ISO", vk_media_location(p->media));
+		if (*vk_media_volume_id(p->media))
+			fprintf(p->out, ", volume '%s'", vk_media_volume_id(p->media));
+		fprintf(p->out, ")\nInstaller:   the CD's own boot loader, through the firmware (SeaBIOS, El Torito)\n");
+		break;
 	case VK_INSTALL_NONE:
 		break;
 	}
-	if (p->kind != VK_INSTALL_IMPORT)
+	if (p->kind != VK_INSTALL_IMPORT && p->kind != VK_INSTALL_CDROM)
 		fprintf(p->out, "Cmdline:     %s\n", p->cmdline);
 	for (i = 0; i < p->n_disks; i++) {
 		const struct vk_planned_disk *d = &p->disks[i];
@@ -1603,7 +1685,7 @@ void vk_install_describe(struct vk_install_plan *p)
 			       d->sparse ? ", sparse" : ", fully allocated");
 		if (d->create && d->backing)
 			fprintf(p->out, ", backing %s (%s)", d->backing, vk_image_format_name(d->backing_format));
-		else if (!d->installer_medium)
+		else if (!d->create && !d->installer_medium)
 			fprintf(p->out, ", existing");
 		fprintf(p->out, "\n");
 	}
@@ -1640,10 +1722,10 @@ void vk_install_describe(struct vk_install_plan *p)
 			fprintf(p->out, "  %zu. find the kernel, initrd and root on %s (libguestfs inspection)\n", step++,
 			       p->disks[0].disk.path);
 		fprintf(p->out, "  %zu. boot it:\n", step++);
-		vk_install_print_vrun_argv(p->out, vm, "vrun", console ? console : "?");
+		vk_install_print_vrun_argv(p->out, vm, "vrun", console ? console : "?", false);
 	} else {
 		fprintf(p->out, "  %zu. run the installer:\n", step++);
-		vk_install_print_vrun_argv(p->out, vm, "vrun", console ? console : "?");
+		vk_install_print_vrun_argv(p->out, vm, "vrun", console ? console : "?", true);
 		if (p->req->noreboot)
 			fprintf(p->out, "  %zu. when it reboots: record the installed system's boot, leave %s stopped (--noreboot)\n",
 			       step++, vm->name);
@@ -1651,10 +1733,12 @@ void vk_install_describe(struct vk_install_plan *p)
 			fprintf(p->out, "  %zu. when it reboots: nothing to boot (no disk); %s stays defined and stopped\n",
 			       step++, vm->name);
 		else
-			fprintf(p->out, "  %zu. when it reboots: boot the installed system from %s (%s)\n", step++,
-			       vk_install_target_disk(p)->disk.path,
+			fprintf(p->out, "  %zu. when it reboots: %sboot the installed system from %s (%s)\n", step++,
+			       p->kind == VK_INSTALL_LOCATION || p->kind == VK_INSTALL_CDROM ?
+			       "detach the install medium, " : "", vk_install_target_disk(p)->disk.path,
 			       p->kind == VK_INSTALL_KERNEL && p->final_cmdline ? "same kernel, --boot kernel_args"
-									: "kernel found by inspection");
+			       : "through its boot loader when the installer put one on it, else the kernel found "
+				 "by inspection");
 	}
 	fprintf(p->out, "Dry run: nothing was created.\n");
 	free(console);

@@ -233,11 +233,13 @@ static int wait_for_start(const struct vk_install_plan *p, int fd, pid_t supervi
 /*
  * Run vrun for the definition and watch it until it exits, --wait runs out
  * or the user detaches; in the last two cases it is left running.  Returns
- * 0 with w filled in, or -errno when vrun could not be started.  With an
+ * 0 with w filled in, or -errno when vrun could not be started.  The
+ * installer runs under --no-reboot: its reboot ends vrun.  With an
  * undo journal (*undo), vrun is recorded so that a rollback stops it, and
  * the journal is committed once the guest has started.
  */
-static int run_vrun(const struct vk_install_plan *p, const char *vrun, struct vrun_watch *w, struct vk_undo **undo)
+static int run_vrun(const struct vk_install_plan *p, const char *vrun, bool installer, struct vrun_watch *w,
+		    struct vk_undo **undo)
 {
 	struct vk_watch_opts o = {
 		.attach = vk_install_console_attached(p), .deadline_ms = -1, .start_grace_ms = START_GRACE_MS,
@@ -249,7 +251,7 @@ static int run_vrun(const struct vk_install_plan *p, const char *vrun, struct vr
 	memset(w, 0, sizeof(*w));
 	rc = vk_vrun_console_spec(p->vm, &console);
 	if (rc == 0)
-		rc = vk_launch_start(p->vm, vrun, console, NULL, &w->launch);
+		rc = vk_launch_start(p->vm, vrun, console, vk_install_vrun_extra(installer), &w->launch);
 	free(console);
 	if (rc < 0)
 		return rc;
@@ -290,7 +292,12 @@ static int switch_to_installed(struct vk_install_plan *p, bool save)
 		free(vm->boot.kernel);
 		free(vm->boot.initrd);
 		free(vm->boot.cmdline);
+		free(vm->boot.order);
 		vm->boot.kernel = vm->boot.initrd = vm->boot.cmdline = NULL;
+		/* The installer's "cdrom,hd" is over; --boot's order, if any, is the system's. */
+		vm->boot.order = p->boot_order ? strdup(p->boot_order) : NULL;
+		if (p->boot_order && !vm->boot.order)
+			return vk_error(ENOMEM, "--boot");
 		vm->boot.kind = VK_BOOT_DISK;
 	} else {
 		const struct vk_planned_disk *t = vk_install_target_disk(p);
@@ -315,6 +322,8 @@ static int switch_to_installed(struct vk_install_plan *p, bool save)
 		free(vm->boot.kernel);
 		free(vm->boot.initrd);
 		free(vm->boot.cmdline);
+		free(vm->boot.order);
+		vm->boot.order = NULL;
 		vm->boot.kind = VK_BOOT_KERNEL;
 		vm->boot.kernel = ib.kernel;
 		vm->boot.initrd = ib.initrd;
@@ -387,7 +396,7 @@ static void report_left_running(const struct vk_install_plan *p, const struct vr
 /* How to start the stopped VM by hand: its vrun command line. */
 static void print_start_command(const struct vk_install_plan *p, const char *vrun)
 {
-	vk_install_print_vrun_argv(p->out, p->vm, vrun, "stdio");
+	vk_install_print_vrun_argv(p->out, p->vm, vrun, "stdio", false);
 }
 
 int vk_install_run(struct vk_install_plan *p)
@@ -418,7 +427,7 @@ int vk_install_run(struct vk_install_plan *p)
 	rc = vk_undo_claim(undo, p->vm->name);
 	if (rc == 0)
 		rc = create_disks(p, undo);
-	if (rc == 0 && (p->kind != VK_INSTALL_IMPORT || p->kernel_src))
+	if (rc == 0 && p->kind != VK_INSTALL_CDROM && (p->kind != VK_INSTALL_IMPORT || p->kernel_src))
 		rc = fetch_installer(p, undo);
 	if (rc == 0 && p->kind == VK_INSTALL_IMPORT && !p->kernel_src && !p->firmware_boot) {
 		/* Where the installed system's kernel and initrd are copied. */
@@ -475,7 +484,7 @@ int vk_install_run(struct vk_install_plan *p)
 		started_pipe = fds[1];
 		setsid();
 	}
-	rc = run_vrun(p, vrun, &w, &undo);
+	rc = run_vrun(p, vrun, p->kind != VK_INSTALL_IMPORT, &w, &undo);
 	if (rc < 0)
 		goto out;
 	if (!w.result.exited) {
@@ -544,7 +553,7 @@ int vk_install_run(struct vk_install_plan *p)
 	if (!vk_quiet)
 		fprintf(p->err, "Install finished; booting %s from its disk...\n", p->vm->name);
 	vrun_watch_free(&w);
-	rc = run_vrun(p, vrun, &w, &undo);
+	rc = run_vrun(p, vrun, false, &w, &undo);
 	if (rc < 0)
 		goto out;
 	if (!w.result.exited) {

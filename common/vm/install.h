@@ -28,7 +28,7 @@ struct vk_install_request {
 	bool nodisks;
 };
 
-enum vk_install_kind { VK_INSTALL_NONE = 0, VK_INSTALL_LOCATION, VK_INSTALL_KERNEL, VK_INSTALL_IMPORT };
+enum vk_install_kind { VK_INSTALL_NONE = 0, VK_INSTALL_LOCATION, VK_INSTALL_KERNEL, VK_INSTALL_IMPORT, VK_INSTALL_CDROM };
 
 /* virt-install's --check names: each guards against a mistake that loses or
  * leaks data, and each can be turned off when the user means it. */
@@ -48,7 +48,7 @@ struct vk_planned_disk {
 	char *backing;
 	enum vk_image_format backing_format;
 	bool size_from_variant;
-	bool installer_medium;	/* the --location ISO, detached after the install */
+	bool installer_medium;	/* the --location or --cdrom ISO, detached after the install */
 };
 
 #define VK_INSTALL_MAX_REFUSALS 16

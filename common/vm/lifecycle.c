@@ -223,18 +223,37 @@ out:
 	return rc;
 }
 
-int vk_vm_shutdown(const char *name, bool *guest_listening)
+/* The power button, through command (powerdown or reboot): whether the
+ * guest listens to it goes to *guest_listening. */
+static int press_power_button(const char *name, const char *command, bool *guest_listening)
 {
 	struct json_object *r = NULL, *l;
 	int rc = vk_vm_need_running(name, NULL);
 
 	*guest_listening = true;
 	if (rc == 0)
-		rc = vk_control_call_vm(name, "powerdown", VK_CONTROL_TIMEOUT_MS, &r);
+		rc = vk_control_call_vm(name, command, VK_CONTROL_TIMEOUT_MS, &r);
 	if (rc == 0 && json_object_object_get_ex(r, "guest_listening", &l) && !json_object_get_boolean(l))
 		*guest_listening = false;
 	json_object_put(r);
 	return rc;
+}
+
+int vk_vm_shutdown(const char *name, bool *guest_listening)
+{
+	return press_power_button(name, "powerdown", guest_listening);
+}
+
+int vk_vm_reboot(const char *name, bool *guest_listening)
+{
+	return press_power_button(name, "reboot", guest_listening);
+}
+
+int vk_vm_reset(const char *name)
+{
+	int rc = vk_vm_need_running(name, NULL);
+
+	return rc < 0 ? rc : vk_control_call_vm(name, "reset", VK_CONTROL_TIMEOUT_MS, NULL);
 }
 
 /* Until name's vrun (pid) is gone; true when it is. */

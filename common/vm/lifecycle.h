@@ -50,6 +50,12 @@ int vk_vm_start(const char *name, const char *tool, struct vk_launch *l);
 /* The ACPI power button; *guest_listening false when the guest has not
  * enabled it (it may ignore the button). */
 int vk_vm_shutdown(const char *name, bool *guest_listening);
+/* virsh reboot's ACPI way: the power button, and the guest's power-off
+ * that follows boots it again, in the same vrun (docs/control.md,
+ * reboot); *guest_listening as for shutdown. */
+int vk_vm_reboot(const char *name, bool *guest_listening);
+/* A hard reset in place, as the reset button: the guest is not asked. */
+int vk_vm_reset(const char *name);
 /* Stop at once: quit on the control socket (SIGTERM when it does not
  * answer), SIGKILL when vrun stays; returns once it is gone. */
 int vk_vm_destroy(const char *name);

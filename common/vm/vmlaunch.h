@@ -28,8 +28,10 @@ void vk_argv_free(struct vk_argv *a);
 int vk_vrun_find(const char *tool, char **out);
 
 /* vrun's command line for the definition as it stands, with --console
- * console.  -EINVAL when the definition has no kernel (vrun boots only a
- * kernel); the vector is empty then. */
+ * console: a kernel boot, or a disk boot through vrun's firmware (with its
+ * boot order).  A guest's reboot resets it in place; a caller that must
+ * act between boots adds --no-reboot (vinstall's installer phase).
+ * -EINVAL when a kernel boot names no kernel; the vector is empty then. */
 int vk_vrun_argv(const struct vk_vm *vm, const char *vrun, const char *console, struct vk_argv *a);
 
 /* vrun's --console for a VM that may outlive the tool that starts it

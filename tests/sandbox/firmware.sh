@@ -1,11 +1,16 @@
 #!/bin/sh
-# firmware.sh - vrun as a PC in the nested sandbox: SeaBIOS boots GRUB 2 from a disk, GRUB's menu on the serial console boots Debian's kernel with its root on that disk, a kernel installed into /boot from inside the guest boots next time, and --pxe boots a kernel served by dnsmasq over DHCP and TFTP.
+# firmware.sh - vrun as a PC in the nested sandbox: SeaBIOS boots GRUB 2 from a disk, GRUB's menu on the serial console boots Debian's kernel with its root on that disk, a kernel installed into /boot from inside the guest boots after the guest's reboot (in place, same vrun), a direct kernel boot reboots in place too, and --pxe boots a kernel served by dnsmasq over DHCP and TFTP.
 #
-# One L1 boot, three L2 boots (each 30-90 s under TCG):
+# One L1 boot, three vrun runs, five L2 boots (each 30-90 s under TCG):
 #   1. the GRUB disk: SeaBIOS, GRUB's menu, the first kernel; the system on
 #      the disk copies its kernel to /boot/vmlinuz-second and writes a
-#      grub.cfg whose default boots it (what a kernel upgrade does);
-#   2. the same disk again: GRUB boots the second kernel;
+#      grub.cfg whose default boots it (what a kernel upgrade does), and
+#      reboots (reboot -f: the ACPI reset register); vrun resets the
+#      machine in place, SeaBIOS runs again and GRUB boots the second
+#      kernel, which powers off: two boots in one vrun;
+#   2. the same disk's kernel and initrd with --kernel: the first boot
+#      reboots, the kernel is loaded again and boots a second time in the
+#      same vrun, then powers off (the disk counts the boots);
 #   3. --pxe on the bridge: iPXE from the NIC's option ROM gets an address
 #      and a script from dnsmasq (in a network namespace of its own),
 #      fetches a kernel and initrd over TFTP and boots them to init.
@@ -21,14 +26,17 @@ L2_TIMEOUT=${VK_L2_TIMEOUT:-300}
 SEABIOS=/usr/share/seabios/bios-256k.bin
 [ -r "$SEABIOS" ] || skip_all "SeaBIOS is not installed (apt-get install seabios)"
 [ -r /usr/lib/grub/i386-pc/boot.img ] || skip_all "GRUB for BIOS is not installed (apt-get install grub-pc-bin)"
-. "$top_srcdir/tests/sandbox/sandbox-lib.sh"
+vk_sb_srcdir=$top_srcdir/tests/sandbox vk_sb_cache=$top_builddir/tests/sandbox/cache
+. "$vk_sb_srcdir/sandbox-lib.sh"
 vk_sb_find_busybox || skip_all "$vk_sb_why"
 
-# l2_once VRUN_ARGS...: one boot of $_name (console and vrun's messages in $TMP/$_name.out).
+# l2_once VRUN_ARGS...: one run of $_name (console and vrun's messages in
+# $TMP/$_name.out), $_boots guest boots long.
 l2_once() {
 	_start=$(date +%s)
 	[ -z "$_fresh" ] || cp "$TMP/pristine.img" "$TMP/disk.img"
-	l2_timeout "$L2_TIMEOUT" "$TMP/$_name.out" "$VRUN" --memory 512 "$@" </dev/null >"$TMP/$_name.out" 2>&1
+	l2_timeout "$((L2_TIMEOUT * ${_boots:-1}))" "$TMP/$_name.out" "$VRUN" --memory 512 "$@" </dev/null \
+		>"$TMP/$_name.out" 2>&1
 	status=$?
 }
 # l2 NAME VRUN_ARGS...: boots (again after a sandbox flake); status in $status.
@@ -43,37 +51,20 @@ seen() {
 	if tr -d '\r' <"$TMP/$1.out" | grep -qF -- "$3"; then ok 0 "$2"; else
 		ok 1 "$2 (no '$3' on the console)"; tr -d '\r' <"$TMP/$1.out" | grep -v '^$' | tail -n 15 | sed 's/^/# /'; fi
 }
+# seen_times NAME "description" N TEXT: the console of run NAME has TEXT on N lines.
+seen_times() {
+	_n=$(tr -d '\r' <"$TMP/$1.out" | grep -cF -- "$4")
+	if [ "$_n" = "$3" ]; then ok 0 "$2"; else
+		ok 1 "$2 ('$4' $_n times, not $3)"; tr -d '\r' <"$TMP/$1.out" | grep -v '^$' | tail -n 15 | sed 's/^/# /'; fi
+}
+# One reset in place, logged by vrun with its time and cause.
+RESET_LINE='^vrun: [0-9]{2}:[0-9]{2}:[0-9]{2} guest reboot \(ACPI reset\)$'
 
 if part disk; then
 # --- the disk: an initramfs that mounts root= and switches to it, and a root
 # filesystem whose /sbin/init reports where it runs.
-cat >"$TMP/unused-init" <<'EOF'
-echo "vk-test: this initramfs switches to the disk's root before /test-init"
-EOF
-"$top_srcdir/tests/sandbox/mkinitramfs-l2.sh" "$TMP/base.cpio" "$TMP/unused-init" crc32c_generic ext4
-ok $? "mkinitramfs-l2.sh builds the initramfs's base, with ext4"
-mkdir -p "$TMP/rd"
-cat >"$TMP/rd/init" <<'EOF'
-#!/bin/busybox sh
-# The disk's initramfs, as Debian's would: the drivers, then root= mounted and switched to.
-/bin/busybox mkdir -p /proc /sys /dev /root
-/bin/busybox --install -s /bin
-export PATH=/bin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-for m in $(cat /mod/order); do insmod "/mod/$m.ko" || echo "vk-initrd: insmod $m failed"; done
-for w in $(cat /proc/cmdline); do case $w in root=*) root=${w#root=} ;; esac; done
-n=0
-while [ ! -b "$root" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
-mount -t ext4 "$root" /root || { echo "vk-initrd: cannot mount root $root"; poweroff -f; }
-umount /sys /proc
-exec switch_root /root /sbin/init
-EOF
-chmod 755 "$TMP/rd/init"
-(cd "$TMP/rd" && echo init | cpio -o -H newc 2>/dev/null) >"$TMP/init.cpio" &&
-	cat "$TMP/base.cpio" "$TMP/init.cpio" >"$TMP/initrd.img"
-ok $? "the disk's initramfs: its /init replaces the sandbox's"
+vk_sb_root_initrd "$TMP/initrd.img"
+ok $? "the disk's initramfs: busybox, virtio and ext4, an /init that switches to root="
 
 ROOT=$TMP/root
 mkdir -p "$ROOT/bin" "$ROOT/sbin" "$ROOT/proc" "$ROOT/sys" "$ROOT/dev" "$ROOT/boot/grub"
@@ -99,8 +90,10 @@ menuentry() {
 	menuentry "vkit second kernel" vmlinuz-second second
 	menuentry "vkit first kernel" vmlinuz-first first
 } >"$ROOT/boot/grub/grub.cfg.upgrade"
-# The system on the disk: says where its root is, and on the first boot
-# installs a "new" kernel and makes it GRUB's default, as an upgrade does.
+# The system on the disk: says where its root is and counts its boots on
+# the disk; the first kernel installs a "new" one and makes it GRUB's
+# default, as an upgrade does.  The disk's first boot reboots, the next
+# powers off.
 cat >"$ROOT/sbin/init" <<'EOF'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -108,12 +101,19 @@ export PATH=/bin
 mount -t proc proc /proc
 echo "vk-disk: init $$ with root $(grep '^/dev/' /proc/mounts | grep ' / ' | cut -d' ' -f1-3)"
 for w in $(cat /proc/cmdline); do case $w in vk.kernel=*) echo "vk-disk: running the ${w#vk.kernel=} kernel" ;; esac; done
+boots=$(($(cat /boot/vk-boots 2>/dev/null || echo 0) + 1))
+echo $boots >/boot/vk-boots.new && mv /boot/vk-boots.new /boot/vk-boots && sync
+echo "vk-disk: boot $boots of this disk"
 if grep -q vk.kernel=first /proc/cmdline; then
 	cp /boot/vmlinuz-first /boot/vmlinuz-second.new && mv /boot/vmlinuz-second.new /boot/vmlinuz-second &&
 		cp /boot/grub/grub.cfg.upgrade /boot/grub/grub.cfg.new && mv /boot/grub/grub.cfg.new /boot/grub/grub.cfg &&
 		sync && echo "vk-disk: second kernel installed"
 fi
 mount -o remount,ro / ; sync
+if [ $boots = 1 ]; then
+	echo "vk-disk: rebooting"
+	reboot -f
+fi
 poweroff -f
 EOF
 chmod 755 "$ROOT/sbin/init"
@@ -122,24 +122,37 @@ ok $? "a raw disk: MBR, GRUB 2's boot.img and core.img from grub-pc-bin, an ext4
 	sed 's/^/# /' "$TMP/mkgrubdisk.out"
 
 # 1. The first kernel, from a fresh copy of the disk on every try (a try
-# that got as far as the upgrade would change what the next one boots).
-_fresh=1
+# that got as far as the upgrade would change what the next one boots);
+# its reboot comes back in the same vrun, through SeaBIOS and GRUB again.
+_fresh=1 _boots=2
 l2 grub --disk "path=$TMP/disk.img"
-_fresh=
-ok $status "SeaBIOS, GRUB and Linux from the disk: the guest powers off, exit 0 (got $status)"
+_fresh= _boots=
+ok $status "SeaBIOS, GRUB and Linux from the disk, twice in one vrun: the guest powers off, exit 0 (got $status)"
 seen grub "SeaBIOS's banner on the serial console" "SeaBIOS (version"
 seen grub "SeaBIOS boots the disk" "Booting from Hard Disk..."
 seen grub "GRUB's menu on the serial console" "vkit first kernel"
 seen grub "the kernel reaches init with its root on the disk" "vk-disk: init 1 with root /dev/vda1 / ext4"
 seen grub "GRUB booted the first kernel" "vk-disk: running the first kernel"
 seen grub "the guest installs a second kernel and makes it GRUB's default" "vk-disk: second kernel installed"
+seen grub "the guest reboots" "vk-disk: rebooting"
+check "vrun resets the machine in place, and logs when and why" grep -qE "$RESET_LINE" "$TMP/grub.out"
+seen_times grub "SeaBIOS runs again after the reset" 2 "SeaBIOS (version"
+seen grub "GRUB's menu now lists the second kernel" "vkit second kernel"
+seen grub "GRUB boots the new default" "vk-disk: running the second kernel"
+seen grub "the disk's second boot, in the same vrun" "vk-disk: boot 2 of this disk"
+seen_times grub "with its root on the disk again" 2 "vk-disk: init 1 with root /dev/vda1 / ext4"
 
-# 2. The next boot runs the kernel the guest installed.
-l2 upgraded --disk "path=$TMP/disk.img"
-ok $status "the upgraded disk boots again, exit 0 (got $status)"
-seen upgraded "GRUB's menu now lists the second kernel" "vkit second kernel"
-seen upgraded "GRUB boots the new default" "vk-disk: running the second kernel"
-seen upgraded "with its root on the disk again" "vk-disk: init 1 with root /dev/vda1 / ext4"
+# 2. A direct kernel boot reboots in place: the kernel and initrd are
+# loaded again (from the descriptors vrun keeps), the disk boots twice.
+_fresh=1 _boots=2
+l2 direct --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/initrd.img" --disk "path=$TMP/disk.img" \
+	--cmdline "$CMDLINE vk.kernel=direct"
+_fresh= _boots=
+ok $status "--kernel, rebooted in place: the second boot powers off, exit 0 (got $status)"
+seen_times direct "the kernel reaches init twice" 2 "vk-disk: running the direct kernel"
+seen direct "the disk's first boot reboots" "vk-disk: rebooting"
+check "vrun resets the machine in place, and logs when and why" grep -qE "$RESET_LINE" "$TMP/direct.out"
+seen direct "the disk's second boot, in the same vrun" "vk-disk: boot 2 of this disk"
 
 fi
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # mgmt.sh - the control socket and ACPI in the nested sandbox: tests/vmm/mgmt-guests.sh's tiny guests, then a Linux guest managed over the control socket:
 # ACPI tables and no ACPI errors, dd bytes counted in stats, NIC counters, pause/resume of its clock-driven output, powerdown (ACPI power button) -> clean
-# shutdown -> exit 0; a second boot reboots through the ACPI reset register -> exit 2; a third, from a definition, is started, suspended, resumed and shut
+# shutdown -> exit 0; a second boot reboots through the ACPI reset register -> exit 2 (--no-reboot); a third, from a definition, is started, suspended, resumed and shut
 # down by vctl.  One L1 boot, three L2 boots.
 . "${top_srcdir:-.}/tests/lib/tap.sh"
 . "${top_srcdir:-.}/tests/sandbox/enter-l1.sh"
@@ -136,7 +136,7 @@ ok $(test ! -e "$RUN/lx.sock" && test ! -e "$RUN/lx.pid"; echo $?) "socket and p
 # Reboot: Linux tries the FADT reset register first.
 reboot_boot() {
 	rm -f "$TMP/rb.console"
-	l2_timeout 300 "$TMP/rb.console" "$VRUN" -v --memory 256 --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/l2.cpio" \
+	l2_timeout 300 "$TMP/rb.console" "$VRUN" -v --no-reboot --memory 256 --kernel "$VK_SANDBOX_KERNEL" --initrd "$TMP/l2.cpio" \
 		--cmdline "console=ttyS0 panic=-1 vk_mgmt=reboot" --console "file=$TMP/rb.console" \
 		>"$TMP/rb.out" 2>&1 </dev/null
 	status=$?
@@ -144,7 +144,7 @@ reboot_boot() {
 t0=$(date +%s)
 reboot_boot
 l2_again "reboot boot" "$TMP/rb.out" "$TMP/rb.console" reboot_boot
-ok $(test $status = 2; echo $?) "reboot -f: vrun exits 2 ($(($(date +%s) - t0)) s)"
+ok $(test $status = 2; echo $?) "reboot -f under --no-reboot: vrun exits 2 ($(($(date +%s) - t0)) s)"
 check "through the ACPI reset register" grep -q "guest reset through the ACPI reset register" "$TMP/rb.out"
 grep -q "MGMT: REBOOTING" "$TMP/rb.console" || tail -n 20 "$TMP/rb.console" | sed 's/^/# rb: /'
 

@@ -150,3 +150,74 @@ vk_sb_cpio() {
 		return 1
 	}
 }
+
+# Debian's installer (debian-installer-12-netboot-amd64): its kernel and initrd.
+VK_SB_DI_DIR=/usr/lib/debian-installer/images/12/amd64/text/debian-installer/amd64
+
+# vk_sb_di_modules NAME...: sets VK_SANDBOX_DI_MODULES to a gzip'd cpio
+# archive to append to the installer's initrd.gz: the modules NAME (with
+# their dependencies) for the installer's own kernel, from the
+# linux-image package of its ABI (apt-get download, unless
+# VK_SANDBOX_DOWNLOAD=no), and modules.dep/alias regenerated over the
+# initrd's modules and these.  The netboot initrd fetches disk and CD
+# drivers from a mirror later; the installer CD's initrd has them (as
+# udebs) from the start, and so has this one.  Cached in $vk_sb_cache.
+vk_sb_di_modules() {
+	vk_sb_why="Debian's installer is not installed (apt-get install debian-installer-12-netboot-amd64)"
+	[ -r "$VK_SB_DI_DIR/initrd.gz" ] && [ -r "$VK_SB_DI_DIR/linux" ] || return 1
+	_ver=$(gzip -dc "$VK_SB_DI_DIR/initrd.gz" | cpio -t --quiet 2>/dev/null |
+		sed -n 's|^lib/modules/\([^/]*\)/.*|\1|p' | head -n 1)
+	vk_sb_why="no kernel modules in $VK_SB_DI_DIR/initrd.gz"
+	[ -n "$_ver" ] || return 1
+	VK_SANDBOX_DI_MODULES=$vk_sb_cache/di-modules-$_ver-$(echo "$*" | cksum | cut -d' ' -f1).cpio.gz
+	[ -s "$VK_SANDBOX_DI_MODULES" ] && return 0
+	vk_sb_why="the installer's kernel's modules (linux-image-$_ver) are not in the cache and VK_SANDBOX_DOWNLOAD=no"
+	[ "${VK_SANDBOX_DOWNLOAD:-yes}" != no ] || return 1
+	mkdir -p "$vk_sb_cache" || return 1
+	_work=$(mktemp -d "${TMPDIR:-/tmp}/vkit-di.XXXXXX") || return 1
+	mkdir -p "$_work/deb" "$_work/pkg" "$_work/initrd" "$_work/add" || return 1
+	echo "sandbox: downloading linux-image-$_ver for the installer's modules" >&2
+	if ! (cd "$_work/deb" && apt-get download "linux-image-$_ver") >&2 ||
+	    ! dpkg-deb -x "$_work"/deb/*.deb "$_work/pkg" ||
+	    ! { depmod -b "$_work/pkg" "$_ver" 2>/dev/null || /sbin/depmod -b "$_work/pkg" "$_ver"; }; then
+		vk_sb_why="cannot download or unpack linux-image-$_ver (the installer's kernel)"
+		rm -rf "$_work"
+		return 1
+	fi
+	_paths=$(vk_sb_module_paths "$_work/pkg/lib/modules/$_ver" "$@") &&
+		(cd "$_work/initrd" && gzip -dc "$VK_SB_DI_DIR/initrd.gz" | cpio -id --quiet "lib/modules/*") || {
+		vk_sb_why="linux-image-$_ver lacks one of $*, or the installer's initrd is unreadable"
+		rm -rf "$_work"
+		return 1
+	}
+	_rc=0
+	for _p in $_paths; do
+		mkdir -p "$_work/initrd/lib/modules/$_ver/${_p%/*}" "$_work/add/lib/modules/$_ver/${_p%/*}" &&
+			cp "$_work/pkg/lib/modules/$_ver/$_p" "$_work/initrd/lib/modules/$_ver/$_p" &&
+			cp "$_work/pkg/lib/modules/$_ver/$_p" "$_work/add/lib/modules/$_ver/$_p" || _rc=1
+	done
+	# The later archive's files replace the earlier's as the kernel unpacks.
+	[ $_rc = 0 ] && { depmod -b "$_work/initrd" "$_ver" 2>/dev/null || /sbin/depmod -b "$_work/initrd" "$_ver"; } &&
+		cp "$_work/initrd/lib/modules/$_ver"/modules.* "$_work/add/lib/modules/$_ver/" &&
+		(cd "$_work/add" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -9 >"$_work/add.cpio.gz" &&
+		mv "$_work/add.cpio.gz" "$VK_SANDBOX_DI_MODULES"
+	_rc=$?
+	rm -rf "$_work"
+	vk_sb_why="cannot build $VK_SANDBOX_DI_MODULES"
+	return $_rc
+}
+
+# vk_sb_root_initrd OUT: the initramfs of a system installed on a disk (an
+# ext4 root= on virtio-blk): mkinitramfs-l2.sh's busybox and modules with
+# ext4, and tests/sandbox/root-init as /init, which mounts root= and
+# switches to the disk's /sbin/init.
+vk_sb_root_initrd() {
+	_rd=$(mktemp -d "${TMPDIR:-/tmp}/vkit-rootrd.XXXXXX") || return 1
+	mkdir -p "$_rd/tree" && cp "$vk_sb_srcdir/root-init" "$_rd/tree/init" && chmod 755 "$_rd/tree/init" &&
+		"$vk_sb_srcdir/mkinitramfs-l2.sh" "$_rd/base.cpio" /dev/null crc32c_generic ext4 &&
+		vk_sb_cpio "$_rd/tree" "$_rd/init.cpio" && cat "$_rd/base.cpio" "$_rd/init.cpio" >"$1"
+	_rc=$?
+	rm -rf "$_rd"
+	vk_sb_why="cannot build the initramfs $1"
+	return $_rc
+}

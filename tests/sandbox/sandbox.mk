@@ -5,7 +5,8 @@
 # (tests/sandbox/cache/) lives in the build tree.
 
 dist_noinst_SCRIPTS += tests/sandbox/run-l1.sh tests/sandbox/mkinitramfs-l2.sh
-dist_noinst_DATA += tests/sandbox/sandbox-lib.sh tests/sandbox/l1-init tests/sandbox/l2-init
+dist_noinst_DATA += tests/sandbox/sandbox-lib.sh tests/sandbox/l1-init tests/sandbox/l2-init \
+	tests/sandbox/root-init
 
 # The cache survives "make clean" (it may hold a downloaded kernel package).
 distclean-local: clean-sandbox-cache

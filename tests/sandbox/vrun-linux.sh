@@ -113,9 +113,9 @@ check "qcow2 image: the guest's marker is in the image" \
 	test "$(sector "$TMP/qcow2.raw" 2048)" = "$MARK-vdb-1"
 check "qcow2 image: qemu-img check finds it consistent" qemu-img check -f qcow2 "$TMP/disk.qcow2"
 
-l2 reboot --cpus 1 --disk "path=$TMP/raw.img,readonly=on" \
+l2 reboot --cpus 1 --no-reboot --disk "path=$TMP/raw.img,readonly=on" \
 	--cmdline "$BASE vk.boot=2 vk.disks=vda vk.end=reboot"
-ok $((status != 2)) "guest reboot: vrun exits 2 (got $status)"
+ok $((status != 2)) "guest reboot under --no-reboot: vrun exits 2 (got $status)"
 seen reboot "init reached after a previous run" "vk-test: init reached"
 seen reboot "a 1-vCPU guest sees 1 CPU" "vk-test: cpus 1"
 seen reboot "the first run's marker is read back" "vk-test: vda marker sector: $MARK-vda-1"

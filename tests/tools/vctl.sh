@@ -49,7 +49,7 @@ wait_gone() { _i=0; while alive "$1" && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i +
 check "--help lists the commands" sh -c '"$0" --help | grep -q "attach-disk NAME SOURCE TARGET"' "$VCTL"
 check "--version" sh -c '"$0" --version | grep -q "^vctl (vkit) "' "$VCTL"
 expect_fail "no command" "vctl: no command given; try 'vctl help'" "$VCTL"
-expect_fail "an unknown command" "vctl: reboot: unknown command" "$VCTL" reboot web01
+expect_fail "an unknown command" "vctl: reload: unknown command" "$VCTL" reload web01
 expect_fail "a missing name" "vctl: start: missing arguments; usage: vctl start NAME" "$VCTL" start
 expect_fail "too many arguments" "vctl: dominfo: too many arguments; usage: vctl dominfo NAME" "$VCTL" dominfo a b
 expect_fail "another command's option" "vctl: --all: not an option of 'start'" "$VCTL" start web01 --all
@@ -61,7 +61,7 @@ out list-all-stopped "$VCTL" list --all
 out list-names "$VCTL" list --all --name
 out list-quiet "$VCTL" -q list --all
 out dominfo-stopped "$VCTL" dominfo db01
-for c in shutdown destroy suspend resume console; do
+for c in shutdown reboot reset destroy suspend resume console; do
 	expect_fail "$c on a stopped VM" "vctl: db01: domain is not running; start it with: vctl start db01" \
 		"$VCTL" "$c" db01
 done
@@ -196,6 +196,19 @@ out start-autostart-nothing "$VCTL" start --autostart
 "$VCTL" destroy db01 >/dev/null 2>&1
 "$VCTL" autostart web01 --disable >/dev/null
 
+# ---- reboot and reset: the VM stays up, in the same vrun ----
+pid=$(vpid web01)
+out reboot "$VCTL" reboot web01
+sleep 0.5
+alive web01 && test "$(vpid web01)" = "$pid" &&
+	grep -qE "^vrun: web01: [0-9:]{8} guest reboot \(powered off after 'reboot' on the control socket\)$" \
+		"$VKIT_DIR/log/web01.vrun.log"
+ok $? "reboot: the guest powers off and boots again in the same vrun, which logs it"
+out reset "$VCTL" reset web01
+alive web01 && test "$(vpid web01)" = "$pid" &&
+	grep -qE "^vrun: web01: [0-9:]{8} reset \(from the control socket\)$" "$VKIT_DIR/log/web01.vrun.log"
+ok $? "reset: in place, in the same vrun, logged"
+
 # ---- stopping ----
 out shutdown "$VCTL" shutdown web01
 wait_gone web01
@@ -207,6 +220,7 @@ export FAKE_ACPI
 FAKE_ACPI=0 "$VCTL" start web01 >/dev/null 2>&1
 unset FAKE_ACPI
 out shutdown-ignored "$VCTL" shutdown web01
+out reboot-ignored "$VCTL" reboot web01
 alive web01
 ok $? "a guest that ignores the power button keeps running"
 out destroy "$VCTL" destroy web01

@@ -30,6 +30,8 @@ run "2 0" --name f1 --boot kernel="$D/vmlinuz",initrd="$D/initrd.img",kernel_arg
 ok $? "install, reboot, first boot: exit 0"
 test "$(wc -l <"$FAKE_VRUN_LOG")" -eq 2
 ok $? "vrun ran twice (installer, then the installed system)"
+sed -n 1p "$FAKE_VRUN_LOG" | grep -q -- "--no-reboot" && ! sed -n 2p "$FAKE_VRUN_LOG" | grep -q -- "--no-reboot"
+ok $? "the installer's vrun ends at its reboot (--no-reboot); the installed system's reboots in place"
 test -f "$D/f1.img" && test -f "$VKIT_DIR/vms/f1.json"
 ok $? "the disk and the definition exist"
 grep -q -- "--cmdline root=/dev/vda console=ttyS0" "$FAKE_VRUN_LOG"
@@ -104,6 +106,26 @@ test "$(wc -l <"$FAKE_VRUN_LOG")" -eq 2 && sed -n 1p "$FAKE_VRUN_LOG" | grep -q 
 	grep -q "boots itself through the firmware (GRUB in its first sector)" "$TMP/run.out" &&
 	grep -q '"kind": "disk"' "$VKIT_DIR/vms/m2.json"
 ok $? "the installed system boots through the firmware, and vinstall says so" || sed 's/^/# /' "$TMP/run.out"
+
+# --cdrom: the installer boots from the CD through the firmware, its reboot
+# ends that run (--no-reboot), the CD is detached and the disk boots itself.
+mkdir -p "$TMP/bootcd/boot"
+head -c 2048 /dev/zero >"$TMP/bootcd/boot/boot.bin"
+xorriso -as mkisofs -quiet -R -V INSTALLCD -b boot/boot.bin -no-emul-boot -boot-load-size 4 \
+	-o "$D/install.iso" "$TMP/bootcd" >/dev/null 2>&1
+export FAKE_TARGET="$D/cd1.img"
+VKIT_VRUN="$TMP/grub-installer-vrun" run "" --name cd1 --cdrom "$D/install.iso" --disk path="$D/cd1.img",size=1 \
+	--noautoconsole --wait -1
+ok $? "--cdrom: the install and the first boot: exit 0" || sed 's/^/# /' "$TMP/run.out"
+sed -n 1p "$FAKE_VRUN_LOG" | grep -q -- "--boot cdrom,hd .*--disk path=$D/install.iso,format=raw,device=cdrom .*--no-reboot" &&
+	! sed -n 1p "$FAKE_VRUN_LOG" | grep -q -- "--kernel"
+ok $? "--cdrom: the installer boots from the CD through the firmware, and its reboot ends the run"
+test "$(wc -l <"$FAKE_VRUN_LOG")" -eq 2 && ! sed -n 2p "$FAKE_VRUN_LOG" | grep -qE -- "install.iso|--boot|--kernel|--no-reboot"
+ok $? "--cdrom: then the CD is detached and the disk boots itself (and reboots in place)"
+grep -q "boots itself through the firmware (GRUB in its first sector)" "$TMP/run.out" &&
+	grep -q '"kind": "disk"' "$VKIT_DIR/vms/cd1.json" && ! grep -qE 'install.iso|"order"' "$VKIT_DIR/vms/cd1.json" &&
+	test ! -e "$VKIT_DIR/boot/cd1/installer-kernel"
+ok $? "--cdrom: the definition boots the disk through the firmware, without the CD; no kernel was copied"
 unset FAKE_TARGET
 
 # Failures before the guest starts undo everything.

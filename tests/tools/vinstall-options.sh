@@ -157,8 +157,27 @@ expect_fail "--location not an ISO" "not an ISO 9660 image" base --location "$D/
 expect_fail "unexpected argument" "unexpected argument" base stray
 expect_fail "unknown option" "--frobnicate" base --frobnicate
 
+# --cdrom: the CD's own boot loader, through the firmware (El Torito).
+mkdir -p "$TMP/bootcd/boot"
+head -c 2048 /dev/zero >"$TMP/bootcd/boot/boot.bin"
+xorriso -as mkisofs -quiet -R -V "Demo Install CD" -b boot/boot.bin -no-emul-boot -boot-load-size 4 \
+	-o "$D/bootable.iso" "$TMP/bootcd" >/dev/null 2>&1
+expect_output cdrom-install "$VINSTALL" --name c1 --cdrom "$D/bootable.iso" --disk size=4 --dry-run
+expect_output cdrom-drivers "$VINSTALL" --name c2 --disk path="$D/existing.img",device=cdrom \
+	-c "$D/bootable.iso" --disk size=4 --boot hd,menu=on --print-config
+expect_fail "--cdrom: an ISO without El Torito is refused" "no El Torito boot record, so it cannot boot from a CD-ROM; use --location" \
+	"$VINSTALL" --name c1 --cdrom "$ISO" --disk size=1 --dry-run
+expect_fail "--cdrom: not an ISO" "not an ISO 9660 image" "$VINSTALL" --name c1 --cdrom "$D/vmlinuz" --dry-run
+expect_fail "--cdrom: missing" "--cdrom $D/nothere.iso: No such file" "$VINSTALL" --name c1 --cdrom "$D/nothere.iso" --dry-run
+expect_fail "--cdrom: a URL is refused" "use --location URL" "$VINSTALL" --name c1 --cdrom http://example.org/x.iso --dry-run
+expect_fail "--cdrom with --extra-args refused" "use --location" \
+	"$VINSTALL" --name c1 --cdrom "$D/bootable.iso" --extra-args console=ttyS0 --dry-run
+expect_fail "--cdrom with --boot kernel= refused" "give one of them" \
+	"$VINSTALL" --name c1 --cdrom "$D/bootable.iso" --boot kernel="$D/vmlinuz" --dry-run
+expect_fail "--cdrom and --location are exclusive" "exclusive" \
+	"$VINSTALL" --name c1 --cdrom "$D/bootable.iso" --location "$D/debian.iso" --dry-run
+
 # What vrun cannot do is refused with what to use instead.
-expect_fail "--cdrom refused" "use --location" "$VINSTALL" --name c1 --cdrom "$ISO" --disk size=1 --dry-run
 expect_fail "--vnc refused" "use --graphics none" base --vnc
 expect_fail "spice refused" "no graphical display" base --graphics spice,port=5900
 expect_fail "virtio console refused" "target_type=serial" base --console pty,target_type=virtio

@@ -16,8 +16,8 @@
 #include "vmm/x86/acpi.h"
 #include "vmm/x86/aml.h"
 
-/* Fakes of the machine: the SCI line and the stop request. */
-static int sci_level = -1, sci_changes, stop_status = -1;
+/* Fakes of the machine: the SCI line, the stop and reset requests. */
+static int sci_level = -1, sci_changes, stop_status = -1, reset_cause = -1;
 
 int vk_irq_set_level(struct vk_machine *m, unsigned gsi, bool level)
 {
@@ -30,6 +30,11 @@ int vk_irq_set_level(struct vk_machine *m, unsigned gsi, bool level)
 void vk_machine_stop(struct vk_machine *m, int status, const char *fmt, ...)
 {
 	stop_status = status;
+}
+
+void vk_machine_request_reset(struct vk_machine *m, enum vk_reset_cause cause)
+{
+	reset_cause = (int)cause;
 }
 
 static uint32_t le32(const uint8_t *p)
@@ -526,7 +531,7 @@ static int pm_setup(void **state)
 {
 	sci_level = -1;
 	sci_changes = 0;
-	stop_status = -1;
+	stop_status = reset_cause = -1;
 	memset(&pio, 0, sizeof(pio));
 	fake_now = (struct timespec){ 100, 500000000 };
 	assert_int_equal(vk_acpi_pm_init(&pm, NULL, &pio), 0);
@@ -605,9 +610,31 @@ static void test_pm_reset(void **state)
 {
 	out(VK_ACPI_RESET_PORT, 0x00, 1);
 	out(VK_ACPI_RESET_PORT, 0xfe, 1);
-	assert_int_equal(stop_status, -1);
+	assert_int_equal(reset_cause, -1);
 	out(VK_ACPI_RESET_PORT, VK_ACPI_RESET_VALUE, 1);
-	assert_int_equal(stop_status, VK_EXIT_REBOOT);
+	assert_int_equal(reset_cause, VK_RESET_ACPI);
+	assert_int_equal(stop_status, -1);
+}
+
+/* A machine reset: status, enables and the sleep type go, the SCI drops,
+ * the PM timer runs on (it is the chipset's free-running counter). */
+static void test_pm_machine_reset(void **state)
+{
+	uint16_t s5 = VK_ACPI_S5_SLP_TYP << ACPI_PM1_CNT_SLP_TYP_SHIFT;
+
+	fake_now.tv_sec += 2;
+	out(VK_PM1_EVT_BLK + 2, ACPI_PM1_PWRBTN | ACPI_PM1_RTC, 2);
+	vk_acpi_pm_power_button(&pm);
+	out(VK_PM1_CNT_BLK, s5, 2);
+	assert_int_equal(sci_level, 1);
+	vk_acpi_pm_reset(&pm);
+	assert_int_equal(sci_level, 0);
+	assert_int_equal(in(VK_PM1_EVT_BLK, 4), 0);
+	assert_int_equal(in(VK_PM1_CNT_BLK, 2), ACPI_PM1_CNT_SCI_EN);
+	assert_int_equal(in(VK_PM_TMR_BLK, 4), 2 * ACPI_PM_TIMER_HZ);
+	/* A press after the reset is latched for the next OS, no interrupt. */
+	assert_false(vk_acpi_pm_power_button(&pm));
+	assert_int_equal(sci_level, 0);
 }
 
 static void test_pm_timer(void **state)
@@ -641,6 +668,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pm_sleep, pm_setup, pm_teardown),
 		cmocka_unit_test_setup_teardown(test_pm_reset, pm_setup, pm_teardown),
 		cmocka_unit_test_setup_teardown(test_pm_timer, pm_setup, pm_teardown),
+		cmocka_unit_test_setup_teardown(test_pm_machine_reset, pm_setup, pm_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

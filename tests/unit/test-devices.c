@@ -17,6 +17,9 @@
 #include "tests/unit/fake-machine.h"
 #include "vmm/devices.h"
 #include "vmm/pci.h"
+#include "vmm/virtio/virtio.h"
+
+#define AHCI_PORT_BASE_TEST	0x100	/* port 0's registers in the ABAR */
 
 struct env {
 	unsigned resets;		/* port 0xCF9 resets seen */
@@ -300,6 +303,67 @@ static void test_nic_option_rom(void **state)
 	assert_int_equal(conf1_read_n(e, 3, PCI_ROM_ADDRESS, 4), 0);
 }
 
+static uint32_t mmio_in(struct env *e, uint64_t addr, unsigned len)
+{
+	uint8_t d[4] = { 0 };
+
+	vk_bus_dispatch(&e->mmio, addr, d, len, false);
+	return (uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 24;
+}
+
+static void mmio_out(struct env *e, uint64_t addr, uint32_t v, unsigned len)
+{
+	uint8_t d[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+
+	vk_bus_dispatch(&e->mmio, addr, d, len, true);
+}
+
+/* A machine reset with the I/O threads running: the chipset's registers,
+ * a virtio disk the guest had started, an AHCI controller it had pointed
+ * at memory and a NIC's enabled ROM all come back as vk_devices_start()
+ * found them. */
+static void test_machine_reset(void **state)
+{
+	struct env *e = *state;
+	struct vk_cdrom_config cd = { .path = e->disk, .format = VK_IMAGE_RAW };
+	uint8_t rom[2048] = { 0x55, 0xaa, 4 }, v = 0x02;
+	uint64_t blk, abar;
+
+	assert_int_equal(vk_devices_add_pc_chipset(e->d, on_reset, e), 0);
+	assert_int_equal(add_disk(e), 0);
+	assert_int_equal(vk_cdrom_add(e->d, &cd), 0);
+	assert_int_equal(add_nic(e, rom, sizeof(rom)), 0);
+	assert_int_equal(vk_devices_start(e->d), 0);
+	blk = conf1_read_n(e, 2, PCI_BASE_ADDRESS_0, 4) & ~0xfu;
+	abar = conf1_read_n(e, 3, PCI_BASE_ADDRESS_5, 4) & ~0xfu;
+
+	conf1_write(e, 0, 0x59, 0x30, 1);			/* PAM0 */
+	conf1_write(e, 1, 0x60, 0x0b0b0a0a, 4);			/* PIRQ routing */
+	assert_true(vk_bus_dispatch(&e->pio, 0xcf9, &v, 1, true));
+	mmio_out(e, blk + VIRTIO_PCI_COMMON_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER, 1);
+	assert_int_equal(mmio_in(e, blk + VIRTIO_PCI_COMMON_STATUS, 1), 3);
+	mmio_out(e, abar + AHCI_PORT_BASE_TEST + 0x00, 0x40000, 4);	/* PxCLB */
+	mmio_out(e, abar + 0x04, 1u << 1 | 1u << 31, 4);		/* GHC.IE */
+	assert_int_equal(mmio_in(e, abar + AHCI_PORT_BASE_TEST, 4), 0x40000);
+	conf1_write(e, 4, PCI_ROM_ADDRESS, 0xfe800000u | PCI_ROM_ADDRESS_ENABLE, 4);
+	assert_int_equal(mmio_in(e, 0xfe800000u, 4) & 0xffff, 0xaa55);
+	conf1_write(e, 2, PCI_BASE_ADDRESS_0, 0xd0000000u, 4);		/* the disk's BAR moves */
+
+	vk_devices_reset(e->d);
+	assert_int_equal(conf1_read_n(e, 0, 0x59, 1), 0);
+	assert_int_equal(conf1_read_n(e, 1, 0x60, 4), 0x80808080);
+	v = 0xff;
+	assert_true(vk_bus_dispatch(&e->pio, 0xcf9, &v, 1, false));
+	assert_int_equal(v, 0);
+	assert_int_equal(conf1_read_n(e, 2, PCI_BASE_ADDRESS_0, 4) & ~0xfu, blk);
+	assert_int_equal(mmio_in(e, blk + VIRTIO_PCI_COMMON_STATUS, 1), 0);
+	assert_int_equal(mmio_in(e, abar + AHCI_PORT_BASE_TEST, 4), 0);
+	assert_int_equal(mmio_in(e, abar + 0x04, 4), 1u << 31);		/* AE only */
+	assert_int_equal(mmio_in(e, abar + AHCI_PORT_BASE_TEST + 0x24, 4), 0xeb140101u);	/* the drive signs on */
+	assert_int_equal(mmio_in(e, 0xfe800000u, 4), 0xffffffff);		/* the ROM is off again */
+	assert_int_equal(e->resets, 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -317,6 +381,7 @@ int main(void)
 		T(test_chipset_only_on_an_empty_bus),
 		T(test_bootdev_paths),
 		T(test_nic_option_rom),
+		T(test_machine_reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -184,6 +184,26 @@ static void dma_select_read_and_skip(void **state)
 	assert_int_equal(next, 0);
 }
 
+/* A machine reset: no item selected (the data port reads 0 until the
+ * firmware selects one), a latched DMA high half forgotten; the items stay. */
+static void machine_reset(void **state)
+{
+	uint8_t half[4], b[2];
+
+	select_key(FW_CFG_FILE_FIRST);
+	read_data(b, 2);
+	assert_memory_equal(b, "fi", 2);
+	put_be32(half, 1);
+	assert_true(vk_bus_dispatch(&pio, FW_CFG_PORT_DMA, half, 4, true));	/* a high half, latched */
+	vk_fw_cfg_reset(&fw);
+	read_data(b, 2);
+	assert_memory_equal(b, "\0\0", 2);
+	/* Had the high half stayed, this request would be above 4 GiB and dropped. */
+	assert_int_equal(dma(ACCESS_GPA, (uint32_t)(FW_CFG_FILE_FIRST << 16) | QEMU_CFG_DMA_CTL_SELECT |
+			     QEMU_CFG_DMA_CTL_READ, 5, BUF_GPA), 0);
+	assert_memory_equal(ram + BUF_GPA, "first", 5);
+}
+
 static void dma_hostile(void **state)
 {
 	uint32_t sel = (uint32_t)(FW_CFG_FILE_FIRST << 16) | QEMU_CFG_DMA_CTL_SELECT;
@@ -261,6 +281,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(dma_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(odd_accesses_are_harmless, setup, teardown),
 		cmocka_unit_test_setup_teardown(add_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(machine_reset, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,4 @@
-/* test-legacy-devices.c - the UART register model and its interrupt line, the CMOS clock, the i8042 reset. */
+/* test-legacy-devices.c - the UART register model and its interrupt line, the CMOS clock, the i8042 reset, and each device's machine reset. */
 #include "config.h"
 
 #include <linux/serial_reg.h>
@@ -15,7 +15,7 @@
 #include "vmm/machine.h"
 
 /* Fakes of the machine: what the devices raised or asked for. */
-static int irq_level = -1, irq_changes, stop_status = -1;
+static int irq_level = -1, irq_changes, stop_status = -1, reset_cause = -1;
 
 int vk_irq_set_level(struct vk_machine *m, unsigned gsi, bool level)
 {
@@ -28,6 +28,11 @@ int vk_irq_set_level(struct vk_machine *m, unsigned gsi, bool level)
 void vk_machine_stop(struct vk_machine *m, int status, const char *fmt, ...)
 {
 	stop_status = status;
+}
+
+void vk_machine_request_reset(struct vk_machine *m, enum vk_reset_cause cause)
+{
+	reset_cause = (int)cause;
 }
 
 static struct vk_serial serial;
@@ -209,7 +214,7 @@ static void i8042_probe_and_reset(void **state)
 	struct vk_i8042 k;
 	uint8_t v;
 
-	stop_status = -1;
+	stop_status = reset_cause = -1;
 	assert_int_equal(vk_i8042_init(&k, NULL, &bus), 0);
 	v = 0xaa;	/* self test */
 	vk_bus_dispatch(&bus, VK_I8042_CMD_PORT, &v, 1, true);
@@ -217,11 +222,105 @@ static void i8042_probe_and_reset(void **state)
 	assert_true(v & 0x01);	/* output buffer full */
 	vk_bus_dispatch(&bus, VK_I8042_DATA_PORT, &v, 1, false);
 	assert_int_equal(v, 0x55);
-	assert_int_equal(stop_status, -1);
+	assert_int_equal(reset_cause, -1);
 	v = 0xfe;
 	vk_bus_dispatch(&bus, VK_I8042_CMD_PORT, &v, 1, true);
-	assert_int_equal(stop_status, VK_EXIT_REBOOT);
+	assert_int_equal(reset_cause, VK_RESET_I8042);
+	assert_int_equal(stop_status, -1);
+	/* The machine reset that follows: the command byte back to its default,
+	 * a half-written command and unread bytes gone. */
+	v = 0xad;	/* keyboard off */
+	vk_bus_dispatch(&bus, VK_I8042_CMD_PORT, &v, 1, true);
+	v = 0x20;	/* read the command byte, left unread */
+	vk_bus_dispatch(&bus, VK_I8042_CMD_PORT, &v, 1, true);
+	v = 0x60;	/* write the command byte: its data never comes */
+	vk_bus_dispatch(&bus, VK_I8042_CMD_PORT, &v, 1, true);
+	vk_i8042_reset(&k);
+	vk_bus_dispatch(&bus, VK_I8042_CMD_PORT, &v, 1, false);
+	assert_false(v & 0x01);
+	v = 0x77;	/* a data byte, no command pending: dropped */
+	vk_bus_dispatch(&bus, VK_I8042_DATA_PORT, &v, 1, true);
+	v = 0x20;
+	vk_bus_dispatch(&bus, VK_I8042_CMD_PORT, &v, 1, true);
+	vk_bus_dispatch(&bus, VK_I8042_DATA_PORT, &v, 1, false);
+	assert_int_equal(v, 0x45);
 	vk_bus_free(&bus);
+}
+
+/* A machine reset: registers as at power-on, unread input dropped, the
+ * interrupt line low; the console stays. */
+static void serial_machine_reset(void **state)
+{
+	char c;
+
+	out8(UART_LCR, UART_LCR_DLAB);
+	out8(UART_DLL, 12);
+	out8(UART_LCR, UART_LCR_WLEN8);
+	out8(UART_SCR, 0x5a);
+	out8(UART_IER, UART_IER_RDI);
+	assert_int_equal(vk_serial_receive(&serial, (const uint8_t *)"typed", 5), 5);
+	assert_int_equal(irq_level, 1);
+	vk_serial_reset(&serial);
+	assert_int_equal(irq_level, 0);
+	assert_int_equal(in8(UART_IER), 0);
+	assert_int_equal(in8(UART_LCR), 0);
+	assert_int_equal(in8(UART_MCR), UART_MCR_OUT2);
+	assert_int_equal(in8(UART_SCR), 0);
+	assert_false(in8(UART_LSR) & UART_LSR_DR);
+	assert_int_equal(vk_serial_rx_space(&serial), VK_UART_RX_FIFO);
+	out8(UART_LCR, UART_LCR_DLAB);
+	assert_int_equal(in8(UART_DLL), 0);
+	out8(UART_LCR, 0);
+	out8(UART_TX, 'z');
+	assert_int_equal(read(out_pipe[0], &c, 1), 1);
+	assert_int_equal(c, 'z');
+}
+
+/* The battery keeps the clock and CMOS RAM across a reset; the interrupt
+ * enables of register B go, its data mode stays. */
+static void cmos_machine_reset(void **state)
+{
+	struct vk_bus bus = { 0 };
+	struct vk_rtc rtc;
+	uint8_t v;
+
+	assert_int_equal(vk_rtc_init(&rtc, &bus), 0);
+	rtc.now = fixed_time;
+	vk_rtc_set_nvram(&rtc, 0x34, 0x12);
+	v = 0x0b;
+	vk_bus_dispatch(&bus, VK_RTC_PORT, &v, 1, true);
+	v = 0x40 | 0x20 | 0x10 | 0x08 | 0x04 | 0x02;	/* PIE, AIE, UIE, SQWE, binary, 24h */
+	vk_bus_dispatch(&bus, VK_RTC_PORT + 1, &v, 1, true);
+	v = 0x7e;
+	vk_bus_dispatch(&bus, VK_RTC_PORT, &v, 1, true);
+	v = 3;
+	vk_bus_dispatch(&bus, VK_RTC_PORT + 1, &v, 1, true);
+	vk_rtc_reset(&rtc);
+	assert_int_equal(cmos_read(&bus, 0x0b), 0x04 | 0x02);
+	assert_int_equal(cmos_read(&bus, 0x7e), 3);
+	assert_int_equal(cmos_read(&bus, 0x34), 0x12);
+	assert_int_equal(cmos_read(&bus, 0x02), 56);	/* binary minutes: the clock runs on */
+	vk_bus_free(&bus);
+}
+
+/* The test device's scratch registers read 0 again after a reset. */
+static void testdev_machine_reset(void **state)
+{
+	struct vk_bus pio_bus = { 0 }, mmio_bus = { 0 };
+	struct vk_testdev t;
+	uint8_t d[4] = { 1, 2, 3, 4 };
+
+	assert_int_equal(vk_testdev_init(&t, NULL, &pio_bus, &mmio_bus), 0);
+	vk_bus_dispatch(&pio_bus, VK_TESTDEV_SCRATCH_PORT, d, 4, true);
+	vk_bus_dispatch(&mmio_bus, VK_TESTDEV_MMIO, d, 4, true);
+	vk_testdev_reset(&t);
+	vk_bus_dispatch(&pio_bus, VK_TESTDEV_SCRATCH_PORT, d, 4, false);
+	assert_int_equal(d[0] | d[1] | d[2] | d[3], 0);
+	memset(d, 0xff, sizeof(d));
+	vk_bus_dispatch(&mmio_bus, VK_TESTDEV_MMIO, d, 4, false);
+	assert_int_equal(d[0] | d[1] | d[2] | d[3], 0);
+	vk_bus_free(&pio_bus);
+	vk_bus_free(&mmio_bus);
 }
 
 int main(void)
@@ -236,6 +335,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(scratch_and_bad_width, serial_setup, serial_teardown),
 		cmocka_unit_test(cmos_clock),
 		cmocka_unit_test(i8042_probe_and_reset),
+		cmocka_unit_test_setup_teardown(serial_machine_reset, serial_setup, serial_teardown),
+		cmocka_unit_test(cmos_machine_reset),
+		cmocka_unit_test(testdev_machine_reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,4 @@
-/* test-pci.c - PCI host bridge and functions: config mechanism #1, BAR sizing and moves, 32-bit BARs, capabilities, MSI, MSI-X, INTx. */
+/* test-pci.c - PCI host bridge and functions: config mechanism #1, BAR sizing and moves, 32-bit BARs, capabilities, MSI, MSI-X, INTx, a machine reset. */
 #include "config.h"
 
 #include <errno.h>
@@ -522,6 +522,51 @@ static void test_msi_capability_programs_route(void **state)
 	e->pci.n_devs--;
 }
 
+/* A machine reset puts every function's configuration space back as it
+ * was saved (BARs placed, before the guest ran): the BAR moves back (its
+ * doorbells with it), MSI-X goes off with its table masked and KVM's route
+ * masked, the interrupt line drops, the config address is forgotten. */
+static void test_machine_reset_restores_power_on(void **state)
+{
+	struct env *e = *state;
+	uint64_t placed = bar0(e), moved = VK_PCI_MMIO_BASE + 0x800000;
+	uint64_t t = moved + 0x4000 + 3 * PCI_MSIX_ENTRY_SIZE;
+	struct fake_route *r = &fake.route[e->dev.msix.msi[3].gsi];
+	unsigned gsi = VK_PCI_INTX_GSI(1);
+
+	vk_pci_bus_save_power_on(&e->pci);
+	conf1_write(e, 1, PCI_BASE_ADDRESS_0, (uint32_t)moved, 4);
+	conf1_write(e, 1, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 2);
+	conf1_write(e, 1, PCI_INTERRUPT_LINE, 11, 1);
+	mmio_write(e, t, 0xfee00000ull, 8);
+	mmio_write(e, t + 8, 0x4051, 4);
+	mmio_write(e, t + PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
+	msix_enable(e, 0);
+	assert_false(r->masked);
+	assert_int_equal(vk_pci_msix_notify(&e->dev, 2), 0);	/* pends: entry 2 masked */
+	vk_pci_intx_set(&e->dev, true);
+	assert_true(fake.irq_level[gsi]);
+	assert_int_equal(e->moves, 1);
+
+	vk_pci_bus_reset(&e->pci);
+	assert_int_equal(port_in(e, 0xcf8, 4), 0);
+	assert_int_equal(bar0(e), placed);
+	assert_int_equal(e->moves, 2);			/* the doorbells follow it back */
+	assert_int_equal(e->moved_to, placed);
+	assert_int_equal(mmio_read(e, placed + 8, 4), 0x42424242);
+	assert_int_equal(mmio_read(e, moved + 8, 4), 0xffffffff);
+	assert_int_equal(conf1_read(e, 1, 0, PCI_COMMAND, 2), PCI_COMMAND_MEMORY);
+	assert_int_equal(conf1_read(e, 1, 0, PCI_INTERRUPT_LINE, 1), VK_PCI_INTX_GSI(1));
+	assert_false(vk_pci_msix_enabled(&e->dev));
+	assert_true(r->masked);
+	t = placed + 0x4000 + 3 * PCI_MSIX_ENTRY_SIZE;
+	assert_int_equal(mmio_read(e, t, 8), 0);
+	assert_int_equal(mmio_read(e, t + PCI_MSIX_ENTRY_VECTOR_CTRL, 4), PCI_MSIX_ENTRY_CTRL_MASKBIT);
+	assert_int_equal(mmio_read(e, placed + 0x5000, 8), 0);	/* nothing pending */
+	assert_false(fake.irq_level[gsi]);
+	assert_false(conf1_read(e, 1, 0, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -550,6 +595,7 @@ int main(void)
 		T(test_bar32_at_index_5_sizes_and_decodes),
 		T(test_bar_layout_refusals),
 		T(test_msi_capability_programs_route),
+		T(test_machine_reset_restores_power_on),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -356,6 +356,31 @@ static int main_teardown_calls(void)
 	return 0;	/* _exit(): exit_group */
 }
 
+/* A reset in place, on the main thread with the vCPUs parked: power-on
+ * state into every vCPU and the irqchip, a kernel's boot registers,
+ * doorbells re-bound (eventfd2), the kernel mapped again from its fd. */
+static int main_reset_calls(void)
+{
+	static const unsigned long reqs[] = {
+		KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS, KVM_SET_XSAVE, KVM_SET_FPU, KVM_SET_XCRS,
+		KVM_SET_MSRS, KVM_SET_MP_STATE, KVM_SET_LAPIC, KVM_SET_VCPU_EVENTS, KVM_SET_DEBUGREGS,
+		KVM_SET_IRQCHIP, KVM_SET_PIT2,
+	};
+	void *map;
+	int efd;
+
+	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++)
+		if (ioctl(-1, reqs[i], 0) != -1 || errno != EBADF)
+			return 30 + (int)i;
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (efd < 0 || close(efd) < 0)
+		return 50;
+	map = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, io_fixture_fd, 0);
+	if (map == MAP_FAILED || munmap(map, 4096) < 0)
+		return 51;
+	return 0;
+}
+
 static void allowed_calls_work(void **state)
 {
 	char path[] = "/tmp/vkit-seccomp-test.XXXXXX";
@@ -389,6 +414,7 @@ static void allowed_calls_work(void **state)
 	assert_survives(VK_THREAD_CONTROL, control_calls);
 	close(control_listen_fd);
 
+	assert_survives(VK_THREAD_MAIN, main_reset_calls);
 	assert_survives(VK_THREAD_MAIN, main_teardown_calls);
 	close(io_fixture_fd);
 	close(io_epoll_fd);

@@ -84,9 +84,17 @@ check "etc/e820: the rest above 4 GiB" \
 	grep -q "firmware: qemu/e820: addr 0x0000000100000000 len 0x0000000040000000 \[RAM\]" "$TMP/order.out"
 check "the first disk booted" grep -q "vkit boot sector A" "$TMP/order.console"
 
-boot reset --disk "path=$TMP/reset.img"
-ok $((status != 2)) "a reset through port 0xCF9 exits 2 (got $status)"
+boot reset --disk "path=$TMP/reset.img" --no-reboot
+ok $((status != 2)) "a reset through port 0xCF9 exits 2 under --no-reboot (got $status)"
 check "the resetting boot sector ran" grep -q "vkit boot sector resets" "$TMP/reset.console"
+# In place: SeaBIOS runs again from a fresh copy of itself and boots the
+# sector again, which powers off on its second boot (counted in CMOS RAM).
+boot inplace --disk "path=$TMP/reset.img"
+ok $status "a reset through port 0xCF9 in place: SeaBIOS boots the disk again, which powers off (got $status)"
+check "SeaBIOS ran twice in one vrun" sh -c '[ "$(grep -c "SeaBIOS (version" "$1")" = 2 ]' sh "$TMP/inplace.console"
+check "the boot sector ran twice" sh -c '[ "$(grep -c "vkit boot sector resets" "$1")" = 2 ]' sh "$TMP/inplace.console"
+check "the reset is logged with its time and cause" \
+	grep -qE "^vrun: [0-9:]{8} guest reboot \\(reset control register 0xCF9\\)$" "$TMP/inplace.out"
 
 # A CD-ROM on the AHCI controller in the boot order: a no-emulation El
 # Torito image (xorriso) whose boot image is boot sector B; disk A as well.

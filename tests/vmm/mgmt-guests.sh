@@ -1,6 +1,6 @@
 #!/bin/sh
 # mgmt-guests.sh - vrun's control socket and ACPI hardware with tiny guests:
-# exit counts in stats, pause/resume, powerdown, reset, quit, the pid file,
+# exit counts in stats, pause/resume, powerdown, reboot, reset, quit, the pid file,
 # malformed requests; ACPI S5 and the reset register.  The name and pid-file
 # checks run on any host; the rest where /dev/kvm works (the nested sandbox
 # runs this script inside L1 with VRUN and top_builddir set).
@@ -219,12 +219,31 @@ else
 	skip "vclone --force on a running VM: qemu-img/qemu-io are not installed"
 fi
 
-# ---- reset over the socket ----
+# ---- reset over the socket: in place, then under --no-reboot ----
 start_vm t2 count --control "$TMP/t2.sock"
 wait_for "$TMP/t2.console" D 60
 timeout 20 "$CTL" --wait 30 "$TMP/t2.sock" reset >/dev/null
+wait_for "$TMP/t2.console" DD 60
+ok $? "reset over --control PATH: the guest boots again in the same vrun"
+check "the reset is logged with its time" grep -qE "^vrun: t2: [0-9:]{8} reset \\(from the control socket\\)$" "$TMP/t2.out"
+ok $(test "$(timeout 20 "$CTL" "$TMP/t2.sock" stats exits.io)" = 10002; echo $?) \
+	"stats count on across the reset: 2 x 5001 port-I/O exits"
+timeout 20 "$CTL" "$TMP/t2.sock" pause >/dev/null
+timeout 20 "$CTL" "$TMP/t2.sock" reset >/dev/null
+sleep 1
+ok $(test "$(timeout 20 "$CTL" "$TMP/t2.sock" status state)" = paused; echo $?) \
+	"a reset of a paused VM leaves it paused"
+ok $(test "$(grep -o D "$TMP/t2.console" | wc -l)" = 2; echo $?) "and it does not run meanwhile"
+timeout 20 "$CTL" "$TMP/t2.sock" resume >/dev/null
+wait_for "$TMP/t2.console" DDD 60
+ok $? "resumed, it boots the third time"
+timeout 20 "$CTL" "$TMP/t2.sock" quit >/dev/null
 wait_exit $vm_pid 120
-ok $(test $? = 2; echo $?) "reset over --control PATH: vrun exits 2 (reboot)"
+start_vm t5 count --control "$TMP/t5.sock" --no-reboot
+wait_for "$TMP/t5.console" D 60
+timeout 20 "$CTL" --wait 30 "$TMP/t5.sock" reset >/dev/null
+wait_exit $vm_pid 120
+ok $(test $? = 2; echo $?) "reset over the socket under --no-reboot: vrun exits 2"
 
 # ---- the socket after --user: bound as root, served by the dropped process ----
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
@@ -270,13 +289,36 @@ ok $(test $? = 0; echo $?) "power button: the guest entered S5 and vrun exited 0
 check "power button: seen by the guest" grep -q "power button" "$TMP/t3.console"
 check "power button: powered off through ACPI" grep -q "through ACPI (S5)" "$TMP/t3.out"
 
+# reboot over the socket (vctl reboot): the button, the guest's S5, and
+# the machine boots again in place; the second boot's button powers off.
+rm -f "$TMP/t6.console"
+start_vm t6 button
+wait_for "$TMP/t6.console" R 60
+ok $(test "$(ctl t6 reboot guest_listening)" = true; echo $?) "reboot: the guest listens to the power button"
+for _ in $(seq 300); do	# the second boot's R, up to 60 s
+	[ "$(grep -o R "$TMP/t6.console" | wc -l)" -lt 2 ] || break
+	sleep 0.2
+done
+grep -q "power button" "$TMP/t6.console" && test "$(grep -o R "$TMP/t6.console" | wc -l)" = 2
+ok $? "reboot: the guest powers off and boots again in the same vrun"
+check "reboot: logged with its time and cause" grep -qE \
+	"^vrun: t6: [0-9:]{8} guest reboot \\(powered off after 'reboot' on the control socket\\)$" "$TMP/t6.out"
+ok $(test "$(ctl t6 powerdown guest_listening)" = true; echo $?) "after the reboot the guest enabled the button again"
+wait_exit $vm_pid 120
+ok $(test $? = 0; echo $?) "and powerdown then ends vrun with 0: the reboot was for one power-off only"
+start_vm t7 button --no-reboot
+wait_for "$TMP/t7.console" R 60
+ctl t7 reboot >/dev/null
+wait_exit $vm_pid 120
+ok $(test $? = 2; echo $?) "reboot under --no-reboot: vrun exits 2 at the guest's power-off"
+
 timeout 120 "$VRUN" -v --memory 16 --console "file=$TMP/off.console" --bios "$GUESTS/acpi-off.bin" \
 	>"$TMP/off.out" 2>&1 </dev/null
 ok $(test $? = 0; echo $?) "acpi-off: SLP_TYP 5 + SLP_EN exits 0"
 check "acpi-off: the reason names ACPI" grep -q "through ACPI (S5)" "$TMP/off.out"
-timeout 120 "$VRUN" -v --memory 16 --console "file=$TMP/rst.console" --bios "$GUESTS/acpi-reset.bin" \
+timeout 120 "$VRUN" -v --no-reboot --memory 16 --console "file=$TMP/rst.console" --bios "$GUESTS/acpi-reset.bin" \
 	>"$TMP/rst.out" 2>&1 </dev/null
-ok $(test $? = 2; echo $?) "acpi-reset: the reset register exits 2"
+ok $(test $? = 2; echo $?) "acpi-reset: the reset register exits 2 under --no-reboot"
 check "acpi-reset: the reason names the reset register" grep -q "ACPI reset register" "$TMP/rst.out"
 
 # What each runner said, for a failure's diagnosis.

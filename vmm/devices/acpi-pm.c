@@ -90,7 +90,7 @@ static void write_byte(struct vk_acpi_pm *pm, unsigned off, uint8_t v, uint16_t 
 		break;
 	case RESET_OFF:
 		if (v == VK_ACPI_RESET_VALUE)
-			vk_machine_stop(pm->m, VK_EXIT_REBOOT, "guest reset through the ACPI reset register");
+			vk_machine_request_reset(pm->m, VK_RESET_ACPI);
 		break;
 	default:
 		break;	/* reserved: dropped */
@@ -141,6 +141,14 @@ bool vk_acpi_pm_power_button(struct vk_acpi_pm *pm)
 	update_sci(pm);
 	pthread_mutex_unlock(&pm->lock);
 	return enabled;
+}
+
+void vk_acpi_pm_reset(struct vk_acpi_pm *pm)
+{
+	pthread_mutex_lock(&pm->lock);
+	pm->sts = pm->en = pm->cnt = 0;
+	update_sci(pm);
+	pthread_mutex_unlock(&pm->lock);
 }
 
 int vk_acpi_pm_init(struct vk_acpi_pm *pm, struct vk_machine *m, struct vk_bus *pio)

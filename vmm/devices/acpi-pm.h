@@ -36,5 +36,8 @@ void vk_acpi_pm_io(void *opaque, uint64_t offset, uint8_t *data, unsigned len, b
  * Returns true when the guest had enabled the power-button event (an OS
  * with ACPI is listening). */
 bool vk_acpi_pm_power_button(struct vk_acpi_pm *pm);
+/* A machine reset: status, enables and sleep type cleared, the SCI low;
+ * the PM timer runs on, as the chipset's does. */
+void vk_acpi_pm_reset(struct vk_acpi_pm *pm);
 
 #endif

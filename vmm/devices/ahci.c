@@ -572,6 +572,16 @@ int vk_ahci_create(const struct vk_guest_memory *mem, const char *name, struct v
 	return 0;
 }
 
+void vk_ahci_reset(struct vk_ahci *hba)
+{
+	pthread_mutex_lock(&hba->pci.lock);
+	/* A power-on, not the HBA reset that keeps the guest's structures. */
+	for (unsigned i = 0; i < hba->n_ports; i++)
+		hba->port[i].clb = hba->port[i].clbu = hba->port[i].fb = hba->port[i].fbu = 0;
+	hba_reset(hba);
+	pthread_mutex_unlock(&hba->pci.lock);
+}
+
 int vk_ahci_realize(struct vk_ahci *hba)
 {
 	int rc = vk_pci_dev_add_msi(&hba->pci);

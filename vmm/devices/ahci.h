@@ -164,6 +164,10 @@ int vk_ahci_attach_cdrom(struct vk_ahci *hba, const char *path, enum vk_image_fo
 void vk_ahci_process(struct vk_ahci *hba);
 /* The ABAR handler (tests drive the controller through it; lock held). */
 void vk_ahci_abar_io(void *hba, uint64_t off, uint8_t *data, unsigned len, bool is_write);
+/* A machine reset: the controller and its drives as at power-on (no command
+ * list or FIS area, the drives' sense and medium lock cleared); takes the
+ * lock.  The PCI function is vk_pci_bus_reset()'s. */
+void vk_ahci_reset(struct vk_ahci *hba);
 void vk_ahci_destroy(struct vk_ahci *hba);
 
 #endif

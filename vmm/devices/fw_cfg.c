@@ -281,6 +281,15 @@ int vk_fw_cfg_init(struct vk_fw_cfg *f, const struct vk_guest_memory *mem, struc
 	return rc;
 }
 
+void vk_fw_cfg_reset(struct vk_fw_cfg *f)
+{
+	pthread_mutex_lock(&f->lock);
+	f->cur = -1;
+	f->offset = 0;
+	f->dma_high = 0;
+	pthread_mutex_unlock(&f->lock);
+}
+
 void vk_fw_cfg_free(struct vk_fw_cfg *f)
 {
 	for (size_t i = 0; i < f->n_items; i++)

@@ -84,6 +84,9 @@ struct vk_fw_cfg {
  * empty file directory.  mem must outlive the device. */
 int vk_fw_cfg_init(struct vk_fw_cfg *f, const struct vk_guest_memory *mem, struct vk_bus *pio);
 void vk_fw_cfg_free(struct vk_fw_cfg *f);
+/* A machine reset: no item selected, no DMA address latched; the items
+ * (all read-only) stay. */
+void vk_fw_cfg_reset(struct vk_fw_cfg *f);
 
 /* An item under a fixed key (below FW_CFG_FILE_FIRST, or arch-local); the
  * bytes are copied.  -EEXIST when the key is taken, -EINVAL for a file key. */

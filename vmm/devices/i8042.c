@@ -74,7 +74,7 @@ static void command(struct vk_i8042 *k, uint8_t cmd)
 		k->ctr &= ~I8042_CTR_KBDDIS;
 		break;
 	case I8042_CMD_PULSE_RESET:
-		vk_machine_stop(k->m, VK_EXIT_REBOOT, "guest reset through the keyboard controller");
+		vk_machine_request_reset(k->m, VK_RESET_I8042);
 		break;
 	default:
 		break;
@@ -112,11 +112,18 @@ void vk_i8042_cmd_io(void *opaque, uint64_t offset, uint8_t *data, unsigned len,
 	i8042_io(opaque, true, data, len, is_write);
 }
 
+void vk_i8042_reset(struct vk_i8042 *k)
+{
+	k->ctr = I8042_CTR_DEFAULT;
+	k->pending_cmd = 0;
+	k->out_len = 0;
+}
+
 int vk_i8042_init(struct vk_i8042 *k, struct vk_machine *m, struct vk_bus *pio)
 {
 	memset(k, 0, sizeof(*k));
 	k->m = m;
-	k->ctr = I8042_CTR_DEFAULT;
+	vk_i8042_reset(k);
 	/* Two ranges: 0x61 between them is the PIT's speaker port, KVM's. */
 	int rc = vk_bus_register(pio, VK_I8042_DATA_PORT, 1, vk_i8042_data_io, k, "i8042 data");
 

@@ -36,9 +36,12 @@ void vk_serial_io(void *opaque, uint64_t offset, uint8_t *data, unsigned len, bo
 /* Queue input for the guest; returns how many bytes fit. */
 size_t vk_serial_receive(struct vk_serial *s, const uint8_t *buf, size_t len);
 size_t vk_serial_rx_space(struct vk_serial *s);
+/* Reset (a machine reset): registers as at power-on, input not yet read
+ * dropped, the interrupt line low.  The console stays. */
+void vk_serial_reset(struct vk_serial *s);
 
 /* i8042: answers the probe commands Linux sends and turns the pulse-reset
- * command (0xFE to port 0x64) into a reboot. */
+ * command (0xFE to port 0x64) into a reset of the machine. */
 #define VK_I8042_DATA_PORT	0x60
 #define VK_I8042_CMD_PORT	0x64
 struct vk_i8042 {
@@ -51,6 +54,8 @@ struct vk_i8042 {
 int vk_i8042_init(struct vk_i8042 *k, struct vk_machine *m, struct vk_bus *pio);
 void vk_i8042_data_io(void *opaque, uint64_t offset, uint8_t *data, unsigned len, bool is_write);
 void vk_i8042_cmd_io(void *opaque, uint64_t offset, uint8_t *data, unsigned len, bool is_write);
+/* The controller as at power-on (a machine reset, vCPUs parked). */
+void vk_i8042_reset(struct vk_i8042 *k);
 
 /* MC146818 CMOS RTC at 0x70/0x71: the host's UTC time. */
 #define VK_RTC_PORT		0x70
@@ -66,6 +71,9 @@ int vk_rtc_init(struct vk_rtc *r, struct vk_bus *pio);
 void vk_rtc_set_nvram(struct vk_rtc *r, uint8_t index, uint8_t value);
 uint8_t vk_rtc_nvram(const struct vk_rtc *r, uint8_t index);
 void vk_rtc_io(void *opaque, uint64_t offset, uint8_t *data, unsigned len, bool is_write);
+/* A machine reset: interrupt enables off; time and CMOS RAM kept, as the
+ * battery keeps them on a PC. */
+void vk_rtc_reset(struct vk_rtc *r);
 
 /* The vkit test device, for tiny guests (docs/vmm.md):
  *   port 0x501, write:        power off; vrun exits with the byte written
@@ -79,6 +87,8 @@ struct vk_testdev {
 	uint32_t port_scratch, mmio_scratch;
 };
 int vk_testdev_init(struct vk_testdev *t, struct vk_machine *m, struct vk_bus *pio, struct vk_bus *mmio);
+/* Scratch registers back to 0 (a machine reset). */
+void vk_testdev_reset(struct vk_testdev *t);
 
 /* QEMU's debug console at port 0x402 (isa-debugcon): reads 0xe9, so
  * SeaBIOS finds it and writes its log there; complete lines go to fd

@@ -18,6 +18,10 @@
 #define RTC_REG_D		0x0d
 #define RTC_CENTURY		0x32
 #define RTC_REG_A_DIVIDER	0x26	/* 32.768 kHz, 1024 Hz; UIP never set */
+#define RTC_REG_B_SQWE		0x08
+#define RTC_REG_B_UIE		0x10
+#define RTC_REG_B_AIE		0x20
+#define RTC_REG_B_PIE		0x40
 #define RTC_REG_B_24H		0x02
 #define RTC_REG_B_DM_BINARY	0x04
 #define RTC_REG_D_VRT		0x80	/* battery good */
@@ -84,6 +88,14 @@ void vk_rtc_set_nvram(struct vk_rtc *r, uint8_t index, uint8_t value)
 uint8_t vk_rtc_nvram(const struct vk_rtc *r, uint8_t index)
 {
 	return index > RTC_REG_D && index < VK_CMOS_SIZE ? r->cmos[index] : 0;
+}
+
+void vk_rtc_reset(struct vk_rtc *r)
+{
+	/* The MC146818's RESET pin clears the interrupt enables and the
+	 * square wave; the clock and the CMOS RAM (the battery's) stay. */
+	r->cmos[RTC_REG_B] &= (uint8_t)~(RTC_REG_B_PIE | RTC_REG_B_AIE | RTC_REG_B_UIE | RTC_REG_B_SQWE);
+	r->index = 0;
 }
 
 int vk_rtc_init(struct vk_rtc *r, struct vk_bus *pio)

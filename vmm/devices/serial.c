@@ -187,6 +187,23 @@ size_t vk_serial_rx_space(struct vk_serial *s)
 	return space;
 }
 
+/* The registers as at power-on; the receive FIFO empty. */
+static void power_on(struct vk_serial *s)
+{
+	s->ier = s->lcr = s->fcr = s->scr = s->dll = s->dlm = 0;
+	s->mcr = UART_MCR_OUT2;
+	s->thr_ipending = false;
+	s->rx_head = s->rx_len = 0;
+}
+
+void vk_serial_reset(struct vk_serial *s)
+{
+	pthread_mutex_lock(&s->lock);
+	power_on(s);
+	update_irq(s);
+	pthread_mutex_unlock(&s->lock);
+}
+
 int vk_serial_init(struct vk_serial *s, struct vk_machine *m, struct vk_bus *pio,
 		   uint16_t base, unsigned gsi, int out_fd)
 {
@@ -194,7 +211,7 @@ int vk_serial_init(struct vk_serial *s, struct vk_machine *m, struct vk_bus *pio
 	s->m = m;
 	s->gsi = gsi;
 	s->out_fd = out_fd;
-	s->mcr = UART_MCR_OUT2;
+	power_on(s);
 	pthread_mutex_init(&s->lock, NULL);
 	return vk_bus_register(pio, base, VK_UART_REGS, vk_serial_io, s, "serial (COM1)");
 }

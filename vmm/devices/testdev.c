@@ -43,6 +43,11 @@ static void scratch_mmio(void *opaque, uint64_t offset, uint8_t *data, unsigned 
 	scratch_access(&t->mmio_scratch, data, len, is_write);
 }
 
+void vk_testdev_reset(struct vk_testdev *t)
+{
+	t->port_scratch = t->mmio_scratch = 0;
+}
+
 int vk_testdev_init(struct vk_testdev *t, struct vk_machine *m, struct vk_bus *pio, struct vk_bus *mmio)
 {
 	int rc;

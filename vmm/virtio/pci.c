@@ -201,6 +201,13 @@ static void virtio_reset(struct vk_virtio_dev *vdev)
 		vdev->ops->reset(vdev);
 }
 
+void vk_virtio_reset(struct vk_virtio_dev *vdev)
+{
+	pthread_mutex_lock(&vdev->pci.lock);
+	virtio_reset(vdev);
+	pthread_mutex_unlock(&vdev->pci.lock);
+}
+
 /* FEATURES_OK sticks only if the driver accepted a subset of what we offer
  * that includes VERSION_1 (we are a modern-only device, 2.2.2 / 6.1). */
 static bool features_acceptable(const struct vk_virtio_dev *vdev)

@@ -181,6 +181,10 @@ void vk_virtio_set_needs_reset(struct vk_virtio_dev *vdev);
 void vk_virtio_kick(struct vk_virtio_dev *vdev, unsigned q);
 /* May the device work on its queues (DRIVER_OK, not NEEDS_RESET)?  Lock held. */
 bool vk_virtio_can_run(const struct vk_virtio_dev *vdev);
+/* A machine reset: as the driver's own reset (status 0): queues, features
+ * and the device's state back to power-on (takes the lock).  The PCI
+ * function is vk_pci_bus_reset()'s. */
+void vk_virtio_reset(struct vk_virtio_dev *vdev);
 /* ops->quiesce on the device's I/O thread, once the vCPUs are parked. */
 int vk_virtio_quiesce(struct vk_virtio_dev *vdev);
 

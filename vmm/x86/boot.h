@@ -60,10 +60,17 @@ struct vk_linux_boot {
 	const struct vk_mp_intx *intx;
 	size_t n_intx;
 	uint64_t acpi_rsdp;		/* guest address of the RSDP, 0: no ACPI */
+	int kernel_fd, initrd_fd;	/* from vk_linux_open(); -1 when closed */
 };
 
+/* Open the kernel and the initrd (if any) and keep them open: every boot,
+ * the first and each after a reset, loads them from these descriptors, so
+ * a reset opens no file (the sandbox forbids it, --user may have lost the
+ * right to).  On failure nothing stays open. */
+int vk_linux_open(struct vk_linux_boot *b);
 /* Load kernel, initrd, command line, zero page, MP table, page tables, and
  * set the boot vCPU's registers for the 64-bit entry point. */
 int vk_linux_load(struct vk_machine *m, const struct vk_linux_boot *b);
+void vk_linux_close(struct vk_linux_boot *b);
 
 #endif

@@ -35,30 +35,47 @@ struct file_map {
 	size_t len;
 };
 
-static int map_file(const char *path, const char *what, struct file_map *f)
+/* The file behind fd, mapped for reading (kernel and initrd are read
+ * once per boot, from the descriptors vk_linux_open() keeps). */
+static int map_file(int fd, const char *path, const char *what, struct file_map *f)
 {
 	struct stat st;
-	int fd = -1, rc;
 
 	f->data = NULL;
 	f->len = 0;
-	rc = vk_open_input(path, O_RDONLY, VK_INPUT_REGULAR, what, &fd);
-	if (rc < 0)
-		return rc;
-	if (fstat(fd, &st) < 0) {
-		rc = vk_error(errno, "%s %s", what, path);
-	} else if (!S_ISREG(st.st_mode) || st.st_size == 0) {
-		rc = vk_errorx(EINVAL, "%s %s: not a regular, non-empty file", what, path);
-	} else {
-		f->len = (size_t)st.st_size;
-		f->data = mmap(NULL, f->len, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (f->data == MAP_FAILED) {
-			f->data = NULL;
-			rc = vk_error(errno, "%s %s", what, path);
-		}
+	if (fstat(fd, &st) < 0)
+		return vk_error(errno, "%s %s", what, path);
+	if (!S_ISREG(st.st_mode) || st.st_size == 0)
+		return vk_errorx(EINVAL, "%s %s: not a regular, non-empty file", what, path);
+	f->len = (size_t)st.st_size;
+	f->data = mmap(NULL, f->len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (f->data == MAP_FAILED) {
+		f->data = NULL;
+		return vk_error(errno, "%s %s", what, path);
 	}
-	close(fd);
+	return 0;
+}
+
+int vk_linux_open(struct vk_linux_boot *b)
+{
+	int rc;
+
+	b->kernel_fd = b->initrd_fd = -1;
+	rc = vk_open_input(b->kernel, O_RDONLY, VK_INPUT_REGULAR, "kernel", &b->kernel_fd);
+	if (rc == 0 && b->initrd)
+		rc = vk_open_input(b->initrd, O_RDONLY, VK_INPUT_REGULAR, "initrd", &b->initrd_fd);
+	if (rc < 0)
+		vk_linux_close(b);
 	return rc;
+}
+
+void vk_linux_close(struct vk_linux_boot *b)
+{
+	if (b->kernel_fd >= 0)
+		close(b->kernel_fd);
+	if (b->initrd_fd >= 0)
+		close(b->initrd_fd);
+	b->kernel_fd = b->initrd_fd = -1;
 }
 
 static void unmap_file(struct file_map *f)
@@ -131,11 +148,11 @@ static uint64_t low_ram_end(const struct vk_machine *m)
 }
 
 static int load_initrd(struct vk_machine *m, const struct vk_bzimage *bz, uint64_t kernel_end,
-		       const char *path, struct boot_params *zp)
+		       int fd, const char *path, struct boot_params *zp)
 {
 	struct file_map f;
 	uint64_t top = low_ram_end(m), addr;
-	int rc = map_file(path, "initrd", &f);
+	int rc = map_file(fd, path, "initrd", &f);
 
 	if (rc < 0)
 		return rc;
@@ -173,7 +190,7 @@ int vk_linux_load(struct vk_machine *m, const struct vk_linux_boot *b)
 	size_t mp_len, cmd_len = strlen(cmdline);
 	int rc;
 
-	rc = map_file(b->kernel, "kernel", &k);
+	rc = map_file(b->kernel_fd, b->kernel, "kernel", &k);
 	if (rc < 0)
 		return rc;
 	rc = vk_bzimage_parse(k.data, k.len, &bz);
@@ -211,7 +228,7 @@ int vk_linux_load(struct vk_machine *m, const struct vk_linux_boot *b)
 	zp->e820_entries = (uint8_t)vk_e820_build(m->ram_size, zp->e820_table,
 						  sizeof(zp->e820_table) / sizeof(zp->e820_table[0]));
 	if (b->initrd) {
-		rc = load_initrd(m, &bz, kernel_end, b->initrd, zp);
+		rc = load_initrd(m, &bz, kernel_end, b->initrd_fd, b->initrd, zp);
 		if (rc < 0)
 			goto out;
 	}

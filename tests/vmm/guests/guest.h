@@ -28,6 +28,23 @@
 #define ACPI_RESET_PORT	0x60c
 #define ACPI_RESET_VAL	0x01
 
+/* CMOS RAM keeps its bytes across a reset, as a battery does: a guest that
+ * reboots counts its boots in a byte no firmware setup of vrun's writes. */
+#define CMOS_INDEX	0x70
+#define CMOS_DATA	0x71
+#define BOOTS_CMOS	0x7e
+/* Real mode: add one to the boot count in CMOS; the new count in %bl. */
+#define COUNT_BOOT			\
+	mov $BOOTS_CMOS, %al;		\
+	out %al, $CMOS_INDEX;		\
+	in $CMOS_DATA, %al;		\
+	inc %al;			\
+	mov %al, %bl;			\
+	mov $BOOTS_CMOS, %al;		\
+	out %al, $CMOS_INDEX;		\
+	mov %bl, %al;			\
+	out %al, $CMOS_DATA
+
 /* Real mode: print the NUL-terminated string at %cs:label. */
 #define PUTS16(label)	mov $label, %si; call puts16
 /* Power off through the vkit test device with status. */
