@@ -182,6 +182,15 @@ static int plan_memory(struct vk_install_plan *p)
 	return 0;
 }
 
+/* The most vCPUs a definition may hold (8-bit xAPIC IDs, as vmdef checks). */
+#define VK_INSTALL_VCPUS_MAX 255
+
+/* A topology's vCPU count, an unset (0) level counting as 1 as virtinst does. */
+static unsigned topology_product(const struct vk_cpu_topology *t)
+{
+	return (t->sockets ? t->sockets : 1) * (t->cores ? t->cores : 1) * (t->threads ? t->threads : 1);
+}
+
 static int parse_count(const char *text, const char *what, unsigned *out)
 {
 	char *end;
@@ -195,41 +204,79 @@ static int parse_count(const char *text, const char *what, unsigned *out)
 	return 0;
 }
 
+/*
+ * virt-install's topology filling (virtinst's set_defaults_from_vcpus): the
+ * missing ones of cores, sockets, threads, in that order, take what is left of
+ * the vCPU count after the others (integer division, so it may be 0), and the
+ * product must then equal the count, with virt-install's message if not.
+ */
+static int fill_topology(struct vk_cpu_topology *t, unsigned count)
+{
+	unsigned *const order[] = { &t->cores, &t->sockets, &t->threads };
+	size_t i;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (!*order[i])
+			*order[i] = count / topology_product(t);
+	if (topology_product(t) != count)
+		return vk_errorx(EINVAL, "--vcpus: Total CPUs implied by topology (sockets=%u * dies=1 * "
+				 "cores=%u * threads=%u == %u) does not match vCPU count %u; "
+				 "give sockets*cores*threads equal to maxvcpus (or to N without maxvcpus)",
+				 t->sockets, t->cores, t->threads, topology_product(t), count);
+	return 0;
+}
+
+/*
+ * --vcpus N,maxvcpus=M,sockets=S,cores=C,threads=T as virt-install reads it:
+ * M alone means M vCPUs online; with neither N nor M the topology's product
+ * is the count; the topology describes all M possible vCPUs.
+ */
 static int plan_vcpus(struct vk_install_plan *p)
 {
 	struct vk_subopts so = { 0 };
-	unsigned topo = 1, n;
+	struct vk_cpu_topology *t = &p->vm->topology;
+	unsigned *const topo_fields[] = { &t->sockets, &t->cores, &t->threads };
+	unsigned count = 0, current = 0;
 	const char *v;
 	size_t i;
 	int rc = 0;
 
+	memset(t, 0, sizeof(*t));
 	p->vm->vcpus = p->variant->vcpus;
-	p->vm->max_vcpus = 0;
-	if (p->req->vcpus) {
-		rc = vk_subopts_parse(p->req->vcpus, vcpus_keys, "vcpus", "--vcpus", &so);
-		if (rc < 0)
-			return rc;
-		if ((v = vk_subopts_get(&so, "vcpus")))
-			rc = parse_count(v, "--vcpus", &p->vm->vcpus);
-		if (rc == 0 && (v = vk_subopts_get(&so, "maxvcpus")))
-			rc = parse_count(v, "--vcpus maxvcpus", &p->vm->max_vcpus);
-		for (i = 2; rc == 0 && vcpus_keys[i]; i++) {
-			if ((v = vk_subopts_get(&so, vcpus_keys[i]))) {
-				rc = parse_count(v, "--vcpus", &n);
-				topo *= n;
-			}
-		}
-		vk_subopts_free(&so);
-	}
+	p->vm->max_vcpus = p->vm->vcpus;
+	if (!p->req->vcpus)
+		return 0;
+	rc = vk_subopts_parse(p->req->vcpus, vcpus_keys, "vcpus", "--vcpus", &so);
 	if (rc < 0)
 		return rc;
-	if (!p->vm->max_vcpus)
-		p->vm->max_vcpus = topo > p->vm->vcpus ? topo : p->vm->vcpus;
-	if (p->vm->max_vcpus < p->vm->vcpus)
-		return vk_errorx(EINVAL, "--vcpus: maxvcpus=%u is below vcpus=%u", p->vm->max_vcpus, p->vm->vcpus);
-	if (topo > 1 && topo != p->vm->max_vcpus)
-		return vk_errorx(EINVAL, "--vcpus: sockets*cores*threads=%u does not match maxvcpus=%u",
-				 topo, p->vm->max_vcpus);
+	if ((v = vk_subopts_get(&so, "vcpus")))
+		rc = parse_count(v, "--vcpus", &current);
+	if (rc == 0 && (v = vk_subopts_get(&so, "maxvcpus")))
+		rc = parse_count(v, "--vcpus maxvcpus", &count);
+	/* vcpus_keys[2..] are sockets, cores, threads, in topo_fields' order */
+	for (i = 0; rc == 0 && i < sizeof(topo_fields) / sizeof(topo_fields[0]); i++)
+		if ((v = vk_subopts_get(&so, vcpus_keys[i + 2])))
+			rc = parse_count(v, "--vcpus", topo_fields[i]);
+	vk_subopts_free(&so);
+	if (rc < 0)
+		return rc;
+	if (!count)
+		count = current;
+	if (!count && t->sockets + t->cores + t->threads)
+		count = topology_product(t);
+	if (count > VK_INSTALL_VCPUS_MAX)
+		return vk_errorx(EINVAL, "--vcpus: %u vCPUs is more than the %d vrun supports; give fewer",
+				 count, VK_INSTALL_VCPUS_MAX);
+	if (!count)
+		count = p->vm->vcpus;
+	if (!current)
+		current = count;
+	if (count < current)
+		return vk_errorx(EINVAL, "--vcpus: maxvcpus=%u is below vcpus=%u", count, current);
+	p->vm->vcpus = current;
+	p->vm->max_vcpus = count;
+	if (t->sockets + t->cores + t->threads)
+		return fill_topology(t, count);
 	return 0;
 }
 
@@ -1640,6 +1687,9 @@ void vk_install_describe(struct vk_install_plan *p)
 	       p->variant_defaulted ? ", the default; name one with --os-variant" : "");
 	fprintf(p->out, "Memory:      %" PRIu64 " MiB (maximum %" PRIu64 " MiB)\n", vm->memory_mib, vm->max_memory_mib);
 	fprintf(p->out, "vCPUs:       %u (maximum %u)\n", vm->vcpus, vm->max_vcpus);
+	if (vm->topology.sockets)
+		fprintf(p->out, "Topology:    %u sockets, %u cores, %u threads (not yet shown to the guest)\n",
+			vm->topology.sockets, vm->topology.cores, vm->topology.threads);
 	switch (p->kind) {
 	case VK_INSTALL_LOCATION:
 		fprintf(p->out, "Install:     %s (%s", vk_media_location(p->media), vk_media_kind_name(vk_media_kind(p->media)));

@@ -314,6 +314,21 @@ static int check_memory(const struct vk_vm *vm)
 	return 0;
 }
 
+/* As libvirt, the topology describes every possible vCPU: its product is max_vcpus. */
+static int check_topology(const struct vk_vm *vm)
+{
+	const struct vk_cpu_topology *t = &vm->topology;
+
+	if (!t->sockets && !t->cores && !t->threads)
+		return 0;
+	if (!t->sockets || !t->cores || !t->threads)
+		return vk_errorx(EINVAL, "topology needs sockets, cores and threads, each at least 1");
+	if ((unsigned long long)t->sockets * t->cores * t->threads != vm->max_vcpus)
+		return vk_errorx(EINVAL, "topology sockets=%u * cores=%u * threads=%u is not max_vcpus (%u): "
+				 "make the product equal max_vcpus", t->sockets, t->cores, t->threads, vm->max_vcpus);
+	return 0;
+}
+
 static int check_vcpus(const struct vk_vm *vm)
 {
 	if (vm->vcpus == 0)
@@ -327,7 +342,7 @@ static int check_vcpus(const struct vk_vm *vm)
 	if (vm->vcpus > vm->max_vcpus)
 		return vk_errorx(EINVAL, "vcpus (%u) is more than max_vcpus (%u)",
 				 vm->vcpus, vm->max_vcpus);
-	return 0;
+	return check_topology(vm);
 }
 
 static int check_boot(const struct vk_boot *boot)
@@ -534,7 +549,7 @@ int vk_vm_validate(const struct vk_vm *vm)
 
 static const char *const top_keys[] = {
 	"version", "name", "uuid", "memory", "max_memory", "vcpus", "max_vcpus",
-	"os_variant", "boot", "disks", "nics", "console", "autostart", NULL,
+	"topology", "os_variant", "boot", "disks", "nics", "console", "autostart", NULL,
 };
 static const char *const boot_keys[] = { "kind", "kernel", "initrd", "cmdline", "order", NULL };
 static const char *const disk_keys[] = {
@@ -542,6 +557,7 @@ static const char *const disk_keys[] = {
 };
 static const char *const nic_keys[] = { "type", "source", "mac", "model", NULL };
 static const char *const console_keys[] = { "type", "path", NULL };
+static const char *const topology_keys[] = { "sockets", "cores", "threads", NULL };
 
 static int boot_from_json(struct json_object *o, struct vk_boot *boot)
 {
@@ -660,6 +676,25 @@ static int identity_from_json(struct json_object *top, struct vk_vm *vm)
 	return rc;
 }
 
+static int topology_from_json(struct json_object *top, struct vk_cpu_topology *t)
+{
+	uint64_t sockets, cores, threads;
+	struct json_object *o;
+	int rc;
+
+	if ((rc = vk_json_get_container(top, "", "topology", json_type_object, &o)) < 0 || !o)
+		return rc;
+	if ((rc = vk_json_check_keys(o, "topology", topology_keys)) < 0 ||
+	    (rc = vk_json_get_uint(o, "topology", "sockets", true, VK_VCPUS_MAX, &sockets)) < 0 ||
+	    (rc = vk_json_get_uint(o, "topology", "cores", true, VK_VCPUS_MAX, &cores)) < 0 ||
+	    (rc = vk_json_get_uint(o, "topology", "threads", true, VK_VCPUS_MAX, &threads)) < 0)
+		return rc;
+	t->sockets = (unsigned)sockets;
+	t->cores = (unsigned)cores;
+	t->threads = (unsigned)threads;
+	return 0;
+}
+
 static int sizing_from_json(struct json_object *top, struct vk_vm *vm)
 {
 	uint64_t vcpus = 0, max_vcpus = UINT64_MAX;
@@ -677,7 +712,7 @@ static int sizing_from_json(struct json_object *top, struct vk_vm *vm)
 		vm->max_memory_mib = vm->memory_mib;
 	vm->vcpus = (unsigned)vcpus;
 	vm->max_vcpus = max_vcpus == UINT64_MAX ? vm->vcpus : (unsigned)max_vcpus;
-	return 0;
+	return topology_from_json(top, &vm->topology);
 }
 
 static int devices_from_json(struct json_object *top, struct vk_vm *vm)
@@ -774,6 +809,14 @@ char *vk_vm_to_json(const struct vk_vm *vm)
 	json_object_object_add(top, "max_memory", json_object_new_int64((int64_t)vm->max_memory_mib));
 	json_object_object_add(top, "vcpus", json_object_new_int64(vm->vcpus));
 	json_object_object_add(top, "max_vcpus", json_object_new_int64(vm->max_vcpus));
+	if (vm->topology.sockets) {
+		struct json_object *topology = json_object_new_object();
+
+		json_object_object_add(topology, "sockets", json_object_new_int64(vm->topology.sockets));
+		json_object_object_add(topology, "cores", json_object_new_int64(vm->topology.cores));
+		json_object_object_add(topology, "threads", json_object_new_int64(vm->topology.threads));
+		json_object_object_add(top, "topology", topology);
+	}
 	vk_json_add_string(top, "os_variant", vm->os_variant);
 	boot = json_object_new_object();
 	vk_json_add_string(boot, "kind", vk_enum_name(boot_names, N_ELEMS(boot_names), (int)vm->boot.kind));

@@ -54,11 +54,17 @@ struct vk_console {
 	char *path;			/* VK_CONSOLE_FILE */
 };
 
+/* The CPU topology the guest is meant to see; all zero when none was asked for. */
+struct vk_cpu_topology {
+	unsigned sockets, cores, threads;
+};
+
 struct vk_vm {
 	char name[VK_NAME_MAX + 1];
 	char uuid[VK_UUID_LEN + 1];
 	uint64_t memory_mib, max_memory_mib;
 	unsigned vcpus, max_vcpus;
+	struct vk_cpu_topology topology;
 	char *os_variant;		/* template name, or NULL */
 	struct vk_boot boot;
 	struct vk_disk *disks;

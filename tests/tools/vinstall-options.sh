@@ -112,7 +112,7 @@ expect_fail "--ram and --memory" "--ram and --memory both given" base --ram 512 
 expect_fail "unknown --memory key" "unknown option" base --memory 512,hugepages=on
 expect_fail "zero --vcpus" "'0' is not a number of CPUs" base --vcpus 0
 expect_fail "maxvcpus below vcpus" "maxvcpus=1 is below vcpus=2" base --vcpus 2,maxvcpus=1
-expect_fail "bad topology" "does not match maxvcpus" base --vcpus 2,maxvcpus=4,sockets=1,cores=3
+expect_fail "bad topology" "Total CPUs implied by topology (sockets=1 * dies=1 * cores=3 * threads=1 == 3) does not match vCPU count 4" base --vcpus 2,maxvcpus=4,sockets=1,cores=3
 expect_fail "unknown --os-variant" "unknown OS variant 'beos5'" base --os-variant beos5
 expect_fail "unknown --os-type" "--os-type: unknown type 'beos'" base --os-type beos
 expect_fail "os-type windows with a linux variant" "does not match" base --os-type windows

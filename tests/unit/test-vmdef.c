@@ -31,6 +31,7 @@ static struct vk_vm *full_vm(void)
 	vm->max_memory_mib = 4096;
 	vm->vcpus = 2;
 	vm->max_vcpus = 4;
+	vm->topology = (struct vk_cpu_topology){ .sockets = 2, .cores = 2, .threads = 1 };
 	vm->os_variant = strdup("debian12");
 	vm->boot.kind = VK_BOOT_KERNEL;
 	vm->boot.kernel = strdup("/var/lib/vkit/boot/web01/vmlinuz");
@@ -76,6 +77,9 @@ static void round_trip(void **state)
 	assert_true(back->disks[1].readonly);	/* cdrom */
 	assert_int_equal(back->disks[0].format, VK_IMAGE_QCOW2);
 	assert_string_equal(back->nics[0].mac, "52:54:00:12:34:56");
+	assert_int_equal(back->topology.sockets, 2);
+	assert_int_equal(back->topology.cores, 2);
+	assert_int_equal(back->topology.threads, 1);
 	again = vk_vm_to_json(back);
 	assert_string_equal(json, again);
 	free(again);
@@ -193,6 +197,12 @@ static void bad_vcpus(void **state)
 	vm = full_vm();
 	vm->max_vcpus = 300;
 	invalid(vm, "max_vcpus 300 is more than 255");
+	vm = full_vm();
+	vm->topology.threads = 2;
+	invalid(vm, "topology sockets=2 * cores=2 * threads=2 is not max_vcpus (4)");
+	vm = full_vm();
+	vm->topology.cores = 0;
+	invalid(vm, "topology needs sockets, cores and threads");
 }
 
 static void bad_os_variant(void **state)
@@ -409,6 +419,11 @@ static void json_bad_values(void **state)
 	json_fails(",\"boot\":{\"kind\":\"pxe\"}", "boot.kind 'pxe' is not known");
 	json_fails(",\"console\":{\"type\":\"vnc\"}", "console.type 'vnc' is not known");
 	json_fails(",\"boot\":{\"kind\":\"kernel\"}", "boot from a kernel needs boot.kernel");
+	json_fails(",\"topology\":{\"sockets\":1,\"cores\":1}", "topology.threads is missing");
+	json_fails(",\"topology\":{\"sockets\":1,\"cores\":2,\"threads\":1}",
+		   "is not max_vcpus (1)");
+	json_fails(",\"topology\":{\"sockets\":1,\"cores\":1,\"threads\":1,\"dies\":1}",
+		   "unknown key 'dies' in topology");
 }
 
 static void json_bad_documents(void **state)
