@@ -1688,7 +1688,7 @@ void vk_install_describe(struct vk_install_plan *p)
 	fprintf(p->out, "Memory:      %" PRIu64 " MiB (maximum %" PRIu64 " MiB)\n", vm->memory_mib, vm->max_memory_mib);
 	fprintf(p->out, "vCPUs:       %u (maximum %u)\n", vm->vcpus, vm->max_vcpus);
 	if (vm->topology.sockets)
-		fprintf(p->out, "Topology:    %u sockets, %u cores, %u threads (not yet shown to the guest)\n",
+		fprintf(p->out, "Topology:    sockets=%u, cores=%u, threads=%u (not yet shown to the guest)\n",
 			vm->topology.sockets, vm->topology.cores, vm->topology.threads);
 	switch (p->kind) {
 	case VK_INSTALL_LOCATION:
