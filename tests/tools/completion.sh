@@ -118,6 +118,8 @@ replies "$VINSTALL --location $D/ins" "$D/install.iso"
 replies "$VINSTALL --name " ""
 replies "$VDF -a $D/im" "$D/image.img"
 replies "$VRUN --kernel $D/im" "$D/image.img"
+replies "$VRUN --disk path=$D/im" "$D/image.img"
+replies "$VRUN --disk " ""
 
 # make install puts it where bash-completion looks, under every tool's name.
 if ${MAKE:-make} -s -C "${top_builddir:-.}" install-bash-completion DESTDIR="$TMP/inst" \

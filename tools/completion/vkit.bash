@@ -150,6 +150,8 @@ _vkit_suboptions()
 		_vkit_files "$before" "$last"
 		return
 	fi
+	# only vinstall answers OPTION=? with its keys (vrun would start a VM)
+	[[ ${tool##*/} == vinstall ]] || { COMPREPLY=(); return; }
 	mapfile -t keys < <("$tool" "$option=?" 2>/dev/null | sed -n 's/^  \([A-Za-z0-9_.-]*\)$/\1=/p')
 	_vkit_reply "$before" "${keys[@]}"
 	compopt -o nospace 2>/dev/null
