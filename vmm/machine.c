@@ -273,7 +273,6 @@ static const struct {
 	[VK_RESET_ACPI] = { "ACPI reset", "guest reset through the ACPI reset register" },
 	[VK_RESET_I8042] = { "keyboard controller reset", "guest reset through the keyboard controller" },
 	[VK_RESET_PIIX] = { "reset control register 0xCF9", "guest rebooted (port 0xCF9)" },
-	[VK_RESET_TRIPLE_FAULT] = { "triple fault", "guest reset by a triple fault" },
 	[VK_RESET_SYSTEM_EVENT] = { "KVM system reset event", "guest rebooted" },
 	[VK_RESET_CONTROL] = { "reset from the control socket", "reset from the control socket" },
 	[VK_RESET_POWEROFF_REBOOT] = { "powered off after 'reboot' on the control socket",

@@ -52,7 +52,6 @@ enum vk_reset_cause {
 	VK_RESET_ACPI,			/* the FADT's reset register */
 	VK_RESET_I8042,			/* the keyboard controller's reset pulse */
 	VK_RESET_PIIX,			/* the PIIX3's reset control register, port 0xCF9 */
-	VK_RESET_TRIPLE_FAULT,		/* KVM_EXIT_SHUTDOWN */
 	VK_RESET_SYSTEM_EVENT,		/* KVM_SYSTEM_EVENT_RESET */
 	VK_RESET_CONTROL,		/* the control socket's reset command */
 	VK_RESET_POWEROFF_REBOOT,	/* the guest powered off after the control socket's reboot */

@@ -1,4 +1,4 @@
-/* reboot.S - counts its boots in CMOS and resets the machine a different way each boot (ACPI, i8042, port 0xCF9, triple fault), then powers off: reset in place boots it five times in one vrun. */
+/* reboot.S - counts its boots in CMOS and resets the machine a different way each boot (ACPI, i8042, port 0xCF9), then triple-faults, which stops vrun: reset in place boots it four times in one vrun. */
 #include "guest.h"
 
 #define UART_SCR	(COM1 + 7)	/* the UART's scratch register */
