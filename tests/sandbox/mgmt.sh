@@ -11,7 +11,16 @@ CTL=$top_builddir/tests/vmm/vk-control
 RUN=$VKIT_DIR/run
 
 # ---- 1. the tiny guests (tests/vmm/mgmt-guests.sh), folded into this plan ----
+# A run with a failure runs once more, as l2_again boots an L2 guest again:
+# under the emulated AMD-V a spinning vCPU once ignored 500 kicks in 5 s
+# (pause timed out; docs/sandbox.md, Flakes).  The first run's failures
+# stay in the TAP comments; the bare machine runs the file with no retry.
 sh "$top_srcdir/tests/vmm/mgmt-guests.sh" >"$TMP/tiny.tap" 2>&1
+if grep -q "^not ok " "$TMP/tiny.tap"; then
+	echo "# tiny guests: failed on the first run, run again (a sandbox flake?):"
+	grep "^not ok " "$TMP/tiny.tap" | sed 's/^/#   /'
+	sh "$top_srcdir/tests/vmm/mgmt-guests.sh" >"$TMP/tiny.tap" 2>&1
+fi
 while IFS= read -r line; do
 	case $line in
 	"ok "*"# SKIP"*) skip "tiny: ${line#*# SKIP }" ;;
