@@ -43,7 +43,10 @@ fi
 L2_FLAKE_TRIES=4
 l2_flake() {
 	[ "$1" = 124 ] && return 0	# ran past its limit: hung
-	[ "$1" = 1 ] && grep -qE '^vrun: ([^ :]+: )?vCPU [0-9]+: the guest triple-faulted' "$2" && return 0
+	# Not anchored: through vinstall, the guest's console and vrun's
+	# message share the output, and the message can follow console text
+	# on its line.
+	[ "$1" = 1 ] && grep -qE 'vrun: ([^ :]+: )?vCPU [0-9]+: the guest triple-faulted' "$2" && return 0
 	{ [ "$1" != 0 ] || grep -qE '^vrun: ([^ :]+: )?[0-9:]{8} guest reboot' "$2"; } &&
 		grep -q "Kernel panic - not syncing" "${3:-$2}" 2>/dev/null
 }
